@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as initial from './2026-11-25-0001-initial.js';
+
+/**
+ * Every migration, in order. Listed statically (rather than read from the folder at run time) so the
+ * same list works from the TypeScript sources, from dist/ and from a bundle.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026-11-25-0001-initial': initial,
+};

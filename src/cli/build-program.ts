@@ -1,0 +1,66 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+/** What a parsed command line asks for. The entry point carries it out. */
+export type CliRequest =
+  | { command: 'sync'; providerConfigKey: string; connectionId: string; model: string; full: boolean; pageSize?: number; json: boolean }
+  | { command: 'migrate' };
+
+const ENVIRONMENT_HELP = `
+Environment:
+  NANGO_SECRET_KEY   secret key of your Nango environment (required by sync)
+  NANGO_HOST         Nango API URL (default https://api.nango.dev)
+  DATABASE_URL       Postgres to write to (default postgres://127.0.0.1:5432/postgres)
+  REDIS_URL          Redis for the worker (default redis://127.0.0.1:6379)
+  REPLICATOR_CONFIG  YAML settings file (default config/replicator.yaml)
+  LOG_LEVEL          fatal|error|warn|info|debug|trace|silent (default info)
+
+Exit codes: 0 done, 1 failed (the message says what to check), 2 invalid usage or configuration.`;
+
+/**
+ * The command-line grammar. Parsing only: `onRequest` receives what was asked, so the program can be
+ * tested without connecting anything.
+ */
+export function buildProgram(onRequest: (request: CliRequest) => Promise<void>): Command {
+  const program = new Command()
+    .name('nango-replicator')
+    .description('Keeps an exact, typed copy of the records Nango syncs in your own PostgreSQL.')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', ENVIRONMENT_HELP);
+
+  program
+    .command('sync')
+    .description(
+      'Replicate one stream (integration, connection, model) from its stored cursor to the end, then exit.\n' +
+        'Run it again later to fetch only what changed.',
+    )
+    .requiredOption('-i, --integration <key>', 'integration unique key in Nango (providerConfigKey), e.g. github')
+    .requiredOption('-c, --connection <id>', 'connection id, e.g. acme')
+    .requiredOption('-m, --model <Model>', 'model name as the sync returns it, e.g. GithubIssue')
+    .option('--full', 'read the stream from the beginning; stored rows are kept and updated', false)
+    .addOption(new Option('--page-size <n>', 'records per request, 1..10000 (default: nango.pageSize)').argParser(pageSize))
+    .option('--json', 'print the summary as JSON', false)
+    .action((options: { integration: string; connection: string; model: string; full: boolean; pageSize?: number; json: boolean }) =>
+      onRequest({
+        command: 'sync',
+        providerConfigKey: options.integration,
+        connectionId: options.connection,
+        model: options.model,
+        full: options.full,
+        pageSize: options.pageSize,
+        json: options.json,
+      }),
+    );
+
+  program
+    .command('migrate')
+    .description("Create or update the replicator's own tables (schema nango_replicator). Other commands do it too.")
+    .action(() => onRequest({ command: 'migrate' }));
+
+  return program;
+}
+
+function pageSize(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 10000) throw new InvalidArgumentError('must be a whole number from 1 to 10000.');
+  return n;
+}

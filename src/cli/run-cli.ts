@@ -1,0 +1,67 @@
+import { CommanderError } from 'commander';
+import { loadConfig } from '../config/load-config.js';
+import type { ReplicatorConfig } from '../config/replicator-config.js';
+import { ReplicatorError } from '../errors/replicator-error.js';
+import { createLogger } from '../log/create-logger.js';
+import { createDatabase } from '../store/create-database.js';
+import { migrateToLatest } from '../store/migrate-to-latest.js';
+import { buildProgram, type CliRequest } from './build-program.js';
+import { openApp } from './open-app.js';
+import { scrubSecrets } from './scrub-secrets.js';
+import { syncCommand } from './sync-command.js';
+import { createTerminal } from './terminal.js';
+
+/** The process's outside world, passed in so the CLI runs the same in a test as in a shell. */
+export interface CliIo {
+  argv: string[];
+  env: Readonly<Record<string, string | undefined>>;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  readTextFile: (path: string) => string | null;
+  /** Aborts on the first SIGINT/SIGTERM: the page in flight commits or rolls back, then the command ends. */
+  signal: AbortSignal;
+  fetch?: typeof fetch;
+}
+
+/** Parses the command line, runs the command and resolves with the process exit code. Never exits itself. */
+export async function runCli(io: CliIo): Promise<number> {
+  const terminal = createTerminal(io.stderr);
+  let exitCode = 0;
+  let config: ReplicatorConfig | undefined;
+  const program = buildProgram(async (request) => {
+    config = loadConfig({ env: io.env, readTextFile: io.readTextFile });
+    exitCode = await execute(request, config, io, terminal);
+  });
+  program.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  try {
+    await program.parseAsync(io.argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    terminal.clearStatus();
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`error: ${scrubSecrets(message, config, io.env)}\n`);
+    return error instanceof ReplicatorError && error.code === 'invalid_config' ? 2 : 1;
+  }
+}
+
+async function execute(request: CliRequest, config: ReplicatorConfig, io: CliIo, terminal: ReturnType<typeof createTerminal>) {
+  const logger = createLogger({ level: config.logLevel, destination: terminal, pretty: terminal.isTTY });
+  if (request.command === 'migrate') {
+    const db = createDatabase({ url: config.databaseUrl });
+    try {
+      const applied = await migrateToLatest(db);
+      io.stdout.write(applied.length === 0 ? 'Already up to date.\n' : `Applied: ${applied.join(', ')}\n`);
+      return 0;
+    } finally {
+      await db.destroy();
+    }
+  }
+  const app = await openApp({ config, logger, fetch: io.fetch });
+  try {
+    await syncCommand(app, request, { stdout: io.stdout, terminal, signal: io.signal });
+    return 0;
+  } finally {
+    await app.close();
+  }
+}

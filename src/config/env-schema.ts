@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+/** The environment variables the replicator reads. Parsed once, at an entry point. */
+export const envSchema = z.object({
+  NANGO_SECRET_KEY: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
+  NANGO_HOST: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).default('https://api.nango.dev')),
+  DATABASE_URL: z.preprocess(
+    emptyAsUndefined,
+    z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default('postgres://127.0.0.1:5432/postgres'),
+  ),
+  REDIS_URL: z.preprocess(
+    emptyAsUndefined,
+    z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+  ),
+  REPLICATOR_CONFIG: z.preprocess(emptyAsUndefined, z.string().optional()),
+  LOG_LEVEL: z.preprocess(
+    emptyAsUndefined,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+});
+
+/** Env paths whose values are secrets: never echoed in an error. */
+export const SECRET_ENV_KEYS = ['NANGO_SECRET_KEY', 'DATABASE_URL', 'REDIS_URL'] as const;

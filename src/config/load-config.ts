@@ -1,0 +1,86 @@
+import { parse as parseYaml } from 'yaml';
+import { ReplicatorError } from '../errors/replicator-error.js';
+import { configFileSchema } from './config-file-schema.js';
+import { envSchema, SECRET_ENV_KEYS } from './env-schema.js';
+import { formatIssues } from './format-issues.js';
+import type { ReplicatorConfig } from './replicator-config.js';
+import { Secret } from './secret.js';
+
+export const DEFAULT_CONFIG_PATH = 'config/replicator.yaml';
+
+export interface LoadConfigDeps {
+  env: Readonly<Record<string, string | undefined>>;
+  /** Returns the file's text, or null when it does not exist. */
+  readTextFile: (path: string) => string | null;
+}
+
+/**
+ * Parses the environment and the YAML file once and returns a frozen config.
+ * Every problem is reported at once, each naming the variable or key and what is allowed.
+ */
+export function loadConfig(deps: LoadConfigDeps): ReplicatorConfig {
+  const envResult = envSchema.safeParse(deps.env);
+  if (!envResult.success) {
+    throw invalidConfig(
+      `Invalid environment: ${formatIssues(envResult.error.issues, deps.env, { secretPaths: SECRET_ENV_KEYS })}`,
+    );
+  }
+  const env = envResult.data;
+  const configPath = env.REPLICATOR_CONFIG ?? DEFAULT_CONFIG_PATH;
+  const text = deps.readTextFile(configPath);
+  if (text === null && env.REPLICATOR_CONFIG !== undefined) {
+    throw invalidConfig(`REPLICATOR_CONFIG points to ${configPath}, which does not exist.`);
+  }
+  const file = parseConfigFile(text ?? '', configPath);
+
+  return deepFreeze({
+    nango: {
+      host: env.NANGO_HOST.replace(/\/+$/, ''),
+      secretKey: env.NANGO_SECRET_KEY === undefined ? undefined : new Secret(env.NANGO_SECRET_KEY),
+      pageSize: file.nango.pageSize,
+      requestTimeoutMs: file.nango.requestTimeout,
+      retries: file.nango.retries,
+      retryMinDelayMs: file.nango.retryMinDelay,
+      retryMaxDelayMs: file.nango.retryMaxDelay,
+    },
+    target: { schema: file.target.schema, deletes: file.target.deletes },
+    databaseUrl: new Secret(env.DATABASE_URL),
+    redisUrl: new Secret(env.REDIS_URL),
+    logLevel: env.LOG_LEVEL,
+    configPath: text === null ? null : configPath,
+  });
+}
+
+function parseConfigFile(text: string, path: string) {
+  let document: unknown;
+  try {
+    document = parseYaml(text) ?? {};
+  } catch (error) {
+    throw invalidConfig(`${path} is not valid YAML: ${(error as Error).message}`);
+  }
+  const result = configFileSchema.safeParse(document);
+  if (!result.success) throw invalidConfig(`Invalid ${path}: ${formatIssues(result.error.issues, document)}`);
+  return result.data;
+}
+
+/** The Nango key, or a terminal error that says how to provide it. */
+export function requireSecretKey(config: ReplicatorConfig): Secret {
+  if (config.nango.secretKey === undefined) {
+    throw invalidConfig(
+      'NANGO_SECRET_KEY is not set. Set it to the secret key of your Nango environment (Environment Settings > API keys).',
+    );
+  }
+  return config.nango.secretKey;
+}
+
+function invalidConfig(message: string): ReplicatorError {
+  return new ReplicatorError('invalid_config', message, { retry: 'terminal' });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !(value instanceof Secret)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

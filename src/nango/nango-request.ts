@@ -1,0 +1,170 @@
+import pRetry from 'p-retry';
+import type { Logger } from 'pino';
+import type { Secret } from '../config/secret.js';
+import { ReplicatorError } from '../errors/replicator-error.js';
+import type { RateLimitObservation, RequestGate } from '../ratelimit/request-gate.js';
+import { abortableSleep } from '../util/abortable-sleep.js';
+import { type RequestContext, responseError } from './response-error.js';
+
+export interface NangoHttpDeps {
+  fetch: typeof fetch;
+  /** Takes a token before every attempt and hears every response's rate-limit headers. */
+  gate: RequestGate;
+  logger: Logger;
+}
+
+/** Connection settings of the Nango HTTP client. Durations in ms. */
+export interface NangoHttpOptions {
+  host: string;
+  secretKey: Secret;
+  requestTimeoutMs: number;
+  /** Retries after a 5xx, timeout or network error. 429s wait as told and do not use these up. */
+  retries: number;
+  retryMinDelayMs: number;
+  retryMaxDelayMs: number;
+}
+
+export interface NangoRequest {
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  headers?: Record<string, string>;
+  context: Omit<RequestContext, 'method' | 'path'>;
+  signal?: AbortSignal;
+}
+
+const USER_AGENT = 'nango-replicator/0.1';
+
+/**
+ * One GET to Nango, with one retry layer (p-retry, jitter on): transient failures back off, a 429 waits
+ * for `Retry-After` (or `X-RateLimit-Reset`) and does not use up the retry budget, terminal errors
+ * (4xx) fail at once. Resolves with the parsed JSON body.
+ */
+export async function nangoGet(deps: NangoHttpDeps, options: NangoHttpOptions, request: NangoRequest): Promise<unknown> {
+  const url = buildUrl(options.host, request.path, request.query);
+  const context: RequestContext = { method: 'GET', path: request.path, ...request.context };
+  return pRetry(() => attempt(deps, options, request, url, context), {
+    retries: options.retries,
+    minTimeout: options.retryMinDelayMs,
+    maxTimeout: options.retryMaxDelayMs,
+    factor: 2,
+    randomize: true,
+    signal: request.signal,
+    shouldRetry: ({ error }) => error instanceof ReplicatorError && error.retry === 'transient',
+    shouldConsumeRetry: ({ error }) => !(error instanceof ReplicatorError && error.code === 'nango_rate_limited'),
+    onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+      if (!(error instanceof ReplicatorError) || error.retry === 'terminal') return;
+      deps.logger.warn({ err: error.toJSON(), attempt: attemptNumber, retriesLeft }, 'Nango request failed, retrying');
+      const waitMs = error.details.waitMs;
+      if (typeof waitMs === 'number' && waitMs > 0) await abortableSleep(waitMs, request.signal);
+    },
+  });
+}
+
+async function attempt(
+  deps: NangoHttpDeps,
+  options: NangoHttpOptions,
+  request: NangoRequest,
+  url: URL,
+  context: RequestContext,
+): Promise<unknown> {
+  await deps.gate.acquire(request.signal);
+  const started = performance.now();
+  const timeout = AbortSignal.timeout(options.requestTimeoutMs);
+  const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+  let response: Response;
+  let text: string;
+  try {
+    response = await deps.fetch(url, { method: 'GET', headers: headers(options, request), signal });
+    text = await response.text();
+  } catch (error) {
+    request.signal?.throwIfAborted();
+    throw transportError(error, timeout.aborted, options, context);
+  }
+  const observation = rateLimitHeaders(response);
+  await deps.gate.observe(observation);
+  deps.logger.debug(
+    { path: request.path, status: response.status, ms: Math.round(performance.now() - started), bytes: text.length },
+    'nango response',
+  );
+  if (!response.ok) throw responseError(response.status, text, context, waitAfter429(observation));
+  return parseJson(text, response, context);
+}
+
+function headers(options: NangoHttpOptions, request: NangoRequest): Record<string, string> {
+  return {
+    Authorization: `Bearer ${options.secretKey.reveal()}`,
+    Accept: 'application/json',
+    'User-Agent': USER_AGENT,
+    'Nango-Is-Sync': 'false',
+    'Nango-Is-Script': 'false', // true would make Nango treat the key as an internal script key (REFERENCE 0)
+    ...request.headers,
+  };
+}
+
+function buildUrl(host: string, path: string, query: NangoRequest['query']): URL {
+  const url = new URL(path, `${host}/`);
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value !== undefined) url.searchParams.set(key, String(value));
+  }
+  return url;
+}
+
+function rateLimitHeaders(response: Response): RateLimitObservation {
+  const number = (name: string) => {
+    const value = response.headers.get(name);
+    const parsed = value === null || value.trim() === '' ? NaN : Number(value);
+    return Number.isFinite(parsed) ? parsed : undefined;
+  };
+  return {
+    status: response.status,
+    limit: number('x-ratelimit-limit'),
+    remaining: number('x-ratelimit-remaining'),
+    resetEpochSeconds: number('x-ratelimit-reset'),
+    retryAfterSeconds: number('retry-after'),
+  };
+}
+
+/**
+ * How long a 429 asks us to wait: Retry-After seconds (floored by Nango, so up to a second more may remain),
+ * else until X-RateLimit-Reset; plus up to a second of jitter so many callers do not return together.
+ */
+function waitAfter429(observation: RateLimitObservation): number | undefined {
+  if (observation.status !== 429) return undefined;
+  const seconds =
+    observation.retryAfterSeconds ??
+    (observation.resetEpochSeconds === undefined ? 1 : Math.max(0, observation.resetEpochSeconds - Date.now() / 1000));
+  return Math.ceil(seconds * 1000 + Math.random() * 1000);
+}
+
+function parseJson(text: string, response: Response, context: RequestContext): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    // Nango serves its web app's index.html with 200 for unknown paths: the host is probably wrong.
+    const type = response.headers.get('content-type') ?? 'no content type';
+    throw new ReplicatorError(
+      'nango_not_json',
+      `${context.method} ${context.path} answered ${response.status} with ${type}, not JSON. ` +
+        'Check NANGO_HOST: it must be the API host (https://api.nango.dev, or your self-hosted server).',
+      { retry: 'terminal', details: { status: response.status, path: context.path } },
+    );
+  }
+}
+
+function transportError(error: unknown, timedOut: boolean, options: NangoHttpOptions, context: RequestContext) {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const reason = timedOut ? `no answer within ${options.requestTimeoutMs} ms` : describe(cause);
+  return new ReplicatorError(
+    timedOut ? 'nango_timeout' : 'nango_unreachable',
+    `${context.method} ${context.path} to ${options.host} failed: ${reason}.`,
+    { retry: 'transient', details: { path: context.path } },
+  );
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code ? `${code} ${error.message}` : error.message;
+  }
+  return String(error);
+}

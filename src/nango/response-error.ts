@@ -1,0 +1,76 @@
+import { ReplicatorError } from '../errors/replicator-error.js';
+
+/** What the request was about, to make error messages say what to check. Never holds secrets. */
+export interface RequestContext {
+  method: string;
+  path: string;
+  integration?: string;
+  connection?: string;
+  model?: string;
+}
+
+interface NangoErrorBody {
+  error?: { code?: string; message?: string; errors?: Array<{ message?: string; path?: unknown[] }> };
+}
+
+/**
+ * Maps a non-2xx Nango response to a ReplicatorError with a code, a retry class and a message that tells
+ * the operator what to check. Bodies are Nango's error envelope (REFERENCE 0); anything else is tolerated.
+ */
+export function responseError(status: number, bodyText: string, context: RequestContext, waitMs?: number): ReplicatorError {
+  const nango = parseEnvelope(bodyText);
+  const nangoCode = nango?.code ?? 'unknown';
+  const what = `${context.method} ${context.path} answered ${status} ${nangoCode}`;
+  const details = { status, nangoCode, path: context.path };
+
+  if (status === 401) {
+    return new ReplicatorError(
+      'nango_unauthorized',
+      `Nango refused the secret key (${what}). Check NANGO_SECRET_KEY: it must be the secret key of the environment ` +
+        'that holds the connection, and NANGO_HOST must point to that Nango instance.',
+      { retry: 'terminal', details },
+    );
+  }
+  if (status === 403) {
+    return new ReplicatorError(
+      'nango_forbidden',
+      `The secret key lacks a permission (${what}: ${nango?.message ?? 'forbidden'}). Give the key the scope Nango names.`,
+      { retry: 'terminal', details },
+    );
+  }
+  if (status === 429) {
+    return new ReplicatorError('nango_rate_limited', `Nango's rate limit was reached (${what}).`, {
+      retry: 'transient',
+      details: { ...details, waitMs },
+    });
+  }
+  if (status >= 500) {
+    return new ReplicatorError('nango_server_error', `Nango failed (${what}: ${nango?.message ?? 'no message'}).`, {
+      retry: 'transient',
+      details,
+    });
+  }
+  if (nangoCode === 'unknown_connection') {
+    return new ReplicatorError(
+      'nango_unknown_connection',
+      `Nango has no connection "${context.connection}" for integration "${context.integration}" (${what}). ` +
+        'Check --connection (the connection id) and --integration (the integration unique key, providerConfigKey).',
+      { retry: 'terminal', details },
+    );
+  }
+  const reasons = nango?.errors?.map((e) => `${(e.path ?? []).join('.') || '(query)'}: ${e.message}`).join('; ');
+  return new ReplicatorError(
+    'nango_bad_request',
+    `Nango rejected the request (${what}${reasons ? `: ${reasons}` : nango?.message ? `: ${nango.message}` : ''}).`,
+    { retry: 'terminal', details },
+  );
+}
+
+function parseEnvelope(text: string): NangoErrorBody['error'] | undefined {
+  try {
+    const body = JSON.parse(text) as NangoErrorBody;
+    return body !== null && typeof body === 'object' && typeof body.error === 'object' ? body.error : undefined;
+  } catch {
+    return undefined; // not JSON: the status alone classifies it
+  }
+}

@@ -1,0 +1,127 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { ReplicatorError } from '../errors/replicator-error.js';
+import type { NangoClient } from '../nango/nango-client.js';
+import type { ModelField } from '../schema/model-fields.js';
+import { ensureModelTable } from '../store/ensure-model-table.js';
+import { ensureStream } from '../store/ensure-stream.js';
+import { finishRun, type RunKind, startRun } from '../store/record-run.js';
+import type { ReplicatorDatabase } from '../store/replicator-tables.js';
+import type { StreamKey } from '../store/stream-key.js';
+import { type PageResult, writePage } from '../store/write-page.js';
+import { resolveModelFields } from './resolve-model-fields.js';
+
+export interface ReplicateDeps {
+  db: Kysely<ReplicatorDatabase>;
+  nango: NangoClient;
+  /** Should already carry the stream's integration, connection and model. */
+  logger: Logger;
+}
+
+export interface ReplicateOptions {
+  stream: StreamKey;
+  /** Postgres schema of the model tables. */
+  schema: string;
+  deletes: 'soft' | 'hard';
+  /** Records per request, 1..10000. */
+  pageSize: number;
+  /** Read from the beginning instead of the stored cursor. Rows are upserted; the cursor never moves back. */
+  full?: boolean;
+  /** The model's fields if the caller already knows them; otherwise they are looked up in /scripts/config. */
+  fields?: ReadonlyArray<ModelField> | null;
+  /** Stop after this many pages (a bounded slice); the rest is read by the next run. Default: no limit. */
+  maxPages?: number;
+  /** Stops between pages; the page in flight still commits or rolls back as a whole. */
+  signal?: AbortSignal;
+  /** Called after every committed page. */
+  onProgress?: (progress: ReplicateProgress) => void;
+}
+
+/** Totals of a run so far. */
+export interface ReplicateProgress {
+  pages: number;
+  records: number;
+  upserted: number;
+  deleted: number;
+  valueErrors: number;
+  rejected: number;
+  nulRemoved: number;
+  elapsedMs: number;
+}
+
+export interface ReplicateSummary extends ReplicateProgress {
+  /** True when the stream was read to its end (`next_cursor` null); false when stopped or sliced. */
+  complete: boolean;
+  cursor: string | null;
+}
+
+/**
+ * Reads one stream from its stored cursor (or from the start) to the end and writes every page in its own
+ * transaction together with the cursor. The loop only sequences: fetching, mapping and writing live in
+ * `nango/` and `store/`.
+ */
+export async function replicateStream(deps: ReplicateDeps, options: ReplicateOptions): Promise<ReplicateSummary> {
+  const { stream, signal } = options;
+  const started = performance.now();
+  const state = await ensureStream(deps.db, stream);
+  const fields = options.fields !== undefined ? options.fields : await resolveModelFields(deps.nango, stream, signal);
+  const layout = await ensureModelTable(deps, { schema: options.schema, model: stream.model, fields });
+  const kind: RunKind = options.full ? 'full' : 'sync';
+  const runId = await startRun(deps.db, state.id, kind);
+  deps.logger.info({ runId, kind, cursor: state.cursor, table: `${layout.schema}.${layout.table}` }, 'run started');
+
+  const totals = { pages: 0, records: 0, upserted: 0, deleted: 0, valueErrors: 0, rejected: 0, nulRemoved: 0 };
+  let cursor = state.cursor;
+  let complete = false;
+  try {
+    const pages = deps.nango.listRecords({ ...stream, cursor: options.full ? null : cursor, limit: options.pageSize, signal });
+    for await (const page of pages) {
+      const result = await writePage(deps.db, {
+        stream, streamId: state.id, runId, layout, deletes: options.deletes, page, expectedCursor: cursor,
+      });
+      cursor = result.cursor;
+      add(totals, result);
+      deps.logger.debug({ page: totals.pages, records: result.records, upserted: result.upserted }, 'page committed');
+      options.onProgress?.({ ...totals, elapsedMs: performance.now() - started });
+      if (page.nextCursor === null) complete = true;
+      else if (signal?.aborted || (options.maxPages !== undefined && totals.pages >= options.maxPages)) break;
+    }
+  } catch (error) {
+    if (signal?.aborted) return stopped(deps, { runId, streamId: state.id, totals, cursor, started });
+    const summary = errorSummary(error);
+    await finishRun(deps.db, { runId, streamId: state.id, error: summary });
+    deps.logger.error({ runId, err: summary, ...totals }, 'run failed');
+    throw error;
+  }
+  await finishRun(deps.db, { runId, streamId: state.id });
+  const summary = { ...totals, complete, cursor, elapsedMs: performance.now() - started };
+  deps.logger.info({ runId, ...summary }, complete ? 'run finished' : 'run stopped before the end');
+  return summary;
+}
+
+/** Asked to stop while a request was in flight: what committed stays committed; the run ends cleanly. */
+async function stopped(
+  deps: ReplicateDeps,
+  run: { runId: string; streamId: string; totals: Omit<ReplicateProgress, 'elapsedMs'>; cursor: string | null; started: number },
+): Promise<ReplicateSummary> {
+  await finishRun(deps.db, { runId: run.runId, streamId: run.streamId });
+  deps.logger.info({ runId: run.runId, ...run.totals }, 'run stopped on request');
+  return { ...run.totals, complete: false, cursor: run.cursor, elapsedMs: performance.now() - run.started };
+}
+
+function add(totals: Omit<ReplicateProgress, 'elapsedMs'>, page: PageResult): void {
+  totals.pages += 1;
+  totals.records += page.records;
+  totals.upserted += page.upserted;
+  totals.deleted += page.deleted;
+  totals.valueErrors += page.valueErrors;
+  totals.rejected += page.rejected;
+  totals.nulRemoved += page.nulRemoved;
+}
+
+/** What is stored and logged about a failure: code and message only, so no secret or stack escapes. */
+export function errorSummary(error: unknown): Record<string, unknown> {
+  if (error instanceof ReplicatorError) return error.toJSON();
+  if (error instanceof Error) return { code: 'unexpected', message: error.message };
+  return { code: 'unexpected', message: String(error) };
+}

@@ -1,0 +1,84 @@
+/**
+ * The Postgres type of a typed model column. Only these six exist: anything that is not a plain
+ * scalar (arrays, objects, unions of different scalars, unknown shapes) is stored as `jsonb`.
+ */
+export type ColumnType = 'text' | 'timestamptz' | 'bigint' | 'double precision' | 'boolean' | 'jsonb';
+
+/** Every {@link ColumnType}, for validating a type read back from the database. */
+export const COLUMN_TYPES: readonly ColumnType[] = Object.freeze([
+  'text',
+  'timestamptz',
+  'bigint',
+  'double precision',
+  'boolean',
+  'jsonb',
+]);
+
+/** True when `value` is one of the {@link COLUMN_TYPES}. */
+export function isColumnType(value: unknown): value is ColumnType {
+  return typeof value === 'string' && (COLUMN_TYPES as readonly string[]).includes(value);
+}
+
+/**
+ * The name of the record id field. Nango always returns it as a string; it becomes the `id text`
+ * column, so a model field with exactly this name never gets a column of its own.
+ */
+export const RECORD_ID_FIELD = 'id';
+
+/** Prefix reserved for system columns: no model field may ever map to a name starting with it. */
+export const SYSTEM_COLUMN_PREFIX = '_nango_';
+
+/**
+ * Columns every model table has, owned by the replicator. A model field never maps to one of these
+ * names, nor to any name starting with {@link SYSTEM_COLUMN_PREFIX}.
+ */
+export const SYSTEM_COLUMNS = Object.freeze([
+  /** `text`: the Nango record id (`record.id`, always a string, at most 255 characters). */
+  'id',
+  /** `text`: the integration (provider config key) the record was read from. */
+  '_nango_provider_config_key',
+  /** `text`: the Nango connection id the record belongs to. */
+  '_nango_connection_id',
+  /** `jsonb`: the whole record as received, minus `_nango_metadata`, with U+0000 removed. */
+  '_nango_raw',
+  /** `text`: `_nango_metadata.last_action`: `ADDED`, `UPDATED` or `DELETED` (the state when read). */
+  '_nango_last_action',
+  /** `timestamptz`: `_nango_metadata.first_seen_at`. */
+  '_nango_first_seen_at',
+  /** `timestamptz`: `_nango_metadata.last_modified_at`, the stream's sort key. */
+  '_nango_last_modified_at',
+  /** `timestamptz`, nullable: `_nango_metadata.deleted_at`, set when Nango reports the record deleted. */
+  '_nango_deleted_at',
+  /** `timestamptz`, nullable: `_nango_metadata.pruned_at`, set when Nango emptied the payload. */
+  '_nango_pruned_at',
+  /** `text`: `_nango_metadata.cursor`, the record's position in the Nango stream. */
+  '_nango_cursor',
+  /** `timestamptz`: when the replicator last wrote this row (database clock). */
+  '_nango_synced_at',
+] as const);
+
+/** The name of one of the {@link SYSTEM_COLUMNS}. */
+export type SystemColumn = (typeof SYSTEM_COLUMNS)[number];
+
+const SYSTEM_COLUMN_SET: ReadonlySet<string> = new Set(SYSTEM_COLUMNS);
+
+/** True when `identifier` is a system column or starts with {@link SYSTEM_COLUMN_PREFIX}. */
+export function isReservedIdentifier(identifier: string): boolean {
+  return SYSTEM_COLUMN_SET.has(identifier) || identifier.startsWith(SYSTEM_COLUMN_PREFIX);
+}
+
+/**
+ * The column type for a union whose branches map to `types` (`null` = a branch that only admits
+ * null). Null branches are dropped (a nullable T is T); if every remaining branch has the same
+ * type, that type; otherwise `jsonb`. An empty union is `jsonb`; an all-null union is `null`.
+ */
+export function unionColumnType(types: ReadonlyArray<ColumnType | null>): ColumnType | null {
+  if (types.length === 0) return 'jsonb';
+  let common: ColumnType | null = null;
+  for (const type of types) {
+    if (type === null) continue;
+    if (common === null) common = type;
+    else if (common !== type) return 'jsonb';
+  }
+  return common;
+}

@@ -1,0 +1,69 @@
+import * as z from 'zod';
+
+const LOOKBACK_MS = 365 * 24 * 60 * 60 * 1000;
+
+/** `filter` values after validation: the comma list as sent (e.g. `added,updated`). */
+export type RecordsFilter = string;
+
+/** Validated GET /records query. */
+export interface RecordsQuery {
+  model: string;
+  variant?: string | undefined;
+  delta?: string | undefined;
+  modified_after?: string | undefined;
+  limit?: number | undefined;
+  filter?: RecordsFilter | undefined;
+  cursor?: string | undefined;
+  ids?: string[] | undefined;
+}
+
+/**
+ * The `.strict()` query schema of Nango's getRecords controller (REFERENCE 1.1), with the
+ * 12-month lookback measured against the stand-in's clock `nowMs`.
+ */
+export function recordsQuerySchema(nowMs: number): z.ZodType<RecordsQuery> {
+  const withinLookback = z
+    .string()
+    .datetime()
+    .refine((value) => new Date(value).getTime() >= nowMs - LOOKBACK_MS, { message: 'must be within the last 12 months' });
+  return z
+    .object({
+      model: z.string().regex(/^[A-Z][a-zA-Z0-9_-]+$/).max(255),
+      variant: z.string().regex(/^[a-zA-Z0-9_-]+$/).max(255).optional(),
+      delta: withinLookback.optional(),
+      modified_after: withinLookback.optional(),
+      limit: z.coerce.number().min(1).max(10000).default(100).optional(),
+      filter: z
+        .string()
+        .transform((value) => value.split(','))
+        .pipe(z.array(z.enum(['added', 'updated', 'deleted', 'ADDED', 'UPDATED', 'DELETED'])))
+        .transform((value) => value.join(','))
+        .optional(),
+      cursor: z.string().min(1).max(1000).optional(),
+      ids: z
+        .union([z.string().min(1).max(256), z.array(z.string().min(1).max(256)).max(100)])
+        .transform((value) => (Array.isArray(value) ? value : [value]))
+        .optional(),
+    })
+    .strict();
+}
+
+/** Validated GET /records headers. */
+export interface RecordsHeaders {
+  'connection-id': string;
+  'provider-config-key': string;
+}
+
+/** Connection-Id and Provider-Config-Key rules (Nango `helpers/validation.ts`). */
+export const recordsHeadersSchema: z.ZodType<RecordsHeaders> = z
+  .object({
+    'connection-id': z
+      .string()
+      .regex(/^[a-zA-Z0-9,.;:=+~[\]|@${}"'\\/_ -]+$/)
+      .max(255),
+    'provider-config-key': z
+      .string()
+      .regex(/^[a-zA-Z0-9~:.@ _-]+$/)
+      .max(255),
+  })
+  .strict();

@@ -1,0 +1,42 @@
+/** A JSON object as saved by a sync function. */
+export type Payload = Record<string, unknown>;
+
+/** `_nango_metadata.last_action`, derived from the current state at read time. */
+export type LastAction = 'ADDED' | 'UPDATED' | 'DELETED';
+
+/**
+ * One row of Nango's records table. Times are integer microseconds since the epoch.
+ * Mutated in place by {@link ModelRecords}; never handed out to callers.
+ */
+export interface StoredRecord {
+  /** Internal record uuid (REFERENCE 1.3): the tie-breaker of the stream order. */
+  uuid: string;
+  /** `String(payload.id)` without NUL bytes; what `/records` returns as `id`. */
+  externalId: string;
+  payload: Payload;
+  hash: string;
+  createdAt: number;
+  updatedAt: number;
+  deletedAt: number | null;
+  prunedAt: number | null;
+}
+
+/** What a write did, by external id (mirrors Nango's upsert summary). */
+export interface WriteSummary {
+  added: string[];
+  updated: string[];
+  deleted: string[];
+  unchanged: string[];
+}
+
+/** `deleted_at` set → DELETED; otherwise `created_at = updated_at` → ADDED; otherwise UPDATED. */
+export function lastActionOf(row: StoredRecord): LastAction {
+  if (row.deletedAt !== null) return 'DELETED';
+  return row.createdAt === row.updatedAt ? 'ADDED' : 'UPDATED';
+}
+
+/** Stream order: `updated_at ASC, id ASC` (uuid compared as lowercase text, as Postgres does). */
+export function compareStreamOrder(a: { updatedAt: number; uuid: string }, b: { updatedAt: number; uuid: string }): number {
+  if (a.updatedAt !== b.updatedAt) return a.updatedAt - b.updatedAt;
+  return a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0;
+}

@@ -1,0 +1,84 @@
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+
+/** The replicator's own schema. Its tables are created by migrations/. */
+export const REPLICATOR_SCHEMA = 'nango_replicator';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+export interface StreamsTable {
+  id: Generated<string>;
+  provider_config_key: string;
+  connection_id: string;
+  model: string;
+  cursor: string | null;
+  cursor_updated_at: Timestamp | null;
+  newest_modified_at: Timestamp | null;
+  last_run_started_at: Timestamp | null;
+  last_success_at: Timestamp | null;
+  last_error: JSONColumnType<Record<string, unknown>> | null;
+  created_at: Generated<Timestamp>;
+}
+
+export interface ModelTablesTable {
+  table_schema: string;
+  model: string;
+  table_name: string;
+  created_at: Generated<Timestamp>;
+}
+
+export interface TableColumnsTable {
+  table_schema: string;
+  table_name: string;
+  field: string;
+  column_name: string;
+  column_type: string;
+  position: number;
+  added_at: Generated<Timestamp>;
+}
+
+export interface RunsTable {
+  id: Generated<string>;
+  stream_id: string;
+  kind: string;
+  status: 'running' | 'succeeded' | 'failed';
+  started_at: Generated<Timestamp>;
+  finished_at: Timestamp | null;
+  pages: Generated<number>;
+  records: Generated<number>;
+  upserted: Generated<number>;
+  deleted: Generated<number>;
+  value_errors: Generated<number>;
+  rejected: Generated<number>;
+  nul_removed: Generated<number>;
+  error: JSONColumnType<Record<string, unknown>> | null;
+}
+
+export interface ValueErrorsTable {
+  stream_id: string;
+  record_id: string;
+  field: string;
+  column_name: string;
+  column_type: string;
+  reason: string;
+  record_cursor: string;
+  seen_at: Generated<Timestamp>;
+}
+
+export interface DeadLettersTable {
+  id: Generated<string>;
+  stream_id: string;
+  reason: string;
+  payload: string;
+  page_cursor: string | null;
+  received_at: Generated<Timestamp>;
+}
+
+/** Kysely's view of the database: the replicator's tables, addressed as `nango_replicator.<table>`. */
+export interface ReplicatorDatabase {
+  'nango_replicator.streams': StreamsTable;
+  'nango_replicator.model_tables': ModelTablesTable;
+  'nango_replicator.table_columns': TableColumnsTable;
+  'nango_replicator.runs': RunsTable;
+  'nango_replicator.value_errors': ValueErrorsTable;
+  'nango_replicator.dead_letters': DeadLettersTable;
+}

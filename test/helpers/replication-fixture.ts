@@ -1,0 +1,89 @@
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import { Secret } from '../../src/config/secret.js';
+import { createNangoClient, type NangoClient } from '../../src/nango/nango-client.js';
+import { openGate } from '../../src/ratelimit/request-gate.js';
+import { replicateStream, type ReplicateOptions, type ReplicateSummary } from '../../src/replicate/replicate-stream.js';
+import { startNangoStandIn, type NangoStandIn } from '../../src/stand-in/nango-stand-in.js';
+import { createDatabase } from '../../src/store/create-database.js';
+import { migrateToLatest } from '../../src/store/migrate-to-latest.js';
+import type { ReplicatorDatabase } from '../../src/store/replicator-tables.js';
+import type { StreamKey } from '../../src/store/stream-key.js';
+import { captureLogger } from './capture-logger.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { makeTicket, ticketJsonSchema } from './ticket-model.js';
+
+export const TEST_SECRET_KEY = '6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f';
+export const TICKETS: StreamKey = { providerConfigKey: 'helpdesk', connectionId: 'acme', model: 'Ticket' };
+
+/** The stand-in, a fresh database and the replicator wired between them, with small retry delays. */
+export interface ReplicationFixture {
+  standIn: NangoStandIn;
+  database: TestDatabase;
+  db: Kysely<ReplicatorDatabase>;
+  nango: NangoClient;
+  logger: Logger;
+  logText(): string;
+  sync(options?: Partial<ReplicateOptions>): Promise<ReplicateSummary>;
+  /** Rows of the Ticket table, by id. */
+  rows(): Promise<Map<string, Record<string, unknown>>>;
+  close(): Promise<void>;
+}
+
+export async function createReplicationFixture(label: string): Promise<ReplicationFixture> {
+  const database = await createTestDatabase(label);
+  const standIn = await startNangoStandIn({ secretKey: TEST_SECRET_KEY });
+  standIn.store.addConnection({ providerConfigKey: TICKETS.providerConfigKey, connectionId: TICKETS.connectionId });
+  standIn.store.deploySync({
+    providerConfigKey: TICKETS.providerConfigKey,
+    name: 'tickets',
+    models: [{ name: 'Ticket', jsonSchema: ticketJsonSchema }],
+    runs: 'every 5 minutes',
+  });
+  const db = createDatabase({ url: database.secretUrl });
+  await migrateToLatest(db);
+  const captured = captureLogger('debug');
+  const nango = createNangoClient(
+    { fetch, gate: openGate, logger: captured.logger },
+    {
+      host: standIn.url,
+      secretKey: new Secret(TEST_SECRET_KEY),
+      requestTimeoutMs: 5_000,
+      retries: 3,
+      retryMinDelayMs: 10,
+      retryMaxDelayMs: 50,
+    },
+  );
+  return {
+    standIn,
+    database,
+    db,
+    nango,
+    logger: captured.logger,
+    logText: captured.text,
+    sync: (options = {}) =>
+      replicateStream(
+        { db, nango, logger: captured.logger },
+        { stream: TICKETS, schema: 'nango', deletes: 'soft', pageSize: 25, ...options },
+      ),
+    rows: async () => {
+      const { rows } = await sql<Record<string, unknown>>`SELECT * FROM nango.ticket ORDER BY id`.execute(db);
+      return new Map(rows.map((row) => [row.id as string, row]));
+    },
+    close: async () => {
+      await db.destroy();
+      await standIn.close();
+      await database.drop();
+    },
+  };
+}
+
+/** Saves `count` tickets starting at `from`, in Nango batches of `batch` (each batch shares an updated_at). */
+export function seedTickets(standIn: NangoStandIn, from: number, count: number, batch = 40): void {
+  for (let start = from; start < from + count; start += batch) {
+    const payloads = [];
+    for (let n = start; n < Math.min(from + count, start + batch); n++) payloads.push(makeTicket(n));
+    standIn.store.save(TICKETS.providerConfigKey, TICKETS.connectionId, TICKETS.model, payloads);
+  }
+}

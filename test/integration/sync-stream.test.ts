@@ -1,0 +1,204 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { ReplicatorError } from '../../src/errors/replicator-error.js';
+import { assertMatchesSource } from '../helpers/assert-matches-source.js';
+import { createReplicationFixture, type ReplicationFixture, seedTickets, TICKETS } from '../helpers/replication-fixture.js';
+import { makeTicket } from '../helpers/ticket-model.js';
+
+const { providerConfigKey: PCK, connectionId: CONN, model: MODEL } = TICKETS;
+
+describe('sync of one stream', () => {
+  let f: ReplicationFixture;
+  before(async () => {
+    f = await createReplicationFixture('sync_stream');
+  });
+  after(async () => {
+    await f.close();
+  });
+  beforeEach(async () => {
+    f.standIn.faults.clear();
+    f.standIn.store.hardDelete(PCK, CONN, MODEL);
+    await sql`TRUNCATE nango_replicator.streams CASCADE`.execute(f.db);
+    await sql`DROP TABLE IF EXISTS nango.ticket`.execute(f.db);
+    await sql`TRUNCATE nango_replicator.model_tables, nango_replicator.table_columns`.execute(f.db);
+  });
+
+  const source = () => f.standIn.store.snapshot(PCK, CONN, MODEL);
+
+  test('a multi-page stream with ties, and records updated, deleted and added while paging, ends equal to the source', async () => {
+    seedTickets(f.standIn, 0, 300);
+    let mutated = false;
+    const summary = await f.sync({
+      onProgress: (progress) => {
+        if (progress.pages !== 3 || mutated) return;
+        mutated = true;
+        // Records already read and records not read yet change under the reader's feet.
+        f.standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-1', title: 'edited early' }, { id: 'T-250', title: 'edited late' }]);
+        f.standIn.store.delete(PCK, CONN, MODEL, [{ id: 'T-2' }, { id: 'T-260' }]);
+        seedTickets(f.standIn, 1000, 30);
+      },
+    });
+    assert.equal(summary.complete, true);
+    assert.ok(summary.pages > 12, `expected many pages, got ${summary.pages}`);
+    assertMatchesSource(await f.rows(), source());
+    const rows = await f.rows();
+    assert.equal(rows.get('T-1')?.title, 'edited early');
+    assert.ok(rows.get('T-2')?._nango_deleted_at instanceof Date);
+    assert.equal(rows.get('T-2')?.title, 'Ticket number 2', 'a deleted record keeps its last known values');
+  });
+
+  test('a second run resumes from the stored cursor and changes nothing', async () => {
+    seedTickets(f.standIn, 0, 120);
+    const first = await f.sync();
+    const before = await f.rows();
+    const requestsBefore = f.standIn.requests.length;
+    const second = await f.sync();
+    assert.equal(second.records, 0);
+    assert.equal(second.upserted, 0);
+    const recordRequests = f.standIn.requests.slice(requestsBefore).filter((r) => r.path.startsWith('/records'));
+    assert.equal(recordRequests.length, 1, 'one request finds there is nothing new');
+    assert.equal(recordRequests[0]?.query.cursor, first.cursor);
+    assert.deepEqual(await f.rows(), before);
+  });
+
+  test('a run picks up exactly what changed since the last one', async () => {
+    seedTickets(f.standIn, 0, 100);
+    await f.sync();
+    f.standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-5', points: 999 }]);
+    f.standIn.store.delete(PCK, CONN, MODEL, [{ id: 'T-6' }]);
+    seedTickets(f.standIn, 500, 3);
+    const summary = await f.sync();
+    assert.equal(summary.records, 5);
+    assert.equal(summary.deleted, 1);
+    assertMatchesSource(await f.rows(), source());
+    assert.equal((await f.rows()).get('T-5')?.points, '999');
+  });
+
+  test('a page whose transaction fails leaves the previous state, and the next run completes exactly', async () => {
+    seedTickets(f.standIn, 0, 100);
+    await f.sync({ pageSize: 1000 }); // creates the table
+    await sql`TRUNCATE nango.ticket`.execute(f.db);
+    await sql`UPDATE nango_replicator.streams SET cursor = NULL`.execute(f.db);
+    await sql`
+      CREATE FUNCTION nango.fail_on_t60() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.id = 'T-60' THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$;
+      CREATE TRIGGER fail_on_t60 BEFORE INSERT ON nango.ticket FOR EACH ROW EXECUTE FUNCTION nango.fail_on_t60();
+    `.execute(f.db);
+    await assert.rejects(f.sync({ pageSize: 25 }), /injected failure/);
+    const stream = await f.db.selectFrom('nango_replicator.streams').select(['cursor', 'last_error']).executeTakeFirstOrThrow();
+    const committed = await f.rows();
+    const failingPage = Math.floor(source().findIndex((r) => r.id === 'T-60') / 25);
+    assert.equal(committed.size, failingPage * 25, 'the pages before the failing one are committed, nothing of it');
+    const lastCommitted = source().find((r) => r.cursor === stream.cursor);
+    assert.ok(lastCommitted && committed.has(lastCommitted.id), 'the cursor is the last committed record');
+    assert.match(JSON.stringify(stream.last_error), /injected failure/);
+
+    await sql`DROP TRIGGER fail_on_t60 ON nango.ticket`.execute(f.db);
+    const summary = await f.sync({ pageSize: 25 });
+    assert.equal(summary.records, 100 - failingPage * 25, 'the next run re-reads only what was not committed');
+    assertMatchesSource(await f.rows(), source());
+  });
+
+  test('pruned and deleted records keep their last known values', async () => {
+    seedTickets(f.standIn, 0, 10);
+    await f.sync();
+    f.standIn.store.prune(PCK, CONN, MODEL, ['T-3']);
+    f.standIn.store.delete(PCK, CONN, MODEL, [{ id: 'T-4' }]);
+    await f.sync({ full: true }); // a pruned record does not move in the stream: only a full read sees it
+    const rows = await f.rows();
+    const pruned = rows.get('T-3');
+    assert.ok(pruned?._nango_pruned_at instanceof Date);
+    assert.equal(pruned.title, 'Ticket number 3');
+    assert.equal((pruned._nango_raw as Record<string, unknown>).title, 'Ticket number 3');
+    const deleted = rows.get('T-4');
+    assert.ok(deleted?._nango_deleted_at instanceof Date);
+    assert.equal(deleted._nango_last_action, 'DELETED');
+    assert.equal(deleted.points, '12');
+    assertMatchesSource(rows, source());
+  });
+
+  test('a record deleted and saved again comes back as a live row', async () => {
+    seedTickets(f.standIn, 0, 5);
+    await f.sync();
+    f.standIn.store.delete(PCK, CONN, MODEL, [{ id: 'T-1' }]);
+    await f.sync();
+    f.standIn.store.save(PCK, CONN, MODEL, [makeTicket(1, { title: 'back again' })]);
+    await f.sync();
+    const row = (await f.rows()).get('T-1');
+    assert.equal(row?._nango_deleted_at, null);
+    assert.equal(row?.title, 'back again');
+    assert.equal(row?._nango_last_action, 'ADDED');
+  });
+
+  test('values that do not fit their column are NULL there, intact in _nango_raw, and listed as value errors', async () => {
+    f.standIn.store.save(PCK, CONN, MODEL, [
+      makeTicket(1, { dueAt: 'yesterday', points: 'many', score: 'high', done: 'yes', title: 'nul\u0000inside' }),
+      makeTicket(2),
+    ]);
+    const summary = await f.sync();
+    assert.equal(summary.valueErrors, 4);
+    assert.equal(summary.nulRemoved, 1);
+    const rows = await f.rows();
+    const bad = rows.get('T-1') as Record<string, unknown>;
+    assert.deepEqual([bad.due_at, bad.points, bad.score, bad.done], [null, null, null, null]);
+    assert.equal(bad.title, 'nulinside');
+    assert.deepEqual((bad._nango_raw as Record<string, unknown>).points, 'many');
+    assert.equal(rows.get('T-2')?.points, '6');
+    const errors = await f.db.selectFrom('nango_replicator.value_errors').selectAll().orderBy('field').execute();
+    assert.deepEqual(errors.map((e) => [e.record_id, e.field, e.column_type]), [
+      ['T-1', 'done', 'boolean'],
+      ['T-1', 'dueAt', 'timestamptz'],
+      ['T-1', 'points', 'bigint'],
+      ['T-1', 'score', 'double precision'],
+    ]);
+    assert.match(errors[1]?.reason ?? '', /yesterday/);
+  });
+
+  test('deletes: hard removes the rows of deleted records', async () => {
+    seedTickets(f.standIn, 0, 10);
+    await f.sync({ deletes: 'hard' });
+    f.standIn.store.delete(PCK, CONN, MODEL, [{ id: 'T-7' }]);
+    const summary = await f.sync({ deletes: 'hard' });
+    assert.equal(summary.deleted, 1);
+    const rows = await f.rows();
+    assert.equal(rows.size, 9);
+    assert.equal(rows.has('T-7'), false);
+  });
+
+  test('a 429 with Retry-After is waited out and 500s are retried, and the run completes', async () => {
+    seedTickets(f.standIn, 0, 60);
+    const requestsBefore = f.standIn.requests.length;
+    f.standIn.faults.rateLimitNext(1, 1, { pathPrefix: '/records' });
+    f.standIn.faults.failNext(2, { status: 500, body: { error: { code: 'server_error', message: 'Failed to fetch records' } }, pathPrefix: '/records' });
+    const summary = await f.sync({ pageSize: 100 });
+    assert.equal(summary.records, 60);
+    const records = f.standIn.requests.slice(requestsBefore).filter((r) => r.path.startsWith('/records'));
+    assert.deepEqual(records.map((r) => r.status), [429, 500, 500, 200]);
+    assert.ok((records[1]?.at ?? 0) - (records[0]?.at ?? 0) >= 1000, 'the retry came after Retry-After');
+    assertMatchesSource(await f.rows(), source());
+  });
+
+  test('a stored cursor that Nango keeps refusing is reported as rejected, with what to do', async () => {
+    seedTickets(f.standIn, 0, 5);
+    await f.sync();
+    await sql`UPDATE nango_replicator.streams SET cursor = ${Buffer.from('not a cursor').toString('base64')}`.execute(f.db);
+    await assert.rejects(f.sync(), (error: unknown) => {
+      assert.ok(error instanceof ReplicatorError);
+      assert.equal(error.code, 'cursor_rejected');
+      assert.match(error.message, /--full/);
+      return true;
+    });
+  });
+
+  test('two runs of one stream never both commit: the second stops with a clear error', async () => {
+    seedTickets(f.standIn, 0, 100);
+    f.standIn.faults.delayNext(2, 300, { pathPrefix: '/records' });
+    const results = await Promise.allSettled([f.sync(), f.sync()]);
+    const failures = results.filter((r) => r.status === 'rejected');
+    assert.equal(failures.length, 1);
+    const reason = (failures[0] as PromiseRejectedResult).reason as ReplicatorError;
+    assert.equal(reason.code, 'stream_taken');
+    assertMatchesSource(await f.rows(), source());
+  });
+});

@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { runCli } from '../src/cli/run-cli.js';
+
+// Entry point: the only place that touches process state. First SIGINT/SIGTERM asks the command to stop
+// after the page in flight; a second one exits at once.
+const controller = new AbortController();
+let signals = 0;
+const onSignal = (signal: NodeJS.Signals) => {
+  signals += 1;
+  if (signals > 1) process.exit(130);
+  process.stderr.write(`\n${signal}: finishing the page in flight, then stopping (send again to exit now)\n`);
+  controller.abort(new Error(`received ${signal}`));
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+
+const readTextFile = (path: string): string | null => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+};
+
+process.exitCode = await runCli({
+  argv: process.argv.slice(2),
+  env: process.env,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  readTextFile,
+  signal: controller.signal,
+});
