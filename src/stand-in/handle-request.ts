@@ -24,7 +24,8 @@ export interface HandleRequestDeps extends AnswerDeps {
 
 /** Logs the request, applies network faults, answers it. Never rejects. */
 export async function handleRequest(req: IncomingMessage, res: ServerResponse, deps: HandleRequestDeps): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://stand-in.invalid');
+  // Prefix rather than resolve, so a path starting with // stays a path.
+  const url = new URL(`http://stand-in.invalid${req.url ?? '/'}`);
   const method = req.method ?? 'GET';
   const entry: LoggedRequest = {
     method,

@@ -1,5 +1,5 @@
 import { deepMerge } from './deep-merge.js';
-import { recordUuid } from './record-uuid.js';
+import { recordNamespace, recordUuid } from './record-uuid.js';
 import { stableHash } from './stable-hash.js';
 import { compareStreamOrder, type Payload, type StoredRecord, type WriteSummary } from './stored-record.js';
 
@@ -13,11 +13,14 @@ const MAX_EXTERNAL_ID_LENGTH = 255;
 export class ModelRecords {
   readonly #rows = new Map<string, StoredRecord>();
   #ordered: StoredRecord[] | null = null;
+  readonly #namespace: string;
 
   constructor(
     private readonly connectionPk: number,
     private readonly model: string,
-  ) {}
+  ) {
+    this.#namespace = recordNamespace(connectionPk, model);
+  }
 
   /** `batchSave`: insert, change (bump), undelete (ADDED again) or leave untouched. */
   save(payloads: readonly object[], stampMicros: number): WriteSummary {
@@ -116,7 +119,7 @@ export class ModelRecords {
   }
 
   #insert(incoming: PreparedPayload, stampMicros: number, deletedAt: number | null): void {
-    const uuid = recordUuid(this.connectionPk, this.model, incoming.rawId);
+    const uuid = recordUuid(this.connectionPk, this.model, incoming.rawId, this.#namespace);
     this.#rows.set(incoming.externalId, {
       uuid,
       externalId: incoming.externalId,

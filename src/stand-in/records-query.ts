@@ -2,9 +2,6 @@ import * as z from 'zod';
 
 const LOOKBACK_MS = 365 * 24 * 60 * 60 * 1000;
 
-/** `filter` values after validation: the comma list as sent (e.g. `added,updated`). */
-export type RecordsFilter = string;
-
 /** Validated GET /records query. */
 export interface RecordsQuery {
   model: string;
@@ -12,7 +9,8 @@ export interface RecordsQuery {
   delta?: string | undefined;
   modified_after?: string | undefined;
   limit?: number | undefined;
-  filter?: RecordsFilter | undefined;
+  /** The comma list as sent, e.g. `added,updated`. */
+  filter?: string | undefined;
   cursor?: string | undefined;
   ids?: string[] | undefined;
 }

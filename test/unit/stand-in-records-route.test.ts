@@ -65,7 +65,7 @@ describe('GET /records on the stand-in', () => {
     const record = body.records[0];
     assert.equal(typeof record.id, 'string');
     assert.deepEqual(Object.keys(record._nango_metadata), ['first_seen_at', 'last_modified_at', 'last_action', 'deleted_at', 'pruned_at', 'cursor']);
-    assert.match(record._nango_metadata.last_modified_at, /^2026-06-01T12:00:00\.\d{6}\+00:00$/);
+    assert.match(record._nango_metadata.last_modified_at, /^2026-06-01T12:00:00\.\d{1,6}\+00:00$/);
     const last = await get(`model=${MODEL}&limit=1&cursor=${encodeURIComponent(body.next_cursor)}`);
     assert.equal(last.body.next_cursor, null);
     assert.equal(last.body.records.length, 1);
@@ -222,6 +222,30 @@ describe('GET /records on the stand-in', () => {
     assert.deepEqual((await get(`model=${MODEL}&ids=2`)).body.records.map((r: any) => r.id), ['2']);
     const many = (await get(`model=${MODEL}&ids=1&ids[]=3`)).body.records.map((r: any) => r.id).sort();
     assert.deepEqual(many, ['1', '3']);
+  });
+
+  it('a fractional limit passes validation but never yields a next_cursor (knex truncates LIMIT)', async () => {
+    save([{ id: 1 }, { id: 2 }, { id: 3 }]);
+    const { status, body } = await get(`model=${MODEL}&limit=1.5`);
+    assert.equal(status, 200);
+    assert.equal(body.records.length, 2);
+    assert.equal(body.next_cursor, null);
+  });
+
+  it('an exception while answering becomes 500 generic_error_support with a support id', async () => {
+    const store = standIn.store as unknown as Record<string, unknown>;
+    store['orderedRecords'] = () => {
+      throw new Error('boom');
+    };
+    try {
+      const { status, body } = await get(`model=${MODEL}`);
+      assert.equal(status, 500);
+      assert.equal(body.error.code, 'generic_error_support');
+      assert.match(body.error.message, new RegExp(`unique id: "${body.error.payload}"`));
+      assert.equal((standIn.errors.at(-1) as Error).message, 'boom');
+    } finally {
+      delete store['orderedRecords'];
+    }
   });
 
   it('answers /records without the trailing slash too', async () => {
