@@ -20,8 +20,14 @@ Exit codes: 0 done, 1 failed (the message says what to check), 2 invalid usage o
  * The command-line grammar. Parsing only: `onRequest` receives what was asked, so the program can be
  * tested without connecting anything.
  */
-export function buildProgram(onRequest: (request: CliRequest) => Promise<void>): Command {
+export function buildProgram(
+  onRequest: (request: CliRequest) => Promise<void>,
+  output: { writeOut: (text: string) => void; writeErr: (text: string) => void },
+): Command {
+  // Set before the subcommands are added, which copy these settings: usage errors throw instead of exiting.
   const program = new Command()
+    .exitOverride()
+    .configureOutput(output)
     .name('nango-replicator')
     .description('Keeps an exact, typed copy of the records Nango syncs in your own PostgreSQL.')
     .showHelpAfterError('(run with --help for usage)')

@@ -31,8 +31,7 @@ export async function runCli(io: CliIo): Promise<number> {
   const program = buildProgram(async (request) => {
     config = loadConfig({ env: io.env, readTextFile: io.readTextFile });
     exitCode = await execute(request, config, io, terminal);
-  });
-  program.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  }, { writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   try {
     await program.parseAsync(io.argv, { from: 'user' });
     return exitCode;

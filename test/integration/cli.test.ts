@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { assertMatchesSource } from '../helpers/assert-matches-source.js';
+import { createReplicationFixture, type ReplicationFixture, seedTickets, TEST_SECRET_KEY, TICKETS } from '../helpers/replication-fixture.js';
+import { runCliProcess, spawnCli } from '../helpers/run-cli-process.js';
+
+const STREAM_ARGS = ['--integration', TICKETS.providerConfigKey, '--connection', TICKETS.connectionId, '--model', TICKETS.model];
+
+describe('the nango-replicator command', () => {
+  let f: ReplicationFixture;
+  let env: Record<string, string>;
+  before(async () => {
+    f = await createReplicationFixture('cli');
+    env = { NANGO_SECRET_KEY: TEST_SECRET_KEY, NANGO_HOST: f.standIn.url, DATABASE_URL: f.database.url, LOG_LEVEL: 'info' };
+  });
+  after(async () => {
+    await f.close();
+  });
+
+  test('--help explains the commands and the environment', async () => {
+    const result = await runCliProcess(['--help'], {});
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, /sync/);
+    assert.match(result.stdout, /migrate/);
+    assert.match(result.stdout, /NANGO_SECRET_KEY/);
+    const sync = await runCliProcess(['sync', '--help'], {});
+    assert.match(sync.stdout, /--integration <key>/);
+    assert.match(sync.stdout, /--full/);
+  });
+
+  test('sync replicates the stream, prints a summary, and a second run fetches nothing', async () => {
+    seedTickets(f.standIn, 0, 230);
+    const first = await runCliProcess(['sync', ...STREAM_ARGS, '--page-size', '100'], env);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /helpdesk\/acme\/Ticket: 3 pages, 230 records, 230 upserted, 0 deleted, 0 value errors in .* \(up to date\)/);
+    const second = await runCliProcess(['sync', ...STREAM_ARGS, '--json'], env);
+    assert.equal(second.code, 0, second.stderr);
+    const summary = JSON.parse(second.stdout) as { records: number; complete: boolean };
+    assert.equal(summary.records, 0);
+    assert.equal(summary.complete, true);
+    assertMatchesSource(await f.rows(), f.standIn.store.snapshot(TICKETS.providerConfigKey, TICKETS.connectionId, TICKETS.model));
+  });
+
+  test('a process killed in the middle of a page transaction loses nothing: the next run completes exactly', async () => {
+    const source = () => f.standIn.store.snapshot(TICKETS.providerConfigKey, TICKETS.connectionId, TICKETS.model);
+    seedTickets(f.standIn, 0, 100);
+    assert.equal((await runCliProcess(['sync', ...STREAM_ARGS], env)).code, 0);
+    // Every record changes, then a row lock held here stalls the child inside the transaction of one page.
+    f.standIn.store.update(TICKETS.providerConfigKey, TICKETS.connectionId, TICKETS.model,
+      source().map((r) => ({ id: r.id, title: `v2 ${r.id}` })));
+    const victim = source()[45]?.id as string;
+    const blocker = new pg.Client({ connectionString: f.database.url });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('SELECT 1 FROM nango.ticket WHERE id = $1 FOR UPDATE', [victim]);
+    const { child, done } = spawnCli(['sync', ...STREAM_ARGS, '--page-size', '20'], { ...env, LOG_LEVEL: 'debug' });
+    const blocked = await waitForLockWait(f.database.url);
+    child.kill('SIGKILL');
+    const result = await done;
+    assert.ok(blocked, `the child never blocked on the row lock: ${result.stderr}`);
+    assert.equal(result.signal, 'SIGKILL');
+    await blocker.query('ROLLBACK');
+    await blocker.end();
+
+    const rows = await f.rows();
+    const updated = [...rows.values()].filter((r) => String(r.title).startsWith('v2')).length;
+    assert.equal(updated, 40, 'the two pages before the stalled one committed; the stalled one did not');
+    const resumed = await runCliProcess(['sync', ...STREAM_ARGS, '--json'], env);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal((JSON.parse(resumed.stdout) as { records: number }).records, source().length - 40);
+    assertMatchesSource(await f.rows(), source());
+  });
+
+  test('the secret key never reaches the output, at debug level and on a refused key', async () => {
+    const debug = await runCliProcess(['sync', ...STREAM_ARGS], { ...env, LOG_LEVEL: 'debug' });
+    assert.equal(debug.code, 0, debug.stderr);
+    assert.match(debug.stderr, /nango response/, 'debug lines were written');
+    const otherKey = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+    const refused = await runCliProcess(['sync', ...STREAM_ARGS], { ...env, LOG_LEVEL: 'trace', NANGO_SECRET_KEY: otherKey });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /Nango refused the secret key .*Check NANGO_SECRET_KEY/);
+    for (const output of [debug.stdout, debug.stderr, refused.stdout, refused.stderr]) {
+      assert.equal(output.includes(TEST_SECRET_KEY), false);
+      assert.equal(output.includes(otherKey), false);
+    }
+  });
+
+  test('configuration errors name what is wrong and exit 2', async () => {
+    const noKey = await runCliProcess(['sync', ...STREAM_ARGS], { ...env, NANGO_SECRET_KEY: '' });
+    assert.equal(noKey.code, 2);
+    assert.match(noKey.stderr, /NANGO_SECRET_KEY is not set/);
+    const badHost = await runCliProcess(['sync', ...STREAM_ARGS], { ...env, NANGO_HOST: 'not a url' });
+    assert.equal(badHost.code, 2);
+    assert.match(badHost.stderr, /NANGO_HOST/);
+    const missingFile = await runCliProcess(['migrate'], { ...env, REPLICATOR_CONFIG: '/nonexistent.yaml' });
+    assert.equal(missingFile.code, 2);
+    assert.match(missingFile.stderr, /REPLICATOR_CONFIG points to \/nonexistent.yaml/);
+    const missingOption = await runCliProcess(['sync', '--integration', 'x'], env);
+    assert.equal(missingOption.code, 2);
+    assert.match(missingOption.stderr, /--connection/);
+  });
+
+  test('an unknown connection fails with a message naming it', async () => {
+    const result = await runCliProcess(['sync', '--integration', 'helpdesk', '--connection', 'nobody', '--model', 'Ticket'], env);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /no connection "nobody" for integration "helpdesk"/);
+  });
+});
+
+/**
+ * Resolves true once a replicator session waits for a lock. Polled from a connection of its own, outside any
+ * transaction: pg_stat_activity is a snapshot frozen for the length of a transaction.
+ */
+async function waitForLockWait(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (let i = 0; i < 200; i++) {
+      const { rows } = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'nango-replicator' AND wait_event_type = 'Lock'`,
+      );
+      if ((rows[0]?.n ?? 0) > 0) return true;
+      await sleep(50);
+    }
+    return false;
+  } finally {
+    await client.end();
+  }
+}
