@@ -9,7 +9,7 @@ const ENVIRONMENT_HELP = `
 Environment:
   NANGO_SECRET_KEY   secret key of your Nango environment (required by sync)
   NANGO_HOST         Nango API URL (default https://api.nango.dev)
-  DATABASE_URL       Postgres to write to (default postgres://127.0.0.1:5432/postgres)
+  DATABASE_URL       Postgres to write to (default postgres://postgres@127.0.0.1:5432/postgres)
   REDIS_URL          Redis for the worker (default redis://127.0.0.1:6379)
   REPLICATOR_CONFIG  YAML settings file (default config/replicator.yaml)
   LOG_LEVEL          fatal|error|warn|info|debug|trace|silent (default info)

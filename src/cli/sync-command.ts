@@ -45,7 +45,7 @@ function progressLine(stream: StreamKey, p: ReplicateProgress): string {
 
 function summaryLine(stream: StreamKey, s: ReplicateSummary): string {
   const parts = [
-    `${s.pages} pages`,
+    `${s.pages} ${s.pages === 1 ? 'page' : 'pages'}`,
     `${formatCount(s.records)} records`,
     `${formatCount(s.upserted)} upserted`,
     `${formatCount(s.deleted)} deleted`,

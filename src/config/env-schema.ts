@@ -8,7 +8,7 @@ export const envSchema = z.object({
   NANGO_HOST: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).default('https://api.nango.dev')),
   DATABASE_URL: z.preprocess(
     emptyAsUndefined,
-    z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default('postgres://127.0.0.1:5432/postgres'),
+    z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/postgres'),
   ),
   REDIS_URL: z.preprocess(
     emptyAsUndefined,

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+let database: TestDatabase;
+before(async () => {
+  database = await createTestDatabase('demo');
+});
+after(async () => {
+  await database.drop();
+});
+
+function runDemo(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/demo.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', DATABASE_URL: database.url },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c) => (stdout += c));
+  child.stderr.on('data', (c) => (stderr += c));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+test('npm run demo replicates both sample connections exactly, and can be run again', async () => {
+  for (let run = 0; run < 2; run++) {
+    const result = await runDemo();
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /acme\/GithubIssue: 5 pages, 2,500 records, 2,500 upserted/);
+    assert.match(result.stdout, /acme\/GithubIssue: 1 page, 190 records, 190 upserted, 40 deleted/);
+    assert.equal(result.stdout.match(/identical to Nango: yes/g)?.length, 2);
+    assert.match(result.stdout, /2460 live, 40 soft-deleted/);
+    assert.match(result.stdout, /value errors recorded: 1/);
+  }
+});
