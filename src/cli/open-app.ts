@@ -31,7 +31,10 @@ export interface OpenAppDeps {
 export async function openApp(deps: OpenAppDeps): Promise<App> {
   const { config, logger } = deps;
   const secretKey = requireSecretKey(config);
-  const db = createDatabase({ url: config.databaseUrl });
+  const db = createDatabase({
+    url: config.databaseUrl,
+    onIdleError: (error) => logger.warn({ err: { message: error.message } }, 'an idle database connection failed; it will be replaced'),
+  });
   let closed: Promise<void> | undefined;
   const close = () => (closed ??= db.destroy());
   try {

@@ -8,6 +8,11 @@ export interface DatabaseOptions {
   /** Pool size. Default 4: a page write uses one connection, status reads another. */
   maxConnections?: number;
   applicationName?: string;
+  /**
+   * Told about errors of idle pooled connections (the server restarted, the network dropped). Without a
+   * listener pg would crash the process; the pool replaces the connection on next use.
+   */
+  onIdleError?: (error: Error) => void;
 }
 
 /**
@@ -21,5 +26,6 @@ export function createDatabase(options: DatabaseOptions): Kysely<ReplicatorDatab
     application_name: options.applicationName ?? 'nango-replicator',
     options: '-c TimeZone=UTC',
   });
+  pool.on('error', (error) => options.onIdleError?.(error));
   return new Kysely<ReplicatorDatabase>({ dialect: new PostgresDialect({ pool }) });
 }

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
+import { describe, test } from 'node:test';
+import { loadConfig, requireSecretKey } from '../../src/config/load-config.js';
+import { ReplicatorError } from '../../src/errors/replicator-error.js';
+
+const KEY = '6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f';
+const files = (map: Record<string, string>) => (path: string) => map[path] ?? null;
+
+function configError(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof ReplicatorError);
+    assert.equal(error.code, 'invalid_config');
+    assert.equal(error.retry, 'terminal');
+    return error.message;
+  }
+  assert.fail('expected a configuration error');
+}
+
+describe('configuration', () => {
+  test('with no file and no variables, the defaults work on a laptop', () => {
+    const config = loadConfig({ env: {}, readTextFile: files({}) });
+    assert.equal(config.nango.host, 'https://api.nango.dev');
+    assert.equal(config.nango.pageSize, 1000);
+    assert.equal(config.nango.requestTimeoutMs, 30_000);
+    assert.equal(config.target.schema, 'nango');
+    assert.equal(config.target.deletes, 'soft');
+    assert.equal(config.databaseUrl.reveal(), 'postgres://postgres@127.0.0.1:5432/postgres');
+    assert.equal(config.configPath, null);
+    assert.ok(Object.isFrozen(config.nango));
+  });
+
+  test('the shipped config/replicator.yaml parses to exactly the defaults', async () => {
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync(new URL('../../config/replicator.yaml', import.meta.url), 'utf8');
+    const fromFile = loadConfig({ env: {}, readTextFile: files({ 'config/replicator.yaml': text }) });
+    const defaults = loadConfig({ env: {}, readTextFile: files({}) });
+    assert.deepEqual({ ...fromFile, configPath: null, databaseUrl: null, redisUrl: null }, { ...defaults, databaseUrl: null, redisUrl: null });
+  });
+
+  test('durations accept vercel-ms notation and a trailing slash on the host is dropped', () => {
+    const config = loadConfig({
+      env: { NANGO_HOST: 'http://localhost:3003/', REPLICATOR_CONFIG: 'c.yaml' },
+      readTextFile: files({ 'c.yaml': 'nango:\n  requestTimeout: 2m\n  pageSize: 10000\n' }),
+    });
+    assert.equal(config.nango.host, 'http://localhost:3003');
+    assert.equal(config.nango.requestTimeoutMs, 120_000);
+    assert.equal(config.nango.pageSize, 10000);
+  });
+
+  test('a bad value names the key, what is allowed and what was given', () => {
+    const message = configError(() =>
+      loadConfig({ env: { REPLICATOR_CONFIG: 'c.yaml' }, readTextFile: files({ 'c.yaml': 'nango:\n  pageSize: 20000\n' }) }),
+    );
+    assert.match(message, /c\.yaml: nango\.pageSize: .*10000.*\(got 20000\)/);
+  });
+
+  test('an unknown key is refused, so a typo does not pass silently', () => {
+    const message = configError(() =>
+      loadConfig({ env: { REPLICATOR_CONFIG: 'c.yaml' }, readTextFile: files({ 'c.yaml': 'target:\n  shema: x\n' }) }),
+    );
+    assert.match(message, /target.*shema/);
+  });
+
+  test('several problems are reported at once', () => {
+    const message = configError(() =>
+      loadConfig({
+        env: { REPLICATOR_CONFIG: 'c.yaml' },
+        readTextFile: files({ 'c.yaml': 'nango:\n  pageSize: 0\ntarget:\n  deletes: maybe\n  schema: "Bad-Name"\n' }),
+      }),
+    );
+    assert.match(message, /nango\.pageSize/);
+    assert.match(message, /target\.deletes/);
+    assert.match(message, /target\.schema/);
+  });
+
+  test('YAML that does not parse is reported with the file name', () => {
+    const message = configError(() =>
+      loadConfig({ env: { REPLICATOR_CONFIG: 'c.yaml' }, readTextFile: files({ 'c.yaml': 'nango: [unclosed' }) }),
+    );
+    assert.match(message, /c\.yaml is not valid YAML/);
+  });
+
+  test('a bad environment variable is named, but a secret value is never echoed', () => {
+    const message = configError(() =>
+      loadConfig({ env: { DATABASE_URL: 'mysql://u:hunter2@db/x', LOG_LEVEL: 'loud' }, readTextFile: files({}) }),
+    );
+    assert.match(message, /DATABASE_URL: must be a postgres:\/\/ URL/);
+    assert.match(message, /LOG_LEVEL.*\(got "loud"\)/);
+    assert.equal(message.includes('hunter2'), false);
+  });
+
+  test('the secret key prints as [redacted] however it is printed', () => {
+    const config = loadConfig({ env: { NANGO_SECRET_KEY: KEY }, readTextFile: files({}) });
+    const key = requireSecretKey(config);
+    assert.equal(key.reveal(), KEY);
+    for (const text of [String(key), JSON.stringify(config), inspect(config, { depth: 5 }), `${key}`]) {
+      assert.equal(text.includes(KEY), false, text);
+    }
+  });
+
+  test('a missing secret key says how to provide it', () => {
+    const config = loadConfig({ env: { NANGO_SECRET_KEY: '' }, readTextFile: files({}) });
+    assert.match(configError(() => requireSecretKey(config)), /NANGO_SECRET_KEY is not set/);
+  });
+});
