@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { deleteUnseenRows } from '../../src/store/delete-unseen-rows.js';
+import { createReplicationFixture, type ReplicationFixture, seedTickets, TICKETS } from '../helpers/replication-fixture.js';
+
+const { providerConfigKey: PCK, connectionId: CONN, model: MODEL } = TICKETS;
+const layout = { schema: 'nango', table: 'ticket', columns: [] };
+
+describe('the end of a replace pass', () => {
+  let f: ReplicationFixture;
+  before(async () => {
+    f = await createReplicationFixture('replace_pass');
+  });
+  after(async () => {
+    await f.close();
+  });
+  beforeEach(async () => {
+    f.standIn.store.hardDelete(PCK, CONN, MODEL);
+    await sql`TRUNCATE nango_replicator.streams CASCADE`.execute(f.db);
+    await sql`DROP TABLE IF EXISTS nango.ticket`.execute(f.db);
+    await sql`TRUNCATE nango_replicator.model_tables, nango_replicator.table_columns`.execute(f.db);
+  });
+
+  /** Replicates 10 tickets, hard-deletes `gone` of them in Nango (no tombstone), and re-reads everything. */
+  async function passAfterHardDeletes(gone: string[]): Promise<Date> {
+    seedTickets(f.standIn, 0, 10);
+    await f.sync();
+    f.standIn.store.hardDelete(PCK, CONN, MODEL, gone);
+    const { rows } = await sql<{ now: Date }>`SELECT now() AS now`.execute(f.db);
+    await f.sync({ full: true });
+    return rows[0]?.now as Date;
+  }
+
+  const params = (passStartedAt: Date, extra: { force?: boolean; deletes?: 'soft' | 'hard' } = {}) => ({
+    layout, stream: TICKETS, passStartedAt, deletes: extra.deletes ?? 'soft', maxDeleteFraction: 0.5, force: extra.force ?? false,
+  });
+
+  test('rows Nango dropped without a tombstone are soft-deleted, exactly those', async () => {
+    const started = await passAfterHardDeletes(['T-2', 'T-5']);
+    const result = await deleteUnseenRows(f.db, params(started));
+    assert.deepEqual(result, { refused: false, deleted: 2, liveRows: 10 });
+    const rows = await f.rows();
+    const deleted = [...rows.values()].filter((r) => r._nango_deleted_at !== null).map((r) => r.id);
+    assert.deepEqual(deleted.sort(), ['T-2', 'T-5']);
+    assert.equal(rows.get('T-2')?.title, 'Ticket number 2', 'the last known values stay');
+  });
+
+  test('with deletes: hard the unseen rows are removed', async () => {
+    const started = await passAfterHardDeletes(['T-1']);
+    const result = await deleteUnseenRows(f.db, params(started, { deletes: 'hard' }));
+    assert.equal(result.refused, false);
+    assert.equal((await f.rows()).has('T-1'), false);
+    assert.equal((await f.rows()).size, 9);
+  });
+
+  test('the breaker refuses a mass delete and says how to override it; force goes through', async () => {
+    const started = await passAfterHardDeletes(['T-0', 'T-1', 'T-2', 'T-3', 'T-4', 'T-5']);
+    const refused = await deleteUnseenRows(f.db, params(started));
+    assert.equal(refused.refused, true);
+    assert.match(refused.refused ? refused.reason : '', /refused to delete 6 of 10 rows \(60%, above the 50% limit\).*"force": true/);
+    assert.equal([...(await f.rows()).values()].filter((r) => r._nango_deleted_at !== null).length, 0, 'nothing was deleted');
+    const forced = await deleteUnseenRows(f.db, params(started, { force: true }));
+    assert.deepEqual(forced, { refused: false, deleted: 6, liveRows: 10 });
+  });
+});
