@@ -82,3 +82,23 @@ export function unionColumnType(types: ReadonlyArray<ColumnType | null>): Column
   }
   return common;
 }
+
+/**
+ * TypeScript-ish type names as Nango's older model definitions write them (nango.yaml aliases
+ * included), to their column type. `null` = admits only null.
+ */
+export const TS_TYPE_NAMES: ReadonlyMap<string, ColumnType | null> = new Map<string, ColumnType | null>([
+  ['string', 'text'],
+  ['char', 'text'],
+  ['varchar', 'text'],
+  ['number', 'double precision'],
+  ['float', 'double precision'],
+  ['integer', 'bigint'],
+  ['int', 'bigint'],
+  ['boolean', 'boolean'],
+  ['bool', 'boolean'],
+  ['Date', 'timestamptz'],
+  ['date', 'timestamptz'],
+  ['null', null],
+  ['undefined', null],
+]);

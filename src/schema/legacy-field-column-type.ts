@@ -1,21 +1,9 @@
-import { type ColumnType, unionColumnType } from './column-type.js';
+import { type ColumnType, TS_TYPE_NAMES, unionColumnType } from './column-type.js';
 
 const TYPE_NAMES: ReadonlyMap<string, ColumnType | null> = new Map<string, ColumnType | null>([
-  ['string', 'text'],
-  ['char', 'text'],
-  ['varchar', 'text'],
-  ['number', 'double precision'],
-  ['float', 'double precision'],
-  ['integer', 'bigint'],
-  ['int', 'bigint'],
-  ['boolean', 'boolean'],
-  ['bool', 'boolean'],
+  ...TS_TYPE_NAMES,
   ['true', 'boolean'],
   ['false', 'boolean'],
-  ['date', 'timestamptz'],
-  ['Date', 'timestamptz'],
-  ['null', null],
-  ['undefined', null],
 ]);
 
 const QUOTED_LITERAL = /^(?:'[^']*'|"[^"]*")$/;

@@ -1,26 +1,7 @@
-import { type ColumnType, unionColumnType } from './column-type.js';
+import { type ColumnType, TS_TYPE_NAMES, unionColumnType } from './column-type.js';
 import { isRecord } from './is-record.js';
 import { literalColumnType } from './json-schema-column-type.js';
 
-/**
- * Type names that can appear as a field's `value` (after nango-yaml alias normalisation, plus
- * the raw aliases in case a deployment stored them un-normalised). `null` = admits only null.
- */
-const TYPE_NAMES: ReadonlyMap<string, ColumnType | null> = new Map<string, ColumnType | null>([
-  ['string', 'text'],
-  ['char', 'text'],
-  ['varchar', 'text'],
-  ['number', 'double precision'],
-  ['float', 'double precision'],
-  ['integer', 'bigint'],
-  ['int', 'bigint'],
-  ['boolean', 'boolean'],
-  ['bool', 'boolean'],
-  ['Date', 'timestamptz'],
-  ['date', 'timestamptz'],
-  ['null', null],
-  ['undefined', null],
-]);
 
 /** Characters that only occur in type expressions (generics, arrays, objects), never in a model literal. */
 const TYPE_EXPRESSION = /[<>{}[\]()|]/;
@@ -52,7 +33,7 @@ export function nangoModelFieldColumnType(field: Record<string, unknown>): Colum
   // `value: undefined` is dropped by JSON serialisation, so a missing value is the `undefined` literal.
   if (value === undefined) return null;
   if (typeof value !== 'string') return literalColumnType(value);
-  const named = TYPE_NAMES.get(value);
+  const named = TS_TYPE_NAMES.get(value);
   if (named !== undefined) return named;
   if (field['tsType'] === true || TYPE_EXPRESSION.test(value)) return 'jsonb';
   return 'text';
