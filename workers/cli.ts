@@ -32,3 +32,7 @@ process.exitCode = await runCli({
   readTextFile,
   signal: controller.signal,
 });
+
+// Everything the command opened is closed by now. A handle something left open (a socket a library did not end)
+// must not keep a stopped worker alive: exit shortly after, unless the process has already exited by itself.
+setTimeout(() => process.exit(), 2000).unref();

@@ -3,15 +3,18 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 /** What a parsed command line asks for. The entry point carries it out. */
 export type CliRequest =
   | { command: 'sync'; providerConfigKey: string; connectionId: string; model: string; full: boolean; pageSize?: number; json: boolean }
-  | { command: 'migrate' };
+  | { command: 'migrate' }
+  | { command: 'worker' }
+  | { command: 'status'; json: boolean };
 
 const ENVIRONMENT_HELP = `
 Environment:
-  NANGO_SECRET_KEY   secret key of your Nango environment (required by sync)
+  NANGO_SECRET_KEY   secret key of your Nango environment (required by sync and worker)
   NANGO_HOST         Nango API URL (default https://api.nango.dev)
   DATABASE_URL       Postgres to write to (default postgres://postgres@127.0.0.1:5432/postgres)
   REDIS_URL          Redis for the worker (default redis://127.0.0.1:6379)
   REPLICATOR_CONFIG  YAML settings file (default config/replicator.yaml)
+  PORT               the worker's HTTP port: /healthz, /readyz (default 8080)
   LOG_LEVEL          fatal|error|warn|info|debug|trace|silent (default info)
 
 Exit codes: 0 done, 1 failed (the message says what to check), 2 invalid usage or configuration.`;
@@ -61,6 +64,20 @@ export function buildProgram(
     .command('migrate')
     .description("Create or update the replicator's own tables (schema nango_replicator). Other commands do it too.")
     .action(() => onRequest({ command: 'migrate' }));
+
+  program
+    .command('worker')
+    .description(
+      'Run as a service: keep every stream configured under `streams` fresh, with any number of processes\n' +
+        'sharing Redis and Postgres. Serves GET /healthz and /readyz on PORT. SIGTERM drains and exits 0.',
+    )
+    .action(() => onRequest({ command: 'worker' }));
+
+  program
+    .command('status')
+    .description('Show every stream: rows, last successful run, cursor age and last error.')
+    .option('--json', 'print the streams as JSON', false)
+    .action((options: { json: boolean }) => onRequest({ command: 'status', json: options.json }));
 
   return program;
 }

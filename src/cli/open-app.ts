@@ -22,6 +22,8 @@ export interface OpenAppDeps {
   logger: Logger;
   fetch?: typeof fetch;
   gate?: RequestGate;
+  /** Postgres pool size. Default 4; a worker sizes it to its concurrency. */
+  maxConnections?: number;
 }
 
 /**

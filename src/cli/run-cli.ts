@@ -8,8 +8,10 @@ import { migrateToLatest } from '../store/migrate-to-latest.js';
 import { buildProgram, type CliRequest } from './build-program.js';
 import { openApp } from './open-app.js';
 import { scrubSecrets } from './scrub-secrets.js';
+import { statusCommand } from './status-command.js';
 import { syncCommand } from './sync-command.js';
 import { createTerminal } from './terminal.js';
+import { workerCommand } from './worker-command.js';
 
 /** The process's outside world, passed in so the CLI runs the same in a test as in a shell. */
 export interface CliIo {
@@ -56,6 +58,17 @@ async function execute(request: CliRequest, config: ReplicatorConfig, io: CliIo,
       await db.destroy();
     }
   }
+  if (request.command === 'status') {
+    const db = createDatabase({ url: config.databaseUrl });
+    try {
+      await migrateToLatest(db);
+      await statusCommand(db, { schema: config.target.schema, json: request.json }, { stdout: io.stdout });
+      return 0;
+    } finally {
+      await db.destroy();
+    }
+  }
+  if (request.command === 'worker') return workerCommand({ config, logger, fetch: io.fetch }, { signal: io.signal });
   const app = await openApp({ config, logger, fetch: io.fetch });
   try {
     await syncCommand(app, request, { stdout: io.stdout, terminal, signal: io.signal });

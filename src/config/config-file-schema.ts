@@ -1,5 +1,6 @@
 import ms from 'ms';
 import { z } from 'zod';
+import { parseFrequency } from './parse-frequency.js';
 
 /** A duration in vercel-ms notation (`30s`, `5m`) or a number of milliseconds; parsed to ms. */
 export const durationSchema = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
@@ -11,6 +12,30 @@ export const durationSchema = z.union([z.number().int().nonnegative(), z.string(
   }
   return parsed;
 });
+
+/** A sync frequency, vercel-ms (`5m`) or Nango's phrasing (`every half hour`); parsed to ms, at least 1 s. */
+const frequencySchema = z.union([z.number().int().min(1000), z.string()]).transform((value, ctx) => {
+  const parsed = typeof value === 'number' ? value : parseFrequency(value);
+  if (parsed === null || parsed < 1000) {
+    ctx.addIssue({ code: 'custom', message: 'must be a frequency of at least 1s, such as "5m", "1h" or "every half hour"' });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+/** `"*"` (every one Nango knows) or a non-empty list of names. */
+const allOrListSchema = z.union([z.literal('*'), z.array(z.string().min(1)).min(1)]);
+
+/** One entry of `streams`: which (connection, model) pairs of an integration the worker keeps fresh. */
+const streamRuleSchema = z.strictObject({
+  integration: z.string().min(1),
+  models: allOrListSchema.default('*'),
+  connections: allOrListSchema.default('*'),
+  every: frequencySchema.optional(),
+});
+
+/** A Redis key prefix chosen by the user. `{` would make it a Redis Cluster hash tag. */
+const keyPrefixSchema = z.string().min(1).max(100).regex(/^[^{}\s]+$/, 'must not contain {, } or whitespace');
 
 /** A Postgres identifier the user chose for a schema: plain lower-case, so it needs no quoting to be typed. */
 const schemaNameSchema = z
@@ -29,6 +54,13 @@ export const configFileSchema = z.strictObject({
       retries: z.number().int().min(0).max(20).default(5),
       retryMinDelay: durationSchema.default(500),
       retryMaxDelay: durationSchema.default(30_000),
+      rateLimit: z
+        .strictObject({
+          requestsPerMinute: z.number().int().min(2).default(200),
+          share: z.number().gt(0).max(1).default(0.9),
+          key: z.string().min(1).max(100).regex(/^[^{}]+$/, 'must not contain { or }').optional(),
+        })
+        .prefault({}),
     })
     .prefault({}),
   target: z
@@ -37,6 +69,20 @@ export const configFileSchema = z.strictObject({
       deletes: z.enum(['soft', 'hard']).default('soft'),
     })
     .prefault({}),
+  streams: z.array(streamRuleSchema).default([]),
+  discovery: z.strictObject({ every: durationSchema.pipe(z.number().min(100)).default(60_000) }).prefault({}),
+  worker: z
+    .strictObject({
+      concurrency: z.number().int().min(1).max(256).default(4),
+      shutdownTimeout: durationSchema.default(25_000),
+      slice: z.number().int().min(1).max(100_000).default(50),
+      lockDuration: durationSchema.pipe(z.number().min(1000)).default(30_000),
+      attempts: z.number().int().min(1).max(100).default(5),
+      backoff: durationSchema.default(2_000),
+    })
+    .prefault({}),
+  queue: z.strictObject({ prefix: keyPrefixSchema.optional() }).prefault({}),
+  redis: z.strictObject({ keyPrefix: keyPrefixSchema.default('nango-replicator:') }).prefault({}),
 });
 
 export type ConfigFile = z.output<typeof configFileSchema>;

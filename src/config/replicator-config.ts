@@ -17,6 +17,15 @@ export interface ReplicatorConfig {
     readonly retryMinDelayMs: number;
     /** Longest backoff delay in ms. Default 30000. */
     readonly retryMaxDelayMs: number;
+    /** The account's API budget, shared by every process through Redis (worker only). */
+    readonly rateLimit: {
+      /** The account's plan limit per 60 s window. Default 200 (free plan). */
+      readonly requestsPerMinute: number;
+      /** Fraction of it this fleet may spend, in (0, 1]. Default 0.9. */
+      readonly share: number;
+      /** Bucket name shared by processes with different keys of one account. Default: from a hash of the key. */
+      readonly key: string | undefined;
+    };
   };
   readonly target: {
     /** Postgres schema of the replicated tables. Default `nango`. */
@@ -24,6 +33,32 @@ export interface ReplicatorConfig {
     /** What a record Nango reports deleted does to its row: `soft` sets `_nango_deleted_at`, `hard` removes it. */
     readonly deletes: 'soft' | 'hard';
   };
+  /** What the worker keeps fresh: one rule per entry of `streams` in the YAML file. Empty: nothing. */
+  readonly streams: ReadonlyArray<StreamRule>;
+  readonly discovery: {
+    /** How often connections and models are looked up again, ms. Default 60000. */
+    readonly everyMs: number;
+  };
+  readonly worker: {
+    /** Jobs one process runs at once. Default 4. */
+    readonly concurrency: number;
+    /** After SIGTERM, how long the page in flight may take before the process exits anyway, ms. Default 25000. */
+    readonly shutdownTimeoutMs: number;
+    /** Pages one job reads before it re-queues the rest of the stream behind the other streams. Default 50. */
+    readonly slicePages: number;
+    /** Expiry of a job's and a stream's lock, renewed while held; a crashed worker's work resumes after it, ms. Default 30000. */
+    readonly lockDurationMs: number;
+    /** Attempts of a job that fails with a transient error (terminal errors fail at once). Default 5. */
+    readonly attempts: number;
+    /** First retry delay of a failed job, doubling per attempt, ms. Default 2000. */
+    readonly backoffMs: number;
+  };
+  /** BullMQ's key prefix (`bull` when absent, so other services can use a plain `new Queue(name)`). */
+  readonly queuePrefix: string | undefined;
+  /** Prefix of the replicator's own Redis keys: stream locks, discovery lease, rate-limit bucket. */
+  readonly redisKeyPrefix: string;
+  /** `PORT`: the worker's HTTP port (health, readiness). Default 8080; 0 picks a free port. */
+  readonly httpPort: number;
   /** `DATABASE_URL`, secret because it may hold a password. */
   readonly databaseUrl: Secret;
   /** `REDIS_URL`, secret because it may hold a password. */
@@ -31,4 +66,16 @@ export interface ReplicatorConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** The YAML file that was read, or null when the default file was absent and defaults apply. */
   readonly configPath: string | null;
+}
+
+/** One entry of `streams`: the (connection, model) pairs of an integration to keep fresh, and how often. */
+export interface StreamRule {
+  /** The integration's unique key (providerConfigKey). */
+  readonly integration: string;
+  /** `*`: every model the integration's syncs return (GET /scripts/config); else these names. */
+  readonly models: '*' | ReadonlyArray<string>;
+  /** `*`: every connection of the integration (GET /connections); else these ids, followed as written. */
+  readonly connections: '*' | ReadonlyArray<string>;
+  /** Interval between syncs, ms; undefined: the sync's own `runs`. */
+  readonly everyMs: number | undefined;
 }

@@ -1,0 +1,47 @@
+import type { Kysely } from 'kysely';
+import { listStreamStatus, type StreamStatus } from '../store/list-stream-status.js';
+import type { ReplicatorDatabase } from '../store/replicator-tables.js';
+import { formatCount, formatDuration } from './format.js';
+
+const HEADERS = ['INTEGRATION', 'CONNECTION', 'MODEL', 'ROWS', 'LAST SUCCESS', 'CURSOR AGE', 'LAST ERROR'] as const;
+const ERROR_WIDTH = 100;
+
+/**
+ * `nango-replicator status`: one line per stream (integration, connection, model, rows, last successful run,
+ * cursor age, last error), or with `--json` an array of objects with the same facts and more.
+ */
+export async function statusCommand(
+  db: Kysely<ReplicatorDatabase>,
+  options: { schema: string; json: boolean },
+  io: { stdout: NodeJS.WritableStream },
+): Promise<StreamStatus[]> {
+  const streams = await listStreamStatus(db, { schema: options.schema });
+  if (options.json) io.stdout.write(`${JSON.stringify(streams, null, 2)}\n`);
+  else io.stdout.write(streams.length === 0 ? 'No streams yet: run `nango-replicator worker` or `sync`.\n' : table(streams));
+  return streams;
+}
+
+function table(streams: ReadonlyArray<StreamStatus>): string {
+  const rows = streams.map((s) => [
+    s.providerConfigKey,
+    s.connectionId,
+    s.model,
+    s.rows === null ? '-' : formatCount(s.rows),
+    s.lastSuccessAt === null ? 'never' : `${formatDuration(Date.now() - s.lastSuccessAt.getTime())} ago`,
+    s.cursorAgeMs === null ? '-' : formatDuration(s.cursorAgeMs),
+    describeError(s.lastError),
+  ]);
+  const widths = HEADERS.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: ReadonlyArray<string>) =>
+    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+  return `${[line(HEADERS), ...rows.map(line)].join('\n')}\n`;
+}
+
+/** `code: message` on one line, shortened; a failure that will be retried says so. */
+function describeError(error: Record<string, unknown> | null): string {
+  if (error === null) return '-';
+  const text = `${String(error.code ?? 'error')}: ${String(error.message ?? '')}`.replace(/\s+/g, ' ');
+  const retrying = error.willRetry === true ? ' (retrying)' : '';
+  const room = ERROR_WIDTH - retrying.length;
+  return `${text.length > room ? `${text.slice(0, room - 3)}...` : text}${retrying}`;
+}

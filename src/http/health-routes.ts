@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify';
+
+/** One dependency readiness depends on. `check` resolves when it is usable and rejects (with why) when not. */
+export interface ReadinessCheck {
+  name: string;
+  check(signal: AbortSignal): Promise<void>;
+}
+
+/** How long one readiness check may take before it counts as failed, ms. */
+const CHECK_TIMEOUT_MS = 2000;
+
+/**
+ * `GET /healthz`: the process is alive and serving HTTP (200, always).
+ * `GET /readyz`: every check passes (200), else 503 naming what failed. Orchestrators route traffic and count a
+ * rollout healthy on it; a draining worker answers 503.
+ */
+export function healthRoutes(checks: ReadonlyArray<ReadinessCheck>) {
+  return (app: FastifyInstance) => {
+    app.get('/healthz', async () => ({ status: 'ok' }));
+    app.get('/readyz', async (_request, reply) => {
+      const results = await Promise.all(checks.map(runCheck)); // a handful of fixed checks, not per stream
+      const ready = results.every((r) => r.ok);
+      return reply.code(ready ? 200 : 503).send({
+        status: ready ? 'ready' : 'not ready',
+        checks: Object.fromEntries(results.map((r) => [r.name, r.ok ? 'ok' : r.reason])),
+      });
+    });
+  };
+}
+
+async function runCheck(check: ReadinessCheck): Promise<{ name: string; ok: boolean; reason?: string }> {
+  const signal = AbortSignal.timeout(CHECK_TIMEOUT_MS);
+  try {
+    await Promise.race([
+      check.check(signal),
+      new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('no answer in time')), { once: true })),
+    ]);
+    return { name: check.name, ok: true };
+  } catch (error) {
+    return { name: check.name, ok: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+}

@@ -1,0 +1,45 @@
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+
+/**
+ * A group of routes: a function that registers them on the app. The worker passes `healthRoutes(...)`; webhooks
+ * (`POST /webhooks/nango`), `/metrics` and the status page (`GET /`) join the same list.
+ */
+export type HttpRoutes = (app: FastifyInstance) => void | Promise<void>;
+
+export interface HttpServer {
+  /** The port listened on (useful with port 0). */
+  readonly port: number;
+  /** Stops accepting connections and ends the open ones. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface HttpServerOptions {
+  /** 0 picks a free port. */
+  port: number;
+  /** Default `0.0.0.0`: reachable from outside a container. */
+  host?: string;
+  routes: ReadonlyArray<HttpRoutes>;
+  /** Largest request body accepted, bytes. Default 1 MiB. */
+  bodyLimit?: number;
+}
+
+/** Starts the worker's HTTP server (fastify) and resolves once it listens. */
+export async function startHttpServer(deps: { logger: Logger }, options: HttpServerOptions): Promise<HttpServer> {
+  // fastify's own lines (e.g. "Server listening at ...") only at warn and above: the replicator logs what matters.
+  const app = Fastify({
+    loggerInstance: deps.logger.child({}, { level: 'warn' }),
+    disableRequestLogging: true,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+  });
+  for (const routes of options.routes) await app.register(async (scope) => routes(scope));
+  await app.listen({ port: options.port, host: options.host ?? '0.0.0.0' });
+  const { port } = app.server.address() as AddressInfo;
+  deps.logger.info({ port }, 'http listening');
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    close: () => (closing ??= app.close()),
+  };
+}

@@ -1,0 +1,64 @@
+import { type ConnectionOptions, type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import { isTerminal } from '../errors/replicator-error.js';
+import type { SyncJobRef, SyncJobResult } from './process-sync-job.js';
+import { SYNC_QUEUE } from './queue-names.js';
+
+export interface SyncWorkerDeps {
+  logger: Logger;
+  /** The processor, e.g. `processSyncJob` bound to its deps. */
+  process(job: SyncJobRef, signal: AbortSignal): Promise<SyncJobResult>;
+}
+
+export interface SyncWorkerOptions {
+  connection: ConnectionOptions;
+  /** BullMQ key prefix; undefined: BullMQ's default `bull`. */
+  prefix: string | undefined;
+  /** Worker name stored on the jobs it takes, e.g. `<host>:<pid>`. */
+  name: string;
+  concurrency: number;
+  /** Job lock expiry and stalled-check period: a crashed worker's job runs again within about twice this, ms. */
+  lockDurationMs: number;
+}
+
+/**
+ * BullMQ's limiter counts jobs per window; the replicator never wants it to hold jobs back (the Redis token
+ * bucket paces requests). It is set only because `rateLimit()` pauses a queue only when a limiter is configured.
+ */
+const NEVER_REACHED_LIMITER = { max: 1_000_000_000, duration: 1000 };
+
+/**
+ * The worker consuming `nango-sync`, not yet running (call `run()`). Terminal errors become BullMQ's
+ * UnrecoverableError, so the job fails at once instead of being retried; transient ones are retried with backoff.
+ */
+export function createSyncWorker(deps: SyncWorkerDeps, options: SyncWorkerOptions): Worker {
+  const worker = new Worker(
+    SYNC_QUEUE,
+    async (job: Job, _token?: string, signal?: AbortSignal) => {
+      const ref: SyncJobRef = { id: String(job.id), data: job.data, attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1 };
+      try {
+        return await deps.process(ref, signal ?? new AbortController().signal);
+      } catch (error) {
+        if (isTerminal(error)) throw new UnrecoverableError((error as Error).message);
+        throw error;
+      }
+    },
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      name: options.name,
+      autorun: false,
+      concurrency: options.concurrency,
+      lockDuration: options.lockDurationMs,
+      stalledInterval: options.lockDurationMs,
+      maxStalledCount: 2,
+      limiter: NEVER_REACHED_LIMITER,
+    },
+  );
+  worker.on('failed', (job, error) => {
+    deps.logger.warn({ jobId: job?.id, attemptsMade: job?.attemptsMade, reason: error.message }, 'job failed');
+  });
+  worker.on('stalled', (jobId) => deps.logger.warn({ jobId }, 'job stalled (its worker died or hung); it runs again'));
+  worker.on('error', (error) => deps.logger.error({ err: { message: error.message } }, 'BullMQ worker error'));
+  return worker;
+}

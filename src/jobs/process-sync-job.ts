@@ -1,0 +1,133 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { isTerminal, ReplicatorError } from '../errors/replicator-error.js';
+import type { RedisLocks } from '../lock/redis-locks.js';
+import type { NangoClient } from '../nango/nango-client.js';
+import type { ScriptsConfigCache } from '../nango/scripts-config-cache.js';
+import { errorSummary, replicateStream, type ReplicateSummary } from '../replicate/replicate-stream.js';
+import { findModelFields } from '../schema/model-fields.js';
+import { recordStreamError } from '../store/record-stream-error.js';
+import type { ReplicatorDatabase } from '../store/replicator-tables.js';
+import type { StreamKey } from '../store/stream-key.js';
+import { continuationJobId, streamLockName } from './stream-ids.js';
+import { parseSyncJobData, streamOf, type SyncJobInput } from './sync-job-data.js';
+
+export interface SyncJobDeps {
+  db: Kysely<ReplicatorDatabase>;
+  nango: NangoClient;
+  scriptsConfig: ScriptsConfigCache;
+  locks: RedisLocks;
+  logger: Logger;
+  /** Adds a job to `nango-sync` with this id (a no-op if it exists). */
+  enqueue(data: SyncJobInput, jobId: string): Promise<void>;
+}
+
+export interface SyncJobSettings {
+  /** Postgres schema of the model tables. */
+  schema: string;
+  deletes: 'soft' | 'hard';
+  pageSize: number;
+  /** Pages one job reads before it re-queues the rest of the stream. */
+  slicePages: number;
+  /** Who this process is, stored in the locks it holds: `<host>:<pid>`. */
+  owner: string;
+}
+
+/** The job as the processor needs it, free of BullMQ types. */
+export interface SyncJobRef {
+  id: string;
+  data: unknown;
+  /** Attempts that already failed. */
+  attemptsMade: number;
+  /** Attempts allowed in all. */
+  attempts: number;
+}
+
+/** What a job did; stored as the BullMQ job's return value. */
+export type SyncJobResult =
+  | ({ outcome: 'synced'; continued: boolean } & Omit<ReplicateSummary, 'elapsedMs'>)
+  /** Another job holds the stream: it reads to the end, so this one had nothing to do. */
+  | { outcome: 'busy'; holder: string | null }
+  /** Another run moved the cursor under this one (the lock expired); its page rolled back and that run carries on. */
+  | { outcome: 'superseded' };
+
+/**
+ * Runs one bounded slice of one stream: takes the stream's lock (else ends at once: the holder reads to the end),
+ * replicates at most `slicePages` pages, and if the stream is not at its end, queues the continuation behind the
+ * jobs already waiting, so every stream gets its turn. `signal` (shutdown, or the lock lost) stops between pages.
+ * Failures are stored on the stream for `status` and rethrown; terminal ones (ReplicatorError `terminal`) must
+ * not be retried.
+ */
+export async function processSyncJob(
+  deps: SyncJobDeps,
+  settings: SyncJobSettings,
+  job: SyncJobRef,
+  signal: AbortSignal,
+): Promise<SyncJobResult> {
+  const stream = streamOf(parseSyncJobData(job.data));
+  const logger = deps.logger.child({ integration: stream.providerConfigKey, connection: stream.connectionId, model: stream.model, jobId: job.id });
+  const lockName = streamLockName(stream);
+  const lock = await deps.locks.tryAcquire(lockName, `${settings.owner} job ${job.id}`);
+  if (lock === null) {
+    const holder = await deps.locks.holder(lockName);
+    logger.debug({ holder }, 'stream busy: another job is reading it');
+    return { outcome: 'busy', holder };
+  }
+  let summary: ReplicateSummary | null;
+  try {
+    summary = await runSlice({ ...deps, logger }, settings, stream, AbortSignal.any([signal, lock.lost]));
+  } catch (error) {
+    if (error instanceof ReplicatorError && error.code === 'stream_taken') {
+      logger.warn('another run moved the cursor: this slice stops, that run carries on');
+      return { outcome: 'superseded' };
+    }
+    await noteFailure({ ...deps, logger }, stream, job, error);
+    throw error;
+  } finally {
+    await lock.release();
+  }
+  const complete = summary?.complete ?? false;
+  if (!complete) {
+    const cursor = summary?.cursor ?? null;
+    await deps.enqueue({ ...stream, trigger: 'continuation' }, continuationJobId(stream, job.id, cursor));
+  }
+  const { elapsedMs: _elapsed, ...counts } = summary ?? emptySummary();
+  return { outcome: 'synced', ...counts, complete, continued: !complete };
+}
+
+/** One slice; null when stopped before a run could start (shutdown while looking up the model). */
+async function runSlice(
+  deps: SyncJobDeps,
+  settings: SyncJobSettings,
+  stream: StreamKey,
+  stop: AbortSignal,
+): Promise<ReplicateSummary | null> {
+  let fields;
+  try {
+    fields = findModelFields(await deps.scriptsConfig.get({ signal: stop }), stream.providerConfigKey, stream.model);
+  } catch (error) {
+    if (stop.aborted) return null;
+    throw error;
+  }
+  return replicateStream(
+    { db: deps.db, nango: deps.nango, logger: deps.logger },
+    { stream, schema: settings.schema, deletes: settings.deletes, pageSize: settings.pageSize, fields, maxPages: settings.slicePages, signal: stop },
+  );
+}
+
+async function noteFailure(deps: SyncJobDeps, stream: StreamKey, job: SyncJobRef, error: unknown): Promise<void> {
+  const attempt = job.attemptsMade + 1;
+  const willRetry = !isTerminal(error) && attempt < job.attempts;
+  const summary = { ...errorSummary(error), attempt, willRetry };
+  deps.logger.error({ err: summary }, willRetry ? 'sync job failed; BullMQ retries it' : 'sync job failed for good');
+  try {
+    await recordStreamError(deps.db, stream, summary);
+  } catch (recordError) {
+    // The job's own failure is what matters; status misses this one error.
+    deps.logger.warn({ err: errorSummary(recordError) }, 'could not store the failure on the stream');
+  }
+}
+
+function emptySummary(): ReplicateSummary {
+  return { pages: 0, records: 0, upserted: 0, deleted: 0, valueErrors: 0, rejected: 0, nulRemoved: 0, elapsedMs: 0, complete: false, cursor: null };
+}

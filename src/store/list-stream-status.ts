@@ -1,0 +1,78 @@
+import { type Kysely, sql } from 'kysely';
+import type { ReplicatorDatabase } from './replicator-tables.js';
+
+/** One stream as `nango-replicator status` shows it. Times come from the database clock. */
+export interface StreamStatus {
+  providerConfigKey: string;
+  connectionId: string;
+  model: string;
+  /** Rows of this stream not deleted; null when its table does not exist (yet). */
+  rows: number | null;
+  /** Rows of this stream marked deleted (soft deletes). */
+  deletedRows: number | null;
+  lastSuccessAt: Date | null;
+  lastRunStartedAt: Date | null;
+  /** Since the cursor last moved (a page committed), ms; null before the first page. */
+  cursorAgeMs: number | null;
+  /** Now minus the newest `_nango_last_modified_at` written, ms; null before the first record. */
+  freshnessLagMs: number | null;
+  /** Why the last job failed (code, message, attempt, willRetry); null once a run succeeds again. */
+  lastError: Record<string, unknown> | null;
+}
+
+/** Every stream the replicator knows, ordered by integration, connection, model, with its row counts. */
+export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: { schema: string }): Promise<StreamStatus[]> {
+  const streams = await db
+    .selectFrom('nango_replicator.streams as s')
+    .leftJoin('nango_replicator.model_tables as t', (join) => join.onRef('t.model', '=', 's.model').on('t.table_schema', '=', options.schema))
+    .select([
+      's.provider_config_key',
+      's.connection_id',
+      's.model',
+      's.last_success_at',
+      's.last_run_started_at',
+      's.last_error',
+      't.table_name',
+      sql<number | null>`(extract(epoch FROM now() - s.cursor_updated_at) * 1000)::float8`.as('cursor_age_ms'),
+      sql<number | null>`(extract(epoch FROM now() - s.newest_modified_at) * 1000)::float8`.as('freshness_lag_ms'),
+    ])
+    .orderBy('s.provider_config_key')
+    .orderBy('s.connection_id')
+    .orderBy('s.model')
+    .execute();
+  const counts = new Map<string, { live: number; total: number }>();
+  // One grouped count per model table, one table at a time.
+  for (const table of new Set(streams.map((s) => s.table_name).filter((t): t is string => t !== null))) {
+    for (const row of await countRows(db, options.schema, table)) counts.set(`${table}\u0000${row.pck}\u0000${row.conn}`, row);
+  }
+  return streams.map((s) => {
+    const count = s.table_name === null ? undefined : counts.get(`${s.table_name}\u0000${s.provider_config_key}\u0000${s.connection_id}`);
+    const known = s.table_name !== null;
+    return {
+      providerConfigKey: s.provider_config_key,
+      connectionId: s.connection_id,
+      model: s.model,
+      rows: known ? (count?.live ?? 0) : null,
+      deletedRows: known ? (count ? count.total - count.live : 0) : null,
+      lastSuccessAt: s.last_success_at,
+      lastRunStartedAt: s.last_run_started_at,
+      cursorAgeMs: s.cursor_age_ms,
+      freshnessLagMs: s.freshness_lag_ms,
+      lastError: s.last_error,
+    };
+  });
+}
+
+async function countRows(db: Kysely<ReplicatorDatabase>, schema: string, table: string) {
+  try {
+    const { rows } = await sql<{ pck: string; conn: string; live: number; total: number }>`
+      SELECT _nango_provider_config_key AS pck, _nango_connection_id AS conn,
+             (count(*) FILTER (WHERE _nango_deleted_at IS NULL))::int AS live, count(*)::int AS total
+      FROM ${sql.table(`${schema}.${table}`)} GROUP BY 1, 2
+    `.execute(db);
+    return rows;
+  } catch (error) {
+    if ((error as { code?: string }).code === '42P01') return []; // the table was dropped by hand
+    throw error;
+  }
+}
