@@ -1,0 +1,38 @@
+import { type Kysely, sql } from 'kysely';
+import type { ReplicatorDatabase } from '../store/replicator-tables.js';
+import type { StreamKey } from '../store/stream-key.js';
+
+/** Key of a stream in the map returned by {@link countLiveRows}. */
+export function streamMapKey(stream: StreamKey): string {
+  return JSON.stringify([stream.providerConfigKey, stream.connectionId, stream.model]);
+}
+
+/**
+ * Live rows (not deleted) per stream, counted in every model table the replicator created (listed in
+ * `nango_replicator.model_tables`; table names come from there and go through `sql.id`, never through
+ * string concatenation). One grouped count per table: the cost grows with the table, so a very large
+ * installation may prefer to cache the page. A table dropped by hand is skipped.
+ */
+export async function countLiveRows(db: Kysely<ReplicatorDatabase>): Promise<Map<string, number>> {
+  const tables = await db
+    .selectFrom('nango_replicator.model_tables')
+    .select(['table_schema', 'model', 'table_name'])
+    .where(sql<boolean>`to_regclass(quote_ident(table_schema) || '.' || quote_ident(table_name)) IS NOT NULL`)
+    .orderBy('table_schema')
+    .orderBy('table_name')
+    .execute();
+  const counts = new Map<string, number>();
+  // One table at a time: a page view must not take every connection of the pool.
+  for (const table of tables) {
+    const { rows } = await sql<{ pck: string; conn: string; live: number }>`
+      SELECT _nango_provider_config_key AS pck, _nango_connection_id AS conn, count(*)::int AS live
+      FROM ${sql.id(table.table_schema, table.table_name)}
+      WHERE _nango_deleted_at IS NULL
+      GROUP BY 1, 2`.execute(db);
+    for (const row of rows) {
+      const key = streamMapKey({ providerConfigKey: row.pck, connectionId: row.conn, model: table.model });
+      counts.set(key, (counts.get(key) ?? 0) + row.live);
+    }
+  }
+  return counts;
+}

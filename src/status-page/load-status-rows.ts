@@ -1,0 +1,91 @@
+import { type Kysely, sql } from 'kysely';
+import type { ReplicatorDatabase } from '../store/replicator-tables.js';
+import type { StreamKey } from '../store/stream-key.js';
+import { countLiveRows, streamMapKey } from './count-live-rows.js';
+import { loadHourlyRecords, SPARKLINE_HOURS } from './load-hourly-records.js';
+
+/** The latest run of a stream. */
+export interface StatusRun {
+  kind: string;
+  status: 'running' | 'succeeded' | 'failed';
+  startedAt: Date;
+  finishedAt: Date | null;
+  /** Records read by the run (so far, while running). */
+  records: number;
+}
+
+/** One line of the status page: one stream. Durations are measured on the database clock. */
+export interface StatusRow {
+  stream: StreamKey;
+  /** Live (not deleted) rows in the model table; null when no table exists for the model yet. */
+  rows: number | null;
+  /** Seconds since the newest `_nango_last_modified_at` written; null before the first record. */
+  freshnessLagSeconds: number | null;
+  lastSuccessAt: Date | null;
+  /** Seconds since the last successful run ended; null before the first. */
+  secondsSinceLastSuccess: number | null;
+  lastRun: StatusRun | null;
+  /** The stream's last error (`code`, `message`, ...), cleared by the next successful run. */
+  lastError: Record<string, unknown> | null;
+  /** Records read per hour, oldest first, 24 entries; the last is the latest 60 minutes. */
+  recordsPerHour: number[];
+}
+
+/**
+ * Every stream with its rows, freshness, latest run, last error and records per hour, ordered by
+ * integration, connection and model. Reads the replicator's tables only (and counts the model tables).
+ */
+export async function loadStatusRows(db: Kysely<ReplicatorDatabase>): Promise<StatusRow[]> {
+  const streams = await db
+    .selectFrom('nango_replicator.streams as s')
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('nango_replicator.runs as r')
+          .select(['r.kind', 'r.status', 'r.started_at', 'r.finished_at', 'r.records'])
+          .whereRef('r.stream_id', '=', 's.id')
+          .orderBy('r.started_at', 'desc')
+          .orderBy('r.id', 'desc')
+          .limit(1)
+          .as('last_run'),
+      (join) => join.onTrue(),
+    )
+    .select([
+      's.id',
+      's.provider_config_key',
+      's.connection_id',
+      's.model',
+      's.last_success_at',
+      's.last_error',
+      sql<number | null>`extract(epoch FROM now() - s.newest_modified_at)::float8`.as('lag_seconds'),
+      sql<number | null>`extract(epoch FROM now() - s.last_success_at)::float8`.as('since_success_seconds'),
+      'last_run.kind',
+      'last_run.status',
+      'last_run.started_at',
+      'last_run.finished_at',
+      'last_run.records',
+    ])
+    .orderBy('s.provider_config_key')
+    .orderBy('s.connection_id')
+    .orderBy('s.model')
+    .execute();
+  const hourly = await loadHourlyRecords(db);
+  const live = await countLiveRows(db);
+
+  return streams.map((s) => {
+    const stream = { providerConfigKey: s.provider_config_key, connectionId: s.connection_id, model: s.model };
+    return {
+      stream,
+      rows: live.get(streamMapKey(stream)) ?? null,
+      freshnessLagSeconds: s.lag_seconds,
+      lastSuccessAt: s.last_success_at,
+      secondsSinceLastSuccess: s.since_success_seconds,
+      lastRun:
+        s.kind === null || s.status === null || s.started_at === null
+          ? null
+          : { kind: s.kind, status: s.status, startedAt: s.started_at, finishedAt: s.finished_at, records: s.records ?? 0 },
+      lastError: s.last_error,
+      recordsPerHour: hourly.get(s.id) ?? new Array<number>(SPARKLINE_HOURS).fill(0),
+    };
+  });
+}

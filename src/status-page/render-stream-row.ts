@@ -1,0 +1,43 @@
+import { escapeHtml } from './escape-html.js';
+import { formatCount, formatDuration } from './format-duration.js';
+import type { StatusRow, StatusRun } from './load-status-rows.js';
+import { renderSparkline } from './render-sparkline.js';
+import type { StreamState } from './stream-state.js';
+
+const MAX_ERROR_CHARS = 240;
+
+/** One `<tr class="stream">` of the status table. Every value is escaped. */
+export function renderStreamRow(row: StatusRow, state: StreamState, now: Date): string {
+  const { stream } = row;
+  const cells = [
+    `<td class="integration">${escapeHtml(stream.providerConfigKey)}</td>`,
+    `<td class="connection">${escapeHtml(stream.connectionId)}</td>`,
+    `<td class="model">${escapeHtml(stream.model)}</td>`,
+    `<td class="state"><span class="badge ${state}">${state}</span></td>`,
+    `<td class="rows num">${row.rows === null ? '<span class="none">no table</span>' : formatCount(row.rows)}</td>`,
+    `<td class="freshness">${row.freshnessLagSeconds === null ? '<span class="none">no records</span>' : `${formatDuration(row.freshnessLagSeconds)} behind`}</td>`,
+    `<td class="last-success">${row.lastSuccessAt === null || row.secondsSinceLastSuccess === null ? '<span class="none">never</span>' : `${time(row.lastSuccessAt, `${formatDuration(row.secondsSinceLastSuccess)} ago`)}`}</td>`,
+    `<td class="last-run">${row.lastRun === null ? '<span class="none">none</span>' : lastRun(row.lastRun, now)}</td>`,
+    `<td class="last-error">${row.lastError === null ? '' : lastError(row.lastError)}</td>`,
+    `<td class="activity">${renderSparkline(row.recordsPerHour)}</td>`,
+  ];
+  const id = `${stream.providerConfigKey}/${stream.connectionId}/${stream.model}`;
+  return `<tr class="stream ${state}" data-stream="${escapeHtml(id)}">${cells.join('')}</tr>`;
+}
+
+function lastRun(run: StatusRun, now: Date): string {
+  const ago = formatDuration((now.getTime() - run.startedAt.getTime()) / 1000);
+  const took = run.finishedAt === null ? 'running' : `took ${formatDuration((run.finishedAt.getTime() - run.startedAt.getTime()) / 1000)}`;
+  return `<span class="run ${escapeHtml(run.status)}">${escapeHtml(run.kind)} ${escapeHtml(run.status)}</span> ${time(run.startedAt, `${ago} ago`)}<br><small>${took}, ${formatCount(run.records)} records</small>`;
+}
+
+function lastError(error: Record<string, unknown>): string {
+  const code = typeof error.code === 'string' ? error.code : typeof error.type === 'string' ? error.type : 'error';
+  const message = typeof error.message === 'string' ? error.message : typeof error.description === 'string' ? error.description : '';
+  const short = message.length > MAX_ERROR_CHARS ? `${message.slice(0, MAX_ERROR_CHARS)}…` : message;
+  return `<code>${escapeHtml(code)}</code><br><span class="message" title="${escapeHtml(message)}">${escapeHtml(short)}</span>`;
+}
+
+function time(at: Date, text: string): string {
+  return `<time datetime="${at.toISOString()}" title="${at.toISOString()}">${escapeHtml(text)}</time>`;
+}
