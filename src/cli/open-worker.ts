@@ -103,7 +103,7 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       await queue.rateLimit(ms);
     };
     const jobOptions = syncJobOptions({ attempts: config.worker.attempts, backoffMs: config.worker.backoffMs });
-    const scriptsConfig = createScriptsConfigCache({ nango: app.nango }, { maxAgeMs: config.discovery.everyMs });
+    const scriptsConfig = createScriptsConfigCache({ nango: app.nango }, { maxAgeMs: config.discovery.everyMs, signal: shutdown.signal });
     const jobDeps: SyncJobDeps = {
       db: app.db,
       nango: app.nango,

@@ -10,7 +10,10 @@ export interface ScriptsConfigCache {
  * Every sync job needs its model's field types; asking Nango each time would double the API budget a job spends.
  * Concurrent callers share one request in flight; a failed request is not cached.
  */
-export function createScriptsConfigCache(deps: { nango: NangoClient; now?: () => number }, options: { maxAgeMs: number }): ScriptsConfigCache {
+export function createScriptsConfigCache(
+  deps: { nango: NangoClient; now?: () => number },
+  options: { maxAgeMs: number; /** Aborts the shared request: the owner is shutting down. */ signal?: AbortSignal },
+): ScriptsConfigCache {
   const now = deps.now ?? (() => performance.now());
   let cached: { body: unknown[]; at: number } | undefined;
   let inFlight: Promise<unknown[]> | undefined;
@@ -21,8 +24,8 @@ export function createScriptsConfigCache(deps: { nango: NangoClient; now?: () =>
       inFlight ??= (async () => {
         const startedAt = now();
         try {
-          // No caller's signal here: the request is shared, and one caller giving up must not fail the others.
-          const body = await deps.nango.getScriptsConfig();
+          // Not a caller's signal: the request is shared, and one caller giving up must not fail the others.
+          const body = await deps.nango.getScriptsConfig({ signal: options.signal });
           cached = { body, at: startedAt };
           return body;
         } finally {

@@ -71,7 +71,7 @@ describe('three workers and eight streams against an account limit of 120 reques
 
   test('a 429 pauses the queue for every worker, and the fleet carries on afterwards', async () => {
     f.standIn.faults.rateLimitNext(1, 2, { pathPrefix: '/records' });
-    await Promise.any(workers.map((w) => w.waitForLog(/Nango answered 429: no process takes new jobs meanwhile/, 60_000)));
+    await waitUntil(() => assert.ok(workers.some((w) => /Nango answered 429: no process takes new jobs meanwhile/.test(w.stderr()))), 60_000);
     f.standIn.store.update(PCK, 'c2', 'Ticket', [{ id: 'T-3', title: 'after the 429' }]);
     await waitUntil(converged, 60_000, 500);
     assert.equal(f.standIn.stats.tooManyRequests, 1, 'only the injected 429');

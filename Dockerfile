@@ -1,0 +1,40 @@
+# nango-replicator: `docker build -t nango-replicator .`, then `docker run --env-file .env nango-replicator`
+# (default command: `worker`; `docker run ... nango-replicator status` runs another command).
+# Three stages: compile with the dev dependencies, install the runtime ones, copy both into a small final image that
+# runs as the unprivileged `node` user under tini, so SIGTERM reaches node and the worker drains before it exits.
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: `prepare` would build before the sources are copied; the build runs explicitly below.
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY workers ./workers
+COPY migrations ./migrations
+# tsc, then the .lua scripts next to the compiled modules that read them (see "build" in package.json).
+RUN npm run build
+
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+
+FROM node:20-bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production \
+    PORT=8080
+WORKDIR /app
+COPY --from=deps --chown=root:root /app/node_modules ./node_modules
+COPY --from=build --chown=root:root /app/dist ./dist
+COPY --chown=root:root package.json ./
+COPY --chown=root:root config ./config
+USER node
+EXPOSE 8080
+# Liveness only: readiness (/readyz) is for orchestrators that route traffic or pace rollouts.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# Must stay above worker.shutdownTimeout (25 s by default): set `docker stop -t 30` / stop_grace_period: 30s.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "dist/workers/cli.js"]
+CMD ["worker"]

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ReplicatorError } from '../../src/errors/replicator-error.js';
+import { continuationJobId, streamFromSchedulerId, streamLockName, streamSchedulerId } from '../../src/jobs/stream-ids.js';
+import { parseSyncJobData } from '../../src/jobs/sync-job-data.js';
+
+const stream = { providerConfigKey: 'github', connectionId: 'acme/eu', model: 'GithubIssue' };
+
+describe('sync job data', () => {
+  test('a well-formed job parses; the trigger defaults to manual', () => {
+    assert.deepEqual(parseSyncJobData({ ...stream }), { ...stream, trigger: 'manual' });
+    assert.deepEqual(parseSyncJobData({ ...stream, trigger: 'webhook' }), { ...stream, trigger: 'webhook' });
+  });
+
+  test('a malformed job is a terminal error naming every bad field', () => {
+    const refuse = (data: unknown) => {
+      try {
+        parseSyncJobData(data);
+      } catch (error) {
+        assert.ok(error instanceof ReplicatorError);
+        assert.equal(error.code, 'invalid_job_data');
+        assert.equal(error.retry, 'terminal');
+        return error.message;
+      }
+      throw new Error('accepted');
+    };
+    assert.match(refuse({ providerConfigKey: 'github', model: 'X' }), /^Invalid job data: connectionId: /);
+    assert.match(refuse({ ...stream, connectionId: '' }), /connectionId: Too small/);
+    assert.match(refuse({ ...stream, extra: 1 }), /Unrecognized key: "extra"/);
+    assert.match(refuse({ ...stream, trigger: 'cron' }), /trigger: /);
+    assert.match(refuse('github/acme'), /\(root\)/);
+  });
+});
+
+describe('names derived from a stream', () => {
+  test('scheduler ids round-trip and hold no ":" (BullMQ reserves it in job ids)', () => {
+    const id = streamSchedulerId(stream);
+    assert.equal(id, 'sync/github/acme%2Feu/GithubIssue');
+    assert.deepEqual(streamFromSchedulerId(id), stream);
+    assert.equal(streamFromSchedulerId('nightly-report'), null);
+    assert.equal(streamFromSchedulerId('sync/a/%E0%A4%A/c'), null);
+  });
+
+  test('the lock is per stream, shared by every kind of job; a continuation id depends on its parent and cursor', () => {
+    assert.equal(streamLockName(stream), 'stream/github/acme%2Feu/GithubIssue');
+    const a = continuationJobId(stream, 'repeat:x:1', 'cursor-1');
+    assert.equal(a, continuationJobId(stream, 'repeat:x:1', 'cursor-1'), 'a job delivered twice enqueues one continuation');
+    assert.notEqual(a, continuationJobId(stream, 'repeat:x:1', 'cursor-2'));
+    assert.notEqual(a, continuationJobId(stream, 'repeat:x:2', 'cursor-1'));
+    assert.equal(a.includes(':'), false);
+  });
+});
