@@ -9,9 +9,11 @@ import { healthRoutes } from '../http/health-routes.js';
 import { startHttpServer, type HttpRoutes } from '../http/start-http-server.js';
 import { createSyncWorker } from '../jobs/create-sync-worker.js';
 import { startDiscoveryLoop } from '../jobs/discovery-loop.js';
+import { drainWorker, runUntilFailure } from '../jobs/drain-worker.js';
 import { processSyncJob, type SyncJobDeps, type SyncJobSettings } from '../jobs/process-sync-job.js';
 import { SYNC_QUEUE } from '../jobs/queue-names.js';
 import { reconcileSchedules } from '../jobs/reconcile-schedules.js';
+import { requestStreamSync, type StreamSyncRequestOutcome } from '../jobs/request-stream-sync.js';
 import type { SyncJobInput } from '../jobs/sync-job-data.js';
 import { syncJobOptions } from '../jobs/sync-job-options.js';
 import { createRedisLocks } from '../lock/redis-locks.js';
@@ -19,8 +21,12 @@ import { createScriptsConfigCache } from '../nango/scripts-config-cache.js';
 import { bucketKey } from '../ratelimit/bucket-key.js';
 import { notifyOnRateLimit } from '../ratelimit/notify-on-rate-limit.js';
 import { createRedisRequestGate } from '../ratelimit/redis-request-gate.js';
+import type { StreamKey } from '../store/stream-key.js';
 import { createCloseStack } from '../util/close-stack.js';
-import { openApp } from './open-app.js';
+import { type App, openApp } from './open-app.js';
+
+/** A requested pull that found its stream busy tries again after this long, ms. */
+const BUSY_RETRY_MS = 1000;
 
 /** A running worker process: its HTTP port, and how to stop it. */
 export interface RunningWorker {
@@ -39,14 +45,23 @@ export interface OpenWorkerDeps {
   config: ReplicatorConfig;
   logger: Logger;
   fetch?: typeof fetch;
-  /** Extra HTTP routes (webhooks, metrics, status page) next to health and readiness. */
-  routes?: ReadonlyArray<HttpRoutes>;
+  /** Extra HTTP routes (webhooks, metrics, status page) next to health and readiness, given what they may use. */
+  routes?: (context: WorkerContext) => ReadonlyArray<HttpRoutes>;
+}
+
+/** What extra routes may use: the database, the sync queue, and the way to ask for an immediate pull. */
+export interface WorkerContext {
+  db: App['db'];
+  queue: Queue<SyncJobInput>;
+  /** See `requestStreamSync`: deduplicated, never overlapping the stream's running job. */
+  requestSync(stream: StreamKey, trigger: 'webhook' | 'manual'): Promise<StreamSyncRequestOutcome>;
 }
 
 /**
- * Opens, in order: Postgres (and its migrations), Redis, the HTTP server, the `nango-sync` queue, the worker
- * consuming it and the discovery loop. Every Nango request takes a token from the fleet's shared bucket; a 429
- * also pauses the queue (BullMQ's rate limit) so no process starts new jobs meanwhile.
+ * Opens, in order: Redis, Postgres (and its migrations), the `nango-sync` queue, the HTTP server, the worker
+ * consuming the queue and the discovery loop; `close` undoes them in reverse. Every Nango request takes a token
+ * from the fleet's shared bucket; a 429 also pauses the queue (BullMQ's rate limit, the same call as the
+ * deprecated `worker.rateLimit`) so no process starts new jobs meanwhile.
  */
 export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
   const { config, logger } = deps;
@@ -81,20 +96,6 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
     });
     stack.push('postgres', () => app.close());
 
-    let worker: ReturnType<typeof createSyncWorker> | undefined;
-    const http = await startHttpServer({ logger: logger.child({ component: 'http' }) }, {
-      port: config.httpPort,
-      routes: [
-        healthRoutes([
-          { name: 'postgres', check: async () => void (await sql`SELECT 1`.execute(app.db)) },
-          { name: 'redis', check: async () => void (await redis.ping()) },
-          { name: 'worker', check: async () => assertRunning(worker, shutdown.signal) },
-        ]),
-        ...(deps.routes ?? []),
-      ],
-    });
-    stack.push('http', () => http.close());
-
     const queue = new Queue<SyncJobInput>(SYNC_QUEUE, { connection, prefix: config.queuePrefix });
     queue.on('error', (error) => logger.warn({ err: { message: error.message } }, 'BullMQ queue error'));
     stack.push('queue', () => queue.close());
@@ -103,6 +104,26 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       await queue.rateLimit(ms);
     };
     const jobOptions = syncJobOptions({ attempts: config.worker.attempts, backoffMs: config.worker.backoffMs });
+
+    let worker: ReturnType<typeof createSyncWorker> | undefined;
+    const context: WorkerContext = {
+      db: app.db,
+      queue,
+      requestSync: (stream, trigger) => requestStreamSync(queue, stream, { trigger, jobOptions }),
+    };
+    const http = await startHttpServer({ logger: logger.child({ component: 'http' }) }, {
+      port: config.httpPort,
+      routes: [
+        healthRoutes([
+          { name: 'postgres', check: async () => void (await sql`SELECT 1`.execute(app.db)) },
+          { name: 'redis', check: async () => void (await redis.ping()) },
+          { name: 'worker', check: async () => assertRunning(worker, shutdown.signal) },
+        ]),
+        ...(deps.routes?.(context) ?? []),
+      ],
+    });
+    stack.push('http', () => http.close());
+
     const scriptsConfig = createScriptsConfigCache({ nango: app.nango }, { maxAgeMs: config.discovery.everyMs, signal: shutdown.signal });
     const jobDeps: SyncJobDeps = {
       db: app.db,
@@ -110,7 +131,7 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       scriptsConfig,
       locks: createRedisLocks({ redis, logger }, { keyPrefix: `${config.redisKeyPrefix}lock:`, ttlMs: config.worker.lockDurationMs }),
       logger,
-      enqueue: async (data, jobId) => void (await queue.add('sync', data, { ...jobOptions, jobId })),
+      enqueue: async (data, jobId, options) => void (await queue.add('sync', data, { ...jobOptions, jobId, delay: options?.delayMs })),
     };
     const settings: SyncJobSettings = {
       schema: config.target.schema,
@@ -118,6 +139,7 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       pageSize: config.nango.pageSize,
       slicePages: config.worker.slicePages,
       owner,
+      busyRetryMs: BUSY_RETRY_MS,
     };
     worker = createSyncWorker(
       { logger, process: (job, signal) => processSyncJob(jobDeps, settings, job, AbortSignal.any([signal, shutdown.signal])) },
@@ -126,15 +148,9 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
     const running = worker;
     let drainedInTime = true;
     stack.push('worker', async () => {
-      drainedInTime = await drain(running, remainingMs, logger);
+      drainedInTime = await drainWorker(running, remainingMs(), logger);
     });
-    // Resolves only if the loop ends while nobody asked it to: a fatal error.
-    const failed = new Promise<Error>((resolve) => {
-      const ended = (error: unknown) => {
-        if (!shutdown.signal.aborted) resolve(error instanceof Error ? error : new Error('the BullMQ worker stopped'));
-      };
-      running.run().then(ended, ended);
-    });
+    const failed = runUntilFailure(running, shutdown.signal);
 
     const discovery = startDiscoveryLoop(
       {
@@ -170,16 +186,4 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
 function assertRunning(worker: { isRunning(): boolean } | undefined, shutdown: AbortSignal): void {
   if (shutdown.aborted) throw new Error('shutting down');
   if (!worker?.isRunning()) throw new Error('not running');
-}
-
-/** Waits for the jobs running to finish (they stop after their page in flight) until the deadline. */
-async function drain(worker: ReturnType<typeof createSyncWorker>, remainingMs: () => number, logger: Logger): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), remainingMs())));
-  const outcome = await Promise.race([worker.close().then(() => 'drained' as const), deadline]);
-  clearTimeout(timer);
-  if (outcome === 'drained') return true;
-  logger.warn('shutdown deadline reached with jobs still running: abandoning them (an open page transaction rolls back)');
-  void worker.close(true).catch(() => undefined);
-  return false;
 }

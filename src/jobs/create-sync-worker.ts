@@ -56,7 +56,9 @@ export function createSyncWorker(deps: SyncWorkerDeps, options: SyncWorkerOption
     },
   );
   worker.on('failed', (job, error) => {
-    deps.logger.warn({ jobId: job?.id, attemptsMade: job?.attemptsMade, reason: error.message }, 'job failed');
+    const data = (job?.data ?? {}) as Record<string, unknown>;
+    const stream = { integration: data.providerConfigKey, connection: data.connectionId, model: data.model };
+    deps.logger.warn({ ...stream, jobId: job?.id, attemptsMade: job?.attemptsMade, reason: error.message }, 'job failed');
   });
   worker.on('stalled', (jobId) => deps.logger.warn({ jobId }, 'job stalled (its worker died or hung); it runs again'));
   worker.on('error', (error) => deps.logger.error({ err: { message: error.message } }, 'BullMQ worker error'));

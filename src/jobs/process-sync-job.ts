@@ -9,7 +9,7 @@ import { findModelFields } from '../schema/model-fields.js';
 import { recordStreamError } from '../store/record-stream-error.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { StreamKey } from '../store/stream-key.js';
-import { continuationJobId, streamLockName } from './stream-ids.js';
+import { busyRetryJobId, continuationJobId, streamLockName } from './stream-ids.js';
 import { parseSyncJobData, streamOf, type SyncJobInput } from './sync-job-data.js';
 
 export interface SyncJobDeps {
@@ -18,8 +18,8 @@ export interface SyncJobDeps {
   scriptsConfig: ScriptsConfigCache;
   locks: RedisLocks;
   logger: Logger;
-  /** Adds a job to `nango-sync` with this id (a no-op if it exists). */
-  enqueue(data: SyncJobInput, jobId: string): Promise<void>;
+  /** Adds a job to `nango-sync` with this id (a no-op if it exists), after `delayMs` if given. */
+  enqueue(data: SyncJobInput, jobId: string, options?: { delayMs?: number }): Promise<void>;
 }
 
 export interface SyncJobSettings {
@@ -31,6 +31,8 @@ export interface SyncJobSettings {
   slicePages: number;
   /** Who this process is, stored in the locks it holds: `<host>:<pid>`. */
   owner: string;
+  /** How long a requested pull (webhook, manual) that found its stream busy waits before trying again, ms. */
+  busyRetryMs: number;
 }
 
 /** The job as the processor needs it, free of BullMQ types. */
@@ -46,8 +48,12 @@ export interface SyncJobRef {
 /** What a job did; stored as the BullMQ job's return value. */
 export type SyncJobResult =
   | ({ outcome: 'synced'; continued: boolean } & Omit<ReplicateSummary, 'elapsedMs'>)
-  /** Another job holds the stream: it reads to the end, so this one had nothing to do. */
-  | { outcome: 'busy'; holder: string | null }
+  /**
+   * Another job holds the stream. A scheduled job or continuation ends here: the holder reads to the end. A
+   * requested pull (webhook, manual) comes back after `busyRetryMs`, as the holder may have read its last page
+   * before the change it was asked for.
+   */
+  | { outcome: 'busy'; holder: string | null; retryLater: boolean }
   /** Another run moved the cursor under this one (the lock expired); its page rolled back and that run carries on. */
   | { outcome: 'superseded' };
 
@@ -64,14 +70,17 @@ export async function processSyncJob(
   job: SyncJobRef,
   signal: AbortSignal,
 ): Promise<SyncJobResult> {
-  const stream = streamOf(parseSyncJobData(job.data));
+  const data = parseSyncJobData(job.data);
+  const stream = streamOf(data);
   const logger = deps.logger.child({ integration: stream.providerConfigKey, connection: stream.connectionId, model: stream.model, jobId: job.id });
   const lockName = streamLockName(stream);
   const lock = await deps.locks.tryAcquire(lockName, `${settings.owner} job ${job.id}`);
   if (lock === null) {
     const holder = await deps.locks.holder(lockName);
-    logger.debug({ holder }, 'stream busy: another job is reading it');
-    return { outcome: 'busy', holder };
+    const retryLater = data.trigger === 'webhook' || data.trigger === 'manual';
+    logger.debug({ holder, retryLater }, 'stream busy: another job is reading it');
+    if (retryLater) await deps.enqueue(data, busyRetryJobId(stream, job.id), { delayMs: settings.busyRetryMs });
+    return { outcome: 'busy', holder, retryLater };
   }
   let summary: ReplicateSummary | null;
   try {

@@ -42,3 +42,9 @@ export function continuationJobId(stream: StreamKey, parentJobId: string, cursor
   const digest = createHash('sha256').update(`${parentJobId}\n${cursor ?? ''}`).digest('hex').slice(0, 20);
   return `${streamSchedulerId(stream)}/then/${digest}`;
 }
+
+/** The id of the job that retries a requested pull which found its stream busy (one per busy job, so idempotent). */
+export function busyRetryJobId(stream: StreamKey, busyJobId: string): string {
+  const digest = createHash('sha256').update(busyJobId).digest('hex').slice(0, 20);
+  return `${streamSchedulerId(stream)}/retry/${digest}`;
+}

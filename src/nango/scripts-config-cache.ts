@@ -20,6 +20,7 @@ export function createScriptsConfigCache(
 
   return {
     async get({ fresh = false, signal } = {}) {
+      signal?.throwIfAborted();
       if (!fresh && cached && now() - cached.at < options.maxAgeMs) return cached.body;
       inFlight ??= (async () => {
         const startedAt = now();
@@ -33,7 +34,6 @@ export function createScriptsConfigCache(
         }
       })();
       if (!signal) return inFlight;
-      signal.throwIfAborted();
       return new Promise<unknown[]>((resolve, reject) => {
         const onAbort = () => reject(signal.reason);
         signal.addEventListener('abort', onAbort, { once: true });

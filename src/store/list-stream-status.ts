@@ -33,8 +33,8 @@ export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: 
       's.last_run_started_at',
       's.last_error',
       't.table_name',
-      sql<number | null>`(extract(epoch FROM now() - s.cursor_updated_at) * 1000)::float8`.as('cursor_age_ms'),
-      sql<number | null>`(extract(epoch FROM now() - s.newest_modified_at) * 1000)::float8`.as('freshness_lag_ms'),
+      sql<number | null>`round(extract(epoch FROM now() - s.cursor_updated_at) * 1000)::float8`.as('cursor_age_ms'),
+      sql<number | null>`round(extract(epoch FROM now() - s.newest_modified_at) * 1000)::float8`.as('freshness_lag_ms'),
     ])
     .orderBy('s.provider_config_key')
     .orderBy('s.connection_id')
