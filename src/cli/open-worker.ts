@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { Queue } from 'bullmq';
+import { Registry } from 'prom-client';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
@@ -17,6 +18,9 @@ import { requestStreamSync, type StreamSyncRequestOutcome } from '../jobs/reques
 import type { SyncJobInput } from '../jobs/sync-job-data.js';
 import { syncJobOptions } from '../jobs/sync-job-options.js';
 import { createRedisLocks } from '../lock/redis-locks.js';
+import { createReplicatorMetrics } from '../metrics/create-replicator-metrics.js';
+import { instrumentRequestGate } from '../metrics/instrument-request-gate.js';
+import { loadStreamFreshness } from '../metrics/load-stream-freshness.js';
 import { createScriptsConfigCache } from '../nango/scripts-config-cache.js';
 import { bucketKey } from '../ratelimit/bucket-key.js';
 import { notifyOnRateLimit } from '../ratelimit/notify-on-rate-limit.js';
@@ -24,6 +28,7 @@ import { createRedisRequestGate } from '../ratelimit/redis-request-gate.js';
 import type { StreamKey } from '../store/stream-key.js';
 import { createCloseStack } from '../util/close-stack.js';
 import { type App, openApp } from './open-app.js';
+import { workerRoutes } from './worker-routes.js';
 
 /** A requested pull that found its stream busy tries again after this long, ms. */
 const BUSY_RETRY_MS = 1000;
@@ -78,6 +83,13 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
     stack.push('redis', () => redis.quit());
     await redis.connect();
     let pauseQueue: (ms: number) => Promise<void> = async () => {};
+    let queueRef: Queue<SyncJobInput> | undefined;
+    const registry = new Registry();
+    const metrics = createReplicatorMetrics(registry, {
+      streams: () => loadStreamFreshness(app.db),
+      queues: [{ name: SYNC_QUEUE, counts: async () => (queueRef ? queueRef.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed') : {}) }],
+      onSourceError: (source, error) => logger.warn({ source, err: { message: String(error) } }, 'a metrics source failed'),
+    });
     const gate = createRedisRequestGate(
       { redis, logger: logger.child({ component: 'ratelimit' }) },
       {
@@ -91,7 +103,7 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       config,
       logger,
       fetch: deps.fetch,
-      gate: notifyOnRateLimit(gate, (ms) => pauseQueue(ms), logger),
+      gate: instrumentRequestGate(notifyOnRateLimit(gate, (ms) => pauseQueue(ms), logger), metrics),
       maxConnections: config.worker.concurrency + 2,
     });
     stack.push('postgres', () => app.close());
@@ -99,6 +111,7 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
     const queue = new Queue<SyncJobInput>(SYNC_QUEUE, { connection, prefix: config.queuePrefix });
     queue.on('error', (error) => logger.warn({ err: { message: error.message } }, 'BullMQ queue error'));
     stack.push('queue', () => queue.close());
+    queueRef = queue;
     pauseQueue = async (ms) => {
       logger.warn({ pauseMs: ms }, 'Nango answered 429: no process takes new jobs meanwhile');
       await queue.rateLimit(ms);
@@ -119,6 +132,7 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
           { name: 'redis', check: async () => void (await redis.ping()) },
           { name: 'worker', check: async () => assertRunning(worker, shutdown.signal) },
         ]),
+        ...workerRoutes({ config, logger, db: app.db, registry, metrics, requestSync: context.requestSync }),
         ...(deps.routes?.(context) ?? []),
       ],
     });
@@ -131,6 +145,7 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       scriptsConfig,
       locks: createRedisLocks({ redis, logger }, { keyPrefix: `${config.redisKeyPrefix}lock:`, ttlMs: config.worker.lockDurationMs }),
       logger,
+      metrics,
       enqueue: async (data, jobId, options) => void (await queue.add('sync', data, { ...jobOptions, jobId, delay: options?.delayMs })),
     };
     const settings: SyncJobSettings = {

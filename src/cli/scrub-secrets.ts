@@ -14,6 +14,8 @@ export function scrubSecrets(
     if (value && value.length >= 4) secrets.add(value);
   };
   add(config?.nango.secretKey?.reveal() ?? env.NANGO_SECRET_KEY);
+  add(config?.webhooks.signingKey?.reveal() ?? env.NANGO_WEBHOOK_SIGNING_KEY);
+  add(config?.webhooks.previousSigningKey?.reveal() ?? env.NANGO_WEBHOOK_SIGNING_KEY_PREVIOUS);
   for (const url of [config?.databaseUrl.reveal() ?? env.DATABASE_URL, config?.redisUrl.reveal() ?? env.REDIS_URL]) {
     add(url);
     add(passwordOf(url));

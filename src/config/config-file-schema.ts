@@ -81,6 +81,12 @@ export const configFileSchema = z.strictObject({
       backoff: durationSchema.default(2_000),
     })
     .prefault({}),
+  webhooks: z
+    .strictObject({
+      allowLegacySignature: z.boolean().default(false),
+      maxBodyBytes: z.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
+    })
+    .prefault({}),
   queue: z.strictObject({ prefix: keyPrefixSchema.optional() }).prefault({}),
   redis: z.strictObject({ keyPrefix: keyPrefixSchema.default('nango-replicator:') }).prefault({}),
 });

@@ -14,6 +14,8 @@ export const envSchema = z.object({
     emptyAsUndefined,
     z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
   ),
+  NANGO_WEBHOOK_SIGNING_KEY: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
+  NANGO_WEBHOOK_SIGNING_KEY_PREVIOUS: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
   REPLICATOR_CONFIG: z.preprocess(emptyAsUndefined, z.string().optional()),
   PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).default(8080)),
   LOG_LEVEL: z.preprocess(
@@ -23,4 +25,10 @@ export const envSchema = z.object({
 });
 
 /** Env paths whose values are secrets: never echoed in an error. */
-export const SECRET_ENV_KEYS = ['NANGO_SECRET_KEY', 'DATABASE_URL', 'REDIS_URL'] as const;
+export const SECRET_ENV_KEYS = [
+  'NANGO_SECRET_KEY',
+  'NANGO_WEBHOOK_SIGNING_KEY',
+  'NANGO_WEBHOOK_SIGNING_KEY_PREVIOUS',
+  'DATABASE_URL',
+  'REDIS_URL',
+] as const;

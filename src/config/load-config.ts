@@ -60,6 +60,12 @@ export function loadConfig(deps: LoadConfigDeps): ReplicatorConfig {
       attempts: file.worker.attempts,
       backoffMs: file.worker.backoff,
     },
+    webhooks: {
+      signingKey: secretOrUndefined(env.NANGO_WEBHOOK_SIGNING_KEY),
+      previousSigningKey: secretOrUndefined(env.NANGO_WEBHOOK_SIGNING_KEY_PREVIOUS),
+      allowLegacySignature: file.webhooks.allowLegacySignature,
+      maxBodyBytes: file.webhooks.maxBodyBytes,
+    },
     queuePrefix: file.queue.prefix,
     redisKeyPrefix: file.redis.keyPrefix,
     httpPort: env.PORT,
@@ -90,6 +96,10 @@ export function requireSecretKey(config: ReplicatorConfig): Secret {
     );
   }
   return config.nango.secretKey;
+}
+
+function secretOrUndefined(value: string | undefined): Secret | undefined {
+  return value === undefined ? undefined : new Secret(value);
 }
 
 function invalidConfig(message: string): ReplicatorError {

@@ -54,6 +54,16 @@ export interface ReplicatorConfig {
     readonly backoffMs: number;
   };
   /** BullMQ's key prefix (`bull` when absent, so other services can use a plain `new Queue(name)`). */
+  readonly webhooks: {
+    /** `NANGO_WEBHOOK_SIGNING_KEY`: the environment's webhook signing key. Absent: the webhook route answers 503. */
+    readonly signingKey: Secret | undefined;
+    /** `NANGO_WEBHOOK_SIGNING_KEY_PREVIOUS`: also accepted while a rotation settles (Nango caches keys 5 min). */
+    readonly previousSigningKey: Secret | undefined;
+    /** Accept the legacy, length-extension-unsafe `X-Nango-Signature`. Default false. */
+    readonly allowLegacySignature: boolean;
+    /** Larger webhook bodies are refused with 413. Default 1 MiB. */
+    readonly maxBodyBytes: number;
+  };
   readonly queuePrefix: string | undefined;
   /** Prefix of the replicator's own Redis keys: stream locks, discovery lease, rate-limit bucket. */
   readonly redisKeyPrefix: string;

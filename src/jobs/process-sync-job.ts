@@ -5,6 +5,9 @@ import type { RedisLocks } from '../lock/redis-locks.js';
 import type { NangoClient } from '../nango/nango-client.js';
 import type { ScriptsConfigCache } from '../nango/scripts-config-cache.js';
 import { errorSummary, replicateStream, type ReplicateSummary } from '../replicate/replicate-stream.js';
+import type { ReplicatorMetrics } from '../metrics/create-replicator-metrics.js';
+import { pageMetricsRecorder } from '../metrics/page-metrics-recorder.js';
+import { recordRunMetrics } from '../metrics/record-run-metrics.js';
 import { findModelFields } from '../schema/model-fields.js';
 import { recordStreamError } from '../store/record-stream-error.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
@@ -18,6 +21,8 @@ export interface SyncJobDeps {
   scriptsConfig: ScriptsConfigCache;
   locks: RedisLocks;
   logger: Logger;
+  /** Per-stream counters (pages, rows, value errors, runs); optional so a test can leave them out. */
+  metrics?: ReplicatorMetrics;
   /** Adds a job to `nango-sync` with this id (a no-op if it exists), after `delayMs` if given. */
   enqueue(data: SyncJobInput, jobId: string, options?: { delayMs?: number }): Promise<void>;
 }
@@ -118,10 +123,21 @@ async function runSlice(
     if (stop.aborted) return null;
     throw error;
   }
-  return replicateStream(
-    { db: deps.db, nango: deps.nango, logger: deps.logger },
-    { stream, schema: settings.schema, deletes: settings.deletes, pageSize: settings.pageSize, fields, maxPages: settings.slicePages, signal: stop },
-  );
+  const { metrics } = deps;
+  try {
+    const summary = await replicateStream(
+      { db: deps.db, nango: deps.nango, logger: deps.logger },
+      {
+        stream, schema: settings.schema, deletes: settings.deletes, pageSize: settings.pageSize, fields, maxPages: settings.slicePages, signal: stop,
+        onProgress: metrics ? pageMetricsRecorder(metrics, stream) : undefined,
+      },
+    );
+    if (metrics) recordRunMetrics(metrics, stream, { kind: 'sync', status: 'succeeded' });
+    return summary;
+  } catch (error) {
+    if (metrics) recordRunMetrics(metrics, stream, { kind: 'sync', status: 'failed' });
+    throw error;
+  }
 }
 
 async function noteFailure(deps: SyncJobDeps, stream: StreamKey, job: SyncJobRef, error: unknown): Promise<void> {

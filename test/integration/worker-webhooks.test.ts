@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { assertMatchesSource } from '../helpers/assert-matches-source.js';
+import { seedTickets, TICKETS } from '../helpers/replication-fixture.js';
+import { hmacSignature, nangoWebhookBody, syncSuccessPayload } from '../helpers/sign-nango-webhook.js';
+import { ticketJsonSchema } from '../helpers/ticket-model.js';
+import { baseConfig, createWorkerFleet, type SpawnedWorker, waitUntil, type WorkerFleet } from '../helpers/worker-fleet.js';
+
+const { providerConfigKey: PCK, connectionId: CONN, model: MODEL } = TICKETS;
+const SIGNING_KEY = '3c1e9f0a-7b2d-4e8f-9a6c-5d4b3a2f1e0d';
+const OLD_SIGNING_KEY = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
+
+describe('the worker over HTTP: signed webhooks, metrics and the status page', () => {
+  let f: WorkerFleet;
+  let worker: SpawnedWorker;
+  let base: string;
+  const source = () => f.standIn.store.snapshot(PCK, CONN, MODEL);
+  const converged = async () => assertMatchesSource(await f.rows('ticket', CONN), source());
+  const runs = async () => Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM nango_replicator.runs`.execute(f.db)).rows[0]?.n);
+  const post = (body: Buffer, signature: string) =>
+    fetch(`${base}/webhooks/nango`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-nango-hmac-sha256': signature } });
+  const webhook = (overrides: Record<string, unknown> = {}) =>
+    nangoWebhookBody(syncSuccessPayload({ providerConfigKey: PCK, connectionId: CONN, model: MODEL, syncName: 'tickets', ...overrides }));
+
+  before(async () => {
+    f = await createWorkerFleet('worker_webhooks');
+    f.standIn.store.addConnection({ providerConfigKey: PCK, connectionId: CONN });
+    f.standIn.store.deploySync({ providerConfigKey: PCK, name: 'tickets', models: [{ name: MODEL, jsonSchema: ticketJsonSchema }], runs: 'every hour' });
+    seedTickets(f.standIn, 0, 30);
+    f.writeConfig(`${baseConfig(f)}streams:\n  - integration: ${PCK}\n    models: [${MODEL}]\n`);
+    worker = f.spawnWorker({ NANGO_WEBHOOK_SIGNING_KEY: SIGNING_KEY, NANGO_WEBHOOK_SIGNING_KEY_PREVIOUS: OLD_SIGNING_KEY });
+    base = `http://127.0.0.1:${await worker.port()}`;
+    await waitUntil(converged, 60_000);
+  });
+  after(async () => {
+    await f.close();
+  });
+
+  test('a signed webhook brings the new records into Postgres within seconds while the schedule is an hour', async () => {
+    f.standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-3', title: 'pushed by Nango' }]);
+    seedTickets(f.standIn, 100, 2);
+    const body = webhook();
+    const response = await post(body, hmacSignature(SIGNING_KEY, body));
+    assert.equal(response.status, 200);
+    await waitUntil(converged, 15_000);
+    assert.equal((await f.rows('ticket', CONN)).get('T-3')?.title, 'pushed by Nango');
+  });
+
+  test('during a key rotation the previous key is accepted too', async () => {
+    const body = webhook();
+    assert.equal((await post(body, hmacSignature(OLD_SIGNING_KEY, body))).status, 200);
+  });
+
+  test('a forged webhook, or one whose body changed after signing, is refused and pulls nothing', async () => {
+    const queued = async () => {
+      const counts = await f.queue.getJobCounts('waiting', 'delayed', 'active');
+      return (counts.waiting ?? 0) + (counts.delayed ?? 0) + (counts.active ?? 0);
+    };
+    await waitUntil(async () => assert.equal(await queued(), 1), 30_000); // the pull the rotation test asked for is done
+    const before = await runs();
+    const body = webhook();
+    assert.equal((await post(body, hmacSignature('a-key-nango-never-had', body))).status, 401);
+    const tampered = webhook({ connectionId: 'someone-else' });
+    assert.equal((await post(tampered, hmacSignature(SIGNING_KEY, body))).status, 401);
+    assert.equal((await post(Buffer.alloc(2 * 1024 * 1024, 'x'), 'abc')).status, 413);
+    assert.equal(await queued(), 1, 'only the hourly scheduler job is queued');
+    assert.equal(await runs(), before);
+  });
+
+  test('/metrics reports the rows written per stream and the webhooks by outcome', async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const upserted = new RegExp(`records_upserted_total\\{[^}]*connection="${CONN}"[^}]*\\} (\\d+)`).exec(text);
+    assert.ok(upserted, text.slice(0, 2000));
+    assert.equal(Number(upserted[1]), 30 + 3, '30 on the first run, then the changed and the two new ones');
+    assert.match(text, /webhooks_total\{outcome="[a-z-]*"\} [1-9]/);
+    assert.match(text, /freshness_lag_seconds\{[^}]*model="Ticket"[^}]*\}/);
+  });
+
+  test('the status page lists the stream', async () => {
+    const response = await fetch(`${base}/`);
+    assert.equal(response.status, 200);
+    const html = await response.text();
+    assert.equal(html.match(/<tr class="stream/g)?.length, 1);
+    assert.match(html, /helpdesk/);
+  });
+});
