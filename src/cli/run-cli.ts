@@ -1,11 +1,12 @@
 import { CommanderError } from 'commander';
-import { loadConfig } from '../config/load-config.js';
+import { loadConfig, requireSecretKey } from '../config/load-config.js';
 import type { ReplicatorConfig } from '../config/replicator-config.js';
 import { ReplicatorError } from '../errors/replicator-error.js';
 import { createLogger } from '../log/create-logger.js';
 import { createDatabase } from '../store/create-database.js';
 import { migrateToLatest } from '../store/migrate-to-latest.js';
 import { buildProgram, type CliRequest } from './build-program.js';
+import { openFleetGate } from './fleet-gate.js';
 import { openApp } from './open-app.js';
 import { scrubSecrets } from './scrub-secrets.js';
 import { statusCommand } from './status-command.js';
@@ -69,11 +70,17 @@ async function execute(request: CliRequest, config: ReplicatorConfig, io: CliIo,
     }
   }
   if (request.command === 'worker') return workerCommand({ config, logger, fetch: io.fetch }, { signal: io.signal });
-  const app = await openApp({ config, logger, fetch: io.fetch });
+  // With REDIS_URL set, a one-shot sync takes its tokens from the fleet's bucket like the workers do.
+  const shared = io.env.REDIS_URL ? await openFleetGate({ logger }, config, requireSecretKey(config)) : null;
   try {
-    await syncCommand(app, request, { stdout: io.stdout, terminal, signal: io.signal });
-    return 0;
+    const app = await openApp({ config, logger, fetch: io.fetch, gate: shared?.gate });
+    try {
+      await syncCommand(app, request, { stdout: io.stdout, terminal, signal: io.signal });
+      return 0;
+    } finally {
+      await app.close();
+    }
   } finally {
-    await app.close();
+    await shared?.close();
   }
 }

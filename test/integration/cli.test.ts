@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { assertMatchesSource } from '../helpers/assert-matches-source.js';
 import { createReplicationFixture, type ReplicationFixture, seedTickets, TEST_SECRET_KEY, TICKETS } from '../helpers/replication-fixture.js';
@@ -100,6 +104,28 @@ describe('the nango-replicator command', () => {
     const missingOption = await runCliProcess(['sync', '--integration', 'x'], env);
     assert.equal(missingOption.code, 2);
     assert.match(missingOption.stderr, /--connection/);
+  });
+
+  test('with REDIS_URL set, sync takes its tokens from the fleet\'s shared bucket; an unreachable Redis is named', async () => {
+    const prefix = `test-cli-${process.pid}-${Date.now()}:`;
+    const dir = mkdtempSync(join(tmpdir(), 'nr-cli-'));
+    const configPath = join(dir, 'replicator.yaml');
+    writeFileSync(configPath, `redis:\n  keyPrefix: "${prefix}"\n`);
+    const redis = new Redis('redis://127.0.0.1:6379');
+    try {
+      const shared = await runCliProcess(['sync', ...STREAM_ARGS], { ...env, REPLICATOR_CONFIG: configPath, REDIS_URL: 'redis://127.0.0.1:6379' });
+      assert.equal(shared.code, 0, shared.stderr);
+      const keys = await redis.keys(`${prefix}ratelimit:*`);
+      assert.ok(keys.length > 0, 'the bucket was used');
+      const down = await runCliProcess(['sync', ...STREAM_ARGS], { ...env, REPLICATOR_CONFIG: configPath, REDIS_URL: 'redis://127.0.0.1:1' });
+      assert.equal(down.code, 1);
+      assert.match(down.stderr, /Redis does not answer.*unset REDIS_URL/);
+    } finally {
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('an unknown connection fails with a message naming it', async () => {
