@@ -8,8 +8,15 @@ import { ensureStream } from '../store/ensure-stream.js';
 import { finishRun, type RunKind, startRun } from '../store/record-run.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { StreamKey } from '../store/stream-key.js';
-import { type PageResult, writePage } from '../store/write-page.js';
+import { type PageResult, planPageWrite } from '../store/write-page.js';
+import { PageWritePipeline } from './page-write-pipeline.js';
 import { resolveModelFields } from './resolve-model-fields.js';
+
+/**
+ * Pages written at once. Two: while one page's transaction waits for its commit (or Postgres works on it),
+ * the next page's rows are written on a second connection; cursors still commit in order.
+ */
+const WRITE_DEPTH = 2;
 
 export interface ReplicateDeps {
   db: Kysely<ReplicatorDatabase>;
@@ -27,6 +34,10 @@ export interface ReplicateOptions {
   pageSize: number;
   /** Read from the beginning instead of the stored cursor. Rows are upserted; the cursor never moves back. */
   full?: boolean;
+  /** Only records modified at or after this instant (Nango's `modified_after`, sent in UTC `Z` form). */
+  modifiedAfter?: Date;
+  /** What the run is recorded as. Default `full` with `full`, else `sync`. */
+  kind?: RunKind;
   /** The model's fields if the caller already knows them; otherwise they are looked up in /scripts/config. */
   fields?: ReadonlyArray<ModelField> | null;
   /** Stop after this many pages (a bounded slice); the rest is read by the next run. Default: no limit. */
@@ -66,32 +77,44 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
   const state = await ensureStream(deps.db, stream);
   const fields = options.fields !== undefined ? options.fields : await resolveModelFields(deps.nango, stream, signal);
   const layout = await ensureModelTable(deps, { schema: options.schema, model: stream.model, fields });
-  const kind: RunKind = options.full ? 'full' : 'sync';
+  const kind: RunKind = options.kind ?? (options.full ? 'full' : 'sync');
   const runId = await startRun(deps.db, state.id, kind);
   deps.logger.info({ runId, kind, cursor: state.cursor, table: `${layout.schema}.${layout.table}` }, 'run started');
 
   const totals = { pages: 0, records: 0, upserted: 0, deleted: 0, valueErrors: 0, rejected: 0, nulRemoved: 0 };
   let cursor = state.cursor;
   let complete = false;
-  try {
-    const pages = deps.nango.listRecords({ ...stream, cursor: options.full ? null : cursor, limit: options.pageSize, signal });
-    for await (const page of pages) {
-      const result = await writePage(deps.db, {
-        stream, streamId: state.id, runId, layout, deletes: options.deletes, page, expectedCursor: cursor,
-      });
+  const pipeline = new PageWritePipeline(deps.db, {
+    depth: WRITE_DEPTH,
+    onCommit: (result, last) => {
       cursor = result.cursor;
       add(totals, result);
+      if (last) complete = true;
       deps.logger.debug({ page: totals.pages, records: result.records, upserted: result.upserted }, 'page committed');
       options.onProgress?.({ ...totals, elapsedMs: performance.now() - started });
-      if (page.nextCursor === null) complete = true;
-      else if (signal?.aborted || (options.maxPages !== undefined && totals.pages >= options.maxPages)) break;
+    },
+  });
+  try {
+    const pages = deps.nango.listRecords({ ...stream, cursor: options.full ? null : cursor, modifiedAfter: options.modifiedAfter, limit: options.pageSize, signal });
+    let planned = cursor;
+    let submitted = 0;
+    for await (const page of pages) {
+      const write = planPageWrite({ stream, streamId: state.id, runId, layout, deletes: options.deletes, page, expectedCursor: planned });
+      planned = write.cursor;
+      await pipeline.submit(write, page.nextCursor === null);
+      submitted += 1;
+      if (page.nextCursor !== null && (signal?.aborted || (options.maxPages !== undefined && submitted >= options.maxPages))) break;
     }
+    await pipeline.drain();
   } catch (error) {
-    if (signal?.aborted) return stopped(deps, { runId, streamId: state.id, totals, cursor, started });
-    const summary = errorSummary(error);
+    // Pages already in flight commit or roll back as a whole; the earliest failure in stream order is reported.
+    const writeFailure: unknown = await pipeline.drain().then(() => undefined, (failure: unknown) => failure);
+    const failure = writeFailure ?? error;
+    if (signal?.aborted && writeFailure === undefined) return stopped(deps, { runId, streamId: state.id, totals, cursor, started });
+    const summary = errorSummary(failure);
     await finishRun(deps.db, { runId, streamId: state.id, error: summary });
     deps.logger.error({ runId, err: summary, ...totals }, 'run failed');
-    throw error;
+    throw failure;
   }
   await finishRun(deps.db, { runId, streamId: state.id });
   const summary = { ...totals, complete, cursor, elapsedMs: performance.now() - started };

@@ -13,13 +13,26 @@ export interface ValueError {
   record_cursor: string;
 }
 
+/** `_nango_metadata` of the upserted records as parallel arrays (index i = record i of `payloadsJson`). */
+export interface PreparedMetadata {
+  lastAction: string[];
+  firstSeenAt: string[];
+  lastModifiedAt: string[];
+  deletedAt: (string | null)[];
+  prunedAt: (string | null)[];
+  cursor: string[];
+}
+
 /** A page turned into the parameters of its one write transaction. */
 export interface PreparedPage {
-  /** JSON array of the records to upsert, one per id (the later occurrence wins). */
-  upsertJson: string;
+  /** JSON array of the payloads to upsert (without `_nango_metadata`), one per id: the later occurrence wins. */
+  payloadsJson: string;
+  metadata: PreparedMetadata;
   upsertCount: number;
-  /** Per upserted record (by index): the columns whose value did not fit, as a JSON object; `{}` if none. */
-  badColumnsJson: string;
+  /** Id -> columns whose value did not fit, as JSON; null when every value fits (the usual case). */
+  badColumnsJson: string | null;
+  /** The columns named in `badColumnsJson`: only these need a NULL-if-bad guard in SQL. */
+  badColumns: ReadonlySet<string>;
   /** JSON array of `{id, m}` (m = last_modified_at) to hard-delete; null unless deletes are hard. */
   hardDeleteJson: string | null;
   hardDeleteCount: number;
@@ -33,34 +46,36 @@ export interface PreparedPage {
 /**
  * Dedups, cleans and checks one page before it is written. Pure and synchronous; the per-record work is
  * kept to what only Node can do (type checks against the JSON value); extraction and casts happen in SQL.
+ * The page's records are not modified.
  */
 export function preparePage(page: RecordsPage, layout: TableLayout, deletes: 'soft' | 'hard'): PreparedPage {
-  const latest = new Map<string, NangoRecord>();
-  for (const record of page.records) latest.set(record.id, record);
-  let records = [...latest.values()];
-  let upsertJson = JSON.stringify(records);
+  let records = latestById(page.records);
+  let toDelete = deletes === 'hard' ? records.filter((r) => r._nango_metadata.deleted_at != null) : [];
+  if (toDelete.length > 0) records = records.filter((r) => r._nango_metadata.deleted_at == null);
+  let json = payloadsJson(records);
   let nulRemoved = 0;
-  if (containsNul(upsertJson)) {
-    records = records.map((record) => {
+  // JSON.stringify writes U+0000 as \u0000: one scan of the text finds it wherever it hides (metadata is checked
+  // by the parser, but for the cursor; records to hard-delete are few). Rare: only then are records copied.
+  const hasNul = (r: NangoRecord) => r._nango_metadata.cursor.includes('\u0000') || containsNul(JSON.stringify(r));
+  if (containsNul(json) || records.some((r) => r._nango_metadata.cursor.includes('\u0000')) || toDelete.some(hasNul)) {
+    const strip = (record: NangoRecord) => {
       const cleaned = stripNul(record);
       nulRemoved += cleaned.removed;
       return cleaned.value;
-    });
-    upsertJson = JSON.stringify(records);
+    };
+    records = records.map(strip);
+    toDelete = toDelete.map(strip);
+    json = payloadsJson(records);
   }
 
-  const toDelete = deletes === 'hard' ? records.filter((r) => r._nango_metadata.deleted_at !== null) : [];
-  if (toDelete.length > 0) {
-    records = records.filter((r) => r._nango_metadata.deleted_at === null);
-    upsertJson = JSON.stringify(records);
-  }
-
-  const { badColumns, valueErrors } = checkValues(records, layout);
+  const { badColumns, badById, valueErrors } = checkValues(records, layout);
   const last = page.records.at(-1);
   return {
-    upsertJson,
+    payloadsJson: json,
+    metadata: metadataArrays(records),
     upsertCount: records.length,
-    badColumnsJson: JSON.stringify(badColumns),
+    badColumnsJson: badColumns.size === 0 ? null : JSON.stringify(badById),
+    badColumns,
     hardDeleteJson: deletes === 'hard' ? JSON.stringify(toDelete.map((r) => ({ id: r.id, m: r._nango_metadata.last_modified_at }))) : null,
     hardDeleteCount: toDelete.length,
     valueErrors,
@@ -69,18 +84,56 @@ export function preparePage(page: RecordsPage, layout: TableLayout, deletes: 'so
   };
 }
 
+/** One record per id, the later occurrence winning, at the position of the first. No copy when ids are unique. */
+function latestById(records: NangoRecord[]): NangoRecord[] {
+  const latest = new Map<string, NangoRecord>();
+  for (const record of records) latest.set(record.id, record);
+  return latest.size === records.length ? records : [...latest.values()];
+}
+
+/**
+ * The payloads as JSON without `_nango_metadata`: the property is hidden for the length of one
+ * JSON.stringify (which skips undefined values) and put back, so no record is copied.
+ */
+function payloadsJson(records: NangoRecord[]): string {
+  const hidden = records.map((record) => record._nango_metadata);
+  const writable = records as unknown as { _nango_metadata: unknown }[];
+  try {
+    for (const record of writable) record._nango_metadata = undefined;
+    return JSON.stringify(records);
+  } finally {
+    for (let i = 0; i < writable.length; i++) (writable[i] as { _nango_metadata: unknown })._nango_metadata = hidden[i];
+  }
+}
+
+function metadataArrays(records: ReadonlyArray<NangoRecord>): PreparedMetadata {
+  const metadata: PreparedMetadata = { lastAction: [], firstSeenAt: [], lastModifiedAt: [], deletedAt: [], prunedAt: [], cursor: [] };
+  for (const { _nango_metadata: m } of records) {
+    metadata.lastAction.push(m.last_action);
+    metadata.firstSeenAt.push(m.first_seen_at);
+    metadata.lastModifiedAt.push(m.last_modified_at);
+    metadata.deletedAt.push(m.deleted_at ?? null);
+    metadata.prunedAt.push(m.pruned_at ?? null);
+    metadata.cursor.push(m.cursor);
+  }
+  return metadata;
+}
+
 function checkValues(records: ReadonlyArray<NangoRecord>, layout: TableLayout) {
-  const badColumns: Record<number, string[]> = {};
+  const badColumns = new Set<string>();
+  const badById: Record<string, string[]> = {};
   const valueErrors: ValueError[] = [];
-  for (let index = 0; index < records.length; index++) {
-    const record = records[index] as NangoRecord;
+  const checked = layout.columns.filter((column) => column.type !== 'jsonb');
+  for (const record of records) {
     // A pruned record has no payload: nothing to check, and the stored values are kept.
-    if (record._nango_metadata.pruned_at !== null) continue;
-    for (const column of layout.columns) {
-      if (column.type === 'jsonb') continue;
-      const result = coerceValue(column.type, record[column.field]);
+    if (record._nango_metadata.pruned_at != null) continue;
+    for (const column of checked) {
+      const value = record[column.field];
+      if (value === null || value === undefined) continue;
+      const result = coerceValue(column.type, value);
       if (result.ok) continue;
-      (badColumns[index] ??= []).push(column.column);
+      badColumns.add(column.column);
+      (badById[record.id] ??= []).push(column.column);
       valueErrors.push({
         record_id: record.id,
         field: column.field,
@@ -91,5 +144,5 @@ function checkValues(records: ReadonlyArray<NangoRecord>, layout: TableLayout) {
       });
     }
   }
-  return { badColumns, valueErrors };
+  return { badColumns, badById, valueErrors };
 }

@@ -1,9 +1,9 @@
-import { type Kysely, sql } from 'kysely';
-import type { RecordsPage } from '../nango/nango-record.js';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { RecordsPage, RejectedRecord } from '../nango/nango-record.js';
 import { compareCursors } from '../nango/stream-cursor.js';
 import { ReplicatorError } from '../errors/replicator-error.js';
 import { hardDeleteStatement, upsertPageStatement } from './page-statements.js';
-import { preparePage } from './prepare-page.js';
+import { type PreparedPage, preparePage } from './prepare-page.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 import type { StreamKey } from './stream-key.js';
 import type { TableLayout } from './table-layout.js';
@@ -31,68 +31,92 @@ export interface PageResult {
   nulRemoved: number;
 }
 
+/** A page ready to be written: everything its transaction needs, without the parsed records. */
+export interface PageWrite {
+  stream: StreamKey;
+  streamId: string;
+  runId: string;
+  layout: TableLayout;
+  prepared: PreparedPage;
+  rejected: RejectedRecord[];
+  /** Elements of the page, valid or not. */
+  records: number;
+  /** Ids of every valid record of the page: two writes sharing none touch disjoint rows. */
+  ids: ReadonlySet<string>;
+  expectedCursor: string | null;
+  /** The cursor this write stores: the page's end, unless that is behind `expectedCursor` (never moves back). */
+  cursor: string | null;
+}
+
 /**
- * Writes one page in one transaction: the cursor compare-and-set first (which also locks the stream's
- * row, so two runs of one stream serialize here), then the rows, deletes, value errors, dead letters and
- * run counters. Either all of it commits or none of it does, so a crash at any instant leaves the
- * previous page's state and the next run re-reads from there.
+ * A page lives in a lock-holding transaction for at most this long waiting for a row lock. Page transactions
+ * never wait on each other's rows (pipelined pages share no id), so a long wait can only be two runs of one
+ * stream crossing each other; this ends it and the run fails with a retryable error instead of hanging.
+ */
+const LOCK_TIMEOUT = '60s';
+
+/**
+ * Writes one page in one transaction: the rows, deletes, value errors and dead letters, then the cursor
+ * compare-and-set (which locks the stream's row: two runs of one stream cannot both commit) and the run
+ * counters. Either all of it commits or none of it does, so a crash at any instant leaves the previous
+ * page's state and the next run re-reads from there.
  *
  * The cursor only moves forward: re-reading older positions (`--full`) rewrites rows but keeps it.
  */
 export async function writePage(db: Kysely<ReplicatorDatabase>, params: WritePageParams): Promise<PageResult> {
-  const { page, layout, stream } = params;
-  const prepared = preparePage(page, layout, params.deletes);
-  const end = page.endCursor;
-  const cursor = end !== null && compareCursors(end, params.expectedCursor) > 0 ? end : params.expectedCursor;
+  return writePlannedPage(db, planPageWrite(params));
+}
 
+/** Dedups, cleans and checks the page's records (see {@link preparePage}) and works out the cursor to store. */
+export function planPageWrite(params: WritePageParams): PageWrite {
+  const { page } = params;
+  const end = page.endCursor;
+  return {
+    stream: params.stream,
+    streamId: params.streamId,
+    runId: params.runId,
+    layout: params.layout,
+    prepared: preparePage(page, params.layout, params.deletes),
+    rejected: page.rejected,
+    records: page.records.length + page.rejected.length,
+    ids: new Set(page.records.map((record) => record.id)),
+    expectedCursor: params.expectedCursor,
+    cursor: end !== null && compareCursors(end, params.expectedCursor) > 0 ? end : params.expectedCursor,
+  };
+}
+
+/**
+ * Writes a planned page in one transaction. With `after` (the write of the page before it), the rows are
+ * written at once but the cursor is only set, and the transaction only commits, once `after` has committed;
+ * if `after` fails, this one rolls back. So two pages can be written at once while cursors commit in order.
+ */
+export async function writePlannedPage(db: Kysely<ReplicatorDatabase>, write: PageWrite, after?: Promise<unknown>): Promise<PageResult> {
+  const { prepared } = write;
   return db.transaction().execute(async (trx) => {
+    await sql`SET LOCAL lock_timeout = ${sql.lit(LOCK_TIMEOUT)}`.execute(trx);
+    const written = await writeRows(trx, write);
+    await recordProblems(trx, write);
+    if (after !== undefined) await after;
+
     const claimed = await trx
       .updateTable('nango_replicator.streams')
       .set({
-        cursor,
+        cursor: write.cursor,
         cursor_updated_at: sql<Date>`now()`,
         newest_modified_at: sql<Date>`GREATEST(newest_modified_at, ${prepared.newestModifiedAt}::timestamptz)`,
       })
-      .where('id', '=', params.streamId)
-      .where(sql<boolean>`cursor IS NOT DISTINCT FROM ${params.expectedCursor}`)
+      .where('id', '=', write.streamId)
+      .where(sql<boolean>`cursor IS NOT DISTINCT FROM ${write.expectedCursor}`)
       .executeTakeFirst();
-    if (claimed.numUpdatedRows !== 1n) throw streamTaken(stream);
-
-    const written = prepared.upsertCount === 0 ? [] : (await upsertPageStatement(layout, { ...stream, ...prepared }).execute(trx)).rows;
-    const hardDeleted =
-      prepared.hardDeleteJson === null || prepared.hardDeleteCount === 0
-        ? 0
-        : Number((await hardDeleteStatement(layout, stream, prepared.hardDeleteJson).execute(trx)).numAffectedRows ?? 0n);
-
-    if (prepared.valueErrors.length > 0) {
-      await trx
-        .insertInto('nango_replicator.value_errors')
-        .values(prepared.valueErrors.map((e) => ({ ...e, stream_id: params.streamId })))
-        .onConflict((oc) =>
-          oc.columns(['stream_id', 'record_id', 'field']).doUpdateSet((eb) => ({
-            reason: eb.ref('excluded.reason'),
-            column_name: eb.ref('excluded.column_name'),
-            column_type: eb.ref('excluded.column_type'),
-            record_cursor: eb.ref('excluded.record_cursor'),
-            seen_at: sql<Date>`now()`,
-          })),
-        )
-        .execute();
-    }
-    if (page.rejected.length > 0) {
-      await trx
-        .insertInto('nango_replicator.dead_letters')
-        .values(page.rejected.map((r) => ({ stream_id: params.streamId, reason: r.reason, payload: JSON.stringify(r.raw), page_cursor: params.expectedCursor })))
-        .execute();
-    }
+    if (claimed.numUpdatedRows !== 1n) throw streamTaken(write.stream);
 
     const result: PageResult = {
-      cursor,
-      records: page.records.length + page.rejected.length,
-      upserted: written.length,
-      deleted: written.filter((row) => row.deleted).length + hardDeleted,
+      cursor: write.cursor,
+      records: write.records,
+      upserted: written.upserted,
+      deleted: written.deleted,
       valueErrors: prepared.valueErrors.length,
-      rejected: page.rejected.length,
+      rejected: write.rejected.length,
       nulRemoved: prepared.nulRemoved,
     };
     await trx
@@ -106,10 +130,51 @@ export async function writePage(db: Kysely<ReplicatorDatabase>, params: WritePag
         rejected: eb('rejected', '+', result.rejected),
         nul_removed: eb('nul_removed', '+', result.nulRemoved),
       }))
-      .where('id', '=', params.runId)
+      .where('id', '=', write.runId)
       .execute();
     return result;
   });
+}
+
+async function writeRows(trx: Transaction<ReplicatorDatabase>, write: PageWrite): Promise<{ upserted: number; deleted: number }> {
+  const { prepared, layout, stream } = write;
+  let upserted = 0;
+  let deleted = 0;
+  if (prepared.upsertCount > 0) {
+    const [row] = (await upsertPageStatement(layout, { ...stream, ...prepared }).execute(trx)).rows;
+    upserted = Number(row?.upserted ?? 0);
+    deleted = Number(row?.deleted ?? 0);
+  }
+  if (prepared.hardDeleteJson !== null && prepared.hardDeleteCount > 0) {
+    deleted += Number((await hardDeleteStatement(layout, stream, prepared.hardDeleteJson).execute(trx)).numAffectedRows ?? 0n);
+  }
+  return { upserted, deleted };
+}
+
+/** Value errors (upserted: the latest reason wins) and records that could not be read (dead letters). */
+async function recordProblems(trx: Transaction<ReplicatorDatabase>, write: PageWrite): Promise<void> {
+  const { valueErrors } = write.prepared;
+  if (valueErrors.length > 0) {
+    await trx
+      .insertInto('nango_replicator.value_errors')
+      .values(valueErrors.map((e) => ({ ...e, stream_id: write.streamId })))
+      .onConflict((oc) =>
+        oc.columns(['stream_id', 'record_id', 'field']).doUpdateSet((eb) => ({
+          reason: eb.ref('excluded.reason'),
+          column_name: eb.ref('excluded.column_name'),
+          column_type: eb.ref('excluded.column_type'),
+          record_cursor: eb.ref('excluded.record_cursor'),
+          seen_at: sql<Date>`now()`,
+        })),
+      )
+      .execute();
+  }
+  if (write.rejected.length > 0) {
+    await trx
+      .insertInto('nango_replicator.dead_letters')
+      .values(write.rejected.map((r) => ({ stream_id: write.streamId, reason: r.reason, payload: JSON.stringify(r.raw), page_cursor: write.expectedCursor })))
+      .execute();
+  }
 }
 
 function streamTaken(stream: StreamKey): ReplicatorError {

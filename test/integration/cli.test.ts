@@ -60,6 +60,10 @@ describe('the nango-replicator command', () => {
     await blocker.query('BEGIN');
     await blocker.query('SELECT 1 FROM nango.ticket WHERE id = $1 FOR UPDATE', [victim]);
     const { child, done } = spawnCli(['sync', ...STREAM_ARGS, '--page-size', '20'], { ...env, LOG_LEVEL: 'debug' });
+    // Wait for the two pages before the victim's to commit (with two pages in flight, a later page can wait on
+    // a lock too), then for the victim's page to be stuck on the row lock.
+    const v2Rows = async () => [...(await f.rows()).values()].filter((r) => String(r.title).startsWith('v2')).length;
+    for (let i = 0; i < 200 && (await v2Rows()) < 40; i++) await sleep(50);
     const blocked = await waitForLockWait(f.database.url);
     child.kill('SIGKILL');
     const result = await done;

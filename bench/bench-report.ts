@@ -1,0 +1,75 @@
+/** One row of the result: a scenario's runs and what they come to. */
+export interface Figure {
+  scenario: string;
+  records: number;
+  /** Elapsed ms of every run. */
+  runsMs: number[];
+  medianMs: number;
+  recordsPerSecond: number;
+  /** Median records/s over the ceiling's, and over the naive peer's (filled in once both are known). */
+  vsCeiling: number | null;
+  vsNaive: number | null;
+  /** Requests the sync sent per run (median), `GET /records` only, and the minimum ceil(N / pageSize). */
+  recordRequests: number | null;
+  allRequests: number | null;
+  minimumRequests: number | null;
+  /** Largest peak RSS of the sync process over the runs, bytes. */
+  peakRssBytes: number | null;
+}
+
+export function median(values: ReadonlyArray<number>): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+export function figure(scenario: string, records: number, runsMs: number[], extra: Partial<Figure> = {}): Figure {
+  const medianMs = median(runsMs);
+  return {
+    scenario,
+    records,
+    runsMs: runsMs.map((ms) => Math.round(ms)),
+    medianMs: Math.round(medianMs),
+    recordsPerSecond: Math.round(records / (medianMs / 1000)),
+    vsCeiling: null,
+    vsNaive: null,
+    recordRequests: null,
+    allRequests: null,
+    minimumRequests: null,
+    peakRssBytes: null,
+    ...extra,
+  };
+}
+
+/** Fills in the ratios of every figure to the ceiling and to the naive peer, when they were measured. */
+export function withRatios(figures: Figure[], ceiling: Figure | undefined, naive: Figure | undefined): Figure[] {
+  return figures.map((f) => ({
+    ...f,
+    vsCeiling: ceiling ? round(f.recordsPerSecond / ceiling.recordsPerSecond, 2) : null,
+    vsNaive: naive ? round(f.recordsPerSecond / naive.recordsPerSecond, 1) : null,
+  }));
+}
+
+/** A Markdown table, so the same text reads on a terminal and in docs/performance.md. */
+export function formatTable(figures: ReadonlyArray<Figure>): string {
+  const header = ['scenario', 'records', 'median s', 'records/s', 'x ceiling', 'x naive', 'GET /records (min), per 1000', 'peak RSS'];
+  const rows = figures.map((f) => [
+    f.scenario,
+    f.records.toLocaleString('en-US'),
+    (f.medianMs / 1000).toFixed(2),
+    f.recordsPerSecond.toLocaleString('en-US'),
+    f.vsCeiling === null ? '' : f.vsCeiling.toFixed(2),
+    f.vsNaive === null ? '' : f.vsNaive.toFixed(1),
+    f.recordRequests === null ? '' : `${f.recordRequests} (${f.minimumRequests}), ${round((f.recordRequests * 1000) / f.records, 3)}`,
+    f.peakRssBytes === null ? '' : `${Math.round(f.peakRssBytes / 2 ** 20)} MB`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+export function round(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}

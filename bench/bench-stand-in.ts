@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { mulberry32 } from '../src/stand-in/mulberry32.js';
+import { type NangoStandIn, startNangoStandIn } from '../src/stand-in/nango-stand-in.js';
+import { makeGithubIssue, seedGithubDemo } from '../src/stand-in/sample-data.js';
+import type { StreamKey } from '../src/store/stream-key.js';
+
+/** The stream every scenario replicates. */
+export const BENCH_STREAM: StreamKey = { providerConfigKey: 'github', connectionId: 'bench', model: 'GithubIssue' };
+
+/** Records per Nango write transaction when seeding: records of one batch share an updated_at (ties). */
+const SEED_BATCH = 100;
+
+/** A stand-in holding `records` GitHub issues in {@link BENCH_STREAM}, and the means to change them all. */
+export interface BenchStandIn {
+  standIn: NangoStandIn;
+  secretKey: string;
+  records: number;
+  /** Saves a new version of every record (every field redrawn), so each moves to the end of the stream. */
+  changeAll(round: number): void;
+  /** Requests received so far: all, and `GET /records` only. */
+  requestCounts(): { all: number; records: number; tooManyRequests: number };
+  close(): Promise<void>;
+}
+
+export async function startBenchStandIn(options: { records: number; requestsPerMinute?: number }): Promise<BenchStandIn> {
+  const secretKey = randomUUID();
+  const standIn = await startNangoStandIn({
+    secretKey,
+    rateLimit: options.requestsPerMinute === undefined ? null : { requestsPerMinute: options.requestsPerMinute },
+  });
+  seedGithubDemo(standIn.store, {
+    providerConfigKey: BENCH_STREAM.providerConfigKey,
+    connections: [BENCH_STREAM.connectionId],
+    recordsPerConnection: options.records,
+    batchSize: SEED_BATCH,
+  });
+  return {
+    standIn,
+    secretKey,
+    records: options.records,
+    changeAll(round) {
+      const rng = mulberry32(1_000 + round);
+      for (let start = 1; start <= options.records; start += SEED_BATCH) {
+        const end = Math.min(start + SEED_BATCH - 1, options.records);
+        const batch = [];
+        for (let n = start; n <= end; n++) batch.push(makeGithubIssue(n, rng));
+        standIn.store.save(BENCH_STREAM.providerConfigKey, BENCH_STREAM.connectionId, BENCH_STREAM.model, batch);
+      }
+    },
+    requestCounts() {
+      let records = 0;
+      for (const request of standIn.requests) if (request.path === '/records') records++;
+      return { all: standIn.requests.length, records, tooManyRequests: standIn.stats.tooManyRequests };
+    },
+    close: () => standIn.close(),
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * `npm run bench`: where the write path stands against the physical ceiling of this machine (a COPY of the same
+ * rows) and against the loop a user would otherwise write, plus API efficiency, memory and the limiter.
+ * Every figure is the median of `--runs` runs. Prints a table and writes the figures as JSON. See
+ * docs/performance.md for what each scenario does and how to read it.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseBenchArgs, USAGE } from './bench-args.js';
+import { type BenchResult, runBench } from './bench-scenarios.js';
+import { formatTable, round } from './bench-report.js';
+
+const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'results');
+
+const args = parseBenchArgs(process.argv.slice(2));
+if (args.help) {
+  process.stdout.write(`${USAGE}\n`);
+} else {
+  const started = performance.now();
+  const log = (line: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0)}s] ${line}\n`);
+  const result = await runBench(args, log);
+  process.stdout.write(`${report(result)}\n`);
+  const out = args.out ?? join(RESULTS_DIR, `${result.date.replaceAll(':', '-').slice(0, 19)}.json`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`\nJSON written to ${out} (${((performance.now() - started) / 60_000).toFixed(1)} min in all)\n`);
+}
+
+function report(result: BenchResult): string {
+  const m = result.machine;
+  const lines = [
+    `nango-replicator bench, ${result.date}: ${m.cpus} x ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${String(m.postgres).split(' on ')[0]}`,
+    `median of ${result.args.runs} run(s) each`,
+    '',
+  ];
+  if (result.figures.length > 0) lines.push(formatTable(result.figures), '');
+  for (const l of result.limiter) {
+    lines.push(`limiter: ${l.processes} process(es) x ${l.callersPerProcess} callers: ${l.medianPerSecond.toLocaleString('en-US')} acquisitions/s`);
+  }
+  if (result.rateLimited !== null) {
+    const samples = result.rateLimited;
+    const ratios = samples.map((s) => s.elapsedMs / s.idealMs).sort((a, b) => a - b);
+    const medianRatio = ratios[Math.floor(ratios.length / 2)] ?? Number.NaN;
+    const first = samples[0];
+    lines.push(
+      `rate-limited: ${result.args.rateRecords.toLocaleString('en-US')} records, page 1000, ${result.args.rateRpm} requests/min: ` +
+        `${samples.map((s) => (s.elapsedMs / 1000).toFixed(1)).join(' / ')} s vs ideal ${((first?.idealMs ?? 0) / 1000).toFixed(1)} s ` +
+        `(${first?.requests} requests): median ${round(medianRatio, 3)} x ideal; ` +
+        `429s received: ${samples.reduce((sum, s) => sum + s.tooManyRequests, 0)}`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,65 @@
+/**
+ * One product sync in a process of its own (not a scenario by itself), so its peak RSS is the sync's alone.
+ * Argument: JSON {@link SyncChildConfig}. Prints one JSON line, {@link SyncChildResult}, and exits.
+ */
+import { Redis } from 'ioredis';
+import { Secret } from '../src/config/secret.js';
+import { createLogger } from '../src/log/create-logger.js';
+import { createNangoClient } from '../src/nango/nango-client.js';
+import { createRedisRequestGate } from '../src/ratelimit/redis-request-gate.js';
+import { openGate, type RequestGate } from '../src/ratelimit/request-gate.js';
+import { replicateStream } from '../src/replicate/replicate-stream.js';
+import { createDatabase } from '../src/store/create-database.js';
+import type { StreamKey } from '../src/store/stream-key.js';
+
+export interface SyncChildConfig {
+  databaseUrl: string;
+  nangoHost: string;
+  secretKey: string;
+  stream: StreamKey;
+  schema: string;
+  pageSize: number;
+  /** The shared Redis token bucket in front of every request; absent: no limiter. */
+  gate?: { redisUrl: string; keyPrefix: string; key: string; requestsPerMinute: number; share: number };
+}
+
+export interface SyncChildResult {
+  elapsedMs: number;
+  records: number;
+  pages: number;
+  upserted: number;
+  complete: boolean;
+  /** process.resourceUsage().maxRSS, bytes. */
+  maxRssBytes: number;
+  /** 429 responses this process saw (0 without a gate). */
+  tooManyRequests: number;
+}
+
+const config = JSON.parse(process.argv[2] ?? '{}') as SyncChildConfig;
+const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
+const redis = config.gate ? new Redis(config.gate.redisUrl) : null;
+const gate = redis && config.gate ? createRedisRequestGate({ redis, logger }, config.gate) : null;
+const db = createDatabase({ url: new Secret(config.databaseUrl), applicationName: 'nango-replicator-bench-sync' });
+const nango = createNangoClient(
+  { fetch, gate: gate ?? (openGate as RequestGate), logger },
+  { host: config.nangoHost, secretKey: new Secret(config.secretKey), requestTimeoutMs: 120_000, retries: 5, retryMinDelayMs: 200, retryMaxDelayMs: 5_000 },
+);
+try {
+  const summary = await replicateStream(
+    { db, nango, logger },
+    { stream: config.stream, schema: config.schema, deletes: 'soft', pageSize: config.pageSize, signal: AbortSignal.timeout(30 * 60_000) },
+  );
+  const result: SyncChildResult = {
+    elapsedMs: summary.elapsedMs,
+    records: summary.records,
+    pages: summary.pages,
+    upserted: summary.upserted,
+    complete: summary.complete,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    tooManyRequests: gate?.stats().tooManyRequests ?? 0,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} finally {
+  await db.destroy();
+  await redis?.quit();
+}

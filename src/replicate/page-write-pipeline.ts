@@ -1,0 +1,73 @@
+import type { Kysely } from 'kysely';
+import type { ReplicatorDatabase } from '../store/replicator-tables.js';
+import { type PageResult, type PageWrite, writePlannedPage } from '../store/write-page.js';
+
+interface InFlight {
+  done: Promise<PageResult>;
+  ids: ReadonlySet<string>;
+  last: boolean;
+}
+
+/**
+ * Writes up to `depth` pages at once, each in its own transaction, while committing their cursors strictly in
+ * stream order: a page's transaction writes its rows at once but sets the cursor and commits only after the
+ * page before it has committed, and rolls back if that one failed (see `writePlannedPage`).
+ *
+ * A page that shares a record id with a page in flight waits for it to commit first, so concurrent page
+ * transactions never touch the same rows and cannot block one another. Results are handed to `onCommit` in
+ * order, one per committed page.
+ */
+export class PageWritePipeline {
+  readonly #db: Kysely<ReplicatorDatabase>;
+  readonly #depth: number;
+  readonly #onCommit: (result: PageResult, last: boolean) => void;
+  #inFlight: InFlight[] = [];
+
+  constructor(db: Kysely<ReplicatorDatabase>, options: { depth: number; onCommit: (result: PageResult, last: boolean) => void }) {
+    this.#db = db;
+    this.#depth = Math.max(1, options.depth);
+    this.#onCommit = options.onCommit;
+  }
+
+  /**
+   * Starts writing `write` (the last page of the stream if `last`) once there is room for it. Resolves when it
+   * is under way; rejects with the first failure of a page before it (every page in flight has then settled).
+   */
+  async submit(write: PageWrite, last: boolean): Promise<void> {
+    // Bounded: each turn removes one page from the (at most `depth`) pages in flight.
+    while (this.#inFlight.length >= this.#depth || this.#overlaps(write.ids)) await this.#commitOldest();
+    const done = writePlannedPage(this.#db, write, this.#inFlight.at(-1)?.done);
+    // Observed in order by #commitOldest; this keeps a failure that is not awaited yet from being unhandled.
+    done.catch(() => {});
+    this.#inFlight.push({ done, ids: write.ids, last });
+  }
+
+  /** Waits for every page in flight, in order. Rejects with the first failure, once all have settled. */
+  async drain(): Promise<void> {
+    while (this.#inFlight.length > 0) await this.#commitOldest();
+  }
+
+  async #commitOldest(): Promise<void> {
+    const oldest = this.#inFlight[0];
+    if (oldest === undefined) return;
+    let result: PageResult;
+    try {
+      result = await oldest.done;
+    } catch (error) {
+      // Every later page waits for this one and rolls back; let them finish before reporting.
+      await Promise.allSettled(this.#inFlight.map((entry) => entry.done));
+      this.#inFlight = [];
+      throw error;
+    }
+    this.#inFlight.shift();
+    this.#onCommit(result, oldest.last);
+  }
+
+  #overlaps(ids: ReadonlySet<string>): boolean {
+    for (const entry of this.#inFlight) {
+      const [small, large] = entry.ids.size <= ids.size ? [entry.ids, ids] : [ids, entry.ids];
+      for (const id of small) if (large.has(id)) return true;
+    }
+    return false;
+  }
+}

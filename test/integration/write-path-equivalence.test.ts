@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Kysely } from 'kysely';
+import { Secret } from '../../src/config/secret.js';
+import { createNangoClient, type NangoClient } from '../../src/nango/nango-client.js';
+import type { NangoRecord, RecordsPage } from '../../src/nango/nango-record.js';
+import { openGate } from '../../src/ratelimit/request-gate.js';
+import { replicateStream } from '../../src/replicate/replicate-stream.js';
+import { modelFieldsFromSync } from '../../src/schema/model-fields.js';
+import { type NangoStandIn, startNangoStandIn } from '../../src/stand-in/nango-stand-in.js';
+import { createDatabase } from '../../src/store/create-database.js';
+import { migrateToLatest } from '../../src/store/migrate-to-latest.js';
+import type { ReplicatorDatabase } from '../../src/store/replicator-tables.js';
+import { captureLogger } from '../helpers/capture-logger.js';
+import { TEST_SECRET_KEY, TICKETS } from '../helpers/replication-fixture.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+import { makeTicket, ticketJsonSchema } from '../helpers/ticket-model.js';
+import { replicateReference, writtenState } from '../helpers/replicate-reference.js';
+
+const { providerConfigKey: PCK, connectionId: CONN, model: MODEL } = TICKETS;
+const FIELDS = modelFieldsFromSync({ json_schema: { definitions: { Ticket: ticketJsonSchema } } }, MODEL);
+
+interface Side {
+  database: TestDatabase;
+  db: Kysely<ReplicatorDatabase>;
+}
+
+describe('the fast write path and a plain per-record reference produce identical tables', () => {
+  let standIn: NangoStandIn;
+  let nango: NangoClient;
+  let fast: Side;
+  let reference: Side;
+  const logger = captureLogger('warn').logger;
+
+  before(async () => {
+    standIn = await startNangoStandIn({ secretKey: TEST_SECRET_KEY });
+    standIn.store.addConnection({ providerConfigKey: PCK, connectionId: CONN });
+    nango = createNangoClient(
+      { fetch, gate: openGate, logger },
+      { host: standIn.url, secretKey: new Secret(TEST_SECRET_KEY), requestTimeoutMs: 5_000, retries: 1, retryMinDelayMs: 10, retryMaxDelayMs: 10 },
+    );
+    const side = async (label: string): Promise<Side> => {
+      const database = await createTestDatabase(label);
+      const db = createDatabase({ url: database.secretUrl });
+      await migrateToLatest(db);
+      return { database, db };
+    };
+    fast = await side('write_path_fast');
+    reference = await side('write_path_reference');
+  });
+  after(async () => {
+    for (const side of [fast, reference]) {
+      await side?.db.destroy();
+      await side?.database.drop();
+    }
+    await standIn?.close();
+  });
+
+  /** Reads the stream as Nango serves it now, from `cursor`, running `during(pageIndex)` after each page. */
+  async function capture(cursor: string | null, pageSize: number, during?: (page: number) => void): Promise<RecordsPage[]> {
+    const pages: RecordsPage[] = [];
+    for await (const page of nango.listRecords({ ...TICKETS, cursor, limit: pageSize })) {
+      pages.push(page);
+      during?.(pages.length);
+    }
+    return pages;
+  }
+
+  /** Writes the same pages through replicateStream (two pages in flight) and through the reference, then compares. */
+  async function writeBoth(pages: RecordsPage[], options: { full?: boolean; deletes?: 'soft' | 'hard' } = {}) {
+    assert.ok(pages.length >= 3, 'enough pages for two to be in flight at once');
+    const stub: NangoClient = {
+      async *listRecords() {
+        for (const page of pages) yield structuredClone(page);
+      },
+      getScriptsConfig: () => Promise.reject(new Error('not used: fields are given')),
+      listConnections: () => Promise.reject(new Error('not used')),
+    };
+    const common = { stream: TICKETS, schema: 'nango', deletes: options.deletes ?? 'soft', pageSize: 1, full: options.full, fields: FIELDS };
+    const summary = await replicateStream({ db: fast.db, nango: stub, logger }, common);
+    await replicateReference({ db: reference.db, logger }, { ...common, pages: structuredClone(pages) });
+    const [fastState, referenceState] = [await writtenState(fast.db), await writtenState(reference.db)];
+    assert.ok(fastState.rows.length > 0);
+    assert.deepEqual(fastState, referenceState);
+    return { summary, state: fastState };
+  }
+
+  test('a first read with ties, bad values, NUL, duplicates, an older version, a dead letter and records moving mid-read', async () => {
+    const bad: Record<number, Record<string, unknown>> = {
+      3: { dueAt: 'yesterday', points: 'many' },
+      7: { score: 'high', done: 'yes', title: 42 },
+      11: { points: 2 ** 60, dueAt: '2026-02-30T00:00:00Z' },
+      13: { title: 'nul\u0000inside', tags: ['a\u0000b'], ['odd\u0000key']: 1 },
+    };
+    const payloads = Array.from({ length: 300 }, (_, n) => makeTicket(n, bad[n] ?? {}));
+    for (let start = 0; start < payloads.length; start += 40) standIn.store.save(PCK, CONN, MODEL, payloads.slice(start, start + 40));
+    const pages = await capture(null, 25, (page) => {
+      if (page !== 3) return;
+      standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-1', title: 'edited early' }, { id: 'T-250', title: 'edited late' }]);
+      standIn.store.delete(PCK, CONN, MODEL, [{ id: 'T-2' }, { id: 'T-260' }]);
+      standIn.store.save(PCK, CONN, MODEL, Array.from({ length: 30 }, (_, i) => makeTicket(1000 + i)));
+    });
+    const [p2, p4, p5, p7, p8, p9] = [1, 3, 4, 6, 7, 8].map((i) => pages[i] as RecordsPage) as [RecordsPage, RecordsPage, RecordsPage, RecordsPage, RecordsPage, RecordsPage];
+    // The same id twice in one page: the later occurrence wins.
+    p5.records.push({ ...(p5.records[0] as NangoRecord), title: 'second occurrence wins' });
+    // An older version arriving after a newer one: it must not overwrite.
+    const newer = p2.records[0] as NangoRecord;
+    const older = { ...newer, title: 'older, must lose', _nango_metadata: { ...newer._nango_metadata, last_modified_at: '2020-01-01T00:00:00+00:00' } };
+    p7.records.splice(3, 0, older);
+    // A record of page 8 again in page 9 (adjacent pages, both in flight), newer there.
+    const moved = p8.records[0] as NangoRecord;
+    p9.records.splice(0, 0, { ...moved, title: 'moved on', _nango_metadata: { ...(p9.records.at(-1) as NangoRecord)._nango_metadata } });
+    p4.rejected.push({ index: 99, reason: 'records[99].id: expected a non-empty string', raw: { title: 'no id' } });
+
+    const { summary, state } = await writeBoth(pages);
+    assert.equal(summary.complete, true);
+    assert.ok(summary.valueErrors >= 7 && summary.nulRemoved === 3, JSON.stringify(summary));
+    const byId = new Map(state.rows.map((row) => [row.id, row]));
+    assert.equal(byId.get(String((p5.records[0] as NangoRecord).id))?.title, 'second occurrence wins');
+    assert.notEqual(byId.get(newer.id)?.title, 'older, must lose');
+    assert.equal(byId.get(moved.id)?.title, 'moved on');
+    assert.equal(byId.get('T-3')?.points, null);
+    assert.equal(state.deadLetters.length, 1);
+  });
+
+  test('an incremental read with updates, soft deletes, prunes and a record brought back', async () => {
+    standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-5', points: 999 }, { id: 'T-6', dueAt: 'not a date' }]);
+    standIn.store.delete(PCK, CONN, MODEL, [{ id: 'T-8' }, { id: 'T-9' }, { id: 'T-1001' }]);
+    standIn.store.prune(PCK, CONN, MODEL, ['T-20', 'T-21']);
+    standIn.store.save(PCK, CONN, MODEL, [makeTicket(2, { title: 'back again' })]);
+    standIn.store.save(PCK, CONN, MODEL, Array.from({ length: 60 }, (_, i) => makeTicket(2000 + i)));
+    const pages = await capture((await writtenState(fast.db)).cursor, 20);
+    const { state: after } = await writeBoth(pages);
+    const byId = new Map(after.rows.map((row) => [row.id, row]));
+    assert.equal(byId.get('T-8')?.title, 'Ticket number 8', 'a deleted record keeps its last known values');
+    assert.equal(byId.get('T-2')?._nango_deleted_at, null);
+  });
+
+  test('a full re-read: older positions, pruned records keeping their values', async () => {
+    const { state } = await writeBoth(await capture(null, 40), { full: true });
+    const pruned = state.rows.find((row) => row.id === 'T-20');
+    assert.ok(pruned?._nango_pruned_at instanceof Date);
+    assert.equal(pruned.title, 'Ticket number 20');
+  });
+
+  test('hard deletes remove the rows, unless the stored row is newer', async () => {
+    standIn.store.delete(PCK, CONN, MODEL, [{ id: 'T-30' }, { id: 'T-31' }, { id: 'T-32' }]);
+    standIn.store.save(PCK, CONN, MODEL, Array.from({ length: 70 }, (_, i) => makeTicket(3000 + i)));
+    const { state } = await writeBoth(await capture((await writtenState(fast.db)).cursor, 25), { deletes: 'hard' });
+    assert.equal(state.rows.some((row) => row.id === 'T-30'), false);
+  });
+});
