@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as initial from './2026-11-25-0001-initial.js';
+import * as lastBackfill from './2026-11-26-0002-last-backfill.js';
 
 /**
  * Every migration, in order. Listed statically (rather than read from the folder at run time) so the
@@ -7,4 +8,5 @@ import * as initial from './2026-11-25-0001-initial.js';
  */
 export const migrations: Record<string, Migration> = {
   '2026-11-25-0001-initial': initial,
+  '2026-11-26-0002-last-backfill': lastBackfill,
 };

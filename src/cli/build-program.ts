@@ -1,18 +1,20 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { addBackfillCommand, type BackfillRequest } from './add-backfill-command.js';
 
 /** What a parsed command line asks for. The entry point carries it out. */
 export type CliRequest =
   | { command: 'sync'; providerConfigKey: string; connectionId: string; model: string; full: boolean; pageSize?: number; json: boolean }
   | { command: 'migrate' }
   | { command: 'worker' }
-  | { command: 'status'; json: boolean };
+  | { command: 'status'; json: boolean }
+  | BackfillRequest;
 
 const ENVIRONMENT_HELP = `
 Environment:
   NANGO_SECRET_KEY   secret key of your Nango environment (required by sync and worker)
   NANGO_HOST         Nango API URL (default https://api.nango.dev)
   DATABASE_URL       Postgres to write to (default postgres://postgres@127.0.0.1:5432/postgres)
-  REDIS_URL          Redis for the worker (default redis://127.0.0.1:6379)
+  REDIS_URL          Redis for the worker and backfill (default redis://127.0.0.1:6379)
   REPLICATOR_CONFIG  YAML settings file (default config/replicator.yaml)
   PORT               the worker's HTTP port: /healthz, /readyz (default 8080)
   LOG_LEVEL          fatal|error|warn|info|debug|trace|silent (default info)
@@ -79,6 +81,7 @@ export function buildProgram(
     .option('--json', 'print the streams as JSON', false)
     .action((options: { json: boolean }) => onRequest({ command: 'status', json: options.json }));
 
+  addBackfillCommand(program, onRequest);
   return program;
 }
 

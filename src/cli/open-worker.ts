@@ -8,6 +8,7 @@ import { requireSecretKey } from '../config/load-config.js';
 import type { ReplicatorConfig } from '../config/replicator-config.js';
 import { healthRoutes } from '../http/health-routes.js';
 import { startHttpServer, type HttpRoutes } from '../http/start-http-server.js';
+import { backfillOnRejectedCursor } from '../jobs/backfill-on-rejected-cursor.js';
 import { createSyncWorker } from '../jobs/create-sync-worker.js';
 import { startDiscoveryLoop } from '../jobs/discovery-loop.js';
 import { drainWorker, runUntilFailure } from '../jobs/drain-worker.js';
@@ -28,6 +29,7 @@ import { createRedisRequestGate } from '../ratelimit/redis-request-gate.js';
 import type { StreamKey } from '../store/stream-key.js';
 import { createCloseStack } from '../util/close-stack.js';
 import { type App, openApp } from './open-app.js';
+import { type BackfillWorkerHandle, openBackfillWorker } from './open-backfill-worker.js';
 import { workerRoutes } from './worker-routes.js';
 
 /** A requested pull that found its stream busy tries again after this long, ms. */
@@ -63,8 +65,9 @@ export interface WorkerContext {
 }
 
 /**
- * Opens, in order: Redis, Postgres (and its migrations), the `nango-sync` queue, the HTTP server, the worker
- * consuming the queue and the discovery loop; `close` undoes them in reverse. Every Nango request takes a token
+ * Opens, in order: Redis, Postgres (and its migrations), the `nango-sync` queue, the HTTP server, the
+ * `nango-backfill` queue and its worker (see `openBackfillWorker`), the worker consuming `nango-sync` and the
+ * discovery loop; `close` undoes them in reverse. Every Nango request takes a token
  * from the fleet's shared bucket; a 429 also pauses the queue (BullMQ's rate limit, the same call as the
  * deprecated `worker.rateLimit`) so no process starts new jobs meanwhile.
  */
@@ -99,12 +102,13 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
         share: config.nango.rateLimit.share,
       },
     );
+    const fleetGate = instrumentRequestGate(notifyOnRateLimit(gate, (ms) => pauseQueue(ms), logger), metrics);
     const app = await openApp({
       config,
       logger,
       fetch: deps.fetch,
-      gate: instrumentRequestGate(notifyOnRateLimit(gate, (ms) => pauseQueue(ms), logger), metrics),
-      maxConnections: config.worker.concurrency + 2,
+      gate: fleetGate,
+      maxConnections: config.worker.concurrency + config.backfill.concurrency + 2,
     });
     stack.push('postgres', () => app.close());
 
@@ -115,10 +119,12 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
     pauseQueue = async (ms) => {
       logger.warn({ pauseMs: ms }, 'Nango answered 429: no process takes new jobs meanwhile');
       await queue.rateLimit(ms);
+      await backfill?.pause(ms);
     };
     const jobOptions = syncJobOptions({ attempts: config.worker.attempts, backoffMs: config.worker.backoffMs });
 
     let worker: ReturnType<typeof createSyncWorker> | undefined;
+    let backfill: BackfillWorkerHandle | undefined;
     const context: WorkerContext = {
       db: app.db,
       queue,
@@ -132,13 +138,23 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
           { name: 'redis', check: async () => void (await redis.ping()) },
           { name: 'worker', check: async () => assertRunning(worker, shutdown.signal) },
         ]),
-        ...workerRoutes({ config, logger, db: app.db, registry, metrics, requestSync: context.requestSync }),
+        ...workerRoutes({
+          config, logger, db: app.db, registry, metrics, requestSync: context.requestSync,
+          requestReplace: async (stream, reason) => {
+            if (backfill === undefined) throw new Error('backfills are not started yet');
+            return backfill.scheduleReplace(stream, reason);
+          },
+        }),
         ...(deps.routes?.(context) ?? []),
       ],
     });
     stack.push('http', () => http.close());
 
     const scriptsConfig = createScriptsConfigCache({ nango: app.nango }, { maxAgeMs: config.discovery.everyMs, signal: shutdown.signal });
+    backfill = openBackfillWorker({
+      config, logger, redis, db: app.db, scriptsConfig, metrics, secretKey, fleetGate, fetch: deps.fetch, connection, owner, shutdown: shutdown.signal, stack, remainingMs,
+    });
+    const backfills = backfill;
     const jobDeps: SyncJobDeps = {
       db: app.db,
       nango: app.nango,
@@ -157,7 +173,13 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       busyRetryMs: BUSY_RETRY_MS,
     };
     worker = createSyncWorker(
-      { logger, process: (job, signal) => processSyncJob(jobDeps, settings, job, AbortSignal.any([signal, shutdown.signal])) },
+      {
+        logger,
+        process: backfillOnRejectedCursor((job, signal) => processSyncJob(jobDeps, settings, job, AbortSignal.any([signal, shutdown.signal])), {
+          schedule: (stream, reason) => backfills.scheduleReplace(stream, reason),
+          logger,
+        }),
+      },
       { connection, prefix: config.queuePrefix, name: owner, concurrency: config.worker.concurrency, lockDurationMs: config.worker.lockDurationMs },
     );
     const running = worker;
@@ -165,7 +187,7 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
     stack.push('worker', async () => {
       drainedInTime = await drainWorker(running, remainingMs(), logger);
     });
-    const failed = runUntilFailure(running, shutdown.signal);
+    const failed = Promise.race([runUntilFailure(running, shutdown.signal), backfills.failed]);
 
     const discovery = startDiscoveryLoop(
       {
@@ -188,7 +210,7 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
           shutdown.abort(new Error('shutting down'));
         }
         await stack.closeAll({ stepTimeoutMs: remainingMs });
-        return { drained: drainedInTime };
+        return { drained: drainedInTime && backfills.drainedInTime() };
       },
     };
   } catch (error) {

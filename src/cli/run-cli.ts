@@ -5,6 +5,7 @@ import { ReplicatorError } from '../errors/replicator-error.js';
 import { createLogger } from '../log/create-logger.js';
 import { createDatabase } from '../store/create-database.js';
 import { migrateToLatest } from '../store/migrate-to-latest.js';
+import { backfillCommand } from './backfill-command.js';
 import { buildProgram, type CliRequest } from './build-program.js';
 import { openFleetGate } from './fleet-gate.js';
 import { openApp } from './open-app.js';
@@ -70,6 +71,7 @@ async function execute(request: CliRequest, config: ReplicatorConfig, io: CliIo,
     }
   }
   if (request.command === 'worker') return workerCommand({ config, logger, fetch: io.fetch }, { signal: io.signal });
+  if (request.command === 'backfill') return backfillCommand(config, request, { stdout: io.stdout, terminal, signal: io.signal });
   // With REDIS_URL set, a one-shot sync takes its tokens from the fleet's bucket like the workers do.
   const shared = io.env.REDIS_URL ? await openFleetGate({ logger }, config, requireSecretKey(config)) : null;
   try {

@@ -17,8 +17,20 @@ export async function statusCommand(
 ): Promise<StreamStatus[]> {
   const streams = await listStreamStatus(db, { schema: options.schema });
   if (options.json) io.stdout.write(`${JSON.stringify(streams, null, 2)}\n`);
-  else io.stdout.write(streams.length === 0 ? 'No streams yet: run `nango-replicator worker` or `sync`.\n' : table(streams));
+  else io.stdout.write(streams.length === 0 ? 'No streams yet: run `nango-replicator worker` or `sync`.\n' : table(streams) + backfillNotes(streams));
   return streams;
+}
+
+/** Streams whose latest backfill was refused by the circuit breaker or failed: one line each, after the table. */
+function backfillNotes(streams: ReadonlyArray<StreamStatus>): string {
+  const lines = streams.flatMap((s) => {
+    const last = s.lastBackfill;
+    const stream = `${s.providerConfigKey}/${s.connectionId}/${s.model}`;
+    if (last?.outcome === 'refused') return [`  ${stream}: replace backfill ${String(last.reason)}`];
+    if (last?.outcome === 'failed') return [`  ${stream}: backfill failed: ${describeError(last.error as Record<string, unknown> | null)}`];
+    return [];
+  });
+  return lines.length === 0 ? '' : `\nBackfills needing attention (until the stream's next backfill):\n${lines.join('\n')}\n`;
 }
 
 function table(streams: ReadonlyArray<StreamStatus>): string {

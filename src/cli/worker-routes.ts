@@ -20,6 +20,8 @@ export interface WorkerRoutesDeps {
   registry: Registry;
   metrics: ReplicatorMetrics;
   requestSync(stream: StreamKey, trigger: 'webhook'): Promise<StreamSyncRequestOutcome>;
+  /** Schedules a replace backfill of the stream (a webhook announcing a full run). */
+  requestReplace?(stream: StreamKey, reason: string): Promise<'enqueued' | 'already-queued'>;
 }
 
 /** The worker's HTTP face besides health: `GET /metrics`, the status page at `GET /`, `POST /webhooks/nango`. */
@@ -32,7 +34,7 @@ export function workerRoutes(deps: WorkerRoutesDeps): HttpRoutes[] {
       registerNangoWebhookRoute(
         scope,
         {
-          target: createQueueWebhookTarget({ db, logger, requestSync: deps.requestSync }),
+          target: createQueueWebhookTarget({ db, logger, requestSync: deps.requestSync, requestReplace: deps.requestReplace }),
           keys: {
             current: config.webhooks.signingKey,
             previous: config.webhooks.previousSigningKey,

@@ -87,6 +87,13 @@ export const configFileSchema = z.strictObject({
       maxBodyBytes: z.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
     })
     .prefault({}),
+  backfill: z
+    .strictObject({
+      concurrency: z.number().int().min(1).max(256).default(2),
+      budgetShare: z.number().gt(0).max(1).default(0.5),
+      maxDeleteFraction: z.number().min(0).max(1).default(0.5),
+    })
+    .prefault({}),
   queue: z.strictObject({ prefix: keyPrefixSchema.optional() }).prefault({}),
   redis: z.strictObject({ keyPrefix: keyPrefixSchema.default('nango-replicator:') }).prefault({}),
 });

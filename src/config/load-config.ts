@@ -66,6 +66,7 @@ export function loadConfig(deps: LoadConfigDeps): ReplicatorConfig {
       allowLegacySignature: file.webhooks.allowLegacySignature,
       maxBodyBytes: file.webhooks.maxBodyBytes,
     },
+    backfill: { ...file.backfill },
     queuePrefix: file.queue.prefix,
     redisKeyPrefix: file.redis.keyPrefix,
     httpPort: env.PORT,

@@ -53,7 +53,15 @@ export interface ReplicatorConfig {
     /** First retry delay of a failed job, doubling per attempt, ms. Default 2000. */
     readonly backoffMs: number;
   };
-  /** BullMQ's key prefix (`bull` when absent, so other services can use a plain `new Queue(name)`). */
+  /** On-demand backfills (queue `nango-backfill`, docs/backfills.md). */
+  readonly backfill: {
+    /** Backfill jobs one process runs at once, on top of `worker.concurrency`. Default 2. */
+    readonly concurrency: number;
+    /** Fraction of the fleet's API budget (requestsPerMinute x share) all backfills together may spend, in (0, 1]. Default 0.5. */
+    readonly budgetShare: number;
+    /** A replace backfill refuses to delete more than this fraction of a stream's rows unless forced (0..1). Default 0.5. */
+    readonly maxDeleteFraction: number;
+  };
   readonly webhooks: {
     /** `NANGO_WEBHOOK_SIGNING_KEY`: the environment's webhook signing key. Absent: the webhook route answers 503. */
     readonly signingKey: Secret | undefined;
@@ -64,6 +72,7 @@ export interface ReplicatorConfig {
     /** Larger webhook bodies are refused with 413. Default 1 MiB. */
     readonly maxBodyBytes: number;
   };
+  /** BullMQ's key prefix (`bull` when absent, so other services can use a plain `new Queue(name)`). */
   readonly queuePrefix: string | undefined;
   /** Prefix of the replicator's own Redis keys: stream locks, discovery lease, rate-limit bucket. */
   readonly redisKeyPrefix: string;

@@ -9,5 +9,11 @@ export const SYNC_QUEUE = 'nango-sync';
 /** The name of every job on {@link SYNC_QUEUE}. */
 export const SYNC_JOB = 'sync';
 
-/** On-demand backfills (issue 5). Reserved: nothing consumes it yet. */
+/** On-demand backfills: any service may add a {@link BACKFILL_JOB} job (see `backfill-job-data.ts`, docs/backfills.md). */
 export const BACKFILL_QUEUE = 'nango-backfill';
+
+/** The name of a backfill request on {@link BACKFILL_QUEUE}. */
+export const BACKFILL_JOB = 'backfill';
+
+/** The name of the child jobs a backfill adds, one per stream; added by the replicator only. */
+export const BACKFILL_STREAM_JOB = 'backfill-stream';

@@ -18,6 +18,11 @@ export interface StreamStatus {
   freshnessLagMs: number | null;
   /** Why the last job failed (code, message, attempt, willRetry); null once a run succeeds again. */
   lastError: Record<string, unknown> | null;
+  /**
+   * What the latest backfill did (`jobId`, `mode`, `outcome`: merged, replaced, refused or failed, counts, `at`;
+   * for a refused replace the breaker's `reason`); null before the first. Kept until the next backfill.
+   */
+  lastBackfill: Record<string, unknown> | null;
 }
 
 /** Every stream the replicator knows, ordered by integration, connection, model, with its row counts. */
@@ -32,6 +37,7 @@ export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: 
       's.last_success_at',
       's.last_run_started_at',
       's.last_error',
+      's.last_backfill',
       't.table_name',
       sql<number | null>`round(extract(epoch FROM now() - s.cursor_updated_at) * 1000)::float8`.as('cursor_age_ms'),
       sql<number | null>`round(extract(epoch FROM now() - s.newest_modified_at) * 1000)::float8`.as('freshness_lag_ms'),
@@ -59,6 +65,7 @@ export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: 
       cursorAgeMs: s.cursor_age_ms,
       freshnessLagMs: s.freshness_lag_ms,
       lastError: s.last_error,
+      lastBackfill: s.last_backfill,
     };
   });
 }

@@ -16,6 +16,8 @@ export interface StreamsTable {
   last_run_started_at: Timestamp | null;
   last_success_at: Timestamp | null;
   last_error: JSONColumnType<Record<string, unknown>> | null;
+  /** What the latest backfill of the stream did (migration 0002). */
+  last_backfill: JSONColumnType<Record<string, unknown>> | null;
   created_at: Generated<Timestamp>;
 }
 

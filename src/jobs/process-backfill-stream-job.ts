@@ -1,0 +1,207 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { isTerminal, ReplicatorError } from '../errors/replicator-error.js';
+import type { RedisLocks } from '../lock/redis-locks.js';
+import type { ReplicatorMetrics } from '../metrics/create-replicator-metrics.js';
+import { pageMetricsRecorder } from '../metrics/page-metrics-recorder.js';
+import { recordRunMetrics } from '../metrics/record-run-metrics.js';
+import type { NangoClient } from '../nango/nango-client.js';
+import type { ScriptsConfigCache } from '../nango/scripts-config-cache.js';
+import { errorSummary, replicateStream, type ReplicateSummary } from '../replicate/replicate-stream.js';
+import { findModelFields, type ModelField } from '../schema/model-fields.js';
+import { deleteUnseenRows, type DeleteUnseenResult } from '../store/delete-unseen-rows.js';
+import { databaseNow } from '../store/database-now.js';
+import { ensureModelTable } from '../store/ensure-model-table.js';
+import { recordBackfillOutcome } from '../store/record-backfill-outcome.js';
+import { recordStreamError } from '../store/record-stream-error.js';
+import type { ReplicatorDatabase } from '../store/replicator-tables.js';
+import type { StreamKey } from '../store/stream-key.js';
+import { modifiedAfterOf } from './backfill-job-data.js';
+import { type BackfillStreamProgress, createProgressReporter } from './backfill-progress.js';
+import { backfillStreamOf, type BackfillStreamJobData, parseBackfillStreamJobData } from './backfill-stream-job-data.js';
+import { streamLockName } from './stream-ids.js';
+
+export interface BackfillStreamDeps {
+  db: Kysely<ReplicatorDatabase>;
+  /** A client whose requests pass the backfill share of the budget as well as the fleet's bucket. */
+  nango: NangoClient;
+  scriptsConfig: ScriptsConfigCache;
+  locks: RedisLocks;
+  logger: Logger;
+  /** Per-stream counters, as for sync jobs (runs of kind `backfill`); optional so a test can leave them out. */
+  metrics?: ReplicatorMetrics;
+  /** Clock for the 12-month check of `since`, epoch ms. Default Date.now. */
+  now?: () => number;
+}
+
+export interface BackfillStreamSettings {
+  schema: string;
+  deletes: 'soft' | 'hard';
+  pageSize: number;
+  /** A replace pass refuses to delete more than this fraction of the stream's live rows unless forced (0..1). */
+  maxDeleteFraction: number;
+  /** `<host>:<pid>`, stored in the stream lock. */
+  owner: string;
+  /** Progress is reported at most this often, ms. */
+  progressEveryMs: number;
+}
+
+/** The job as the processor needs it, free of BullMQ types. */
+export interface BackfillStreamJobRef {
+  id: string;
+  data: unknown;
+  attemptsMade: number;
+  attempts: number;
+  reportProgress(progress: BackfillStreamProgress): Promise<void>;
+}
+
+/** What one stream's backfill did; the BullMQ return value of a completed `backfill-stream` job. */
+export interface BackfillStreamReport extends Omit<ReplicateSummary, 'complete' | 'cursor'> {
+  /** `refused`: a replace pass whose deletes the circuit breaker refused (see `reason`). */
+  outcome: 'merged' | 'replaced' | 'refused';
+  stream: StreamKey;
+  mode: BackfillStreamJobData['mode'];
+  since: string | null;
+  /** Rows deleted because the replace pass did not see them (on top of `deleted`, Nango's own tombstones). */
+  unseenDeleted: number;
+  /** Replace only: live rows of the stream at the end of the pass, and how many the pass did not see. */
+  liveRows?: number;
+  wouldDelete?: number;
+  reason?: string;
+}
+
+export type BackfillStreamResult =
+  | BackfillStreamReport
+  /** Another job reads the stream: come back later (the caller re-delays the job; nothing is dropped). */
+  | { outcome: 'busy'; holder: string | null }
+  /** Stopped before the end (shutdown, or the stream lock was lost): run again later, from the beginning. */
+  | { outcome: 'interrupted' };
+
+/**
+ * Backfills one stream under the stream's lock, so it never overlaps the stream's incremental sync: reads it from
+ * the beginning (or from `since`) with the engine's `full` mode, which upserts and never moves the cursor back,
+ * and for `replace` then deletes the rows the pass did not see, unless the circuit breaker refuses. The outcome is
+ * stored on the stream for `status`; failures too, then rethrown (terminal ones must not be retried).
+ */
+export async function processBackfillStreamJob(
+  deps: BackfillStreamDeps,
+  settings: BackfillStreamSettings,
+  job: BackfillStreamJobRef,
+  signal: AbortSignal,
+): Promise<BackfillStreamResult> {
+  const data = parseBackfillStreamJobData(job.data);
+  const stream = backfillStreamOf(data);
+  const logger = deps.logger.child({ integration: stream.providerConfigKey, connection: stream.connectionId, model: stream.model, jobId: job.id });
+  const lockName = streamLockName(stream);
+  const lock = await deps.locks.tryAcquire(lockName, `${settings.owner} backfill ${job.id}`);
+  if (lock === null) {
+    const holder = await deps.locks.holder(lockName);
+    logger.debug({ holder }, 'stream busy: the backfill waits for the job reading it');
+    return { outcome: 'busy', holder };
+  }
+  const stop = AbortSignal.any([signal, lock.lost]);
+  try {
+    const report = await backfill({ ...deps, logger }, settings, { data, stream, job }, stop);
+    if (report === null) return { outcome: 'interrupted' };
+    if (deps.metrics) recordRunMetrics(deps.metrics, stream, { kind: 'backfill', status: 'succeeded' });
+    await recordBackfillOutcome(deps.db, stream, { jobId: job.id, ...outcomeFacts(report) });
+    return report;
+  } catch (error) {
+    if (error instanceof ReplicatorError && error.code === 'stream_taken') return { outcome: 'interrupted' };
+    if (stop.aborted && !isTerminal(error)) return { outcome: 'interrupted' };
+    await noteFailure({ ...deps, logger }, { stream, data, job }, error);
+    throw error;
+  } finally {
+    await lock.release();
+  }
+}
+
+/** The pass itself; null when stopped before the end. */
+async function backfill(
+  deps: BackfillStreamDeps,
+  settings: BackfillStreamSettings,
+  run: { data: BackfillStreamJobData; stream: StreamKey; job: BackfillStreamJobRef },
+  stop: AbortSignal,
+): Promise<BackfillStreamReport | null> {
+  const { data, stream } = run;
+  const modifiedAfter = data.since === undefined ? undefined : modifiedAfterOf(data.since, (deps.now ?? Date.now)());
+  const fields = findModelFields(await deps.scriptsConfig.get({ signal: stop }), stream.providerConfigKey, stream.model);
+  // Before the pass: every row it writes gets `_nango_synced_at = now()` of a later transaction.
+  const passStartedAt = await databaseNow(deps.db);
+  const progress = createProgressReporter(run.job.reportProgress, { minIntervalMs: settings.progressEveryMs, logger: deps.logger });
+  const pageMetrics = deps.metrics ? pageMetricsRecorder(deps.metrics, stream) : undefined;
+  deps.logger.info({ mode: data.mode, since: data.since, force: data.force }, 'backfill started');
+  const summary = await replicateStream(
+    { db: deps.db, nango: deps.nango, logger: deps.logger },
+    {
+      stream, schema: settings.schema, deletes: settings.deletes, pageSize: settings.pageSize, fields, full: true, modifiedAfter, kind: 'backfill', signal: stop,
+      onProgress: (p) => {
+        progress.page(p);
+        pageMetrics?.(p);
+      },
+    },
+  );
+  if (!summary.complete) {
+    await progress.flush();
+    deps.logger.info({ pages: summary.pages }, 'backfill stopped before the end; it runs again later');
+    return null;
+  }
+  const { complete: _complete, cursor: _cursor, ...counts } = summary;
+  const base = { ...counts, stream, mode: data.mode, since: data.since ?? null, unseenDeleted: 0 };
+  if (data.mode === 'merge') {
+    await progress.flush();
+    deps.logger.info(counts, 'backfill finished');
+    return { ...base, outcome: 'merged' };
+  }
+  progress.phase('deleting');
+  const deleted = await deleteUnseen(deps, settings, { stream, fields, passStartedAt, force: data.force });
+  await progress.flush();
+  if (deleted.refused) {
+    deps.logger.warn({ wouldDelete: deleted.wouldDelete, liveRows: deleted.liveRows }, `backfill deletes refused: ${deleted.reason}`);
+    return { ...base, outcome: 'refused', liveRows: deleted.liveRows, wouldDelete: deleted.wouldDelete, reason: deleted.reason };
+  }
+  deps.logger.info({ ...counts, unseenDeleted: deleted.deleted }, 'backfill finished');
+  return { ...base, outcome: 'replaced', unseenDeleted: deleted.deleted, liveRows: deleted.liveRows };
+}
+
+async function deleteUnseen(
+  deps: BackfillStreamDeps,
+  settings: BackfillStreamSettings,
+  pass: { stream: StreamKey; fields: ModelField[] | null; passStartedAt: Date; force: boolean },
+): Promise<DeleteUnseenResult> {
+  // The table exists (the pass created it); this only returns its layout.
+  const layout = await ensureModelTable(deps, { schema: settings.schema, model: pass.stream.model, fields: pass.fields });
+  return deleteUnseenRows(deps.db, {
+    layout,
+    stream: pass.stream,
+    passStartedAt: pass.passStartedAt,
+    deletes: settings.deletes,
+    maxDeleteFraction: settings.maxDeleteFraction,
+    force: pass.force,
+  });
+}
+
+/** What `status` shows of a finished backfill. */
+function outcomeFacts(report: BackfillStreamReport): Record<string, unknown> {
+  const { stream: _stream, elapsedMs, ...facts } = report;
+  return { ...facts, elapsedMs: Math.round(elapsedMs) };
+}
+
+async function noteFailure(
+  deps: BackfillStreamDeps,
+  run: { stream: StreamKey; data: BackfillStreamJobData; job: BackfillStreamJobRef },
+  error: unknown,
+): Promise<void> {
+  const attempt = run.job.attemptsMade + 1;
+  const willRetry = !isTerminal(error) && attempt < run.job.attempts;
+  const summary = { ...errorSummary(error), attempt, willRetry };
+  deps.logger.error({ err: summary }, willRetry ? 'backfill failed; BullMQ retries it' : 'backfill failed for good');
+  if (deps.metrics) recordRunMetrics(deps.metrics, run.stream, { kind: 'backfill', status: 'failed' });
+  try {
+    await recordStreamError(deps.db, run.stream, summary);
+    await recordBackfillOutcome(deps.db, run.stream, { jobId: run.job.id, mode: run.data.mode, outcome: 'failed', error: summary });
+  } catch (recordError) {
+    // The job's own failure is what matters; status misses this one error.
+    deps.logger.warn({ err: errorSummary(recordError) }, 'could not store the failure on the stream');
+  }
+}
