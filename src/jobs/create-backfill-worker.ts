@@ -1,4 +1,5 @@
-import { type ConnectionOptions, DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
+import { NEVER_REACHED_LIMITER, type QueueWorkerOptions } from './queue-worker-options.js';
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { isTerminal } from '../errors/replicator-error.js';
 import type { BackfillStreamJobRef, BackfillStreamResult } from './process-backfill-stream-job.js';
@@ -13,22 +14,10 @@ export interface BackfillWorkerDeps {
   processStream(job: BackfillStreamJobRef, signal: AbortSignal): Promise<BackfillStreamResult>;
 }
 
-export interface BackfillWorkerOptions {
-  connection: ConnectionOptions;
-  /** BullMQ key prefix; undefined: BullMQ's default `bull`. */
-  prefix: string | undefined;
-  /** Worker name stored on the jobs it takes, e.g. `<host>:<pid>`. */
-  name: string;
-  /** Jobs at once in this process. */
-  concurrency: number;
-  /** Job lock expiry and stalled-check period, ms. */
-  lockDurationMs: number;
+export interface BackfillWorkerOptions extends QueueWorkerOptions {
   /** A stream job that finds its stream busy, or was interrupted, runs again after this long, ms. */
   retryLaterMs: number;
 }
-
-/** See `createSyncWorker`: set only so that `queue.rateLimit()` (after a 429) pauses this queue too. */
-const NEVER_REACHED_LIMITER = { max: 1_000_000_000, duration: 1000 };
 
 /**
  * The worker consuming `nango-backfill`, not yet running (call `run()`). Dispatches on the job name; any other name

@@ -1,4 +1,5 @@
-import { type ConnectionOptions, type Job, UnrecoverableError, Worker } from 'bullmq';
+import { NEVER_REACHED_LIMITER, type QueueWorkerOptions } from './queue-worker-options.js';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { isTerminal } from '../errors/replicator-error.js';
 import type { SyncJobRef, SyncJobResult } from './process-sync-job.js';
@@ -10,22 +11,8 @@ export interface SyncWorkerDeps {
   process(job: SyncJobRef, signal: AbortSignal): Promise<SyncJobResult>;
 }
 
-export interface SyncWorkerOptions {
-  connection: ConnectionOptions;
-  /** BullMQ key prefix; undefined: BullMQ's default `bull`. */
-  prefix: string | undefined;
-  /** Worker name stored on the jobs it takes, e.g. `<host>:<pid>`. */
-  name: string;
-  concurrency: number;
-  /** Job lock expiry and stalled-check period: a crashed worker's job runs again within about twice this, ms. */
-  lockDurationMs: number;
-}
-
-/**
- * BullMQ's limiter counts jobs per window; the replicator never wants it to hold jobs back (the Redis token
- * bucket paces requests). It is set only because `rateLimit()` pauses a queue only when a limiter is configured.
- */
-const NEVER_REACHED_LIMITER = { max: 1_000_000_000, duration: 1000 };
+/** See {@link QueueWorkerOptions}. */
+export type SyncWorkerOptions = QueueWorkerOptions;
 
 /**
  * The worker consuming `nango-sync`, not yet running (call `run()`). Terminal errors become BullMQ's
