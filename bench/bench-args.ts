@@ -10,17 +10,13 @@ export interface BenchArgs {
   pageSizes: number[];
   /** Records the naive peer writes before its rate is extrapolated. Default 20,000. */
   naiveRecords: number;
-  /** Also run the rate-limited scenario (minutes by nature). */
-  rateLimited: boolean;
   /** Records of the rate-limited scenario. Default 300,000. */
   rateRecords: number;
   /** Requests per minute the stand-in enforces in the rate-limited scenario. Default 600. */
   rateRpm: number;
-  /** Only the rate-limited scenario. */
-  rateLimitedOnly: boolean;
   /** Duration of each limiter measurement, ms. Default 3000. */
   limiterMs: number;
-  /** Which write scenarios to run. Default all: ceiling, insert, update, naive, limiter. */
+  /** Which scenarios to run: `--scenarios` (default all) minus `--skip`. */
   scenarios: ReadonlySet<Scenario>;
   /** Where to write the JSON. Default bench/results/<date>.json. */
   out: string | null;
@@ -28,12 +24,12 @@ export interface BenchArgs {
   help: boolean;
 }
 
-export const SCENARIOS = ['ceiling', 'insert', 'update', 'naive', 'limiter'] as const;
+export const SCENARIOS = ['ceiling', 'insert', 'update', 'naive', 'limiter', 'rate-limited'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export const USAGE = `npm run bench -- [--records N] [--runs K] [--page-sizes 10000,1000] [--naive-records N]
-  [--scenarios ceiling,insert,update,naive,limiter]
-  [--rate-limited] [--rate-limited-only] [--rate-records N] [--rate-rpm N] [--limiter-ms MS] [--out FILE]`;
+  [--scenarios LIST] [--skip LIST] [--rate-records N] [--rate-rpm N] [--limiter-ms MS] [--out FILE]
+LIST: comma-separated, among ${SCENARIOS.join(', ')} (default: all)`;
 
 export function parseBenchArgs(argv: string[]): BenchArgs {
   const { values } = parseArgs({
@@ -43,8 +39,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       runs: { type: 'string', default: '3' },
       'page-sizes': { type: 'string', default: '10000,1000' },
       'naive-records': { type: 'string', default: '20000' },
-      'rate-limited': { type: 'boolean', default: false },
-      'rate-limited-only': { type: 'boolean', default: false },
+      skip: { type: 'string', default: '' },
       'rate-records': { type: 'string', default: '300000' },
       'rate-rpm': { type: 'string', default: '600' },
       'limiter-ms': { type: 'string', default: '3000' },
@@ -58,12 +53,10 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     runs: positive('runs', values.runs),
     pageSizes: values['page-sizes'].split(',').map((size) => positive('page-sizes', size, 10_000)),
     naiveRecords: positive('naive-records', values['naive-records']),
-    rateLimited: values['rate-limited'] || values['rate-limited-only'],
-    rateLimitedOnly: values['rate-limited-only'],
     rateRecords: positive('rate-records', values['rate-records']),
     rateRpm: positive('rate-rpm', values['rate-rpm']),
     limiterMs: positive('limiter-ms', values['limiter-ms']),
-    scenarios: new Set(values.scenarios.split(',').map(scenario)),
+    scenarios: chosen(values.scenarios, values.skip),
     out: values.out ?? null,
     help: values.help,
   };
@@ -73,6 +66,12 @@ function positive(name: string, text: string, max = Number.MAX_SAFE_INTEGER): nu
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`--${name} must be an integer from 1 to ${max}, got "${text}"\n${USAGE}`);
   return value;
+}
+
+/** LIST: comma-separated names among SCENARIOS. */
+function chosen(wanted: string, skipped: string): ReadonlySet<Scenario> {
+  const skip = new Set(skipped === '' ? [] : skipped.split(',').map(scenario));
+  return new Set(wanted.split(',').map(scenario).filter((s) => !skip.has(s)));
 }
 
 function scenario(name: string): Scenario {

@@ -1,11 +1,9 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import type { LimiterChildConfig } from './limiter-child.js';
 
-const CHILD = fileURLToPath(new URL('./limiter-child.ts', import.meta.url));
 /** A child that has not answered by then is killed and the bench fails. */
 const CHILD_TIMEOUT_MS = 60_000;
 
@@ -13,10 +11,16 @@ const CHILD_TIMEOUT_MS = 60_000;
  * Acquisitions per second of the shared Redis token bucket from `processes` processes with `callers`
  * concurrent callers each, all on one bucket, over `durationMs`. The bucket never runs dry.
  */
-export async function limiterThroughput(options: { redisUrl: string; processes: number; callers: number; durationMs: number }): Promise<number> {
+export async function limiterThroughput(options: {
+  childPath: string;
+  redisUrl: string;
+  processes: number;
+  callers: number;
+  durationMs: number;
+}): Promise<number> {
   const keyPrefix = `bench:ratelimit:${randomUUID()}:`;
   const config: LimiterChildConfig = { redisUrl: options.redisUrl, keyPrefix, key: 'bench', callers: options.callers, durationMs: options.durationMs };
-  const children = Array.from({ length: options.processes }, () => startChild(config));
+  const children = Array.from({ length: options.processes }, () => startChild(options.childPath, config));
   try {
     await Promise.all(children.map((c) => c.next()));
     for (const child of children) child.start();
@@ -32,8 +36,8 @@ export async function limiterThroughput(options: { redisUrl: string; processes: 
   }
 }
 
-function startChild(config: LimiterChildConfig) {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(config)], {
+function startChild(childPath: string, config: LimiterChildConfig) {
+  const child = spawn(process.execPath, [childPath, JSON.stringify(config)], {
     stdio: ['pipe', 'pipe', 'inherit'],
     timeout: CHILD_TIMEOUT_MS,
   });

@@ -20,13 +20,15 @@ export interface ProductSample {
 export interface ProductContext {
   database: BenchDatabase;
   bench: BenchStandIn;
+  /** The compiled sync child (see compile-children.ts). */
+  syncChild: string;
 }
 
-/** The whole stream into an empty table, at `pageSize`. */
-export async function productInsert(ctx: ProductContext, pageSize: number): Promise<ProductSample> {
+/** The whole stream into an empty table, at `pageSize`, the sync process started with `nodeFlags`. */
+export async function productInsert(ctx: ProductContext, pageSize: number, nodeFlags: ReadonlyArray<string> = []): Promise<ProductSample> {
   await ctx.database.reset([PRODUCT_SCHEMA]);
   await ctx.database.checkpoint();
-  return timedSync(ctx, pageSize);
+  return timedSync(ctx, pageSize, nodeFlags);
 }
 
 /**
@@ -35,16 +37,16 @@ export async function productInsert(ctx: ProductContext, pageSize: number): Prom
  */
 export async function productUpdate(ctx: ProductContext, pageSize: number, round: number): Promise<ProductSample> {
   await ctx.database.reset([PRODUCT_SCHEMA]);
-  const first = await runSyncChild(childConfig(ctx, 10_000));
+  const first = await runSyncChild(ctx.syncChild, childConfig(ctx, 10_000));
   expectAll(ctx, first, 'first sync before the update');
   ctx.bench.changeAll(round);
   await ctx.database.checkpoint();
   return timedSync(ctx, pageSize);
 }
 
-async function timedSync(ctx: ProductContext, pageSize: number): Promise<ProductSample> {
+async function timedSync(ctx: ProductContext, pageSize: number, nodeFlags: ReadonlyArray<string> = []): Promise<ProductSample> {
   const before = ctx.bench.requestCounts();
-  const result = await runSyncChild(childConfig(ctx, pageSize));
+  const result = await runSyncChild(ctx.syncChild, childConfig(ctx, pageSize), nodeFlags);
   const after = ctx.bench.requestCounts();
   expectAll(ctx, result, `sync at page size ${pageSize}`);
   return {
@@ -57,7 +59,7 @@ async function timedSync(ctx: ProductContext, pageSize: number): Promise<Product
   };
 }
 
-export function childConfig(ctx: ProductContext, pageSize: number): SyncChildConfig {
+export function childConfig(ctx: Omit<ProductContext, 'syncChild'>, pageSize: number): SyncChildConfig {
   return {
     databaseUrl: ctx.database.url,
     nangoHost: ctx.bench.standIn.url,
@@ -69,7 +71,7 @@ export function childConfig(ctx: ProductContext, pageSize: number): SyncChildCon
 }
 
 /** A scenario that did not replicate the whole stream measured something else: fail loudly. */
-export function expectAll(ctx: ProductContext, result: SyncChildResult, what: string): void {
+export function expectAll(ctx: Pick<ProductContext, 'bench'>, result: SyncChildResult, what: string): void {
   if (!result.complete || result.records !== ctx.bench.records || result.upserted !== ctx.bench.records) {
     throw new Error(`${what}: expected ${ctx.bench.records} records upserted to the end, got ${JSON.stringify(result)}`);
   }

@@ -26,7 +26,7 @@ const SHARE = 1;
  */
 export async function rateLimitedRun(
   database: BenchDatabase,
-  options: { records: number; pageSize: number; requestsPerMinute: number; redisUrl: string },
+  options: { records: number; pageSize: number; requestsPerMinute: number; redisUrl: string; syncChild: string },
 ): Promise<RateLimitedSample> {
   const bench = await startBenchStandIn({ records: options.records, requestsPerMinute: options.requestsPerMinute });
   const keyPrefix = `bench:ratelimit:${randomUUID()}:`;
@@ -34,7 +34,7 @@ export async function rateLimitedRun(
     await database.reset([PRODUCT_SCHEMA]);
     await database.checkpoint();
     const ctx = { database, bench };
-    const result = await runSyncChild({
+    const result = await runSyncChild(options.syncChild, {
       ...childConfig(ctx, options.pageSize),
       gate: { redisUrl: options.redisUrl, keyPrefix, key: 'bench', requestsPerMinute: options.requestsPerMinute, share: SHARE },
     });

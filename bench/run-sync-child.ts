@@ -1,14 +1,14 @@
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { SyncChildConfig, SyncChildResult } from './sync-child.js';
-
-const CHILD = fileURLToPath(new URL('./sync-child.ts', import.meta.url));
 /** No sync in the bench should take longer; past it the child is killed and the bench fails. */
 const CHILD_TIMEOUT_MS = 30 * 60_000;
 
-/** Runs one product sync in a child process and returns what it reports. Rejects if it fails. */
-export function runSyncChild(config: SyncChildConfig): Promise<SyncChildResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(config)], {
+/**
+ * Runs one product sync in a child process (`childPath`: the compiled sync-child, started with `nodeFlags`)
+ * and returns what it reports. Rejects if it fails.
+ */
+export function runSyncChild(childPath: string, config: SyncChildConfig, nodeFlags: ReadonlyArray<string> = []): Promise<SyncChildResult> {
+  const child = spawn(process.execPath, [...nodeFlags, childPath, JSON.stringify(config)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: CHILD_TIMEOUT_MS,
     env: { ...process.env, NODE_OPTIONS: '' },

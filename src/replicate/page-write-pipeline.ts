@@ -1,9 +1,11 @@
 import type { Kysely } from 'kysely';
+import { type CommitOrder, turnKey } from '../store/commit-order.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import { type PageResult, type PageWrite, writePlannedPage } from '../store/write-page.js';
 
 interface InFlight {
   done: Promise<PageResult>;
+  turn: NonNullable<CommitOrder['previous']>;
   ids: ReadonlySet<string>;
   last: boolean;
 }
@@ -11,7 +13,7 @@ interface InFlight {
 /**
  * Writes up to `depth` pages at once, each in its own transaction, while committing their cursors strictly in
  * stream order: a page's transaction writes its rows at once but sets the cursor and commits only after the
- * page before it has committed, and rolls back if that one failed (see `writePlannedPage`).
+ * page before it has committed, and rolls back if that one failed (see `writePlannedPage` and `CommitOrder`).
  *
  * A page that shares a record id with a page in flight waits for it to commit first, so concurrent page
  * transactions never touch the same rows and cannot block one another. Results are handed to `onCommit` in
@@ -22,6 +24,7 @@ export class PageWritePipeline {
   readonly #depth: number;
   readonly #onCommit: (result: PageResult, last: boolean) => void;
   #inFlight: InFlight[] = [];
+  #submitted = 0;
 
   constructor(db: Kysely<ReplicatorDatabase>, options: { depth: number; onCommit: (result: PageResult, last: boolean) => void }) {
     this.#db = db;
@@ -36,10 +39,18 @@ export class PageWritePipeline {
   async submit(write: PageWrite, last: boolean): Promise<void> {
     // Bounded: each turn removes one page from the (at most `depth`) pages in flight.
     while (this.#inFlight.length >= this.#depth || this.#overlaps(write.ids)) await this.#commitOldest();
-    const done = writePlannedPage(this.#db, write, this.#inFlight.at(-1)?.done);
+    this.#submitted += 1;
+    let onHeld = () => {};
+    const held = new Promise<void>((resolve) => (onHeld = resolve));
+    const order: CommitOrder = { key: turnKey(write.runId, this.#submitted), onHeld, previous: this.#inFlight.at(-1)?.turn };
+    const done = writePlannedPage(this.#db, write, order);
     // Observed in order by #commitOldest; this keeps a failure that is not awaited yet from being unhandled.
     done.catch(() => {});
-    this.#inFlight.push({ done, ids: write.ids, last });
+    const settled = done.then(
+      () => {},
+      () => {},
+    );
+    this.#inFlight.push({ done, turn: { key: order.key, held: Promise.race([held, settled]), done }, ids: write.ids, last });
   }
 
   /** Waits for every page in flight, in order. Rejects with the first failure, once all have settled. */

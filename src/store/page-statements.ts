@@ -54,10 +54,11 @@ export function upsertPageStatement(layout: TableLayout, params: PageParams): Ra
       FROM (
         SELECT r, ${bad} AS b, action, first_seen, last_modified, deleted, pruned, cursor
         FROM (
-          SELECT jsonb_array_elements(${params.payloadsJson}::jsonb) AS r,
-            unnest(${m.lastAction}::text[]) AS action, unnest(${m.firstSeenAt}::timestamptz[]) AS first_seen,
+          SELECT unnest(${m.lastAction}::text[]) AS action, unnest(${m.firstSeenAt}::timestamptz[]) AS first_seen,
             unnest(${m.lastModifiedAt}::timestamptz[]) AS last_modified, unnest(${m.deletedAt}::timestamptz[]) AS deleted,
-            unnest(${m.prunedAt}::timestamptz[]) AS pruned, unnest(${m.cursor}::text[]) AS cursor
+            unnest(${m.prunedAt}::timestamptz[]) AS pruned, unnest(${m.cursor}::text[]) AS cursor,
+            -- last, so the big parameter is appended to the wire buffer once, after the small ones
+            jsonb_array_elements(${params.payloadsJson}::jsonb) AS r
         ) AS zipped
       ) AS e
       ON CONFLICT (_nango_provider_config_key, _nango_connection_id, id) DO UPDATE SET

@@ -54,10 +54,7 @@ export function preparePage(page: RecordsPage, layout: TableLayout, deletes: 'so
   if (toDelete.length > 0) records = records.filter((r) => r._nango_metadata.deleted_at == null);
   let json = payloadsJson(records);
   let nulRemoved = 0;
-  // JSON.stringify writes U+0000 as \u0000: one scan of the text finds it wherever it hides (metadata is checked
-  // by the parser, but for the cursor; records to hard-delete are few). Rare: only then are records copied.
-  const hasNul = (r: NangoRecord) => r._nango_metadata.cursor.includes('\u0000') || containsNul(JSON.stringify(r));
-  if (containsNul(json) || records.some((r) => r._nango_metadata.cursor.includes('\u0000')) || toDelete.some(hasNul)) {
+  if (holdsNul(json, records, toDelete)) {
     const strip = (record: NangoRecord) => {
       const cleaned = stripNul(record);
       nulRemoved += cleaned.removed;
@@ -82,6 +79,17 @@ export function preparePage(page: RecordsPage, layout: TableLayout, deletes: 'so
     nulRemoved,
     newestModifiedAt: last?._nango_metadata.last_modified_at ?? null,
   };
+}
+
+/**
+ * Whether any string or key holds U+0000. JSON.stringify writes it as `\u0000` and never raw, so one scan of
+ * the page's text clears the usual page; of the metadata only the cursor is free text; records to hard-delete
+ * are few. Rare: only then are records copied.
+ */
+function holdsNul(json: string, records: ReadonlyArray<NangoRecord>, toDelete: ReadonlyArray<NangoRecord>): boolean {
+  if (json.includes('\\u0000') && containsNul(json)) return true;
+  if (records.some((r) => r._nango_metadata.cursor.includes('\u0000'))) return true;
+  return toDelete.some((r) => containsNul(JSON.stringify(r)));
 }
 
 /** One record per id, the later occurrence winning, at the position of the first. No copy when ids are unique. */

@@ -1,8 +1,9 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { RecordsPage, RejectedRecord } from '../nango/nango-record.js';
 import { compareCursors } from '../nango/stream-cursor.js';
 import { ReplicatorError } from '../errors/replicator-error.js';
-import { hardDeleteStatement, upsertPageStatement } from './page-statements.js';
+import { type CommitOrder, takeTurn, waitForPrevious } from './commit-order.js';
+import { recordProblems, writeRows } from './write-page-rows.js';
 import { type PreparedPage, preparePage } from './prepare-page.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 import type { StreamKey } from './stream-key.js';
@@ -49,16 +50,9 @@ export interface PageWrite {
 }
 
 /**
- * A page lives in a lock-holding transaction for at most this long waiting for a row lock. Page transactions
- * never wait on each other's rows (pipelined pages share no id), so a long wait can only be two runs of one
- * stream crossing each other; this ends it and the run fails with a retryable error instead of hanging.
- */
-const LOCK_TIMEOUT = '60s';
-
-/**
  * Writes one page in one transaction: the rows, deletes, value errors and dead letters, then the cursor
- * compare-and-set (which locks the stream's row: two runs of one stream cannot both commit) and the run
- * counters. Either all of it commits or none of it does, so a crash at any instant leaves the previous
+ * compare-and-set (which locks the stream's row: of two runs of one stream that read the same page, only one
+ * commits it; the other fails with `stream_taken`) and the run counters. Either all of it commits or none of it does, so a crash at any instant leaves the previous
  * page's state and the next run re-reads from there.
  *
  * The cursor only moves forward: re-reading older positions (`--full`) rewrites rows but keeps it.
@@ -86,17 +80,18 @@ export function planPageWrite(params: WritePageParams): PageWrite {
 }
 
 /**
- * Writes a planned page in one transaction. With `after` (the write of the page before it), the rows are
- * written at once but the cursor is only set, and the transaction only commits, once `after` has committed;
- * if `after` fails, this one rolls back. So two pages can be written at once while cursors commit in order.
+ * Writes a planned page in one transaction. With an `order` whose `previous` is the page before it, the rows
+ * are written at once but the cursor is only set, and the transaction only commits, once the previous page has
+ * committed; if it failed, this one rolls back. So two pages can be written at once while cursors commit in
+ * order (see {@link CommitOrder}).
  */
-export async function writePlannedPage(db: Kysely<ReplicatorDatabase>, write: PageWrite, after?: Promise<unknown>): Promise<PageResult> {
+export async function writePlannedPage(db: Kysely<ReplicatorDatabase>, write: PageWrite, order?: CommitOrder): Promise<PageResult> {
   const { prepared } = write;
   return db.transaction().execute(async (trx) => {
-    await sql`SET LOCAL lock_timeout = ${sql.lit(LOCK_TIMEOUT)}`.execute(trx);
+    if (order !== undefined) await takeTurn(trx, order);
     const written = await writeRows(trx, write);
     await recordProblems(trx, write);
-    if (after !== undefined) await after;
+    if (order !== undefined) await waitForPrevious(trx, order);
 
     const claimed = await trx
       .updateTable('nango_replicator.streams')
@@ -134,47 +129,6 @@ export async function writePlannedPage(db: Kysely<ReplicatorDatabase>, write: Pa
       .execute();
     return result;
   });
-}
-
-async function writeRows(trx: Transaction<ReplicatorDatabase>, write: PageWrite): Promise<{ upserted: number; deleted: number }> {
-  const { prepared, layout, stream } = write;
-  let upserted = 0;
-  let deleted = 0;
-  if (prepared.upsertCount > 0) {
-    const [row] = (await upsertPageStatement(layout, { ...stream, ...prepared }).execute(trx)).rows;
-    upserted = Number(row?.upserted ?? 0);
-    deleted = Number(row?.deleted ?? 0);
-  }
-  if (prepared.hardDeleteJson !== null && prepared.hardDeleteCount > 0) {
-    deleted += Number((await hardDeleteStatement(layout, stream, prepared.hardDeleteJson).execute(trx)).numAffectedRows ?? 0n);
-  }
-  return { upserted, deleted };
-}
-
-/** Value errors (upserted: the latest reason wins) and records that could not be read (dead letters). */
-async function recordProblems(trx: Transaction<ReplicatorDatabase>, write: PageWrite): Promise<void> {
-  const { valueErrors } = write.prepared;
-  if (valueErrors.length > 0) {
-    await trx
-      .insertInto('nango_replicator.value_errors')
-      .values(valueErrors.map((e) => ({ ...e, stream_id: write.streamId })))
-      .onConflict((oc) =>
-        oc.columns(['stream_id', 'record_id', 'field']).doUpdateSet((eb) => ({
-          reason: eb.ref('excluded.reason'),
-          column_name: eb.ref('excluded.column_name'),
-          column_type: eb.ref('excluded.column_type'),
-          record_cursor: eb.ref('excluded.record_cursor'),
-          seen_at: sql<Date>`now()`,
-        })),
-      )
-      .execute();
-  }
-  if (write.rejected.length > 0) {
-    await trx
-      .insertInto('nango_replicator.dead_letters')
-      .values(write.rejected.map((r) => ({ stream_id: write.streamId, reason: r.reason, payload: JSON.stringify(r.raw), page_cursor: write.expectedCursor })))
-      .execute();
-  }
 }
 
 function streamTaken(stream: StreamKey): ReplicatorError {
