@@ -19,12 +19,27 @@ if (args.help) {
 } else {
   const started = performance.now();
   const log = (line: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0)}s] ${line}\n`);
-  const result = await runBench(args, log);
-  process.stdout.write(`${report(result)}\n`);
-  const out = args.out ?? join(RESULTS_DIR, `${result.date.replaceAll(':', '-').slice(0, 19)}.json`);
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
-  process.stdout.write(`\nJSON written to ${out} (${((performance.now() - started) / 60_000).toFixed(1)} min in all)\n`);
+  // First Ctrl-C: stop after the run in progress and drop the bench database; a second one exits at once.
+  const stop = new AbortController();
+  const onSignal = () => {
+    if (stop.signal.aborted) process.exit(130);
+    log('stopping after the run in progress (again to exit now)');
+    stop.abort(new Error('interrupted'));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const result = await runBench(args, log, stop.signal);
+    process.stdout.write(`${report(result)}\n`);
+    const out = args.out ?? join(RESULTS_DIR, `${result.date.replaceAll(':', '-').slice(0, 19)}.json`);
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, `${JSON.stringify(result, (_, value: unknown) => (value instanceof Set ? [...value] : value), 2)}\n`);
+    process.stdout.write(`\nJSON written to ${out} (${((performance.now() - started) / 60_000).toFixed(1)} min in all)\n`);
+  } catch (error) {
+    if (!stop.signal.aborted) throw error;
+    log('interrupted: the bench database is dropped, nothing was written');
+    process.exitCode = 130;
+  }
 }
 
 function report(result: BenchResult): string {

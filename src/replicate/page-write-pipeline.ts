@@ -5,15 +5,25 @@ import { type PageResult, type PageWrite, writePlannedPage } from '../store/writ
 
 interface InFlight {
   done: Promise<PageResult>;
+  bytes: number;
   turn: NonNullable<CommitOrder['previous']>;
   ids: ReadonlySet<string>;
   last: boolean;
 }
 
+/** How much the pipeline may have in flight. */
+export interface PipelineLimits {
+  /** Pages written at once, at least 1. */
+  depth: number;
+  /** Page text (the JSON sent to Postgres) in flight at once, in characters; a larger page still goes alone. */
+  maxBytes: number;
+}
+
 /**
- * Writes up to `depth` pages at once, each in its own transaction, while committing their cursors strictly in
- * stream order: a page's transaction writes its rows at once but sets the cursor and commits only after the
- * page before it has committed, and rolls back if that one failed (see `writePlannedPage` and `CommitOrder`).
+ * Writes up to `depth` pages (and `maxBytes` of page text) at once, each in its own transaction, while committing
+ * their cursors strictly in stream order: a page's transaction writes its rows at once but sets the cursor and
+ * commits only after the page before it has committed, and rolls back if that one failed (see `writePlannedPage`
+ * and `CommitOrder`).
  *
  * A page that shares a record id with a page in flight waits for it to commit first, so concurrent page
  * transactions never touch the same rows and cannot block one another. Results are handed to `onCommit` in
@@ -21,14 +31,14 @@ interface InFlight {
  */
 export class PageWritePipeline {
   readonly #db: Kysely<ReplicatorDatabase>;
-  readonly #depth: number;
+  readonly #limits: PipelineLimits;
   readonly #onCommit: (result: PageResult, last: boolean) => void;
   #inFlight: InFlight[] = [];
   #submitted = 0;
 
-  constructor(db: Kysely<ReplicatorDatabase>, options: { depth: number; onCommit: (result: PageResult, last: boolean) => void }) {
+  constructor(db: Kysely<ReplicatorDatabase>, options: PipelineLimits & { onCommit: (result: PageResult, last: boolean) => void }) {
     this.#db = db;
-    this.#depth = Math.max(1, options.depth);
+    this.#limits = { depth: Math.max(1, options.depth), maxBytes: options.maxBytes };
     this.#onCommit = options.onCommit;
   }
 
@@ -37,8 +47,9 @@ export class PageWritePipeline {
    * is under way; rejects with the first failure of a page before it (every page in flight has then settled).
    */
   async submit(write: PageWrite, last: boolean): Promise<void> {
-    // Bounded: each turn removes one page from the (at most `depth`) pages in flight.
-    while (this.#inFlight.length >= this.#depth || this.#overlaps(write.ids)) await this.#commitOldest();
+    const bytes = write.prepared.payloadsJson.length;
+    // Bounded: each turn commits one of the (at most `depth`) pages in flight.
+    while (this.#full(bytes) || this.#overlaps(write.ids)) await this.#commitOldest();
     this.#submitted += 1;
     let onHeld = () => {};
     const held = new Promise<void>((resolve) => (onHeld = resolve));
@@ -50,7 +61,7 @@ export class PageWritePipeline {
       () => {},
       () => {},
     );
-    this.#inFlight.push({ done, turn: { key: order.key, held: Promise.race([held, settled]), done }, ids: write.ids, last });
+    this.#inFlight.push({ done, bytes, turn: { key: order.key, held: Promise.race([held, settled]), done }, ids: write.ids, last });
   }
 
   /** Waits for every page in flight, in order. Rejects with the first failure, once all have settled. */
@@ -72,6 +83,12 @@ export class PageWritePipeline {
     }
     this.#inFlight.shift();
     this.#onCommit(result, oldest.last);
+  }
+
+  #full(bytes: number): boolean {
+    if (this.#inFlight.length === 0) return false;
+    const inFlightBytes = this.#inFlight.reduce((sum, entry) => sum + entry.bytes, 0);
+    return this.#inFlight.length >= this.#limits.depth || inFlightBytes + bytes > this.#limits.maxBytes;
   }
 
   #overlaps(ids: ReadonlySet<string>): boolean {

@@ -46,7 +46,7 @@ export interface PreparedPage {
 /**
  * Dedups, cleans and checks one page before it is written. Pure and synchronous; the per-record work is
  * kept to what only Node can do (type checks against the JSON value); extraction and casts happen in SQL.
- * The page's records are not modified.
+ * The page's records are left as they were (their metadata is hidden only during one JSON.stringify).
  */
 export function preparePage(page: RecordsPage, layout: TableLayout, deletes: 'soft' | 'hard'): PreparedPage {
   let records = latestById(page.records);
