@@ -12,6 +12,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY workers ./workers
 COPY migrations ./migrations
+COPY scripts ./scripts
 # tsc, then the .lua scripts next to the compiled modules that read them (see "build" in package.json).
 RUN npm run build
 

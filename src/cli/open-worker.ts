@@ -14,6 +14,7 @@ import { startDiscoveryLoop } from '../jobs/discovery-loop.js';
 import { drainWorker, runUntilFailure } from '../jobs/drain-worker.js';
 import { processSyncJob, type SyncJobDeps, type SyncJobSettings } from '../jobs/process-sync-job.js';
 import { SYNC_QUEUE } from '../jobs/queue-names.js';
+import { reapAbandonedRuns } from '../jobs/reap-abandoned-runs.js';
 import { reconcileSchedules } from '../jobs/reconcile-schedules.js';
 import { requestStreamSync, type StreamSyncRequestOutcome } from '../jobs/request-stream-sync.js';
 import type { SyncJobInput } from '../jobs/sync-job-data.js';
@@ -155,11 +156,12 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       config, logger, redis, db: app.db, scriptsConfig, metrics, secretKey, fleetGate, fetch: deps.fetch, connection, owner, shutdown: shutdown.signal, stack, remainingMs,
     });
     const backfills = backfill;
+    const locks = createRedisLocks({ redis, logger }, { keyPrefix: `${config.redisKeyPrefix}lock:`, ttlMs: config.worker.lockDurationMs });
     const jobDeps: SyncJobDeps = {
       db: app.db,
       nango: app.nango,
       scriptsConfig,
-      locks: createRedisLocks({ redis, logger }, { keyPrefix: `${config.redisKeyPrefix}lock:`, ttlMs: config.worker.lockDurationMs }),
+      locks,
       logger,
       metrics,
       enqueue: async (data, jobId, options) => void (await queue.add('sync', data, { ...jobOptions, jobId, delay: options?.delayMs })),
@@ -193,6 +195,7 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       {
         redis,
         logger: logger.child({ component: 'discovery' }),
+        sweep: async (signal) => void (await reapAbandonedRuns({ db: app.db, locks, logger: logger.child({ component: 'sweep' }) }, { signal })),
         reconcile: (signal) =>
           reconcileSchedules({ nango: app.nango, scriptsConfig, queue, logger: logger.child({ component: 'discovery' }) }, { rules: config.streams, jobOptions, signal }),
       },

@@ -1,9 +1,9 @@
-import { NEVER_REACHED_LIMITER, type QueueWorkerOptions } from './queue-worker-options.js';
-import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError, type Worker } from 'bullmq';
 import type { Logger } from 'pino';
-import { isTerminal } from '../errors/replicator-error.js';
+import { createQueueWorker } from './create-queue-worker.js';
 import type { BackfillStreamJobRef, BackfillStreamResult } from './process-backfill-stream-job.js';
 import { BACKFILL_JOB, BACKFILL_QUEUE, BACKFILL_STREAM_JOB } from './queue-names.js';
+import type { QueueWorkerOptions } from './queue-worker-options.js';
 import type { BackfillSummary } from './summarize-backfill.js';
 
 export interface BackfillWorkerDeps {
@@ -25,39 +25,12 @@ export interface BackfillWorkerOptions extends QueueWorkerOptions {
  * link and attempts intact) rather than dropped. Terminal errors become UnrecoverableError: no retries.
  */
 export function createBackfillWorker(deps: BackfillWorkerDeps, options: BackfillWorkerOptions): Worker {
-  const worker = new Worker(
-    BACKFILL_QUEUE,
-    async (job: Job, token?: string, signal?: AbortSignal) => {
-      const stop = signal ?? new AbortController().signal;
-      try {
-        if (job.name === BACKFILL_JOB) return await deps.processBackfill(job, token ?? '', stop);
-        if (job.name === BACKFILL_STREAM_JOB) return await runStream(deps, options, job, token, stop);
-      } catch (error) {
-        if (isTerminal(error)) throw new UnrecoverableError((error as Error).message);
-        throw error;
-      }
-      throw new UnrecoverableError(`Unknown job name "${job.name}" on ${BACKFILL_QUEUE}: send "${BACKFILL_JOB}"`);
-    },
-    {
-      connection: options.connection,
-      prefix: options.prefix,
-      name: options.name,
-      autorun: false,
-      concurrency: options.concurrency,
-      lockDuration: options.lockDurationMs,
-      stalledInterval: options.lockDurationMs,
-      maxStalledCount: 2,
-      limiter: NEVER_REACHED_LIMITER,
-    },
-  );
-  worker.on('failed', (job, error) => {
-    const data = (job?.data ?? {}) as Record<string, unknown>;
-    const stream = { integration: data.providerConfigKey, connection: data.connectionId, model: data.model };
-    deps.logger.warn({ ...stream, jobId: job?.id, jobName: job?.name, attemptsMade: job?.attemptsMade, reason: error.message }, 'backfill job failed');
+  const labels = { job: 'backfill job', worker: 'BullMQ backfill worker' };
+  return createQueueWorker(BACKFILL_QUEUE, deps, { ...options, labels }, async (job, token, signal) => {
+    if (job.name === BACKFILL_JOB) return deps.processBackfill(job, token ?? '', signal);
+    if (job.name === BACKFILL_STREAM_JOB) return runStream(deps, options, job, token, signal);
+    throw new UnrecoverableError(`Unknown job name "${job.name}" on ${BACKFILL_QUEUE}: send "${BACKFILL_JOB}"`);
   });
-  worker.on('stalled', (jobId) => deps.logger.warn({ jobId }, 'backfill job stalled (its worker died or hung); it runs again'));
-  worker.on('error', (error) => deps.logger.error({ err: { message: error.message } }, 'BullMQ backfill worker error'));
-  return worker;
 }
 
 async function runStream(deps: BackfillWorkerDeps, options: BackfillWorkerOptions, job: Job, token: string | undefined, signal: AbortSignal) {

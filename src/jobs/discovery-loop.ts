@@ -9,6 +9,11 @@ export interface DiscoveryLoopDeps {
   logger: Logger;
   /** One pass, e.g. `reconcileSchedules` bound to its deps. */
   reconcile(signal: AbortSignal): Promise<ReconcileSummary>;
+  /**
+   * Fleet-wide housekeeping run by the same lease holder each period before `reconcile`, e.g. `reapAbandonedRuns`
+   * bound to its deps. Its failure is logged and does not stop the pass.
+   */
+  sweep?(signal: AbortSignal): Promise<void>;
 }
 
 export interface DiscoveryLoopOptions {
@@ -26,7 +31,7 @@ export interface DiscoveryLoop {
 }
 
 /**
- * Runs discovery now and then every `everyMs`, in at most one process of the fleet per period: a pass starts only
+ * Runs discovery (and the sweep, if given) now and then every `everyMs`, in at most one process of the fleet per period: a pass starts only
  * after taking a lease (`SET NX PX everyMs`) that nobody releases, so however many workers run, Nango is asked
  * once per period. If the process holding it dies, another takes the next period's lease.
  * A failed pass changes nothing and is logged; the next period tries again.
@@ -40,6 +45,14 @@ export function startDiscoveryLoop(deps: DiscoveryLoopDeps, options: DiscoveryLo
     const leased = await deps.redis.set(options.leaseKey, options.owner, 'PX', options.everyMs, 'NX');
     if (leased !== 'OK') return;
     const started = performance.now();
+    if (deps.sweep) {
+      try {
+        await deps.sweep(signal);
+      } catch (error) {
+        if (signal.aborted) return;
+        deps.logger.error({ err: errorSummary(error) }, 'sweep failed; trying again next period');
+      }
+    }
     const summary = await deps.reconcile(signal);
     for (const note of summary.notes.filter((n) => !noted.has(n))) {
       noted.add(note);

@@ -19,7 +19,7 @@ import type { StreamKey } from '../store/stream-key.js';
 import { modifiedAfterOf } from './backfill-job-data.js';
 import { type BackfillStreamProgress, createProgressReporter } from './backfill-progress.js';
 import { backfillStreamOf, type BackfillStreamJobData, parseBackfillStreamJobData } from './backfill-stream-job-data.js';
-import { streamLockName } from './stream-ids.js';
+import { withStreamLock } from './with-stream-lock.js';
 
 export interface BackfillStreamDeps {
   db: Kysely<ReplicatorDatabase>;
@@ -92,28 +92,23 @@ export async function processBackfillStreamJob(
   const data = parseBackfillStreamJobData(job.data);
   const stream = backfillStreamOf(data);
   const logger = deps.logger.child({ integration: stream.providerConfigKey, connection: stream.connectionId, model: stream.model, jobId: job.id });
-  const lockName = streamLockName(stream);
-  const lock = await deps.locks.tryAcquire(lockName, `${settings.owner} backfill ${job.id}`);
-  if (lock === null) {
-    const holder = await deps.locks.holder(lockName);
-    logger.debug({ holder }, 'stream busy: the backfill waits for the job reading it');
-    return { outcome: 'busy', holder };
-  }
-  const stop = AbortSignal.any([signal, lock.lost]);
-  try {
-    const report = await backfill({ ...deps, logger }, settings, { data, stream, job }, stop);
-    if (report === null) return { outcome: 'interrupted' };
-    if (deps.metrics) recordRunMetrics(deps.metrics, stream, { kind: 'backfill', status: 'succeeded' });
-    await recordBackfillOutcome(deps.db, stream, { jobId: job.id, ...outcomeFacts(report) });
-    return report;
-  } catch (error) {
-    if (error instanceof ReplicatorError && error.code === 'stream_taken') return { outcome: 'interrupted' };
-    if (stop.aborted && !isTerminal(error)) return { outcome: 'interrupted' };
-    await noteFailure({ ...deps, logger }, { stream, data, job }, error);
-    throw error;
-  } finally {
-    await lock.release();
-  }
+  const locked = await withStreamLock({ ...deps, logger }, { stream, owner: `${settings.owner} backfill ${job.id}`, signal }, async (stop) => {
+    try {
+      const report = await backfill({ ...deps, logger }, settings, { data, stream, job }, stop);
+      if (report === null) return { outcome: 'interrupted' } as const;
+      if (deps.metrics) recordRunMetrics(deps.metrics, stream, { kind: 'backfill', status: 'succeeded' });
+      await recordBackfillOutcome(deps.db, stream, { jobId: job.id, ...outcomeFacts(report) });
+      return report;
+    } catch (error) {
+      if (error instanceof ReplicatorError && error.code === 'stream_taken') return { outcome: 'interrupted' } as const;
+      if (stop.aborted && !isTerminal(error)) return { outcome: 'interrupted' } as const;
+      await noteFailure({ ...deps, logger }, { stream, data, job }, error);
+      throw error;
+    }
+  });
+  if (locked.taken) return locked.value;
+  logger.debug({ holder: locked.holder }, 'stream busy: the backfill waits for the job reading it');
+  return { outcome: 'busy', holder: locked.holder };
 }
 
 /** The pass itself; null when stopped before the end. */

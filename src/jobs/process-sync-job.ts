@@ -12,8 +12,9 @@ import { findModelFields } from '../schema/model-fields.js';
 import { recordStreamError } from '../store/record-stream-error.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { StreamKey } from '../store/stream-key.js';
-import { busyRetryJobId, continuationJobId, streamLockName } from './stream-ids.js';
+import { busyRetryJobId, continuationJobId } from './stream-ids.js';
 import { parseSyncJobData, streamOf, type SyncJobInput } from './sync-job-data.js';
+import { withStreamLock } from './with-stream-lock.js';
 
 export interface SyncJobDeps {
   db: Kysely<ReplicatorDatabase>;
@@ -63,7 +64,8 @@ export type SyncJobResult =
   | { outcome: 'superseded' };
 
 /**
- * Runs one bounded slice of one stream: takes the stream's lock (else ends at once: the holder reads to the end),
+ * Runs one bounded slice of one stream: takes the stream's lock (else ends at once: the holder reads to the end;
+ * see `withStreamLock`, which also closes runs a dead process left `running`),
  * replicates at most `slicePages` pages, and if the stream is not at its end, queues the continuation behind the
  * jobs already waiting, so every stream gets its turn. `signal` (shutdown, or the lock lost) stops between pages.
  * Failures are stored on the stream for `status` and rethrown; terminal ones (ReplicatorError `terminal`) must
@@ -78,28 +80,26 @@ export async function processSyncJob(
   const data = parseSyncJobData(job.data);
   const stream = streamOf(data);
   const logger = deps.logger.child({ integration: stream.providerConfigKey, connection: stream.connectionId, model: stream.model, jobId: job.id });
-  const lockName = streamLockName(stream);
-  const lock = await deps.locks.tryAcquire(lockName, `${settings.owner} job ${job.id}`);
-  if (lock === null) {
-    const holder = await deps.locks.holder(lockName);
-    const retryLater = data.trigger === 'webhook' || data.trigger === 'manual';
-    logger.debug({ holder, retryLater }, 'stream busy: another job is reading it');
-    if (retryLater) await deps.enqueue(data, busyRetryJobId(stream, job.id), { delayMs: settings.busyRetryMs });
-    return { outcome: 'busy', holder, retryLater };
-  }
-  let summary: ReplicateSummary | null;
-  try {
-    summary = await runSlice({ ...deps, logger }, settings, stream, AbortSignal.any([signal, lock.lost]));
-  } catch (error) {
-    if (error instanceof ReplicatorError && error.code === 'stream_taken') {
-      logger.warn('another run moved the cursor: this slice stops, that run carries on');
-      return { outcome: 'superseded' };
+  const locked = await withStreamLock({ ...deps, logger }, { stream, owner: `${settings.owner} job ${job.id}`, signal }, async (stop) => {
+    try {
+      return await runSlice({ ...deps, logger }, settings, stream, stop);
+    } catch (error) {
+      if (error instanceof ReplicatorError && error.code === 'stream_taken') {
+        logger.warn('another run moved the cursor: this slice stops, that run carries on');
+        return 'superseded' as const;
+      }
+      await noteFailure({ ...deps, logger }, stream, job, error);
+      throw error;
     }
-    await noteFailure({ ...deps, logger }, stream, job, error);
-    throw error;
-  } finally {
-    await lock.release();
+  });
+  if (!locked.taken) {
+    const retryLater = data.trigger === 'webhook' || data.trigger === 'manual';
+    logger.debug({ holder: locked.holder, retryLater }, 'stream busy: another job is reading it');
+    if (retryLater) await deps.enqueue(data, busyRetryJobId(stream, job.id), { delayMs: settings.busyRetryMs });
+    return { outcome: 'busy', holder: locked.holder, retryLater };
   }
+  if (locked.value === 'superseded') return { outcome: 'superseded' };
+  const summary = locked.value;
   const complete = summary?.complete ?? false;
   if (!complete) {
     const cursor = summary?.cursor ?? null;

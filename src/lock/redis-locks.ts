@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { evalLuaScript, luaScript } from '../ratelimit/eval-lua-script.js';
+import { evalLuaScript } from '../redis-scripts/eval-lua-script.js';
+import { readLuaScript } from '../redis-scripts/read-lua-script.js';
 
 /** A lock this process holds. Renewed in the background until released or lost. */
 export interface HeldLock {
@@ -34,10 +34,8 @@ export interface RedisLocksOptions {
   renewEveryMs?: number;
 }
 
-/** Reads a script next to this module (the build copies `src/lock/*.lua` into `dist/src/lock/`). */
-function readScript(name: 'extend-lock.lua' | 'release-lock.lua') {
-  return luaScript(readFileSync(new URL(`./${name}`, import.meta.url), 'utf8'));
-}
+/** The folder of the lock's Lua scripts: this module's. */
+const LOCK_SCRIPTS = new URL('.', import.meta.url);
 
 /**
  * Mutual exclusion across processes with a Redis key per lock: `SET NX PX` to take it, token-checked renewal
@@ -48,8 +46,8 @@ export function createRedisLocks(deps: { redis: Redis; logger?: Logger }, option
   const { redis, logger } = deps;
   const renewEveryMs = options.renewEveryMs ?? Math.max(1, Math.floor(options.ttlMs / 3));
   const keyOf = (name: string) => `${options.keyPrefix}${name}`;
-  const extendScript = readScript('extend-lock.lua');
-  const releaseScript = readScript('release-lock.lua');
+  const extendScript = readLuaScript(LOCK_SCRIPTS, 'extend-lock.lua');
+  const releaseScript = readLuaScript(LOCK_SCRIPTS, 'release-lock.lua');
 
   async function tryAcquire(name: string, owner: string): Promise<HeldLock | null> {
     const key = keyOf(name);

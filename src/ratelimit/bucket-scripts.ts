@@ -1,8 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { BucketSize } from './bucket-size.js';
-import { evalLuaScript, luaScript } from './eval-lua-script.js';
+import { evalLuaScript } from '../redis-scripts/eval-lua-script.js';
+import { readLuaScript } from '../redis-scripts/read-lua-script.js';
 import { MAX_BLOCK_MS } from './plan-observation.js';
-import { readLuaScript } from './read-lua-script.js';
+
+/** The folder of the bucket's Lua scripts: this module's. */
+export const RATELIMIT_SCRIPTS = new URL('.', import.meta.url);
 
 /** The Redis keys of one bucket. The `{hash tag}` puts both in one Redis Cluster slot, as the scripts need. */
 export interface BucketKeys {
@@ -48,9 +51,9 @@ export interface BucketScripts {
 export function bucketScripts(deps: { redis: Redis }, options: { keys: BucketKeys; size: BucketSize }): BucketScripts {
   const { redis } = deps;
   const { keys, size } = options;
-  const tokenBucket = luaScript(readLuaScript('token-bucket.lua'));
-  const block = luaScript(readLuaScript('block.lua'));
-  const reconcile = luaScript(readLuaScript('reconcile.lua'));
+  const tokenBucket = readLuaScript(RATELIMIT_SCRIPTS, 'token-bucket.lua');
+  const block = readLuaScript(RATELIMIT_SCRIPTS, 'block.lua');
+  const reconcile = readLuaScript(RATELIMIT_SCRIPTS, 'reconcile.lua');
   return {
     async take(requested) {
       const args = [size.burst, size.ratePerMs, requested];

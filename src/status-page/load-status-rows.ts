@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
-import type { ReplicatorDatabase } from '../store/replicator-tables.js';
+import { latestRun } from '../store/latest-run.js';
+import type { ReplicatorDatabase, RunStatus } from '../store/replicator-tables.js';
 import type { StreamKey } from '../store/stream-key.js';
 import { countLiveRows, streamMapKey } from './count-live-rows.js';
 import { loadHourlyRecords, SPARKLINE_HOURS } from './load-hourly-records.js';
@@ -7,7 +8,8 @@ import { loadHourlyRecords, SPARKLINE_HOURS } from './load-hourly-records.js';
 /** The latest run of a stream. */
 export interface StatusRun {
   kind: string;
-  status: 'running' | 'succeeded' | 'failed';
+  /** `abandoned`: its process stopped without finishing it; `superseded`: it gave way to another run. */
+  status: RunStatus;
   startedAt: Date;
   finishedAt: Date | null;
   /** Records read by the run (so far, while running). */
@@ -38,18 +40,7 @@ export interface StatusRow {
 export async function loadStatusRows(db: Kysely<ReplicatorDatabase>): Promise<StatusRow[]> {
   const streams = await db
     .selectFrom('nango_replicator.streams as s')
-    .leftJoinLateral(
-      (eb) =>
-        eb
-          .selectFrom('nango_replicator.runs as r')
-          .select(['r.kind', 'r.status', 'r.started_at', 'r.finished_at', 'r.records'])
-          .whereRef('r.stream_id', '=', 's.id')
-          .orderBy('r.started_at', 'desc')
-          .orderBy('r.id', 'desc')
-          .limit(1)
-          .as('last_run'),
-      (join) => join.onTrue(),
-    )
+    .leftJoinLateral(latestRun, (join) => join.onTrue())
     .select([
       's.id',
       's.provider_config_key',

@@ -30,7 +30,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .none { color: var(--muted); }
 .badge { display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 12px; font-weight: 600; color: #fff; background: var(--muted); }
 .badge.fresh { background: var(--ok); } .badge.stale { background: var(--warn); } .badge.failing { background: var(--bad); } .badge.running { background: #0969da; }
-.run.failed { color: var(--bad); } small { color: var(--muted); }
+.run.failed, .run.abandoned { color: var(--bad); } .run.superseded { color: var(--muted); } small { color: var(--muted); }
 td.state, td.rows, td.freshness, td.last-success, td.last-run small { white-space: nowrap; }
 td.connection, td.model { overflow-wrap: break-word; max-width: 280px; }
 td.last-error { min-width: 200px; max-width: 340px; color: var(--bad); overflow-wrap: break-word; } td.last-error code { font-size: 12px; }

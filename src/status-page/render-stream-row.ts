@@ -27,7 +27,9 @@ export function renderStreamRow(row: StatusRow, state: StreamState, now: Date): 
 
 function lastRun(run: StatusRun, now: Date): string {
   const ago = formatDuration((now.getTime() - run.startedAt.getTime()) / 1000);
-  const took = run.finishedAt === null ? 'running' : `took ${formatDuration((run.finishedAt.getTime() - run.startedAt.getTime()) / 1000)}`;
+  const took = run.status === 'abandoned' ? 'its process stopped without finishing it'
+    : run.finishedAt === null ? 'running'
+    : `took ${formatDuration((run.finishedAt.getTime() - run.startedAt.getTime()) / 1000)}`;
   return `<span class="run ${escapeHtml(run.status)}">${escapeHtml(run.kind)} ${escapeHtml(run.status)}</span> ${time(run.startedAt, `${ago} ago`)}<br><small>${took}, ${formatCount(run.records)} records</small>`;
 }
 

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
-import type { ReplicatorDatabase } from './replicator-tables.js';
+import { latestRun } from './latest-run.js';
+import type { ReplicatorDatabase, RunStatus } from './replicator-tables.js';
 
 /** One stream as `nango-replicator status` shows it. Times come from the database clock. */
 export interface StreamStatus {
@@ -12,11 +13,19 @@ export interface StreamStatus {
   deletedRows: number | null;
   lastSuccessAt: Date | null;
   lastRunStartedAt: Date | null;
+  /**
+   * The latest run: its kind, status (`running`, `succeeded`, `failed`, `abandoned`: its process stopped without
+   * finishing it, `superseded`: it gave way to another run of the stream) and times; null before the first.
+   */
+  lastRun: { kind: string; status: RunStatus; startedAt: Date; finishedAt: Date | null } | null;
   /** Since the cursor last moved (a page committed), ms; null before the first page. */
   cursorAgeMs: number | null;
   /** Now minus the newest `_nango_last_modified_at` written, ms; null before the first record. */
   freshnessLagMs: number | null;
-  /** Why the last job failed (code, message, attempt, willRetry); null once a run succeeds again. */
+  /**
+   * Why the last job failed (code, message, attempt, willRetry; `run_abandoned` when its process stopped without
+   * finishing it); null once a run succeeds again. A run that gave way to another (`stream_taken`) is not one.
+   */
   lastError: Record<string, unknown> | null;
   /**
    * What the latest backfill did (`jobId`, `mode`, `outcome`: merged, replaced, refused or failed, counts, `at`;
@@ -30,6 +39,7 @@ export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: 
   const streams = await db
     .selectFrom('nango_replicator.streams as s')
     .leftJoin('nango_replicator.model_tables as t', (join) => join.onRef('t.model', '=', 's.model').on('t.table_schema', '=', options.schema))
+    .leftJoinLateral(latestRun, (join) => join.onTrue())
     .select([
       's.provider_config_key',
       's.connection_id',
@@ -39,6 +49,10 @@ export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: 
       's.last_error',
       's.last_backfill',
       't.table_name',
+      'last_run.kind as run_kind',
+      'last_run.status as run_status',
+      'last_run.started_at as run_started_at',
+      'last_run.finished_at as run_finished_at',
       sql<number | null>`round(extract(epoch FROM now() - s.cursor_updated_at) * 1000)::float8`.as('cursor_age_ms'),
       sql<number | null>`round(extract(epoch FROM now() - s.newest_modified_at) * 1000)::float8`.as('freshness_lag_ms'),
     ])
@@ -62,6 +76,10 @@ export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: 
       deletedRows: known ? (count ? count.total - count.live : 0) : null,
       lastSuccessAt: s.last_success_at,
       lastRunStartedAt: s.last_run_started_at,
+      lastRun:
+        s.run_kind === null || s.run_status === null || s.run_started_at === null
+          ? null
+          : { kind: s.run_kind, status: s.run_status, startedAt: s.run_started_at, finishedAt: s.run_finished_at },
       cursorAgeMs: s.cursor_age_ms,
       freshnessLagMs: s.freshness_lag_ms,
       lastError: s.last_error,

@@ -4,35 +4,56 @@ import type { ReplicatorDatabase } from './replicator-tables.js';
 /** Why a run read the stream: an incremental `sync`, a `full` re-read, or a `backfill`. */
 export type RunKind = 'sync' | 'full' | 'backfill';
 
-/** Opens a run row (status `running`); its counters grow with each committed page. */
+/**
+ * The error code of a page whose cursor compare-and-set found another run's cursor (see write-page.ts): this run
+ * gave way to that one.
+ */
+const STREAM_TAKEN = 'stream_taken';
+
+/**
+ * Opens a run row (status `running`); its counters grow with each committed page. A `stream_taken` left on the
+ * stream (by a version that still stored it) is cleared: a later run of the stream is now running.
+ */
 export async function startRun(db: Kysely<ReplicatorDatabase>, streamId: string, kind: RunKind): Promise<string> {
   const run = await db
     .insertInto('nango_replicator.runs')
     .values({ stream_id: streamId, kind, status: 'running' })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await db.updateTable('nango_replicator.streams').set({ last_run_started_at: sql<Date>`now()` }).where('id', '=', streamId).execute();
+  await db
+    .updateTable('nango_replicator.streams')
+    .set({
+      last_run_started_at: sql<Date>`now()`,
+      last_error: sql`CASE WHEN last_error->>'code' = ${STREAM_TAKEN} THEN NULL ELSE last_error END`,
+    })
+    .where('id', '=', streamId)
+    .execute();
   return run.id;
 }
 
 /**
  * Closes a run. Success stamps the stream's `last_success_at` and clears its `last_error`; a failure
  * stores the error (code and message, never a stack) on both the run and the stream, for `status`.
+ * A run that gave way to another (`stream_taken`: the other moved the cursor first, this one's page rolled back)
+ * is `superseded`, with the error on the run only: it is not a failure of the stream, whose `status` is the
+ * outcome of the run that carried on.
  */
 export async function finishRun(
   db: Kysely<ReplicatorDatabase>,
   params: { runId: string; streamId: string; error?: Record<string, unknown> },
 ): Promise<void> {
-  const failed = params.error !== undefined;
+  const { error } = params;
+  const status = error === undefined ? 'succeeded' : error.code === STREAM_TAKEN ? 'superseded' : 'failed';
   await db.transaction().execute(async (trx) => {
     await trx
       .updateTable('nango_replicator.runs')
-      .set({ status: failed ? 'failed' : 'succeeded', finished_at: sql<Date>`now()`, error: failed ? JSON.stringify(params.error) : null })
+      .set({ status, finished_at: sql<Date>`now()`, error: error === undefined ? null : JSON.stringify(error) })
       .where('id', '=', params.runId)
       .execute();
+    if (status === 'superseded') return;
     await trx
       .updateTable('nango_replicator.streams')
-      .set(failed ? { last_error: JSON.stringify(params.error) } : { last_success_at: sql<Date>`now()`, last_error: null })
+      .set(error === undefined ? { last_success_at: sql<Date>`now()`, last_error: null } : { last_error: JSON.stringify(error) })
       .where('id', '=', params.streamId)
       .execute();
   });

@@ -38,11 +38,17 @@ export interface TableColumnsTable {
   added_at: Generated<Timestamp>;
 }
 
+/**
+ * How a run ended, or `running`. `abandoned`: its process stopped without finishing it; `superseded`: it gave way
+ * to another run of the stream that moved the cursor first (migration 0003 checks the set).
+ */
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'abandoned' | 'superseded';
+
 export interface RunsTable {
   id: Generated<string>;
   stream_id: string;
   kind: string;
-  status: 'running' | 'succeeded' | 'failed';
+  status: RunStatus;
   started_at: Generated<Timestamp>;
   finished_at: Timestamp | null;
   pages: Generated<number>;

@@ -1,3 +1,4 @@
+import { after, before, beforeEach } from 'node:test';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
@@ -28,6 +29,8 @@ export interface ReplicationFixture {
   sync(options?: Partial<ReplicateOptions>): Promise<ReplicateSummary>;
   /** Rows of the Ticket table, by id. */
   rows(): Promise<Map<string, Record<string, unknown>>>;
+  /** Back to the start: no faults armed, no Ticket records in Nango, no stream, no Ticket table. */
+  reset(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -71,12 +74,45 @@ export async function createReplicationFixture(label: string): Promise<Replicati
       const { rows } = await sql<Record<string, unknown>>`SELECT * FROM nango.ticket ORDER BY id`.execute(db);
       return new Map(rows.map((row) => [row.id as string, row]));
     },
+    reset: async () => {
+      standIn.faults.clear();
+      standIn.store.hardDelete(TICKETS.providerConfigKey, TICKETS.connectionId, TICKETS.model);
+      await sql`TRUNCATE nango_replicator.streams CASCADE`.execute(db);
+      await sql`DROP TABLE IF EXISTS nango.ticket`.execute(db);
+      await sql`TRUNCATE nango_replicator.model_tables, nango_replicator.table_columns`.execute(db);
+    },
     close: async () => {
       await db.destroy();
       await standIn.close();
       await database.drop();
     },
   };
+}
+
+/**
+ * The fixture of the suite this is called in: created before its tests, reset before each one (then `reset`, if
+ * given, for what the suite adds), closed after them. The object returned stands for the fixture from `before` on.
+ */
+export function useReplicationFixture(
+  label: string,
+  options: { reset?: (fixture: ReplicationFixture) => Promise<void> } = {},
+): ReplicationFixture {
+  let fixture: ReplicationFixture | undefined;
+  const current = (): ReplicationFixture => {
+    if (fixture === undefined) throw new Error(`the ${label} fixture is used before its suite started`);
+    return fixture;
+  };
+  before(async () => {
+    fixture = await createReplicationFixture(label);
+  });
+  after(async () => {
+    await fixture?.close();
+  });
+  beforeEach(async () => {
+    await current().reset();
+    await options.reset?.(current());
+  });
+  return new Proxy({} as ReplicationFixture, { get: (_target, key) => Reflect.get(current(), key) });
 }
 
 /** Saves `count` tickets starting at `from`, in Nango batches of `batch` (each batch shares an updated_at). */

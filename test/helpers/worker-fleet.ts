@@ -14,11 +14,12 @@ import { createDatabase } from '../../src/store/create-database.js';
 import { migrateToLatest } from '../../src/store/migrate-to-latest.js';
 import type { ReplicatorDatabase } from '../../src/store/replicator-tables.js';
 import { TEST_SECRET_KEY } from './replication-fixture.js';
+import { REDIS_URL } from './redis-test-prefix.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 const CLI = fileURLToPath(new URL('../../workers/cli.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export { REDIS_URL };
 
 /** One `nango-replicator worker` child process. */
 export interface SpawnedWorker {

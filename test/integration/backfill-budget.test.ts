@@ -1,29 +1,18 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { after, before, describe, test } from 'node:test';
-import { Redis } from 'ioredis';
+import { describe, test } from 'node:test';
 import { bucketSize } from '../../src/ratelimit/bucket-size.js';
 import { composeRequestGates } from '../../src/ratelimit/compose-request-gates.js';
 import { createRedisRequestGate } from '../../src/ratelimit/redis-request-gate.js';
 import type { RequestGate } from '../../src/ratelimit/request-gate.js';
-import { REDIS_URL } from '../helpers/worker-fleet.js';
+import { useRedisTestPrefix } from '../helpers/redis-test-prefix.js';
 
-const PREFIX = `test:backfill-budget:${randomUUID()}:`;
 const RPM = 600;
 const BACKFILL_SHARE = 0.25;
 const RUN_MS = 3000;
 
 describe('the backfill share of the API budget', () => {
-  let redis: Redis;
-  before(() => {
-    redis = new Redis(REDIS_URL);
-  });
-  after(async () => {
-    const keys = await redis.keys(`${PREFIX}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
-  });
+  const { prefix: PREFIX, redis } = useRedisTestPrefix('backfill-budget');
 
   /** Callers that ask for tokens back to back until `stop`; resolves with how many they got. */
   async function spend(gate: RequestGate, callers: number, stop: AbortSignal): Promise<number> {

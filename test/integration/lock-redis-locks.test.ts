@@ -1,23 +1,11 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, test } from 'node:test';
-import { Redis } from 'ioredis';
+import { describe, test } from 'node:test';
 import { createRedisLocks } from '../../src/lock/redis-locks.js';
-import { REDIS_URL } from '../helpers/worker-fleet.js';
-
-const PREFIX = `test-locks-${randomBytes(4).toString('hex')}:`;
+import { useRedisTestPrefix } from '../helpers/redis-test-prefix.js';
 
 describe('stream locks in Redis', () => {
-  let redis: Redis;
-  before(() => {
-    redis = new Redis(REDIS_URL);
-  });
-  after(async () => {
-    const keys = await redis.keys(`${PREFIX}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
-  });
+  const { prefix: PREFIX, redis } = useRedisTestPrefix('locks');
 
   test('one holder at a time; releasing lets the next one in', async () => {
     const locks = createRedisLocks({ redis }, { keyPrefix: PREFIX, ttlMs: 5000 });

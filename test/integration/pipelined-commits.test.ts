@@ -1,26 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { assertMatchesSource } from '../helpers/assert-matches-source.js';
-import { createReplicationFixture, type ReplicationFixture, seedTickets, TICKETS } from '../helpers/replication-fixture.js';
+import { seedTickets, TICKETS, useReplicationFixture } from '../helpers/replication-fixture.js';
 
 const { providerConfigKey: PCK, connectionId: CONN, model: MODEL } = TICKETS;
 
 describe('two pages in flight', () => {
-  let f: ReplicationFixture;
-  before(async () => {
-    f = await createReplicationFixture('pipelined_commits');
-  });
-  after(async () => {
-    await f.close();
-  });
-  beforeEach(async () => {
-    f.standIn.faults.clear();
-    f.standIn.store.hardDelete(PCK, CONN, MODEL);
-    await sql`TRUNCATE nango_replicator.streams CASCADE`.execute(f.db);
-    await sql`DROP TABLE IF EXISTS nango.ticket`.execute(f.db);
-    await sql`DROP FUNCTION IF EXISTS nango.slow_first() CASCADE`.execute(f.db);
-    await sql`TRUNCATE nango_replicator.model_tables, nango_replicator.table_columns`.execute(f.db);
+  const f = useReplicationFixture('pipelined_commits', {
+    reset: async ({ db }) => void (await sql`DROP FUNCTION IF EXISTS nango.slow_first() CASCADE`.execute(db)),
   });
 
   const source = () => f.standIn.store.snapshot(PCK, CONN, MODEL);

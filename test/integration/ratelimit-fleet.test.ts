@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { bucketSize } from '../../src/ratelimit/bucket-size.js';
 import { createRedisRequestGate } from '../../src/ratelimit/redis-request-gate.js';
+import { REDIS_URL, useRedisTestPrefix } from '../helpers/redis-test-prefix.js';
 import type { FleetChildConfig } from './ratelimit-fleet-child.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const PREFIX = `test:ratelimit:${randomUUID()}:`;
+const { prefix: PREFIX, redis } = useRedisTestPrefix('ratelimit-fleet');
 const CHILD = new URL('./ratelimit-fleet-child.ts', import.meta.url).pathname;
 // High enough that a few seconds show both the burst and the steady refill: budget 6000/min, burst 300, 95/s.
 const RPM = 12_000;
@@ -19,18 +18,6 @@ const SIZE = bucketSize(RPM, SHARE);
 const CALLERS_PER_PROCESS = 20;
 const WINDOWS_MS = [20, 50, 100, 250, 500, 1000, 2000];
 const MINUTES = 60_000;
-
-let redis: Redis;
-
-before(() => {
-  redis = new Redis(REDIS_URL);
-});
-
-after(async () => {
-  const keys = await redis.keys(`${PREFIX}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
-});
 
 interface ChildResult {
   grants: number[];

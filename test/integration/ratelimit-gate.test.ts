@@ -1,34 +1,24 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, afterEach, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { ReplicatorError } from '../../src/errors/replicator-error.js';
-import { bucketKeys } from '../../src/ratelimit/bucket-scripts.js';
+import { bucketKeys, RATELIMIT_SCRIPTS } from '../../src/ratelimit/bucket-scripts.js';
 import { bucketSize } from '../../src/ratelimit/bucket-size.js';
-import { luaScript } from '../../src/ratelimit/eval-lua-script.js';
-import { readLuaScript } from '../../src/ratelimit/read-lua-script.js';
 import { createRedisRequestGate, type RedisRequestGateOptions } from '../../src/ratelimit/redis-request-gate.js';
+import { readLuaScript } from '../../src/redis-scripts/read-lua-script.js';
+import { REDIS_URL, useRedisTestPrefix } from '../helpers/redis-test-prefix.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const PREFIX = `test:ratelimit:${randomUUID()}:`;
+const { prefix: PREFIX, redis } = useRedisTestPrefix('ratelimit-gate');
 // budget 600/min: burst 30, then 9.5 requests/s.
 const RPM = 600;
 const SIZE = bucketSize(RPM, 1);
 const MINUTES = 60_000;
 
-let redis: Redis;
 const clients: Redis[] = [];
 
-before(() => {
-  redis = new Redis(REDIS_URL);
-});
-
 after(async () => {
-  const keys = await redis.keys(`${PREFIX}*`);
-  if (keys.length > 0) await redis.del(...keys);
   await Promise.all(clients.map((c) => c.quit()));
-  await redis.quit();
 });
 
 /** One "process": its own connection and gate on the shared bucket `key`; grant times on the Redis clock. */
@@ -121,7 +111,7 @@ describe('the Redis request gate', () => {
     await gate.observe({ status: 429, retryAfterSeconds: 0 });
     assert.ok(gate.stats().blockedUntilMs > 0, 'the block script was reloaded too');
     await gate.acquire();
-    const shas = ['token-bucket.lua', 'block.lua'].map((name) => luaScript(readLuaScript(name)).sha1);
+    const shas = ['token-bucket.lua', 'block.lua'].map((name) => readLuaScript(RATELIMIT_SCRIPTS, name).sha1);
     assert.deepEqual(await redis.script('EXISTS', ...shas), [1, 1]);
   });
 

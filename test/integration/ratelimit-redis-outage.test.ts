@@ -1,26 +1,14 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { createRedisRequestGate } from '../../src/ratelimit/redis-request-gate.js';
+import { useRedisTestPrefix } from '../helpers/redis-test-prefix.js';
 
 const REDIS_HOST = '127.0.0.1';
 const REDIS_PORT = Number(process.env.REDIS_PORT ?? 6379);
-const PREFIX = `test:ratelimit:${randomUUID()}:`;
-
-let redis: Redis;
-
-before(() => {
-  redis = new Redis(REDIS_PORT, REDIS_HOST);
-});
-
-after(async () => {
-  const keys = await redis.keys(`${PREFIX}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
-});
+const { prefix: PREFIX, redis } = useRedisTestPrefix('ratelimit-outage', { url: `redis://${REDIS_HOST}:${REDIS_PORT}` });
 
 /** A TCP hop in front of Redis that can be switched on and off, to make Redis unreachable for one client. */
 function redisProxy(port: number) {

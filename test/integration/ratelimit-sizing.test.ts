@@ -4,9 +4,10 @@ import { describe, it } from 'node:test';
 import { ReplicatorError } from '../../src/errors/replicator-error.js';
 import { bucketKey } from '../../src/ratelimit/bucket-key.js';
 import { bucketSize, NANGO_WINDOW_MS } from '../../src/ratelimit/bucket-size.js';
+import { RATELIMIT_SCRIPTS } from '../../src/ratelimit/bucket-scripts.js';
 import { planObservation } from '../../src/ratelimit/plan-observation.js';
-import { readLuaScript } from '../../src/ratelimit/read-lua-script.js';
 import { openGate } from '../../src/ratelimit/request-gate.js';
+import { readLuaScript } from '../../src/redis-scripts/read-lua-script.js';
 
 // Plan limits from REFERENCE.md section 2 (s .. 12xl), and shares a deployment might give the replicator.
 const PLAN_LIMITS = [100, 200, 1000, 2000, 5000, 10_000, 55_000, 7];
@@ -88,7 +89,7 @@ describe('reading a response', () => {
 describe('Lua scripts', () => {
   for (const name of ['token-bucket.lua', 'block.lua', 'reconcile.lua']) {
     it(`${name} documents KEYS, ARGV and its return in its header and reads only the Redis clock`, () => {
-      const source = readLuaScript(name);
+      const { source } = readLuaScript(RATELIMIT_SCRIPTS, name);
       const header = /^--\[\[([\s\S]*?)\]\]/.exec(source)?.[1] ?? '';
       for (const part of ['KEYS[1]', 'ARGV[1]', 'Returns']) assert.ok(header.includes(part), `${name}: ${part}`);
       assert.ok(source.includes("redis.call('TIME')"));
@@ -96,12 +97,12 @@ describe('Lua scripts', () => {
   }
 
   it('refuses names that are not a script next to the module', () => {
-    assert.throws(() => readLuaScript('../../package.json'));
-    assert.throws(() => readLuaScript('token-bucket.ts'));
+    assert.throws(() => readLuaScript(RATELIMIT_SCRIPTS, '../../package.json'));
+    assert.throws(() => readLuaScript(RATELIMIT_SCRIPTS, 'token-bucket.ts'));
   });
 
   it('are read from the module folder, the folder the build must copy them to', () => {
     const fromDisk = readFileSync(new URL('../../src/ratelimit/token-bucket.lua', import.meta.url), 'utf8');
-    assert.equal(readLuaScript('token-bucket.lua'), fromDisk);
+    assert.equal(readLuaScript(RATELIMIT_SCRIPTS, 'token-bucket.lua').source, fromDisk);
   });
 });

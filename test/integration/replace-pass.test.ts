@@ -1,26 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { deleteUnseenRows } from '../../src/store/delete-unseen-rows.js';
-import { createReplicationFixture, type ReplicationFixture, seedTickets, TICKETS } from '../helpers/replication-fixture.js';
+import { seedTickets, TICKETS, useReplicationFixture } from '../helpers/replication-fixture.js';
 
 const { providerConfigKey: PCK, connectionId: CONN, model: MODEL } = TICKETS;
 const layout = { schema: 'nango', table: 'ticket', columns: [] };
 
 describe('the end of a replace pass', () => {
-  let f: ReplicationFixture;
-  before(async () => {
-    f = await createReplicationFixture('replace_pass');
-  });
-  after(async () => {
-    await f.close();
-  });
-  beforeEach(async () => {
-    f.standIn.store.hardDelete(PCK, CONN, MODEL);
-    await sql`TRUNCATE nango_replicator.streams CASCADE`.execute(f.db);
-    await sql`DROP TABLE IF EXISTS nango.ticket`.execute(f.db);
-    await sql`TRUNCATE nango_replicator.model_tables, nango_replicator.table_columns`.execute(f.db);
-  });
+  const f = useReplicationFixture('replace_pass');
 
   /** Replicates 10 tickets, hard-deletes `gone` of them in Nango (no tombstone), and re-reads everything. */
   async function passAfterHardDeletes(gone: string[]): Promise<Date> {

@@ -1,28 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { ReplicatorError } from '../../src/errors/replicator-error.js';
 import { assertMatchesSource } from '../helpers/assert-matches-source.js';
-import { createReplicationFixture, type ReplicationFixture, seedTickets, TICKETS } from '../helpers/replication-fixture.js';
+import { seedTickets, TICKETS, useReplicationFixture } from '../helpers/replication-fixture.js';
 import { makeTicket } from '../helpers/ticket-model.js';
 
 const { providerConfigKey: PCK, connectionId: CONN, model: MODEL } = TICKETS;
 
 describe('sync of one stream', () => {
-  let f: ReplicationFixture;
-  before(async () => {
-    f = await createReplicationFixture('sync_stream');
-  });
-  after(async () => {
-    await f.close();
-  });
-  beforeEach(async () => {
-    f.standIn.faults.clear();
-    f.standIn.store.hardDelete(PCK, CONN, MODEL);
-    await sql`TRUNCATE nango_replicator.streams CASCADE`.execute(f.db);
-    await sql`DROP TABLE IF EXISTS nango.ticket`.execute(f.db);
-    await sql`TRUNCATE nango_replicator.model_tables, nango_replicator.table_columns`.execute(f.db);
-  });
+  const f = useReplicationFixture('sync_stream');
 
   const source = () => f.standIn.store.snapshot(PCK, CONN, MODEL);
 

@@ -67,6 +67,19 @@ describe('status page rendering', () => {
     assert.match(html, /no table/);
   });
 
+  test('a run whose process stopped without finishing it shows as abandoned, not with how long it took', () => {
+    const abandoned = { kind: 'sync', status: 'abandoned' as const, startedAt: new Date(NOW.getTime() - 600_000), finishedAt: NOW, records: 75 };
+    const html = renderStatusPage(
+      [row({ lastRun: abandoned, lastError: { code: 'run_abandoned', message: 'The process running this run stopped without finishing it' } })],
+      null,
+      { now: NOW },
+    );
+    assert.match(html, /<span class="run abandoned">sync abandoned<\/span>/);
+    assert.match(html, /its process stopped without finishing it, 75 records/);
+    assert.doesNotMatch(html, /took 10 min/);
+    assert.match(html, /<code>run_abandoned<\/code>/);
+  });
+
   test('no streams: the page says so instead of an empty table', () => {
     const html = renderStatusPage([], null, { now: NOW });
     assert.equal(streamRows(html), 0);

@@ -1,15 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-
-/** A Lua script and the SHA1 that EVALSHA knows it by. */
-export interface LuaScript {
-  readonly source: string;
-  readonly sha1: string;
-}
-
-export function luaScript(source: string): LuaScript {
-  return Object.freeze({ source, sha1: createHash('sha1').update(source).digest('hex') });
-}
+import type { LuaScript } from './lua-script.js';
 
 /**
  * Runs `script` with EVALSHA. Redis forgets scripts on restart, failover and SCRIPT FLUSH; on NOSCRIPT the script
