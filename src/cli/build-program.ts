@@ -3,7 +3,7 @@ import { addBackfillCommand, type BackfillRequest } from './add-backfill-command
 
 /** What a parsed command line asks for. The entry point carries it out. */
 export type CliRequest =
-  | { command: 'sync'; providerConfigKey: string; connectionId: string; model: string; full: boolean; pageSize?: number; json: boolean }
+  | { command: 'sync'; providerConfigKey: string; connectionIds: string[]; models: string[]; full: boolean; pageSize?: number; json: boolean }
   | { command: 'migrate' }
   | { command: 'worker' }
   | { command: 'status'; json: boolean }
@@ -19,7 +19,8 @@ Environment:
   PORT               the worker's HTTP port: /healthz, /readyz (default 8080)
   LOG_LEVEL          fatal|error|warn|info|debug|trace|silent (default info)
 
-Exit codes: 0 done, 1 failed (the message says what to check), 2 invalid usage or configuration.`;
+Exit codes: 0 done, 1 failed (the message says what to check), 2 invalid usage or configuration,
+3 (sync with REDIS_URL) a stream was skipped because another process was reading it.`;
 
 /**
  * The command-line grammar. Parsing only: `onRequest` receives what was asked, so the program can be
@@ -42,20 +43,22 @@ export function buildProgram(
     .command('sync')
     .description(
       'Replicate one stream (integration, connection, model) from its stored cursor to the end, then exit.\n' +
-        'Run it again later to fetch only what changed.',
+        'Run it again later to fetch only what changed. Repeat --connection or --model to read several streams\n' +
+        'one after the other. With REDIS_URL set, each stream is read under the lock the workers take; a stream\n' +
+        'another process is reading is skipped (the message names the holder) and the exit code is 3.',
     )
     .requiredOption('-i, --integration <key>', 'integration unique key in Nango (providerConfigKey), e.g. github')
-    .requiredOption('-c, --connection <id>', 'connection id, e.g. acme')
-    .requiredOption('-m, --model <Model>', 'model name as the sync returns it, e.g. GithubIssue')
+    .requiredOption('-c, --connection <id>', 'connection id, e.g. acme (repeatable)', collect)
+    .requiredOption('-m, --model <Model>', 'model name as the sync returns it, e.g. GithubIssue (repeatable)', collect)
     .option('--full', 'read the stream from the beginning; stored rows are kept and updated', false)
     .addOption(new Option('--page-size <n>', 'records per request, 1..10000 (default: nango.pageSize)').argParser(pageSize))
     .option('--json', 'print the summary as JSON', false)
-    .action((options: { integration: string; connection: string; model: string; full: boolean; pageSize?: number; json: boolean }) =>
+    .action((options: { integration: string; connection: string[]; model: string[]; full: boolean; pageSize?: number; json: boolean }) =>
       onRequest({
         command: 'sync',
         providerConfigKey: options.integration,
-        connectionId: options.connection,
-        model: options.model,
+        connectionIds: [...new Set(options.connection)],
+        models: [...new Set(options.model)],
         full: options.full,
         pageSize: options.pageSize,
         json: options.json,
@@ -83,6 +86,11 @@ export function buildProgram(
 
   addBackfillCommand(program, onRequest);
   return program;
+}
+
+/** A repeatable option's values, in the order given. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 function pageSize(value: string): number {

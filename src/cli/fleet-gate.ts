@@ -1,5 +1,4 @@
 import type { Redis } from 'ioredis';
-import { ReplicatorError } from '../errors/replicator-error.js';
 import type { Logger } from 'pino';
 import type { ReplicatorConfig } from '../config/replicator-config.js';
 import type { Secret } from '../config/secret.js';
@@ -20,34 +19,4 @@ export function createFleetGate(deps: { redis: Redis; logger: Logger }, config: 
       share: config.nango.rateLimit.share,
     },
   );
-}
-
-/**
- * For one-shot commands: connects to `REDIS_URL` and returns the fleet's gate, so a `sync` run next to the
- * workers stays inside the same budget. Fails with a clear message when Redis does not answer, rather than
- * sending requests nobody accounts for.
- */
-export async function openFleetGate(
-  deps: { logger: Logger },
-  config: ReplicatorConfig,
-  secretKey: Secret,
-): Promise<{ gate: RedisRequestGate; close(): Promise<void> }> {
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(config.redisUrl.reveal(), { lazyConnect: true, connectionName: 'nango-replicator-cli', maxRetriesPerRequest: 3 });
-  redis.on('error', () => {}); // reported by connect() below, or by the gate while it waits
-  try {
-    await Promise.race([
-      redis.connect(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 5 s')), 5000).unref()),
-    ]);
-  } catch (error) {
-    redis.disconnect();
-    throw new ReplicatorError(
-      'redis_unreachable',
-      `REDIS_URL is set, so this run draws on the fleet's shared Nango budget, but Redis does not answer ` +
-        `(${(error as Error).message}). Start Redis, or unset REDIS_URL to run on its own.`,
-      { retry: 'transient' },
-    );
-  }
-  return { gate: createFleetGate({ redis, logger: deps.logger }, config, secretKey), close: async () => void (await redis.quit()) };
 }

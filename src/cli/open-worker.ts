@@ -13,7 +13,7 @@ import { createSyncWorker } from '../jobs/create-sync-worker.js';
 import { startDiscoveryLoop } from '../jobs/discovery-loop.js';
 import { drainWorker, runUntilFailure } from '../jobs/drain-worker.js';
 import { processSyncJob, type SyncJobDeps, type SyncJobSettings } from '../jobs/process-sync-job.js';
-import { SYNC_QUEUE } from '../jobs/queue-names.js';
+import { BACKFILL_QUEUE, SYNC_QUEUE } from '../jobs/queue-names.js';
 import { reapAbandonedRuns } from '../jobs/reap-abandoned-runs.js';
 import { reconcileSchedules } from '../jobs/reconcile-schedules.js';
 import { requestStreamSync, type StreamSyncRequestOutcome } from '../jobs/request-stream-sync.js';
@@ -23,6 +23,7 @@ import { createRedisLocks } from '../lock/redis-locks.js';
 import { createReplicatorMetrics } from '../metrics/create-replicator-metrics.js';
 import { instrumentRequestGate } from '../metrics/instrument-request-gate.js';
 import { loadStreamFreshness } from '../metrics/load-stream-freshness.js';
+import { queueJobCounts } from '../metrics/queue-job-counts.js';
 import { createScriptsConfigCache } from '../nango/scripts-config-cache.js';
 import { bucketKey } from '../ratelimit/bucket-key.js';
 import { notifyOnRateLimit } from '../ratelimit/notify-on-rate-limit.js';
@@ -88,10 +89,11 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
     await redis.connect();
     let pauseQueue: (ms: number) => Promise<void> = async () => {};
     let queueRef: Queue<SyncJobInput> | undefined;
+    let backfillQueueRef: Queue | undefined;
     const registry = new Registry();
     const metrics = createReplicatorMetrics(registry, {
       streams: () => loadStreamFreshness(app.db),
-      queues: [{ name: SYNC_QUEUE, counts: async () => (queueRef ? queueRef.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed') : {}) }],
+      queues: [queueJobCounts(SYNC_QUEUE, () => queueRef), queueJobCounts(BACKFILL_QUEUE, () => backfillQueueRef)],
       onSourceError: (source, error) => logger.warn({ source, err: { message: String(error) } }, 'a metrics source failed'),
     });
     const gate = createRedisRequestGate(
@@ -156,6 +158,7 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       config, logger, redis, db: app.db, scriptsConfig, metrics, secretKey, fleetGate, fetch: deps.fetch, connection, owner, shutdown: shutdown.signal, stack, remainingMs,
     });
     const backfills = backfill;
+    backfillQueueRef = backfills.queue;
     const locks = createRedisLocks({ redis, logger }, { keyPrefix: `${config.redisKeyPrefix}lock:`, ttlMs: config.worker.lockDurationMs });
     const jobDeps: SyncJobDeps = {
       db: app.db,

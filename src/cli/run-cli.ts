@@ -7,13 +7,16 @@ import { createDatabase } from '../store/create-database.js';
 import { migrateToLatest } from '../store/migrate-to-latest.js';
 import { backfillCommand } from './backfill-command.js';
 import { buildProgram, type CliRequest } from './build-program.js';
-import { openFleetGate } from './fleet-gate.js';
+import { openCliFleet } from './open-cli-fleet.js';
 import { openApp } from './open-app.js';
 import { scrubSecrets } from './scrub-secrets.js';
 import { statusCommand } from './status-command.js';
 import { syncCommand } from './sync-command.js';
 import { createTerminal } from './terminal.js';
 import { workerCommand } from './worker-command.js';
+
+/** Exit code of a `sync` that skipped a stream because another process was reading it (and failed nothing). */
+const SKIPPED_BUSY_EXIT_CODE = 3;
 
 /** The process's outside world, passed in so the CLI runs the same in a test as in a shell. */
 export interface CliIo {
@@ -72,17 +75,23 @@ async function execute(request: CliRequest, config: ReplicatorConfig, io: CliIo,
   }
   if (request.command === 'worker') return workerCommand({ config, logger, fetch: io.fetch }, { signal: io.signal });
   if (request.command === 'backfill') return backfillCommand(config, request, { stdout: io.stdout, terminal, signal: io.signal });
-  // With REDIS_URL set, a one-shot sync takes its tokens from the fleet's bucket like the workers do.
-  const shared = io.env.REDIS_URL ? await openFleetGate({ logger }, config, requireSecretKey(config)) : null;
+  // With REDIS_URL set, a one-shot sync takes its tokens from the fleet's bucket and its streams' locks like the
+  // workers do; without it, it coordinates with nobody.
+  const fleet = io.env.REDIS_URL ? await openCliFleet({ logger }, config, requireSecretKey(config), 'sync') : null;
   try {
-    const app = await openApp({ config, logger, fetch: io.fetch, gate: shared?.gate });
+    const app = await openApp({ config, logger, fetch: io.fetch, gate: fleet?.gate });
     try {
-      await syncCommand(app, request, { stdout: io.stdout, terminal, signal: io.signal });
-      return 0;
+      const streams = request.connectionIds.flatMap((connectionId) =>
+        request.models.map((model) => ({ providerConfigKey: request.providerConfigKey, connectionId, model })),
+      );
+      const locks = fleet === null ? undefined : { locks: fleet.locks, owner: fleet.owner };
+      const outcomes = await syncCommand(app, { ...request, streams }, { stdout: io.stdout, terminal, signal: io.signal, locks });
+      if (outcomes.some((o) => o.outcome === 'lock-lost')) return 1;
+      return outcomes.some((o) => o.outcome === 'busy') ? SKIPPED_BUSY_EXIT_CODE : 0;
     } finally {
       await app.close();
     }
   } finally {
-    await shared?.close();
+    await fleet?.close();
   }
 }

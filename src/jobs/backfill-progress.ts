@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ReplicateProgress } from '../replicate/replicate-stream.js';
+import type { BackfillResumePoint } from './backfill-resume-point.js';
 
 /** What a `backfill-stream` job reports as its BullMQ progress while it runs. */
 export interface BackfillStreamProgress {
@@ -12,11 +13,14 @@ export interface BackfillStreamProgress {
   /** Records read per second since the pass started. */
   recordsPerSecond: number;
   elapsedMs: number;
+  /** Where a job run again continues the pass (see `readResumePoint`); absent before the first committed page. */
+  resume?: BackfillResumePoint;
 }
 
 /** Reports progress at most once per `minIntervalMs`, one report in flight at a time; `flush` sends the latest. */
 export interface ProgressReporter {
-  page(progress: ReplicateProgress): void;
+  /** The pass's totals after a committed page, and where the pass would continue from there. */
+  page(progress: ReplicateProgress, resume?: BackfillResumePoint): void;
   phase(phase: BackfillStreamProgress['phase']): void;
   flush(): Promise<void>;
 }
@@ -52,10 +56,10 @@ export function createProgressReporter(
   };
 
   return {
-    page(progress) {
+    page(progress, resume) {
       const { pages, records, upserted, deleted, elapsedMs } = progress;
       const recordsPerSecond = elapsedMs > 0 ? Math.round((records * 1000) / elapsedMs) : 0;
-      latest = { ...latest, pages, records, upserted, deleted, elapsedMs, recordsPerSecond };
+      latest = { ...latest, pages, records, upserted, deleted, elapsedMs, recordsPerSecond, ...(resume === undefined ? {} : { resume }) };
       maybeSend();
     },
     phase(phase) {

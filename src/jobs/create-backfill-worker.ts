@@ -22,7 +22,7 @@ export interface BackfillWorkerOptions extends QueueWorkerOptions {
 /**
  * The worker consuming `nango-backfill`, not yet running (call `run()`). Dispatches on the job name; any other name
  * fails for good. A stream job that found its stream busy or was interrupted is put back as delayed (its parent
- * link and attempts intact) rather than dropped. Terminal errors become UnrecoverableError: no retries.
+ * link, attempts and progress, hence its resume point, intact) rather than dropped. Terminal errors become UnrecoverableError: no retries.
  */
 export function createBackfillWorker(deps: BackfillWorkerDeps, options: BackfillWorkerOptions): Worker {
   const labels = { job: 'backfill job', worker: 'BullMQ backfill worker' };
@@ -39,6 +39,7 @@ async function runStream(deps: BackfillWorkerDeps, options: BackfillWorkerOption
     data: job.data,
     attemptsMade: job.attemptsMade,
     attempts: job.opts.attempts ?? 1,
+    progress: job.progress,
     reportProgress: (progress) => job.updateProgress({ ...progress }),
   };
   const result = await deps.processStream(ref, signal);

@@ -17,8 +17,10 @@ import { recordStreamError } from '../store/record-stream-error.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { StreamKey } from '../store/stream-key.js';
 import { modifiedAfterOf } from './backfill-job-data.js';
-import { type BackfillStreamProgress, createProgressReporter } from './backfill-progress.js';
+import { type BackfillStreamProgress, createProgressReporter, type ProgressReporter } from './backfill-progress.js';
+import { addTotals, type BackfillResumePoint, NO_TOTALS, readResumePoint } from './backfill-resume-point.js';
 import { backfillStreamOf, type BackfillStreamJobData, parseBackfillStreamJobData } from './backfill-stream-job-data.js';
+import { trackPassPosition } from './track-pass-position.js';
 import { withStreamLock } from './with-stream-lock.js';
 
 export interface BackfillStreamDeps {
@@ -52,6 +54,8 @@ export interface BackfillStreamJobRef {
   data: unknown;
   attemptsMade: number;
   attempts: number;
+  /** The job's progress as stored when it was taken: a job run again finds its resume point there. */
+  progress: unknown;
   reportProgress(progress: BackfillStreamProgress): Promise<void>;
 }
 
@@ -74,7 +78,7 @@ export type BackfillStreamResult =
   | BackfillStreamReport
   /** Another job reads the stream: come back later (the caller re-delays the job; nothing is dropped). */
   | { outcome: 'busy'; holder: string | null }
-  /** Stopped before the end (shutdown, or the stream lock was lost): run again later, from the beginning. */
+  /** Stopped before the end (shutdown, or the stream lock was lost): run again later, after the last committed page. */
   | { outcome: 'interrupted' };
 
 /**
@@ -82,6 +86,11 @@ export type BackfillStreamResult =
  * the beginning (or from `since`) with the engine's `full` mode, which upserts and never moves the cursor back,
  * and for `replace` then deletes the rows the pass did not see, unless the circuit breaker refuses. The outcome is
  * stored on the stream for `status`; failures too, then rethrown (terminal ones must not be retried).
+ *
+ * After each committed page the pass's position (Nango's cursor at the page's end, with the pass's start time and
+ * totals) goes into the job's progress; a job run again (after a shutdown, a lost lock or a transient failure)
+ * continues after it. A replace pass continued this way keeps its original start time, so the rows it deletes are
+ * still exactly those no attempt of the pass wrote.
  */
 export async function processBackfillStreamJob(
   deps: BackfillStreamDeps,
@@ -121,24 +130,31 @@ async function backfill(
   const { data, stream } = run;
   const modifiedAfter = data.since === undefined ? undefined : modifiedAfterOf(data.since, (deps.now ?? Date.now)());
   const fields = findModelFields(await deps.scriptsConfig.get({ signal: stop }), stream.providerConfigKey, stream.model);
-  // Before the pass: every row it writes gets `_nango_synced_at = now()` of a later transaction.
-  const passStartedAt = await databaseNow(deps.db);
+  const resumed = readResumePoint(run.job.progress);
+  // Before the pass: every row it writes gets `_nango_synced_at = now()` of a later transaction. A continued pass
+  // keeps the start of its first attempt, so the rows earlier attempts wrote still count as seen.
+  const passStartedAt = resumed === null ? await databaseNow(deps.db) : new Date(resumed.passStartedAt);
   const progress = createProgressReporter(run.job.reportProgress, { minIntervalMs: settings.progressEveryMs, logger: deps.logger });
-  const pageMetrics = deps.metrics ? pageMetricsRecorder(deps.metrics, stream) : undefined;
-  deps.logger.info({ mode: data.mode, since: data.since, force: data.force }, 'backfill started');
-  const summary = await replicateStream(
-    { db: deps.db, nango: deps.nango, logger: deps.logger },
-    {
-      stream, schema: settings.schema, deletes: settings.deletes, pageSize: settings.pageSize, fields, full: true, modifiedAfter, kind: 'backfill', signal: stop,
-      onProgress: (p) => {
-        progress.page(p);
-        pageMetrics?.(p);
-      },
-    },
-  );
+  if (resumed !== null) progress.page(resumed.totals, resumed); // watchers see the pass's totals from the start
+  if (resumed === null) deps.logger.info({ mode: data.mode, since: data.since, force: data.force }, 'backfill started');
+  else deps.logger.info({ mode: data.mode, since: data.since, force: data.force, pages: resumed.totals.pages, records: resumed.totals.records }, 'backfill continues after its last committed page');
+  const read = (from: BackfillResumePoint | null) =>
+    readPass(deps, settings, { stream, fields, modifiedAfter, passStartedAt, from, progress }, stop).catch(async (error: unknown) => {
+      await progress.flush(); // the position reached so far, for the next attempt
+      throw error;
+    });
+  let summary: ReplicateSummary;
+  try {
+    summary = await read(resumed);
+  } catch (error) {
+    if (resumed === null || !(error instanceof ReplicatorError) || error.code !== 'cursor_rejected') throw error;
+    // Nango no longer accepts the position: nothing of this attempt committed; read the whole stream instead.
+    deps.logger.warn({ err: errorSummary(error) }, 'Nango rejects the position the backfill reached; it reads the stream from the beginning');
+    summary = await read(null);
+  }
   if (!summary.complete) {
     await progress.flush();
-    deps.logger.info({ pages: summary.pages }, 'backfill stopped before the end; it runs again later');
+    deps.logger.info({ pages: summary.pages }, 'backfill stopped before the end; it runs again later, after its last committed page');
     return null;
   }
   const { complete: _complete, cursor: _cursor, ...counts } = summary;
@@ -157,6 +173,42 @@ async function backfill(
   }
   deps.logger.info({ ...counts, unseenDeleted: deleted.deleted }, 'backfill finished');
   return { ...base, outcome: 'replaced', unseenDeleted: deleted.deleted, liveRows: deleted.liveRows };
+}
+
+/**
+ * Reads the stream from `from` (null: the beginning) to its end, or until stopped, reporting the pass's totals
+ * (with those of earlier attempts) and its position after every committed page. Returns the pass's totals.
+ */
+async function readPass(
+  deps: BackfillStreamDeps,
+  settings: BackfillStreamSettings,
+  pass: {
+    stream: StreamKey;
+    fields: ModelField[] | null;
+    modifiedAfter: Date | undefined;
+    passStartedAt: Date;
+    from: BackfillResumePoint | null;
+    progress: ProgressReporter;
+  },
+  stop: AbortSignal,
+): Promise<ReplicateSummary> {
+  const earlier = pass.from?.totals ?? NO_TOTALS;
+  const position = trackPassPosition(deps.nango, pass.from?.cursor ?? null);
+  const pageMetrics = deps.metrics ? pageMetricsRecorder(deps.metrics, pass.stream) : undefined;
+  const summary = await replicateStream(
+    { db: deps.db, nango: position.nango, logger: deps.logger },
+    {
+      stream: pass.stream, schema: settings.schema, deletes: settings.deletes, pageSize: settings.pageSize, fields: pass.fields, full: true,
+      modifiedAfter: pass.modifiedAfter, kind: 'backfill', signal: stop,
+      onProgress: (p) => {
+        const totals = addTotals(earlier, p);
+        const cursor = position.committed();
+        pass.progress.page(totals, cursor === null ? undefined : { passStartedAt: pass.passStartedAt.toISOString(), cursor, totals });
+        pageMetrics?.(p);
+      },
+    },
+  );
+  return { ...summary, ...addTotals(earlier, summary) };
 }
 
 async function deleteUnseen(

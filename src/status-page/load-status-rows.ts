@@ -29,6 +29,11 @@ export interface StatusRow {
   lastRun: StatusRun | null;
   /** The stream's last error (`code`, `message`, ...), cleared by the next successful run. */
   lastError: Record<string, unknown> | null;
+  /**
+   * What the stream's latest backfill did, as stored by `recordBackfillOutcome` (`at`, `mode`, `outcome`, counts,
+   * a refusal's `reason` or a failure's `error`); null before its first backfill. Incremental runs leave it alone.
+   */
+  lastBackfill: Record<string, unknown> | null;
   /** Records read per hour, oldest first, 24 entries; the last is the latest 60 minutes. */
   recordsPerHour: number[];
 }
@@ -48,6 +53,7 @@ export async function loadStatusRows(db: Kysely<ReplicatorDatabase>): Promise<St
       's.model',
       's.last_success_at',
       's.last_error',
+      's.last_backfill',
       sql<number | null>`extract(epoch FROM now() - s.newest_modified_at)::float8`.as('lag_seconds'),
       sql<number | null>`extract(epoch FROM now() - s.last_success_at)::float8`.as('since_success_seconds'),
       'last_run.kind',
@@ -76,6 +82,7 @@ export async function loadStatusRows(db: Kysely<ReplicatorDatabase>): Promise<St
           ? null
           : { kind: s.kind, status: s.status, startedAt: s.started_at, finishedAt: s.finished_at, records: s.records ?? 0 },
       lastError: s.last_error,
+      lastBackfill: s.last_backfill,
       recordsPerHour: hourly.get(s.id) ?? new Array<number>(SPARKLINE_HOURS).fill(0),
     };
   });

@@ -30,8 +30,9 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .none { color: var(--muted); }
 .badge { display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 12px; font-weight: 600; color: #fff; background: var(--muted); }
 .badge.fresh { background: var(--ok); } .badge.stale { background: var(--warn); } .badge.failing { background: var(--bad); } .badge.running { background: #0969da; }
-.run.failed, .run.abandoned { color: var(--bad); } .run.superseded { color: var(--muted); } small { color: var(--muted); }
+.run.failed, .run.abandoned, .backfill.failed, .backfill.refused { color: var(--bad); } .run.superseded { color: var(--muted); } small { color: var(--muted); }
 td.state, td.rows, td.freshness, td.last-success, td.last-run small { white-space: nowrap; }
+td.last-backfill { max-width: 300px; overflow-wrap: break-word; } td.last-backfill code { font-size: 12px; }
 td.connection, td.model { overflow-wrap: break-word; max-width: 280px; }
 td.last-error { min-width: 200px; max-width: 340px; color: var(--bad); overflow-wrap: break-word; } td.last-error code { font-size: 12px; }
 .sparkline .bar { fill: #0969da; } .sparkline .axis { stroke: var(--line); }
@@ -49,7 +50,7 @@ export function renderStatusPage(rows: ReadonlyArray<StatusRow>, budget: ApiBudg
   const states = rows.map((row) => streamState(row, staleAfter));
   const body =
     rows.length === 0
-      ? '<tr class="empty"><td colspan="10" class="none">No streams yet: they appear after their first sync.</td></tr>'
+      ? '<tr class="empty"><td colspan="11" class="none">No streams yet: they appear after their first sync.</td></tr>'
       : rows.map((row, i) => renderStreamRow(row, states[i] ?? 'never', now)).join('\n');
   return `<!doctype html>
 <html lang="en">
@@ -64,7 +65,7 @@ export function renderStatusPage(rows: ReadonlyArray<StatusRow>, budget: ApiBudg
 <p class="summary">${escapeHtml(summary(states))}</p>
 ${renderApiBudget(budget, now)}
 <table class="streams">
-<thead><tr><th>Integration</th><th>Connection</th><th>Model</th><th>State</th><th>Rows</th><th>Freshness</th><th>Last success</th><th>Last run</th><th>Last error</th><th>Records / hour, 24 h</th></tr></thead>
+<thead><tr><th>Integration</th><th>Connection</th><th>Model</th><th>State</th><th>Rows</th><th>Freshness</th><th>Last success</th><th>Last run</th><th>Last error</th><th>Last backfill</th><th>Records / hour, 24 h</th></tr></thead>
 <tbody>
 ${body}
 </tbody>

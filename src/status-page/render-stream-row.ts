@@ -1,7 +1,9 @@
 import { escapeHtml } from './escape-html.js';
 import { formatCount, formatDuration } from './format-duration.js';
 import type { StatusRow, StatusRun } from './load-status-rows.js';
+import { renderLastBackfill } from './render-last-backfill.js';
 import { renderSparkline } from './render-sparkline.js';
+import { renderTime as time } from './render-time.js';
 import type { StreamState } from './stream-state.js';
 
 const MAX_ERROR_CHARS = 240;
@@ -19,6 +21,7 @@ export function renderStreamRow(row: StatusRow, state: StreamState, now: Date): 
     `<td class="last-success">${row.lastSuccessAt === null || row.secondsSinceLastSuccess === null ? '<span class="none">never</span>' : `${time(row.lastSuccessAt, `${formatDuration(row.secondsSinceLastSuccess)} ago`)}`}</td>`,
     `<td class="last-run">${row.lastRun === null ? '<span class="none">none</span>' : lastRun(row.lastRun, now)}</td>`,
     `<td class="last-error">${row.lastError === null ? '' : lastError(row.lastError)}</td>`,
+    `<td class="last-backfill">${renderLastBackfill(row.lastBackfill, now)}</td>`,
     `<td class="activity">${renderSparkline(row.recordsPerHour)}</td>`,
   ];
   const id = `${stream.providerConfigKey}/${stream.connectionId}/${stream.model}`;
@@ -38,8 +41,4 @@ function lastError(error: Record<string, unknown>): string {
   const message = typeof error.message === 'string' ? error.message : typeof error.description === 'string' ? error.description : '';
   const short = message.length > MAX_ERROR_CHARS ? `${message.slice(0, MAX_ERROR_CHARS)}…` : message;
   return `<code>${escapeHtml(code)}</code><br><span class="message" title="${escapeHtml(message)}">${escapeHtml(short)}</span>`;
-}
-
-function time(at: Date, text: string): string {
-  return `<time datetime="${at.toISOString()}" title="${at.toISOString()}">${escapeHtml(text)}</time>`;
 }

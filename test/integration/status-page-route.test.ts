@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { Secret } from '../../src/config/secret.js';
 import { registerStatusPage } from '../../src/status-page/register-status-page.js';
 import { createDatabase } from '../../src/store/create-database.js';
+import { recordBackfillOutcome } from '../../src/store/record-backfill-outcome.js';
 import { migrateToLatest } from '../../src/store/migrate-to-latest.js';
 import type { ReplicatorDatabase } from '../../src/store/replicator-tables.js';
 import { captureLogger } from '../helpers/capture-logger.js';
@@ -33,6 +34,18 @@ describe('GET / (status page route)', () => {
     assert.match(String(res.headers['content-security-policy']), /default-src 'none'/);
     assert.doesNotMatch(String(res.headers['content-security-policy']), /script-src/);
     assert.match(res.body, /No streams yet/);
+  });
+
+  test("each stream's latest backfill, as the backfill stored it, is in the stream's row", async () => {
+    const stream = { providerConfigKey: 'helpdesk', connectionId: 'acme', model: 'Ticket' };
+    await recordBackfillOutcome(db, stream, { jobId: '7', mode: 'replace', outcome: 'replaced', records: 2250, upserted: 2250, unseenDeleted: 3 });
+    const app = Fastify();
+    registerStatusPage(app, { db, logger: captureLogger().logger, budget: async () => null });
+    const res = await app.inject({ method: 'GET', url: '/' });
+    assert.equal(res.statusCode, 200);
+    const cell = /<td class="last-backfill">(.*?)<\/td>/.exec(res.body)?.[1] ?? '';
+    assert.match(cell, /<span class="backfill replaced">replace replaced<\/span> <time datetime="[^"]+"[^>]*>\d+ s ago<\/time>/);
+    assert.match(cell, /2,250 records read, 2,250 upserted, 3 deleted as unseen/);
   });
 
   test('when the database cannot be read the page answers 503 and the log says why', async () => {

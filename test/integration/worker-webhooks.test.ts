@@ -68,13 +68,15 @@ describe('the worker over HTTP: signed webhooks, metrics and the status page', (
     assert.equal(await runs(), before);
   });
 
-  test('/metrics reports the rows written per stream and the webhooks by outcome', async () => {
+  test('/metrics reports the rows written per stream, the webhooks by outcome and the jobs of both queues by state', async () => {
     const text = await (await fetch(`${base}/metrics`)).text();
     const upserted = new RegExp(`records_upserted_total\\{[^}]*connection="${CONN}"[^}]*\\} (\\d+)`).exec(text);
     assert.ok(upserted, text.slice(0, 2000));
     assert.equal(Number(upserted[1]), 30 + 3, '30 on the first run, then the changed and the two new ones');
     assert.match(text, /webhooks_total\{outcome="[a-z-]*"\} [1-9]/);
     assert.match(text, /freshness_lag_seconds\{[^}]*model="Ticket"[^}]*\}/);
+    assert.match(text, /queue_jobs\{queue="nango-sync",state="delayed"\} \d+/);
+    assert.match(text, /queue_jobs\{queue="nango-backfill",state="waiting-children"\} 0/);
   });
 
   test('the status page lists the stream', async () => {

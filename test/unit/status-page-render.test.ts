@@ -18,6 +18,7 @@ function row(overrides: Partial<StatusRow> = {}): StatusRow {
     secondsSinceLastSuccess: 60,
     lastRun: { kind: 'sync', status: 'succeeded', startedAt: new Date(NOW.getTime() - 65_000), finishedAt: new Date(NOW.getTime() - 60_000), records: 40 },
     lastError: null,
+    lastBackfill: null,
     recordsPerHour: hours(40),
     ...overrides,
   };
@@ -78,6 +79,45 @@ describe('status page rendering', () => {
     assert.match(html, /its process stopped without finishing it, 75 records/);
     assert.doesNotMatch(html, /took 10 min/);
     assert.match(html, /<code>run_abandoned<\/code>/);
+  });
+
+  test('each stream row shows when and what its latest backfill did: mode, outcome and rows', () => {
+    const at = new Date(NOW.getTime() - 3 * 3_600_000).toISOString();
+    const html = renderStatusPage(
+      [
+        row({ lastBackfill: { at, jobId: '12', mode: 'replace', outcome: 'replaced', pages: 3, records: 1200, upserted: 1190, unseenDeleted: 7 } }),
+        row({ lastBackfill: { at, mode: 'replace', outcome: 'refused', records: 400, upserted: 400, wouldDelete: 700, liveRows: 1100, reason: 'refused to delete 700 of 1100 rows (64%, above the 50% limit)' } }),
+        row({ lastBackfill: { at, mode: 'merge', outcome: 'failed', error: { code: 'nango_unknown_connection', message: 'Nango has no connection "acme"' } } }),
+        row(),
+      ],
+      null,
+      { now: NOW },
+    );
+    const cells = html.match(/<td class="last-backfill">.*?<\/td>/g) ?? [];
+    assert.equal(cells.length, 4);
+    assert.match(cells[0]!, /<span class="backfill replaced">replace replaced<\/span> <time datetime="2026-11-26T09:00:00.000Z"[^>]*>3 h 00 min ago<\/time>/);
+    assert.match(cells[0]!, /1,200 records read, 1,190 upserted, 7 deleted as unseen/);
+    assert.match(cells[1]!, /replace refused.*400 records read, 400 upserted, <span class="message" title="refused to delete 700 of 1100 rows \(64%, above the 50% limit\)">refused to delete 700 of 1,100 rows/);
+    assert.match(cells[2]!, /merge failed.*<code>nango_unknown_connection<\/code> <span class="message" title="Nango has no connection &quot;acme&quot;">/);
+    assert.match(cells[3]!, /<span class="none">none<\/span>/);
+    assert.match(html, /<th>Last backfill<\/th>/);
+  });
+
+  test('what a backfill stored is escaped too: its mode, outcome, reason or error cannot add markup', () => {
+    const evil = '</td></tr><tr class="stream x"><td><script>alert(1)</script>';
+    const html = renderStatusPage(
+      [
+        row({ lastBackfill: { at: 'not a time', mode: evil, outcome: 'refused', reason: evil, wouldDelete: '<b>' } }),
+        row({ lastBackfill: { mode: 'merge', outcome: 'failed', error: { code: evil, message: evil } } }),
+        row({ lastBackfill: { mode: 'merge', outcome: `merged" onclick="x` } }),
+      ],
+      null,
+      { now: NOW },
+    );
+    assert.equal(streamRows(html), 3);
+    assert.doesNotMatch(html, /<script>|<b>|" onclick=/);
+    assert.match(html, /class="backfill merged&quot; onclick=&quot;x"/);
+    assert.match(html, /refused to delete \? of \? rows/);
   });
 
   test('no streams: the page says so instead of an empty table', () => {
