@@ -19,8 +19,8 @@ Environment:
   PORT               the worker's HTTP port: /healthz, /readyz (default 8080)
   LOG_LEVEL          fatal|error|warn|info|debug|trace|silent (default info)
 
-Exit codes: 0 done, 1 failed (the message says what to check), 2 invalid usage or configuration,
-3 (sync with REDIS_URL) a stream was skipped because another process was reading it.`;
+Exit codes: 0 done, 1 failed (the message says what to check; sync: a stream failed), 2 invalid usage or
+configuration, 3 (sync with REDIS_URL) a stream was skipped because another process was reading it, none failed.`;
 
 /**
  * The command-line grammar. Parsing only: `onRequest` receives what was asked, so the program can be
@@ -45,7 +45,8 @@ export function buildProgram(
       'Replicate one stream (integration, connection, model) from its stored cursor to the end, then exit.\n' +
         'Run it again later to fetch only what changed. Repeat --connection or --model to read several streams\n' +
         'one after the other. With REDIS_URL set, each stream is read under the lock the workers take; a stream\n' +
-        'another process is reading is skipped (the message names the holder) and the exit code is 3.',
+        'another process is reading is skipped (the message names the holder) and the exit code is 3. A stream that\n' +
+        'fails does not stop the others; the failed ones are listed at the end and the exit code is 1.',
     )
     .requiredOption('-i, --integration <key>', 'integration unique key in Nango (providerConfigKey), e.g. github')
     .requiredOption('-c, --connection <id>', 'connection id, e.g. acme (repeatable)', collect)

@@ -9,7 +9,7 @@ import type { BackfillStreamJobData } from '../jobs/backfill-stream-job-data.js'
 import { createBackfillWorker } from '../jobs/create-backfill-worker.js';
 import { drainWorker, runUntilFailure } from '../jobs/drain-worker.js';
 import { processBackfillJob } from '../jobs/process-backfill-job.js';
-import { processBackfillStreamJob } from '../jobs/process-backfill-stream-job.js';
+import { type BackfillStreamDeps, processBackfillStreamJob } from '../jobs/process-backfill-stream-job.js';
 import { BACKFILL_QUEUE, BACKFILL_STREAM_JOB } from '../jobs/queue-names.js';
 import { type AutomaticBackfillOutcome, scheduleAutomaticBackfill } from '../jobs/schedule-automatic-backfill.js';
 import { syncJobOptions } from '../jobs/sync-job-options.js';
@@ -53,6 +53,8 @@ export interface OpenBackfillWorkerDeps {
   stack: CloseStack;
   /** Time left before the shutdown deadline, ms. */
   remainingMs: () => number;
+  /** How a backfill serves the sync requests that found its stream busy (see `BackfillStreamDeps.followUps`). */
+  followUps?: BackfillStreamDeps['followUps'];
 }
 
 /** The backfill side of a worker process. */
@@ -131,7 +133,7 @@ export function openBackfillWorker(deps: OpenBackfillWorkerDeps): BackfillWorker
         ),
       processStream: (job, signal) =>
         processBackfillStreamJob(
-          { db: deps.db, nango, scriptsConfig: deps.scriptsConfig, locks, logger, metrics: deps.metrics },
+          { db: deps.db, nango, scriptsConfig: deps.scriptsConfig, locks, logger, metrics: deps.metrics, followUps: deps.followUps },
           {
             schema: config.target.schema,
             deletes: config.target.deletes,

@@ -13,10 +13,11 @@ import { createSyncWorker } from '../jobs/create-sync-worker.js';
 import { startDiscoveryLoop } from '../jobs/discovery-loop.js';
 import { drainWorker, runUntilFailure } from '../jobs/drain-worker.js';
 import { processSyncJob, type SyncJobDeps, type SyncJobSettings } from '../jobs/process-sync-job.js';
-import { BACKFILL_QUEUE, SYNC_QUEUE } from '../jobs/queue-names.js';
+import { BACKFILL_QUEUE, SYNC_JOB, SYNC_QUEUE } from '../jobs/queue-names.js';
 import { reapAbandonedRuns } from '../jobs/reap-abandoned-runs.js';
 import { reconcileSchedules } from '../jobs/reconcile-schedules.js';
 import { requestStreamSync, type StreamSyncRequestOutcome } from '../jobs/request-stream-sync.js';
+import { createStreamPullMarks, PULL_MARK_TTL_MS } from '../jobs/stream-pull-marks.js';
 import type { SyncJobInput } from '../jobs/sync-job-data.js';
 import { syncJobOptions } from '../jobs/sync-job-options.js';
 import { createRedisLocks } from '../lock/redis-locks.js';
@@ -25,17 +26,13 @@ import { instrumentRequestGate } from '../metrics/instrument-request-gate.js';
 import { loadStreamFreshness } from '../metrics/load-stream-freshness.js';
 import { queueJobCounts } from '../metrics/queue-job-counts.js';
 import { createScriptsConfigCache } from '../nango/scripts-config-cache.js';
-import { bucketKey } from '../ratelimit/bucket-key.js';
 import { notifyOnRateLimit } from '../ratelimit/notify-on-rate-limit.js';
-import { createRedisRequestGate } from '../ratelimit/redis-request-gate.js';
 import type { StreamKey } from '../store/stream-key.js';
 import { createCloseStack } from '../util/close-stack.js';
+import { createFleetGate } from './fleet-gate.js';
 import { type App, openApp } from './open-app.js';
 import { type BackfillWorkerHandle, openBackfillWorker } from './open-backfill-worker.js';
 import { workerRoutes } from './worker-routes.js';
-
-/** A requested pull that found its stream busy tries again after this long, ms. */
-const BUSY_RETRY_MS = 1000;
 
 /** A running worker process: its HTTP port, and how to stop it. */
 export interface RunningWorker {
@@ -96,15 +93,7 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       queues: [queueJobCounts(SYNC_QUEUE, () => queueRef), queueJobCounts(BACKFILL_QUEUE, () => backfillQueueRef)],
       onSourceError: (source, error) => logger.warn({ source, err: { message: String(error) } }, 'a metrics source failed'),
     });
-    const gate = createRedisRequestGate(
-      { redis, logger: logger.child({ component: 'ratelimit' }) },
-      {
-        key: bucketKey({ key: config.nango.rateLimit.key, secretKey: secretKey.reveal() }),
-        keyPrefix: `${config.redisKeyPrefix}ratelimit:`,
-        requestsPerMinute: config.nango.rateLimit.requestsPerMinute,
-        share: config.nango.rateLimit.share,
-      },
-    );
+    const gate = createFleetGate({ redis, logger }, config, secretKey);
     const fleetGate = instrumentRequestGate(notifyOnRateLimit(gate, (ms) => pauseQueue(ms), logger), metrics);
     const app = await openApp({
       config,
@@ -154,8 +143,11 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
     stack.push('http', () => http.close());
 
     const scriptsConfig = createScriptsConfigCache({ nango: app.nango }, { maxAgeMs: config.discovery.everyMs, signal: shutdown.signal });
+    const pullMarks = createStreamPullMarks({ redis }, { keyPrefix: `${config.redisKeyPrefix}pull-requested:`, ttlMs: PULL_MARK_TTL_MS });
+    const enqueueSync = async (data: SyncJobInput, jobId: string) => void (await queue.add(SYNC_JOB, data, { ...jobOptions, jobId }));
     backfill = openBackfillWorker({
       config, logger, redis, db: app.db, scriptsConfig, metrics, secretKey, fleetGate, fetch: deps.fetch, connection, owner, shutdown: shutdown.signal, stack, remainingMs,
+      followUps: { pullMarks, enqueue: enqueueSync },
     });
     const backfills = backfill;
     backfillQueueRef = backfills.queue;
@@ -165,9 +157,10 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       nango: app.nango,
       scriptsConfig,
       locks,
+      pullMarks,
       logger,
       metrics,
-      enqueue: async (data, jobId, options) => void (await queue.add('sync', data, { ...jobOptions, jobId, delay: options?.delayMs })),
+      enqueue: enqueueSync,
     };
     const settings: SyncJobSettings = {
       schema: config.target.schema,
@@ -175,7 +168,6 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       pageSize: config.nango.pageSize,
       slicePages: config.worker.slicePages,
       owner,
-      busyRetryMs: BUSY_RETRY_MS,
     };
     worker = createSyncWorker(
       {

@@ -15,7 +15,10 @@ import { syncCommand } from './sync-command.js';
 import { createTerminal } from './terminal.js';
 import { workerCommand } from './worker-command.js';
 
-/** Exit code of a `sync` that skipped a stream because another process was reading it (and failed nothing). */
+/**
+ * Exit code of a `sync` that skipped a stream because another process was reading it, and failed nothing: a
+ * failure (exit 1) wins over a skip.
+ */
 const SKIPPED_BUSY_EXIT_CODE = 3;
 
 /** The process's outside world, passed in so the CLI runs the same in a test as in a shell. */
@@ -84,9 +87,11 @@ async function execute(request: CliRequest, config: ReplicatorConfig, io: CliIo,
       const streams = request.connectionIds.flatMap((connectionId) =>
         request.models.map((model) => ({ providerConfigKey: request.providerConfigKey, connectionId, model })),
       );
-      const locks = fleet === null ? undefined : { locks: fleet.locks, owner: fleet.owner };
-      const outcomes = await syncCommand(app, { ...request, streams }, { stdout: io.stdout, terminal, signal: io.signal, locks });
-      if (outcomes.some((o) => o.outcome === 'lock-lost')) return 1;
+      const locks = fleet === null ? undefined : { locks: fleet.locks, pullMarks: fleet.pullMarks, owner: fleet.owner };
+      const scrub = (text: string) => scrubSecrets(text, config, io.env);
+      const outcomes = await syncCommand(app, { ...request, streams }, { stdout: io.stdout, terminal, signal: io.signal, locks, scrub });
+      // A stream that failed (or lost its lock) needs someone to look; a busy one is read by its holder anyway.
+      if (outcomes.some((o) => o.outcome === 'failed' || o.outcome === 'lock-lost')) return 1;
       return outcomes.some((o) => o.outcome === 'busy') ? SKIPPED_BUSY_EXIT_CODE : 0;
     } finally {
       await app.close();

@@ -1,8 +1,10 @@
 import type { RedisLocks } from '../lock/redis-locks.js';
 import { lockOwner } from '../lock/lock-owner.js';
+import { addTotals } from '../jobs/backfill-resume-point.js';
+import type { StreamPullMarks } from '../jobs/stream-pull-marks.js';
 import { withStreamLock } from '../jobs/with-stream-lock.js';
 import { describeStream, type StreamKey } from '../store/stream-key.js';
-import { replicateStream, type ReplicateProgress, type ReplicateSummary } from '../replicate/replicate-stream.js';
+import { errorSummary, replicateStream, type ReplicateProgress, type ReplicateSummary } from '../replicate/replicate-stream.js';
 import type { App } from './open-app.js';
 import { formatCount, formatDuration, formatRate } from './format.js';
 import type { Terminal } from './terminal.js';
@@ -21,33 +23,49 @@ export interface SyncCommandOptions {
  */
 export interface SyncCommandLocks {
   locks: RedisLocks;
+  /**
+   * The fleet's pull marks: a sync job that finds the stream busy while this command reads it leaves one, and the
+   * command reads the stream once more after its run (at most `MAX_EXTRA_READS` times).
+   */
+  pullMarks?: StreamPullMarks;
   /** Stored in the locks taken, e.g. `<host>:<pid> cli sync`. */
   owner: string;
 }
 
-/** What happened to one stream: read (to the end or not), skipped because another process holds it, or its lock lost. */
+/**
+ * What happened to one stream: read (to the end or not), skipped because another process holds it, its lock lost,
+ * or failed (`error`: the error's code and message, as stored on the stream for `status`).
+ */
 export type StreamSyncOutcome =
   | { stream: StreamKey; outcome: 'synced'; summary: ReplicateSummary }
   | { stream: StreamKey; outcome: 'busy'; holder: string | null }
-  | { stream: StreamKey; outcome: 'lock-lost'; summary: ReplicateSummary };
+  | { stream: StreamKey; outcome: 'lock-lost'; summary: ReplicateSummary }
+  | { stream: StreamKey; outcome: 'failed'; error: { code: string; message: string } };
+
+/** Extra reads of one stream for pull requests that arrived while this command read it. */
+const MAX_EXTRA_READS = 3;
 
 /**
  * `nango-replicator sync`: reads each stream from its stored cursor to the end, showing live progress on a
- * terminal, and prints a summary per stream on stdout (one line, or one JSON object per line with --json). With
- * `locks`, a stream held by another process is skipped with a message on stderr naming the holder, and the next
- * stream is read. Stops before the next stream once `io.signal` aborts.
+ * terminal, and prints a summary per stream on stdout (one line, or one JSON object per line with --json). A stream
+ * that fails does not stop the others: its error goes to stderr at once, and once every stream has been tried, a
+ * list of the failed streams with their reasons. With `locks`, a stream held by another process is skipped with a
+ * message on stderr naming the holder, and the next stream is read. Stops before the next stream once `io.signal`
+ * aborts. `io.scrub` removes secrets from error messages before they are printed.
  */
 export async function syncCommand(
   app: App,
   options: SyncCommandOptions,
-  io: { stdout: NodeJS.WritableStream; terminal: Terminal; signal: AbortSignal; locks?: SyncCommandLocks },
+  io: { stdout: NodeJS.WritableStream; terminal: Terminal; signal: AbortSignal; locks?: SyncCommandLocks; scrub?: (text: string) => string },
 ): Promise<StreamSyncOutcome[]> {
   const outcomes: StreamSyncOutcome[] = [];
+  const scrub = io.scrub ?? ((text: string) => text);
   for (const stream of options.streams) {
     if (io.signal.aborted) break;
-    const outcome = await syncOneStream(app, options, io, stream);
+    const outcome = await syncOneStream(app, options, io, stream).catch((error: unknown) => failed(stream, error, scrub));
     io.terminal.clearStatus();
     if (outcome.outcome === 'busy') io.terminal.write(`${busyMessage(stream, outcome.holder)}\n`);
+    else if (outcome.outcome === 'failed') io.terminal.write(`${describeStream(stream)}: failed: ${outcome.error.code}: ${outcome.error.message}\n`);
     else {
       const { summary } = outcome;
       io.stdout.write(options.json ? `${JSON.stringify({ stream, ...summary })}\n` : `${summaryLine(stream, summary)}\n`);
@@ -55,7 +73,14 @@ export async function syncCommand(
     }
     outcomes.push(outcome);
   }
+  const failures = outcomes.filter((o) => o.outcome === 'failed');
+  if (failures.length > 0) io.terminal.write(failureSummary(failures, outcomes.length));
   return outcomes;
+}
+
+function failed(stream: StreamKey, error: unknown, scrub: (text: string) => string): StreamSyncOutcome {
+  const summary = errorSummary(error);
+  return { stream, outcome: 'failed', error: { code: String(summary.code), message: scrub(String(summary.message)) } };
 }
 
 async function syncOneStream(
@@ -65,7 +90,7 @@ async function syncOneStream(
   stream: StreamKey,
 ): Promise<StreamSyncOutcome> {
   const logger = app.logger.child({ integration: stream.providerConfigKey, connection: stream.connectionId, model: stream.model });
-  const read = (signal: AbortSignal) =>
+  const read = (signal: AbortSignal, done?: ReplicateProgress) =>
     replicateStream(
       { db: app.db, nango: app.nango, logger },
       {
@@ -73,25 +98,46 @@ async function syncOneStream(
         schema: app.config.target.schema,
         deletes: app.config.target.deletes,
         pageSize: options.pageSize ?? app.config.nango.pageSize,
-        full: options.full,
+        full: options.full && done === undefined, // a read again for a pull request goes on from the cursor
         signal,
-        onProgress: (progress) => io.terminal.status(progressLine(stream, progress)),
+        onProgress: (progress) => io.terminal.status(progressLine(stream, done === undefined ? progress : addTotals(done, progress))),
       },
     );
-  if (io.locks === undefined) return { stream, outcome: 'synced', summary: await read(io.signal) };
-  const locked = await withStreamLock({ db: app.db, locks: io.locks.locks, logger }, { stream, owner: io.locks.owner, signal: io.signal }, async (stop) => {
-    const summary = await read(stop);
-    // Stopped, but not by us: the lock expired (Redis unreachable for a whole lockDuration) or was taken over.
-    const lost = !summary.complete && stop.aborted && !io.signal.aborted;
-    return { stream, outcome: lost ? 'lock-lost' : 'synced', summary } as const;
-  });
-  return locked.taken ? locked.value : { stream, outcome: 'busy', holder: locked.holder };
+  const { locks } = io;
+  if (locks === undefined) return { stream, outcome: 'synced', summary: await read(io.signal) };
+  let done: ReplicateSummary | undefined;
+  for (let extra = 0; ; extra++) {
+    const locked = await withStreamLock(
+      { db: app.db, locks: locks.locks, pullMarks: locks.pullMarks, logger },
+      { stream, owner: locks.owner, signal: io.signal, markIfBusy: done !== undefined },
+      async (stop) => {
+        const summary = await read(stop, done);
+        // Stopped, but not by us: the lock expired (Redis unreachable for a whole lockDuration) or was taken over.
+        return { lost: !summary.complete && stop.aborted && !io.signal.aborted, summary };
+      },
+    );
+    // Busy on a read again: the holder got our mark and serves it.
+    if (!locked.taken) return done === undefined ? { stream, outcome: 'busy', holder: locked.holder } : { stream, outcome: 'synced', summary: done };
+    const { lost, summary } = locked.value;
+    done = done === undefined ? summary : { ...addTotals(done, summary), complete: summary.complete, cursor: summary.cursor };
+    const served = locked.pullMark === null;
+    if (served || lost || !summary.complete || extra === MAX_EXTRA_READS || io.signal.aborted) {
+      if (!served) await locks.pullMarks?.mark(stream, locks.owner); // not served here: left for the stream's next job
+      return { stream, outcome: lost ? 'lock-lost' : 'synced', summary: done };
+    }
+    logger.info({ requestedBy: locked.pullMark }, 'a worker asked for a pull of this stream while sync read it: reading it once more');
+  }
 }
 
 function busyMessage(stream: StreamKey, holder: string | null): string {
   const who = holder === null ? 'another process (it released the lock just now)' : lockOwner(holder);
   return `${describeStream(stream)}: skipped, another process is reading this stream: ${who}. A worker job reads it ` +
     'to the end by itself; to run it here, wait until that run has finished (`nango-replicator status` shows it), then run sync again.';
+}
+
+function failureSummary(failures: ReadonlyArray<StreamSyncOutcome>, tried: number): string {
+  const lines = failures.map((o) => (o.outcome === 'failed' ? `  ${describeStream(o.stream)}: ${o.error.code}: ${o.error.message}\n` : ''));
+  return `${failures.length} of ${tried} ${tried === 1 ? 'stream' : 'streams'} failed:\n${lines.join('')}`;
 }
 
 function lockLostMessage(stream: StreamKey): string {

@@ -20,6 +20,9 @@ import { modifiedAfterOf } from './backfill-job-data.js';
 import { type BackfillStreamProgress, createProgressReporter, type ProgressReporter } from './backfill-progress.js';
 import { addTotals, type BackfillResumePoint, NO_TOTALS, readResumePoint } from './backfill-resume-point.js';
 import { backfillStreamOf, type BackfillStreamJobData, parseBackfillStreamJobData } from './backfill-stream-job-data.js';
+import { followUpJobId } from './stream-ids.js';
+import type { StreamPullMarks } from './stream-pull-marks.js';
+import type { SyncJobInput } from './sync-job-data.js';
 import { trackPassPosition } from './track-pass-position.js';
 import { withStreamLock } from './with-stream-lock.js';
 
@@ -34,6 +37,12 @@ export interface BackfillStreamDeps {
   metrics?: ReplicatorMetrics;
   /** Clock for the 12-month check of `since`, epoch ms. Default Date.now. */
   now?: () => number;
+  /**
+   * Sync jobs that find the stream busy during the backfill leave a pull mark; with this the backfill serves it
+   * afterwards by adding one follow-up sync job (`enqueue` adds a job to `nango-sync` with this id, a no-op if it
+   * exists). Without it the marks wait for the stream's next sync job.
+   */
+  followUps?: { pullMarks: StreamPullMarks; enqueue(data: SyncJobInput, jobId: string): Promise<void> };
 }
 
 export interface BackfillStreamSettings {
@@ -101,7 +110,8 @@ export async function processBackfillStreamJob(
   const data = parseBackfillStreamJobData(job.data);
   const stream = backfillStreamOf(data);
   const logger = deps.logger.child({ integration: stream.providerConfigKey, connection: stream.connectionId, model: stream.model, jobId: job.id });
-  const locked = await withStreamLock({ ...deps, logger }, { stream, owner: `${settings.owner} backfill ${job.id}`, signal }, async (stop) => {
+  const lockDeps = { ...deps, logger, pullMarks: deps.followUps?.pullMarks };
+  const locked = await withStreamLock(lockDeps, { stream, owner: `${settings.owner} backfill ${job.id}`, signal }, async (stop) => {
     try {
       const report = await backfill({ ...deps, logger }, settings, { data, stream, job }, stop);
       if (report === null) return { outcome: 'interrupted' } as const;
@@ -115,7 +125,13 @@ export async function processBackfillStreamJob(
       throw error;
     }
   });
-  if (locked.taken) return locked.value;
+  if (locked.taken) {
+    if (locked.pullMark !== null && deps.followUps !== undefined) {
+      logger.debug({ requestedBy: locked.pullMark }, 'a sync was requested while the backfill held the stream: one follows');
+      await deps.followUps.enqueue({ ...stream, trigger: 'follow-up' }, followUpJobId(stream, locked.pullMark));
+    }
+    return locked.value;
+  }
   logger.debug({ holder: locked.holder }, 'stream busy: the backfill waits for the job reading it');
   return { outcome: 'busy', holder: locked.holder };
 }

@@ -12,7 +12,8 @@ import { findModelFields } from '../schema/model-fields.js';
 import { recordStreamError } from '../store/record-stream-error.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { StreamKey } from '../store/stream-key.js';
-import { busyRetryJobId, continuationJobId } from './stream-ids.js';
+import { continuationJobId, followUpJobId } from './stream-ids.js';
+import type { StreamPullMarks } from './stream-pull-marks.js';
 import { parseSyncJobData, streamOf, type SyncJobInput } from './sync-job-data.js';
 import { withStreamLock } from './with-stream-lock.js';
 
@@ -21,11 +22,13 @@ export interface SyncJobDeps {
   nango: NangoClient;
   scriptsConfig: ScriptsConfigCache;
   locks: RedisLocks;
+  /** Where a job that finds its stream busy leaves its request for the holder (see `withStreamLock`). */
+  pullMarks: StreamPullMarks;
   logger: Logger;
   /** Per-stream counters (pages, rows, value errors, runs); optional so a test can leave them out. */
   metrics?: ReplicatorMetrics;
-  /** Adds a job to `nango-sync` with this id (a no-op if it exists), after `delayMs` if given. */
-  enqueue(data: SyncJobInput, jobId: string, options?: { delayMs?: number }): Promise<void>;
+  /** Adds a job to `nango-sync` with this id (a no-op if it exists). */
+  enqueue(data: SyncJobInput, jobId: string): Promise<void>;
 }
 
 export interface SyncJobSettings {
@@ -37,8 +40,6 @@ export interface SyncJobSettings {
   slicePages: number;
   /** Who this process is, stored in the locks it holds: `<host>:<pid>`. */
   owner: string;
-  /** How long a requested pull (webhook, manual) that found its stream busy waits before trying again, ms. */
-  busyRetryMs: number;
 }
 
 /** The job as the processor needs it, free of BullMQ types. */
@@ -53,21 +54,24 @@ export interface SyncJobRef {
 
 /** What a job did; stored as the BullMQ job's return value. */
 export type SyncJobResult =
-  | ({ outcome: 'synced'; continued: boolean } & Omit<ReplicateSummary, 'elapsedMs'>)
+  /** `continued`: a continuation was queued (not at the end); `followedUp`: a follow-up pull was (a request came meanwhile). */
+  | ({ outcome: 'synced'; continued: boolean; followedUp: boolean } & Omit<ReplicateSummary, 'elapsedMs'>)
   /**
-   * Another job holds the stream. A scheduled job or continuation ends here: the holder reads to the end. A
-   * requested pull (webhook, manual) comes back after `busyRetryMs`, as the holder may have read its last page
-   * before the change it was asked for.
+   * Another job holds the stream. This job ends here, whatever its trigger, after leaving a pull mark: the holder
+   * reads to the end and, if the mark is still there when it lets go of the stream, queues one more pull, as it may
+   * have read its last page before the change this job was for.
    */
-  | { outcome: 'busy'; holder: string | null; retryLater: boolean }
+  | { outcome: 'busy'; holder: string | null }
   /** Another run moved the cursor under this one (the lock expired); its page rolled back and that run carries on. */
-  | { outcome: 'superseded' };
+  | { outcome: 'superseded'; followedUp: boolean };
 
 /**
- * Runs one bounded slice of one stream: takes the stream's lock (else ends at once: the holder reads to the end;
- * see `withStreamLock`, which also closes runs a dead process left `running`),
- * replicates at most `slicePages` pages, and if the stream is not at its end, queues the continuation behind the
- * jobs already waiting, so every stream gets its turn. `signal` (shutdown, or the lock lost) stops between pages.
+ * Runs one bounded slice of one stream: takes the stream's lock (else leaves a pull mark and ends at once: the
+ * holder reads to the end and serves the mark; see `withStreamLock`, which also closes runs a dead process left
+ * `running`), replicates at most `slicePages` pages, and if the stream is not at its end, queues the continuation
+ * behind the jobs already waiting, so every stream gets its turn. At the end, if a job found the stream busy
+ * meanwhile, queues one follow-up pull (the continuation, if any, serves as one). `signal` (shutdown, or the lock
+ * lost) stops between pages.
  * Failures are stored on the stream for `status` and rethrown; terminal ones (ReplicatorError `terminal`) must
  * not be retried.
  */
@@ -80,7 +84,7 @@ export async function processSyncJob(
   const data = parseSyncJobData(job.data);
   const stream = streamOf(data);
   const logger = deps.logger.child({ integration: stream.providerConfigKey, connection: stream.connectionId, model: stream.model, jobId: job.id });
-  const locked = await withStreamLock({ ...deps, logger }, { stream, owner: `${settings.owner} job ${job.id}`, signal }, async (stop) => {
+  const locked = await withStreamLock({ ...deps, logger }, { stream, owner: `${settings.owner} job ${job.id}`, signal, markIfBusy: true }, async (stop) => {
     try {
       return await runSlice({ ...deps, logger }, settings, stream, stop);
     } catch (error) {
@@ -93,20 +97,27 @@ export async function processSyncJob(
     }
   });
   if (!locked.taken) {
-    const retryLater = data.trigger === 'webhook' || data.trigger === 'manual';
-    logger.debug({ holder: locked.holder, retryLater }, 'stream busy: another job is reading it');
-    if (retryLater) await deps.enqueue(data, busyRetryJobId(stream, job.id), { delayMs: settings.busyRetryMs });
-    return { outcome: 'busy', holder: locked.holder, retryLater };
+    logger.debug({ holder: locked.holder }, 'stream busy: another job is reading it; it pulls once more when done');
+    return { outcome: 'busy', holder: locked.holder };
   }
-  if (locked.value === 'superseded') return { outcome: 'superseded' };
+  const { pullMark } = locked;
+  const followUp = async () => {
+    if (pullMark === null) return false;
+    logger.debug({ requestedBy: pullMark }, 'a pull was requested while this job held the stream: one more follows');
+    await deps.enqueue({ ...stream, trigger: 'follow-up' }, followUpJobId(stream, pullMark));
+    return true;
+  };
+  if (locked.value === 'superseded') return { outcome: 'superseded', followedUp: await followUp() };
   const summary = locked.value;
   const complete = summary?.complete ?? false;
   if (!complete) {
+    // Read after the mark was taken, the continuation serves it too.
     const cursor = summary?.cursor ?? null;
     await deps.enqueue({ ...stream, trigger: 'continuation' }, continuationJobId(stream, job.id, cursor));
   }
+  const followedUp = complete && (await followUp());
   const { elapsedMs: _elapsed, ...counts } = summary ?? emptySummary();
-  return { outcome: 'synced', ...counts, complete, continued: !complete };
+  return { outcome: 'synced', ...counts, complete, continued: !complete, followedUp };
 }
 
 /** One slice; null when stopped before a run could start (shutdown while looking up the model). */

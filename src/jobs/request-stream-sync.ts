@@ -23,8 +23,8 @@ export const DEFAULT_COALESCE_MS = 1000;
  *   deduplication per stream), so a burst of webhooks causes one pull.
  * - Not lost: a request arriving while that pull runs makes one more pull after it (`keepLastIfActive`), since the
  *   running one may have read past the change already.
- * - Never overlapping the stream's other jobs: the job takes the stream's lock; if the stream is busy it comes back
- *   shortly instead of being dropped (see `processSyncJob`).
+ * - Never overlapping the stream's other jobs: the job takes the stream's lock; if the stream is busy it leaves a
+ *   pull mark, and the holder pulls once more after its run (see `processSyncJob`).
  * Only enqueues: returns in one or two Redis round trips.
  */
 export async function requestStreamSync(

@@ -43,8 +43,11 @@ export function continuationJobId(stream: StreamKey, parentJobId: string, cursor
   return `${streamSchedulerId(stream)}/then/${digest}`;
 }
 
-/** The id of the job that retries a requested pull which found its stream busy (one per busy job, so idempotent). */
-export function busyRetryJobId(stream: StreamKey, busyJobId: string): string {
-  const digest = createHash('sha256').update(busyJobId).digest('hex').slice(0, 20);
-  return `${streamSchedulerId(stream)}/retry/${digest}`;
+/**
+ * The id of the pull that follows a holding during which a job found the stream busy: derived from the pull mark
+ * the holder took (see `StreamPullMarks.take`), which one holder only can take, so one mark makes one job.
+ */
+export function followUpJobId(stream: StreamKey, pullMark: string): string {
+  const digest = createHash('sha256').update(pullMark).digest('hex').slice(0, 20);
+  return `${streamSchedulerId(stream)}/pull/${digest}`;
 }

@@ -4,7 +4,7 @@ import { ReplicatorError } from '../errors/replicator-error.js';
 import type { StreamKey } from '../store/stream-key.js';
 
 /** Why a sync job exists. Informational: every job syncs its stream from the stored cursor. */
-export const SYNC_TRIGGERS = ['schedule', 'continuation', 'webhook', 'manual'] as const;
+export const SYNC_TRIGGERS = ['schedule', 'continuation', 'webhook', 'manual', 'follow-up'] as const;
 
 /**
  * The data of a job on the `nango-sync` queue. Strict: an unknown key is refused, so a producer's typo fails

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { streamLockName } from '../../src/jobs/stream-ids.js';
+import { createStreamPullMarks } from '../../src/jobs/stream-pull-marks.js';
 import { withStreamLock } from '../../src/jobs/with-stream-lock.js';
 import { createRedisLocks } from '../../src/lock/redis-locks.js';
 import { assertMatchesSource } from '../helpers/assert-matches-source.js';
@@ -93,7 +94,7 @@ describe('nango-replicator sync next to the workers (REDIS_URL set): stream lock
       { stream: TICKETS, owner: 'worker-7:4242 job 100', signal: new AbortController().signal },
       async () => 'read',
     );
-    assert.deepEqual(worker, { taken: false, holder });
+    assert.deepEqual(worker, { taken: false, holder, marked: false });
 
     const result = await done;
     assert.equal(result.code, 0, result.stderr);
@@ -101,5 +102,28 @@ describe('nango-replicator sync next to the workers (REDIS_URL set): stream lock
     assert.equal(await locks().holder(name), null, 'released at the end');
     assert.deepEqual((await runsOf(ACME)).map((r) => r.status), ['succeeded', 'succeeded'], 'no run was closed as abandoned');
     assertMatchesSource(await acmeRows(), f.standIn.store.snapshot(PCK, ACME, MODEL));
+  });
+
+  test('a pull a worker job asks for while sync reads a stream is served by sync reading it once more', async () => {
+    const globex = { ...TICKETS, connectionId: GLOBEX };
+    f.standIn.store.save(PCK, GLOBEX, MODEL, Array.from({ length: 40 }, (_, n) => makeTicket(2000 + n)));
+    f.standIn.faults.delayNext(2, 700, { pathPrefix: '/records' });
+    const runsBefore = (await runsOf(GLOBEX)).length;
+    const { done } = spawnCli(['sync', '--integration', PCK, '--connection', GLOBEX, '--model', MODEL, '--page-size', '20'], env);
+    const name = streamLockName(globex);
+    for (let i = 0; i < 100 && (await locks().holder(name)) === null; i++) await sleep(50);
+    const pullMarks = createStreamPullMarks({ redis: redisKeys.redis }, { keyPrefix: `${redisKeys.prefix}pull-requested:`, ttlMs: 60_000 });
+    const job = await withStreamLock(
+      { db: f.db, locks: locks(), pullMarks, logger: captureLogger().logger },
+      { stream: globex, owner: 'worker-7:4242 job 101', signal: new AbortController().signal, markIfBusy: true },
+      async () => 'read',
+    );
+    assert.equal(job.taken, false);
+    assert.ok(!job.taken && job.marked, 'the job left a pull mark');
+    const result = await done;
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal((await runsOf(GLOBEX)).length - runsBefore, 2, 'sync read the stream once more');
+    assert.equal(await pullMarks.take(globex), null, 'the mark was served');
+    assert.match(result.stdout, /helpdesk\/globex\/Ticket: .*40 records/, 'one summary for both reads');
   });
 });

@@ -96,7 +96,7 @@ describe('how runs end, as status shows them', () => {
       await f.sync();
       return seen.map((r) => r.status);
     });
-    assert.deepEqual(outcome, { taken: true, value: ['abandoned'] });
+    assert.deepEqual(outcome, { taken: true, value: ['abandoned'], pullMark: null });
     assert.deepEqual((await runs()).map((r) => r.status), ['abandoned', 'succeeded']);
     assert.equal(await lastError(), null);
     assert.equal(await locks().holder(streamLockName(TICKETS)), null, 'released');

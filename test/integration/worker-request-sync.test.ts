@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { requestStreamSync } from '../../src/jobs/request-stream-sync.js';
 import { streamLockName } from '../../src/jobs/stream-ids.js';
 import { syncJobOptions } from '../../src/jobs/sync-job-options.js';
@@ -21,6 +22,8 @@ describe('asking for an immediate sync of a stream scheduled hourly', () => {
     const counts = await f.queue.getJobCounts('waiting', 'active', 'delayed');
     return (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) - 1; // minus the hourly scheduler's next job
   };
+  const writerWaitsOnLock = async () =>
+    Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'nango-replicator' AND wait_event_type = 'Lock'`.execute(f.db)).rows[0]?.n) > 0;
   const runs = async () => Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM nango_replicator.runs`.execute(f.db)).rows[0]?.n);
 
   before(async () => {
@@ -53,13 +56,32 @@ describe('asking for an immediate sync of a stream scheduled hourly', () => {
     assert.ok(pulls >= 1 && pulls <= 2, `${pulls} runs for 20 requests`);
   });
 
-  test('a request for a stream another job holds waits for it instead of being dropped', async () => {
-    // As if a long job held the stream: its lock, for a few seconds.
-    await f.redis.set(`${f.keyPrefix}lock:${streamLockName(TICKETS)}`, 'someone else', 'PX', 2500);
-    f.standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-2', title: 'changed while the stream was busy' }]);
-    assert.equal(await request(), 'enqueued');
-    await worker.waitForLog(/"retryLater":true,"msg":"stream busy/);
-    await waitUntil(converged, 30_000);
+  test('a change that lands after the holder read its last page is pulled as soon as the holder is done, not at the next scheduled run', async () => {
+    await waitUntil(async () => assert.equal(await pending(), 0));
+    // The holder reads T-3's change, its last page, then waits on a row lock held here before it can write it.
+    f.standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-3', title: 'read by the holder' }]);
+    const blocker = new pg.Client({ connectionString: f.database.url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT 1 FROM nango.ticket WHERE id = $1 FOR UPDATE', ['T-3']);
+      assert.equal(await request(), 'enqueued');
+      await waitUntil(async () => assert.ok(await writerWaitsOnLock(), 'the holder waits on the row lock'), 30_000, 50);
+      // Now, after the holder's last page: a change, and jobs that find the stream busy (scheduled iterations and
+      // a webhook), which used to be dropped.
+      f.standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-4', title: 'landed after the holder\'s last page' }]);
+      const busy = [];
+      for (let i = 0; i < 3; i++) busy.push(await f.queue.add('sync', { ...TICKETS, trigger: 'schedule' }, { jobId: `test-iteration-${i}` }));
+      for (const job of busy) await waitUntil(async () => assert.equal((await f.queue.getJob(String(job.id)))?.returnvalue?.outcome, 'busy'), 30_000, 50);
+      await blocker.query('ROLLBACK');
+    } finally {
+      await blocker.end();
+    }
+    await waitUntil(converged, 15_000);
+    await waitUntil(async () => assert.equal(await pending(), 0), 15_000);
+    const followUps = (await f.queue.getJobs(['waiting', 'delayed', 'active', 'completed'])).filter((job) => job.data.trigger === 'follow-up');
+    assert.equal(followUps.length, 1, 'three busy jobs made one follow-up pull');
+    assert.equal(await f.redis.exists(`${f.keyPrefix}pull-requested:${streamLockName(TICKETS)}`), 0, 'the request was served');
   });
 
   test('a stream that is not followed is not pulled', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ReplicatorError } from '../../src/errors/replicator-error.js';
-import { continuationJobId, streamFromSchedulerId, streamLockName, streamSchedulerId } from '../../src/jobs/stream-ids.js';
+import { continuationJobId, followUpJobId, streamFromSchedulerId, streamLockName, streamSchedulerId } from '../../src/jobs/stream-ids.js';
 import { parseSyncJobData } from '../../src/jobs/sync-job-data.js';
 
 const stream = { providerConfigKey: 'github', connectionId: 'acme/eu', model: 'GithubIssue' };
@@ -48,5 +48,12 @@ describe('names derived from a stream', () => {
     assert.notEqual(a, continuationJobId(stream, 'repeat:x:1', 'cursor-2'));
     assert.notEqual(a, continuationJobId(stream, 'repeat:x:2', 'cursor-1'));
     assert.equal(a.includes(':'), false);
+  });
+
+  test('one pull mark makes one follow-up job, named after the mark and free of colons', () => {
+    const mark = 'host:1 job 7 5f0c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f';
+    assert.equal(followUpJobId(stream, mark), followUpJobId(stream, mark));
+    assert.notEqual(followUpJobId(stream, mark), followUpJobId(stream, `${mark}x`));
+    assert.match(followUpJobId(stream, mark), /^sync\/github\/acme%2Feu\/GithubIssue\/pull\/[0-9a-f]{20}$/);
   });
 });
