@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mulberry32 } from '../src/stand-in/mulberry32.js';
 import { type NangoStandIn, startNangoStandIn } from '../src/stand-in/nango-stand-in.js';
+import { renderRecordJson } from '../src/stand-in/render-record-json.js';
 import { makeGithubIssue, seedGithubDemo } from '../src/stand-in/sample-data.js';
 import type { StreamKey } from '../src/store/stream-key.js';
 
@@ -34,6 +35,7 @@ export async function startBenchStandIn(options: { records: number; requestsPerM
     recordsPerConnection: options.records,
     batchSize: SEED_BATCH,
   });
+  renderAll(standIn);
   return {
     standIn,
     secretKey,
@@ -46,6 +48,7 @@ export async function startBenchStandIn(options: { records: number; requestsPerM
         for (let n = start; n <= end; n++) batch.push(makeGithubIssue(n, rng));
         standIn.store.save(BENCH_STREAM.providerConfigKey, BENCH_STREAM.connectionId, BENCH_STREAM.model, batch);
       }
+      renderAll(standIn);
     },
     requestCounts() {
       let records = 0;
@@ -54,4 +57,14 @@ export async function startBenchStandIn(options: { records: number; requestsPerM
     },
     close: () => standIn.close(),
   };
+}
+
+/**
+ * Renders every record of the stream once, outside any timed run: a real Nango stores a record's JSON when the
+ * record is written, and serving it is then a read, so no timed sync should pay for the stand-in's first rendering.
+ */
+function renderAll(standIn: NangoStandIn): void {
+  const connection = standIn.store.findConnection(BENCH_STREAM.providerConfigKey, BENCH_STREAM.connectionId);
+  if (!connection) return;
+  for (const row of standIn.store.orderedRecords(connection, BENCH_STREAM.model)) renderRecordJson(row);
 }

@@ -1,5 +1,5 @@
 import { ReplicatorError } from '../errors/replicator-error.js';
-import { type NangoHttpDeps, type NangoHttpOptions, nangoGet } from './nango-request.js';
+import { type NangoHttpDeps, type NangoHttpOptions, type NangoResponseBody, nangoGetBody, parseResponseJson } from './nango-request.js';
 import type { RecordsPage } from './nango-record.js';
 import { parseRecordsPage } from './parse-records-page.js';
 
@@ -14,13 +14,21 @@ export interface ListRecordsParams {
   limit: number;
   /** Only records modified at or after this instant (sent in UTC `Z` form). */
   modifiedAfter?: Date;
+  /**
+   * Yield at most this many pages, and never ask for one more: a bounded slice sends exactly the requests it
+   * consumes. Default: to the end of the stream.
+   */
+  maxPages?: number;
   signal?: AbortSignal;
 }
 
 /**
- * Pages through `GET /records` until `next_cursor` is null, one page in memory at a time plus the next one
- * in flight: while the caller writes page N, page N+1 is already being fetched. Never sends `filter`
- * (REFERENCE 1.7); never infers the end from a short page.
+ * Pages through `GET /records` until `next_cursor` is null (or `maxPages` pages), one page in the caller's hands at a
+ * time plus the next one in flight: while the caller writes page N, page N+1 is already being fetched. The page
+ * fetched ahead is kept as its response bytes (outside the JavaScript heap) and parsed when the caller asks for it,
+ * and the iterator holds no page it has handed over, so a caller that waits before asking for the next page keeps
+ * only those bytes alive meanwhile.
+ * Never sends `filter` (REFERENCE 1.7); never infers the end from a short page.
  *
  * A stored cursor that Nango keeps answering with 500 (it cannot decode it, REFERENCE 1.6) ends the
  * iteration with the terminal `cursor_rejected` error instead of being retried forever.
@@ -32,24 +40,49 @@ export async function* listRecords(
 ): AsyncGenerator<RecordsPage> {
   const stop = new AbortController();
   const signal = params.signal ? AbortSignal.any([params.signal, stop.signal]) : stop.signal;
-  const fetchPage = (cursor: string | null) => getPage(deps, options, { ...params, cursor, signal });
-  let next: Promise<RecordsPage> | null = fetchPage(params.cursor).catch((error: unknown) => {
-    throw params.cursor !== null && isServerError(error) ? cursorRejected(params, error) : error;
-  });
+  const left = params.maxPages ?? Number.POSITIVE_INFINITY;
+  const ahead: PageAhead = {
+    fetch: (cursor) => getPageBody(deps, options, { ...params, cursor, signal }),
+    next:
+      left < 1
+        ? null
+        : getPageBody(deps, options, { ...params, signal }).catch((error: unknown) => {
+            throw params.cursor !== null && isServerError(error) ? cursorRejected(params, error) : error;
+          }),
+    left,
+  };
   try {
-    while (next !== null) {
-      const page: RecordsPage = await next;
-      next = page.nextCursor === null ? null : fetchPage(page.nextCursor);
-      next?.catch(() => {}); // observed when awaited; this keeps an early exit from leaving it unhandled
-      yield page;
-    }
+    // No page in a local of this generator: it would stay alive while the generator waits at `yield`.
+    while (ahead.next !== null) yield await takePage(ahead);
   } finally {
     stop.abort(new Error('records iteration ended'));
   }
 }
 
-async function getPage(deps: NangoHttpDeps, options: NangoHttpOptions, params: ListRecordsParams): Promise<RecordsPage> {
-  const body = await nangoGet(deps, options, {
+/** The page fetched ahead of the caller, and how to fetch the one after it. */
+interface PageAhead {
+  fetch: (cursor: string) => Promise<NangoResponseBody>;
+  /** The next page's response, in flight or arrived; null once there is none to read. */
+  next: Promise<NangoResponseBody> | null;
+  /** Pages the caller may still take. */
+  left: number;
+}
+
+/** Parses the page fetched ahead and starts fetching the one after it (unless it is the last to take). */
+async function takePage(ahead: PageAhead): Promise<RecordsPage> {
+  const response = ahead.next as Promise<NangoResponseBody>;
+  ahead.next = null;
+  const page = parseRecordsPage(parseResponseJson(await response));
+  ahead.left -= 1;
+  if (page.nextCursor !== null && ahead.left > 0) {
+    ahead.next = ahead.fetch(page.nextCursor);
+    ahead.next.catch(() => {}); // observed when taken; this keeps an early exit from leaving it unhandled
+  }
+  return page;
+}
+
+async function getPageBody(deps: NangoHttpDeps, options: NangoHttpOptions, params: ListRecordsParams): Promise<NangoResponseBody> {
+  return nangoGetBody(deps, options, {
     path: '/records',
     query: {
       model: params.model,
@@ -61,7 +94,6 @@ async function getPage(deps: NangoHttpDeps, options: NangoHttpOptions, params: L
     context: { integration: params.providerConfigKey, connection: params.connectionId, model: params.model },
     signal: params.signal,
   });
-  return parseRecordsPage(body);
 }
 
 function isServerError(error: unknown): boolean {

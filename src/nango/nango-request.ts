@@ -34,12 +34,30 @@ export interface NangoRequest {
 
 const USER_AGENT = 'nango-replicator/0.1';
 
+/** A successful response's body, not decoded nor parsed yet. */
+export interface NangoResponseBody {
+  /** The body's bytes as sent: outside the JavaScript heap until decoded. */
+  bytes: Uint8Array;
+  status: number;
+  contentType: string | null;
+  context: RequestContext;
+}
+
 /**
  * One GET to Nango, with one retry layer (p-retry, jitter on): transient failures back off, a 429 waits
  * for `Retry-After` (or `X-RateLimit-Reset`) and does not use up the retry budget, terminal errors
  * (4xx) fail at once. Resolves with the parsed JSON body.
  */
 export async function nangoGet(deps: NangoHttpDeps, options: NangoHttpOptions, request: NangoRequest): Promise<unknown> {
+  return parseResponseJson(await nangoGetBody(deps, options, request));
+}
+
+/**
+ * {@link nangoGet} without the JSON parse: resolves with the body bytes of the successful response, for a caller
+ * that holds a response a while before it reads it (a prefetched records page costs its bytes only until then, and
+ * not in the JavaScript heap). Pass it to {@link parseResponseJson}.
+ */
+export async function nangoGetBody(deps: NangoHttpDeps, options: NangoHttpOptions, request: NangoRequest): Promise<NangoResponseBody> {
   const url = buildUrl(options.host, request.path, request.query);
   const context: RequestContext = { method: 'GET', path: request.path, ...request.context };
   return pRetry(() => attempt(deps, options, request, url, context), {
@@ -66,16 +84,16 @@ async function attempt(
   request: NangoRequest,
   url: URL,
   context: RequestContext,
-): Promise<unknown> {
+): Promise<NangoResponseBody> {
   await deps.gate.acquire(request.signal);
   const started = performance.now();
   const timeout = AbortSignal.timeout(options.requestTimeoutMs);
   const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
   let response: Response;
-  let text: string;
+  let bytes: Uint8Array;
   try {
     response = await deps.fetch(url, { method: 'GET', headers: headers(options, request), signal });
-    text = await response.text();
+    bytes = new Uint8Array(await response.arrayBuffer());
   } catch (error) {
     request.signal?.throwIfAborted();
     throw transportError(error, timeout.aborted, options, context);
@@ -83,11 +101,11 @@ async function attempt(
   const observation = rateLimitHeaders(response);
   await deps.gate.observe(observation);
   deps.logger.debug(
-    { path: request.path, status: response.status, ms: Math.round(performance.now() - started), bytes: text.length },
+    { path: request.path, status: response.status, ms: Math.round(performance.now() - started), bytes: bytes.byteLength },
     'nango response',
   );
-  if (!response.ok) throw responseError(response.status, text, context, waitAfter429(observation));
-  return parseJson(text, response, context);
+  if (!response.ok) throw responseError(response.status, decodeText(bytes), context, waitAfter429(observation));
+  return { bytes, status: response.status, contentType: response.headers.get('content-type'), context };
 }
 
 function headers(options: NangoHttpOptions, request: NangoRequest): Record<string, string> {
@@ -136,19 +154,26 @@ function waitAfter429(observation: RateLimitObservation): number | undefined {
   return Math.ceil(seconds * 1000 + Math.random() * 1000);
 }
 
-function parseJson(text: string, response: Response, context: RequestContext): unknown {
+/** The JSON of a response from {@link nangoGetBody}; a body that is not JSON is a terminal `nango_not_json`. */
+export function parseResponseJson(response: NangoResponseBody): unknown {
   try {
-    return JSON.parse(text);
+    return JSON.parse(decodeText(response.bytes));
   } catch {
     // Nango serves its web app's index.html with 200 for unknown paths: the host is probably wrong.
-    const type = response.headers.get('content-type') ?? 'no content type';
+    const { context, status } = response;
+    const type = response.contentType ?? 'no content type';
     throw new ReplicatorError(
       'nango_not_json',
-      `${context.method} ${context.path} answered ${response.status} with ${type}, not JSON. ` +
+      `${context.method} ${context.path} answered ${status} with ${type}, not JSON. ` +
         'Check NANGO_HOST: it must be the API host (https://api.nango.dev, or your self-hosted server).',
-      { retry: 'terminal', details: { status: response.status, path: context.path } },
+      { retry: 'terminal', details: { status, path: context.path } },
     );
   }
+}
+
+/** UTF-8 as `Response.text()` decodes it (a byte order mark is dropped, bad sequences become U+FFFD). */
+function decodeText(bytes: Uint8Array): string {
+  return new TextDecoder().decode(bytes);
 }
 
 function transportError(error: unknown, timedOut: boolean, options: NangoHttpOptions, context: RequestContext) {

@@ -15,7 +15,7 @@ interface InFlight {
 export interface PipelineLimits {
   /** Pages written at once, at least 1. */
   depth: number;
-  /** Page text (the JSON sent to Postgres) in flight at once, in characters; a larger page still goes alone. */
+  /** Page text (the JSON sent to Postgres) in flight at once, in bytes; a larger page still goes alone. */
   maxBytes: number;
 }
 
@@ -47,7 +47,7 @@ export class PageWritePipeline {
    * is under way; rejects with the first failure of a page before it (every page in flight has then settled).
    */
   async submit(write: PageWrite, last: boolean): Promise<void> {
-    const bytes = write.prepared.payloadsJson.length;
+    const bytes = write.prepared.payloads.length;
     // Bounded: each turn commits one of the (at most `depth`) pages in flight.
     while (this.#full(bytes) || this.#overlaps(write.ids)) await this.#commitOldest();
     this.#submitted += 1;
@@ -62,6 +62,14 @@ export class PageWritePipeline {
       () => {},
     );
     this.#inFlight.push({ done, bytes, turn: { key: order.key, held: Promise.race([held, settled]), done }, ids: write.ids, last });
+  }
+
+  /**
+   * Resolves once a page of `bytes` of page text could start at once (committing the oldest pages meanwhile), so a
+   * caller can leave the next page unread until then. Rejects like {@link submit}.
+   */
+  async whenRoom(bytes: number): Promise<void> {
+    while (this.#full(bytes)) await this.#commitOldest();
   }
 
   /** Waits for every page in flight, in order. Rejects with the first failure, once all have settled. */

@@ -2,13 +2,14 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { ReplicatorError } from '../errors/replicator-error.js';
 import type { NangoClient } from '../nango/nango-client.js';
+import type { RecordsPage } from '../nango/nango-record.js';
 import type { ModelField } from '../schema/model-fields.js';
 import { ensureModelTable } from '../store/ensure-model-table.js';
 import { ensureStream } from '../store/ensure-stream.js';
 import { finishRun, type RunKind, startRun } from '../store/record-run.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { StreamKey } from '../store/stream-key.js';
-import { type PageResult, planPageWrite } from '../store/write-page.js';
+import { type PageResult, type PageWrite, planPageWrite, type WritePageParams } from '../store/write-page.js';
 import { PageWritePipeline } from './page-write-pipeline.js';
 import { resolveModelFields } from './resolve-model-fields.js';
 
@@ -96,15 +97,26 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
     },
   });
   try {
-    const pages = deps.nango.listRecords({ ...stream, cursor: options.full ? null : cursor, modifiedAfter: options.modifiedAfter, limit: options.pageSize, signal });
-    let planned = cursor;
-    let submitted = 0;
-    for await (const page of pages) {
-      const write = planPageWrite({ stream, streamId: state.id, runId, layout, deletes: options.deletes, page, expectedCursor: planned });
-      planned = write.cursor;
-      await pipeline.submit(write, page.nextCursor === null);
-      submitted += 1;
-      if (page.nextCursor !== null && (signal?.aborted || (options.maxPages !== undefined && submitted >= options.maxPages))) break;
+    const pages = deps.nango.listRecords({
+      ...stream,
+      cursor: options.full ? null : cursor,
+      modifiedAfter: options.modifiedAfter,
+      limit: options.pageSize,
+      maxPages: options.maxPages,
+      signal,
+    });
+    const plan: PlanState = { planned: cursor, pageBytes: 0 };
+    try {
+      for (let submitted = 0; options.maxPages === undefined || submitted < options.maxPages; submitted++) {
+        // The next page is taken (parsed) only once it can be written: until then it stays bytes in the iterator.
+        await pipeline.whenRoom(plan.pageBytes);
+        const next = await planNextPage(pages, plan, { stream, streamId: state.id, runId, layout, deletes: options.deletes });
+        if (next === null) break;
+        await pipeline.submit(next.write, next.last);
+        if (next.last || signal?.aborted) break;
+      }
+    } finally {
+      await pages.return(undefined);
     }
     await pipeline.drain();
   } catch (error) {
@@ -121,6 +133,30 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
   const summary = { ...totals, complete, cursor, elapsedMs: performance.now() - started };
   deps.logger.info({ runId, ...summary }, complete ? 'run finished' : 'run stopped before the end');
   return summary;
+}
+
+/** Where planning stands: the cursor the next page write expects, and the size of the last page's text. */
+interface PlanState {
+  planned: string | null;
+  pageBytes: number;
+}
+
+/**
+ * Takes the next page and plans its write; null at the end. The parsed page is only referenced here, so it can be
+ * collected as soon as its write is planned, whatever the caller waits for next.
+ */
+async function planNextPage(
+  pages: AsyncGenerator<RecordsPage>,
+  plan: PlanState,
+  params: Omit<WritePageParams, 'page' | 'expectedCursor'>,
+): Promise<{ write: PageWrite; last: boolean } | null> {
+  const next = await pages.next();
+  if (next.done === true) return null;
+  const page = next.value;
+  const write = planPageWrite({ ...params, page, expectedCursor: plan.planned });
+  plan.planned = write.cursor;
+  plan.pageBytes = write.prepared.payloads.length;
+  return { write, last: page.nextCursor === null };
 }
 
 /** Asked to stop while a request was in flight: what committed stays committed; the run ends cleanly. */

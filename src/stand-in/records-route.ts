@@ -3,11 +3,13 @@ import type { Reply } from './http-reply.js';
 import { decodeCursor } from './record-cursor.js';
 import { recordsFilter } from './records-filter.js';
 import { recordsHeadersSchema, recordsQuerySchema } from './records-query.js';
-import { renderMetadata, renderRecord } from './render-record.js';
+import { renderMetadata } from './render-record.js';
+import { recordsPageJson } from './render-record-json.js';
 import { headerValue, type RouteHandler } from './route-handler.js';
 import { selectRecords } from './select-records.js';
 
 const DEFAULT_LIMIT = 100;
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /**
  * GET /records (REFERENCE 1): validate query then headers, resolve the connection, decode the
@@ -48,7 +50,9 @@ export const getRecordsRoute: RouteHandler = (request, { store, now }) => {
   const hasMore = rows.length >= limit + 1;
   if (hasMore) rows.pop();
   const last = rows[rows.length - 1];
-  return { status: 200, body: { next_cursor: hasMore && last ? renderMetadata(last).cursor : null, records: rows.map(renderRecord) } };
+  const body = recordsPageJson(hasMore && last ? renderMetadata(last).cursor : null, rows);
+  // A string body is sent as is: already the JSON that `res.send` would have made of the page object.
+  return { status: 200, body, headers: { 'Content-Type': JSON_CONTENT_TYPE } };
 };
 
 function serverError(): Reply {

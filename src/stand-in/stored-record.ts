@@ -19,6 +19,11 @@ export interface StoredRecord {
   updatedAt: number;
   deletedAt: number | null;
   prunedAt: number | null;
+  /**
+   * The row as GET /records renders it, as JSON text (see `renderRecordJson`); null until first rendered.
+   * Every write to the row sets it back to null, so it never outlives the state it was rendered from.
+   */
+  renderedJson: string | null;
 }
 
 /** What a write did, by external id (mirrors Nango's upsert summary). */

@@ -7,8 +7,11 @@ import type { MappedColumn, TableLayout } from './table-layout.js';
 export interface PageParams {
   providerConfigKey: string;
   connectionId: string;
-  /** JSON array of payloads without `_nango_metadata` (deduped, NUL-free), serialised by JSON.stringify. */
-  payloadsJson: string;
+  /**
+   * JSON array of payloads without `_nango_metadata` (deduped, NUL-free), serialised by JSON.stringify, in jsonb's
+   * binary format (a Buffer parameter is sent as binary; the version byte 1 precedes the text).
+   */
+  payloads: Buffer;
   /** The records' metadata, index i belonging to payload i. */
   metadata: PreparedMetadata;
   /** JSON object: record id -> column names whose value did not fit; null when all fit. */
@@ -58,7 +61,7 @@ export function upsertPageStatement(layout: TableLayout, params: PageParams): Ra
             unnest(${m.lastModifiedAt}::timestamptz[]) AS last_modified, unnest(${m.deletedAt}::timestamptz[]) AS deleted,
             unnest(${m.prunedAt}::timestamptz[]) AS pruned, unnest(${m.cursor}::text[]) AS cursor,
             -- last, so the big parameter is appended to the wire buffer once, after the small ones
-            jsonb_array_elements(${params.payloadsJson}::jsonb) AS r
+            jsonb_array_elements(${params.payloads}::jsonb) AS r
         ) AS zipped
       ) AS e
       ON CONFLICT (_nango_provider_config_key, _nango_connection_id, id) DO UPDATE SET

@@ -13,7 +13,7 @@ export interface ValueError {
   record_cursor: string;
 }
 
-/** `_nango_metadata` of the upserted records as parallel arrays (index i = record i of `payloadsJson`). */
+/** `_nango_metadata` of the upserted records as parallel arrays (index i = record i of `payloads`). */
 export interface PreparedMetadata {
   lastAction: string[];
   firstSeenAt: string[];
@@ -25,8 +25,12 @@ export interface PreparedMetadata {
 
 /** A page turned into the parameters of its one write transaction. */
 export interface PreparedPage {
-  /** JSON array of the payloads to upsert (without `_nango_metadata`), one per id: the later occurrence wins. */
-  payloadsJson: string;
+  /**
+   * JSON array of the payloads to upsert (without `_nango_metadata`), one per id, the later occurrence winning: as
+   * jsonb's binary wire format (a version byte, 1, then the UTF-8 text). A Buffer lives outside the JavaScript
+   * heap, so the pages in flight do not make V8 grow its heap (see docs/performance.md, Memory).
+   */
+  payloads: Buffer;
   metadata: PreparedMetadata;
   upsertCount: number;
   /** Id -> columns whose value did not fit, as JSON; null when every value fits (the usual case). */
@@ -68,7 +72,7 @@ export function preparePage(page: RecordsPage, layout: TableLayout, deletes: 'so
   const { badColumns, badById, valueErrors } = checkValues(records, layout);
   const last = page.records.at(-1);
   return {
-    payloadsJson: json,
+    payloads: jsonbBinary(json),
     metadata: metadataArrays(records),
     upsertCount: records.length,
     badColumnsJson: badColumns.size === 0 ? null : JSON.stringify(badById),
@@ -112,6 +116,14 @@ function payloadsJson(records: NangoRecord[]): string {
   } finally {
     for (let i = 0; i < writable.length; i++) (writable[i] as { _nango_metadata: unknown })._nango_metadata = hidden[i];
   }
+}
+
+/** `text` as a jsonb parameter in binary format: version 1, then the JSON as UTF-8. */
+function jsonbBinary(text: string): Buffer {
+  const bytes = Buffer.allocUnsafe(1 + Buffer.byteLength(text, 'utf8'));
+  bytes[0] = 1;
+  bytes.write(text, 1, 'utf8');
+  return bytes;
 }
 
 function metadataArrays(records: ReadonlyArray<NangoRecord>): PreparedMetadata {

@@ -153,6 +153,26 @@ describe('sync of one stream', () => {
     assert.equal(rows.has('T-7'), false);
   });
 
+  test('a bounded slice sends exactly the record requests it consumes, and the next slice goes on from there', async () => {
+    seedTickets(f.standIn, 0, 100);
+    const slices: { pages: number; complete: boolean; requests: (string | undefined)[] }[] = [];
+    let cursor: string | null = null;
+    for (let slice = 0; slice < 3; slice++) {
+      const requestsBefore = f.standIn.requests.length;
+      const summary = await f.sync({ pageSize: 10, maxPages: 4 });
+      const records = f.standIn.requests.slice(requestsBefore).filter((r) => r.path.startsWith('/records'));
+      assert.equal(records[0]?.query.cursor, cursor ?? undefined, 'each slice starts where the last one committed');
+      slices.push({ pages: summary.pages, complete: summary.complete, requests: records.map((r) => r.query.cursor as string | undefined) });
+      cursor = summary.cursor;
+    }
+    assert.deepEqual(
+      slices.map((s) => [s.pages, s.requests.length, s.complete]),
+      [[4, 4, false], [4, 4, false], [2, 2, true]],
+      'no slice asks for a page past its last one',
+    );
+    assertMatchesSource(await f.rows(), source());
+  });
+
   test('a 429 with Retry-After is waited out and 500s are retried, and the run completes', async () => {
     seedTickets(f.standIn, 0, 60);
     const requestsBefore = f.standIn.requests.length;

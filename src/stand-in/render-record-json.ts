@@ -1,0 +1,22 @@
+import { renderRecord } from './render-record.js';
+import type { StoredRecord } from './stored-record.js';
+
+/**
+ * `JSON.stringify(renderRecord(row))`, kept on the row until the row next changes: a record is rendered once
+ * per version however many times it is served, so paging through a large stream costs the stand-in a join of
+ * strings rather than a copy and a serialisation of every record (CPU a real Nango spends on its own machines).
+ */
+export function renderRecordJson(row: StoredRecord): string {
+  row.renderedJson ??= JSON.stringify(renderRecord(row));
+  return row.renderedJson;
+}
+
+/**
+ * The body of a GET /records page, byte for byte `JSON.stringify({ next_cursor, records: rows.map(renderRecord) })`,
+ * built from the rows' cached renderings.
+ */
+export function recordsPageJson(nextCursor: string | null, rows: readonly StoredRecord[]): string {
+  const records = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) records[i] = renderRecordJson(rows[i] as StoredRecord);
+  return `{"next_cursor":${JSON.stringify(nextCursor)},"records":[${records.join(',')}]}`;
+}
