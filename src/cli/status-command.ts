@@ -3,12 +3,12 @@ import { listStreamStatus, type StreamStatus } from '../store/list-stream-status
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import { formatCount, formatDuration } from './format.js';
 
-const HEADERS = ['INTEGRATION', 'CONNECTION', 'MODEL', 'ROWS', 'LAST SUCCESS', 'CURSOR AGE', 'LAST ERROR'] as const;
+const HEADERS = ['INTEGRATION', 'CONNECTION', 'MODEL', 'ROWS', 'VALUE ERRORS', 'LAST SUCCESS', 'CURSOR AGE', 'LAST ERROR'] as const;
 const ERROR_WIDTH = 100;
 
 /**
- * `nango-replicator status`: one line per stream (integration, connection, model, rows, last successful run,
- * cursor age, last error), or with `--json` an array of objects with the same facts and more.
+ * `nango-replicator status`: one line per stream (integration, connection, model, rows, value errors standing now,
+ * last successful run, cursor age, last error), or with `--json` an array of objects with the same facts and more.
  */
 export async function statusCommand(
   db: Kysely<ReplicatorDatabase>,
@@ -39,6 +39,7 @@ function table(streams: ReadonlyArray<StreamStatus>): string {
     s.connectionId,
     s.model,
     s.rows === null ? '-' : formatCount(s.rows),
+    formatCount(s.valueErrors),
     s.lastSuccessAt === null ? 'never' : `${formatDuration(Date.now() - s.lastSuccessAt.getTime())} ago`,
     s.cursorAgeMs === null ? '-' : formatDuration(s.cursorAgeMs),
     describeError(s.lastError),

@@ -22,7 +22,8 @@ export type DeleteUnseenResult =
 
 /**
  * The end of a `replace` backfill: rows of the stream that the full pass did not see (Nango dropped them
- * without a tombstone: an emptyCache re-sync, the 60-day cleanup) are soft- or hard-deleted.
+ * without a tombstone: an emptyCache re-sync, the 60-day cleanup) are soft- or hard-deleted (a row removed takes its
+ * value errors with it).
  *
  * A circuit breaker refuses to remove more than `maxDeleteFraction` of the live rows unless forced: a
  * pass that saw far fewer records than are stored more likely read the wrong thing than lost them.
@@ -52,12 +53,22 @@ export async function deleteUnseenRows(db: Kysely<ReplicatorDatabase>, params: D
           'that the full pass did not see; check the source, then re-send the backfill with "force": true',
       };
     }
-    const result =
-      params.deletes === 'hard'
-        ? await sql`DELETE FROM ${table} WHERE ${ofStream} AND ${unseen}`.execute(trx)
-        : await sql`
-            UPDATE ${table} SET _nango_deleted_at = now(), _nango_last_action = 'DELETED', _nango_synced_at = now()
-            WHERE ${ofStream} AND ${unseen}`.execute(trx);
+    if (params.deletes === 'hard') {
+      // A record removed has no values left, so its value errors go with it.
+      const removed = await sql<{ deleted: number }>`
+        WITH gone AS (DELETE FROM ${table} WHERE ${ofStream} AND ${unseen} RETURNING id),
+        cleared AS (
+          DELETE FROM nango_replicator.value_errors v USING gone g, nango_replicator.streams s
+          WHERE s.provider_config_key = ${stream.providerConfigKey} AND s.connection_id = ${stream.connectionId}
+            AND s.model = ${stream.model} AND v.stream_id = s.id AND v.record_id = g.id
+        )
+        SELECT count(*)::int AS deleted FROM gone`.execute(trx);
+      return { refused: false, deleted: removed.rows[0]?.deleted ?? 0, liveRows };
+    }
+    // A soft-deleted row keeps its values, and so their value errors.
+    const result = await sql`
+      UPDATE ${table} SET _nango_deleted_at = now(), _nango_last_action = 'DELETED', _nango_synced_at = now()
+      WHERE ${ofStream} AND ${unseen}`.execute(trx);
     return { refused: false, deleted: Number(result.numAffectedRows ?? 0n), liveRows };
   });
 }

@@ -11,6 +11,12 @@ export interface StreamStatus {
   rows: number | null;
   /** Rows of this stream marked deleted (soft deletes). */
   deletedRows: number | null;
+  /**
+   * Value errors standing now: rows of `nango_replicator.value_errors` for this stream, one per (record, field)
+   * whose stored value did not fit its column. A later version that fits, or a hard delete, takes its error away,
+   * so this is a current count, not a total of errors ever seen (that is `runs.value_errors`, per run).
+   */
+  valueErrors: number;
   lastSuccessAt: Date | null;
   lastRunStartedAt: Date | null;
   /**
@@ -55,6 +61,7 @@ export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: 
       'last_run.finished_at as run_finished_at',
       sql<number | null>`round(extract(epoch FROM now() - s.cursor_updated_at) * 1000)::float8`.as('cursor_age_ms'),
       sql<number | null>`round(extract(epoch FROM now() - s.newest_modified_at) * 1000)::float8`.as('freshness_lag_ms'),
+      sql<number>`(SELECT count(*)::int FROM nango_replicator.value_errors v WHERE v.stream_id = s.id)`.as('value_errors'),
     ])
     .orderBy('s.provider_config_key')
     .orderBy('s.connection_id')
@@ -74,6 +81,7 @@ export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: 
       model: s.model,
       rows: known ? (count?.live ?? 0) : null,
       deletedRows: known ? (count ? count.total - count.live : 0) : null,
+      valueErrors: s.value_errors,
       lastSuccessAt: s.last_success_at,
       lastRunStartedAt: s.last_run_started_at,
       lastRun:

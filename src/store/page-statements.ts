@@ -1,12 +1,11 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { ColumnType } from '../schema/column-type.js';
 import type { PreparedMetadata } from './prepare-page.js';
+import { replaceValueErrors, type ValueErrorParams } from './replace-value-errors.js';
 import type { MappedColumn, TableLayout } from './table-layout.js';
 
 /** What one page write needs besides the layout. */
-export interface PageParams {
-  providerConfigKey: string;
-  connectionId: string;
+export interface PageParams extends ValueErrorParams {
   /**
    * JSON array of payloads without `_nango_metadata` (deduped, NUL-free), serialised by JSON.stringify, in jsonb's
    * binary format (a Buffer parameter is sent as binary; the version byte 1 precedes the text).
@@ -29,11 +28,13 @@ export interface PageParams {
  * - newer wins: a row is only overwritten by a version whose `last_modified_at` is not older;
  * - a deleted or pruned record keeps the stored values (Nango often replaces a deleted record's payload
  *   with just `{id}`, and empties pruned ones) and only updates the `_nango_*` columns;
- * - a value that did not fit its column is NULL there (the JSON value is always intact in `_nango_raw`).
+ * - a value that did not fit its column is NULL there (the JSON value is always intact in `_nango_raw`), and the
+ *   record's rows in `value_errors` are those of the version written (see {@link replaceValueErrors}).
  *
- * Returns how many records were written, and how many of those are now deleted.
+ * Returns how many records were written, how many of those are now deleted, and how many value-error rows the page
+ * wrote.
  */
-export function upsertPageStatement(layout: TableLayout, params: PageParams): RawBuilder<{ upserted: string; deleted: string }> {
+export function upsertPageStatement(layout: TableLayout, params: PageParams): RawBuilder<UpsertCounts> {
   const table = sql.table(`${layout.schema}.${layout.table}`);
   const typed = layout.columns.map((c) => sql.id(c.column));
   const extracted = layout.columns.map((c) =>
@@ -45,8 +46,9 @@ export function upsertPageStatement(layout: TableLayout, params: PageParams): Ra
     sql`${sql.id(column)} = CASE WHEN ${keep} THEN t.${sql.id(column)} ELSE EXCLUDED.${sql.id(column)} END`;
   const updates = [...layout.columns.map((c) => keepOrTake(c.column)), keepOrTake('_nango_raw')];
   const m = params.metadata;
+  const errors = replaceValueErrors(table, params);
 
-  return sql<{ upserted: string; deleted: string }>`
+  return sql<UpsertCounts>`
     WITH written AS (
       INSERT INTO ${table} AS t (
         _nango_provider_config_key, _nango_connection_id, id, ${sql.join([...typed, sql`_nango_raw`])},
@@ -74,9 +76,18 @@ export function upsertPageStatement(layout: TableLayout, params: PageParams): Ra
         _nango_cursor = EXCLUDED._nango_cursor,
         _nango_synced_at = EXCLUDED._nango_synced_at
       WHERE t._nango_last_modified_at <= EXCLUDED._nango_last_modified_at
-      RETURNING t._nango_deleted_at IS NOT NULL AS deleted
-    )
-    SELECT count(*)::text AS upserted, count(*) FILTER (WHERE deleted)::text AS deleted FROM written`;
+      RETURNING t.id, t._nango_deleted_at IS NOT NULL AS deleted, t._nango_deleted_at IS NULL AND t._nango_pruned_at IS NULL AS took
+    ),
+    ${errors.ctes}
+    SELECT count(*)::text AS upserted, count(*) FILTER (WHERE deleted)::text AS deleted, ${errors.count}::text AS value_errors
+    FROM written`;
+}
+
+/** The counts one page's upsert returns (as text: bigint counts). */
+export interface UpsertCounts {
+  upserted: string;
+  deleted: string;
+  value_errors: string;
 }
 
 /**
@@ -96,11 +107,25 @@ function extract(column: MappedColumn): RawBuilder<unknown> {
   return casts[column.type];
 }
 
-/** Removes the rows of records Nango reports deleted (`deletes: hard`), unless the stored row is newer. */
-export function hardDeleteStatement(layout: TableLayout, stream: { providerConfigKey: string; connectionId: string }, json: string) {
-  return sql`
-    DELETE FROM ${sql.table(`${layout.schema}.${layout.table}`)} AS t
-    USING jsonb_to_recordset(${json}::jsonb) AS d(id text, m timestamptz)
-    WHERE t._nango_provider_config_key = ${stream.providerConfigKey} AND t._nango_connection_id = ${stream.connectionId}
-      AND t.id = d.id AND t._nango_last_modified_at <= d.m`;
+/**
+ * Removes the rows of records Nango reports deleted (`deletes: hard`), unless the stored row is newer, and the
+ * value-error rows of the records removed. Returns how many rows were removed.
+ */
+export function hardDeleteStatement(
+  layout: TableLayout,
+  stream: { streamId: string; providerConfigKey: string; connectionId: string },
+  json: string,
+): RawBuilder<{ deleted: string }> {
+  return sql<{ deleted: string }>`
+    WITH gone AS (
+      DELETE FROM ${sql.table(`${layout.schema}.${layout.table}`)} AS t
+      USING jsonb_to_recordset(${json}::jsonb) AS d(id text, m timestamptz)
+      WHERE t._nango_provider_config_key = ${stream.providerConfigKey} AND t._nango_connection_id = ${stream.connectionId}
+        AND t.id = d.id AND t._nango_last_modified_at <= d.m
+      RETURNING t.id
+    ),
+    cleared AS (
+      DELETE FROM nango_replicator.value_errors v USING gone g WHERE v.stream_id = ${stream.streamId}::bigint AND v.record_id = g.id
+    )
+    SELECT count(*)::text AS deleted FROM gone`;
 }

@@ -40,7 +40,13 @@ export interface PreparedPage {
   /** JSON array of `{id, m}` (m = last_modified_at) to hard-delete; null unless deletes are hard. */
   hardDeleteJson: string | null;
   hardDeleteCount: number;
+  /** The values that did not fit, of every record to upsert. Stored only for the versions actually written. */
   valueErrors: ValueError[];
+  /**
+   * Soft-deleted records among those with value errors. A deleted version keeps the stored values of its row, so
+   * its own errors only count when it is the first version of its record stored (see `replaceValueErrors`).
+   */
+  deletedWithErrors: string[];
   /** U+0000 characters removed from strings and keys (Postgres refuses them in text and jsonb). */
   nulRemoved: number;
   /** The newest `last_modified_at` in the page, for freshness; null for an empty page. */
@@ -69,7 +75,7 @@ export function preparePage(page: RecordsPage, layout: TableLayout, deletes: 'so
     json = payloadsJson(records);
   }
 
-  const { badColumns, badById, valueErrors } = checkValues(records, layout);
+  const { badColumns, badById, valueErrors, deletedWithErrors } = checkValues(records, layout);
   const last = page.records.at(-1);
   return {
     payloads: jsonbBinary(json),
@@ -80,6 +86,7 @@ export function preparePage(page: RecordsPage, layout: TableLayout, deletes: 'so
     hardDeleteJson: deletes === 'hard' ? JSON.stringify(toDelete.map((r) => ({ id: r.id, m: r._nango_metadata.last_modified_at }))) : null,
     hardDeleteCount: toDelete.length,
     valueErrors,
+    deletedWithErrors,
     nulRemoved,
     newestModifiedAt: last?._nango_metadata.last_modified_at ?? null,
   };
@@ -143,6 +150,7 @@ function checkValues(records: ReadonlyArray<NangoRecord>, layout: TableLayout) {
   const badColumns = new Set<string>();
   const badById: Record<string, string[]> = {};
   const valueErrors: ValueError[] = [];
+  const deletedWithErrors: string[] = [];
   const checked = layout.columns.filter((column) => column.type !== 'jsonb');
   for (const record of records) {
     // A pruned record has no payload: nothing to check, and the stored values are kept.
@@ -153,6 +161,7 @@ function checkValues(records: ReadonlyArray<NangoRecord>, layout: TableLayout) {
       const result = coerceValue(column.type, value);
       if (result.ok) continue;
       badColumns.add(column.column);
+      if (badById[record.id] === undefined && record._nango_metadata.deleted_at != null) deletedWithErrors.push(record.id);
       (badById[record.id] ??= []).push(column.column);
       valueErrors.push({
         record_id: record.id,
@@ -164,5 +173,5 @@ function checkValues(records: ReadonlyArray<NangoRecord>, layout: TableLayout) {
       });
     }
   }
-  return { badColumns, badById, valueErrors };
+  return { badColumns, badById, valueErrors, deletedWithErrors };
 }

@@ -3,7 +3,7 @@ import type { RecordsPage, RejectedRecord } from '../nango/nango-record.js';
 import { compareCursors } from '../nango/stream-cursor.js';
 import { ReplicatorError } from '../errors/replicator-error.js';
 import { type CommitOrder, takeTurn, waitForPrevious } from './commit-order.js';
-import { recordProblems, writeRows } from './write-page-rows.js';
+import { recordDeadLetters, writeRows } from './write-page-rows.js';
 import { type PreparedPage, preparePage } from './prepare-page.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 import type { StreamKey } from './stream-key.js';
@@ -27,6 +27,10 @@ export interface PageResult {
   records: number;
   upserted: number;
   deleted: number;
+  /**
+   * Value-error rows the page wrote: values that did not fit, of the record versions written (an older version
+   * that was not written adds none). Summed over a run, a count of errors seen, not of errors standing.
+   */
   valueErrors: number;
   rejected: number;
   nulRemoved: number;
@@ -50,7 +54,8 @@ export interface PageWrite {
 }
 
 /**
- * Writes one page in one transaction: the rows, deletes, value errors and dead letters, then the cursor
+ * Writes one page in one transaction: the rows, deletes, value errors (each record written or removed leaves
+ * exactly the error rows of its stored values) and dead letters, then the cursor
  * compare-and-set (which locks the stream's row: of two runs of one stream that read the same page, only one
  * commits it; the other fails with `stream_taken`) and the run counters. Either all of it commits or none of it does, so a crash at any instant leaves the previous
  * page's state and the next run re-reads from there.
@@ -90,7 +95,7 @@ export async function writePlannedPage(db: Kysely<ReplicatorDatabase>, write: Pa
   return db.transaction().execute(async (trx) => {
     if (order !== undefined) await takeTurn(trx, order);
     const written = await writeRows(trx, write);
-    await recordProblems(trx, write);
+    await recordDeadLetters(trx, write);
     if (order !== undefined) await waitForPrevious(trx, order);
 
     const claimed = await trx
@@ -110,7 +115,7 @@ export async function writePlannedPage(db: Kysely<ReplicatorDatabase>, write: Pa
       records: write.records,
       upserted: written.upserted,
       deleted: written.deleted,
-      valueErrors: prepared.valueErrors.length,
+      valueErrors: written.valueErrors,
       rejected: write.rejected.length,
       nulRemoved: prepared.nulRemoved,
     };

@@ -37,14 +37,22 @@ export async function writePageReference(db: Kysely<ReplicatorDatabase>, params:
         const gone = await sql`DELETE FROM ${sql.table(`${layout.schema}.${layout.table}`)}
           WHERE _nango_provider_config_key = ${stream.providerConfigKey} AND _nango_connection_id = ${stream.connectionId}
             AND id = ${record.id} AND _nango_last_modified_at <= ${meta.last_modified_at}::timestamptz`.execute(trx);
-        result.deleted += Number(gone.numAffectedRows ?? 0n);
+        const removed = Number(gone.numAffectedRows ?? 0n);
+        result.deleted += removed;
+        // A record removed has no values left, so no value errors.
+        if (removed > 0) await replaceValueErrors(trx, params, record, []);
         continue;
       }
-      const values = await typedValues(trx, params, record);
-      result.valueErrors += values.errors;
-      if (await upsertOne(trx, params, record, values.columns)) {
-        result.upserted += 1;
-        if (meta.deleted_at !== null) result.deleted += 1;
+      const values = typedValues(params, record);
+      const outcome = await upsertOne(trx, params, record, values.columns);
+      if (outcome === 'skipped') continue;
+      result.upserted += 1;
+      if (meta.deleted_at !== null) result.deleted += 1;
+      // A deleted or pruned version written over a stored row keeps its values, and so their errors.
+      const keptValues = outcome === 'updated' && (meta.deleted_at !== null || meta.pruned_at !== null);
+      if (!keptValues) {
+        await replaceValueErrors(trx, params, record, values.errors);
+        result.valueErrors += values.errors.length;
       }
     }
     for (const rejected of page.rejected) {
@@ -59,10 +67,17 @@ export async function writePageReference(db: Kysely<ReplicatorDatabase>, params:
   });
 }
 
-/** Each typed column's value: the payload's value if it fits the column, else NULL and a value-error row. */
-async function typedValues(trx: Trx, params: WritePageParams, record: NangoRecord) {
+interface ValueErrorRow {
+  field: string;
+  column: string;
+  type: string;
+  reason: string;
+}
+
+/** Each typed column's value: the payload's value if it fits the column, else NULL and a value error. */
+function typedValues(params: WritePageParams, record: NangoRecord) {
   const columns = new Map<string, unknown>();
-  let errors = 0;
+  const errors: ValueErrorRow[] = [];
   const pruned = record._nango_metadata.pruned_at !== null;
   for (const column of params.layout.columns) {
     const value = record[column.field];
@@ -75,23 +90,31 @@ async function typedValues(trx: Trx, params: WritePageParams, record: NangoRecor
     } else {
       const fit = coerceValue(column.type, value);
       columns.set(column.column, fit.ok ? value : null);
-      if (!fit.ok) {
-        errors += 1;
-        await sql`INSERT INTO nango_replicator.value_errors (stream_id, record_id, field, column_name, column_type, reason, record_cursor)
-          VALUES (${params.streamId}, ${record.id}, ${column.field}, ${column.column}, ${column.type}, ${fit.reason}, ${record._nango_metadata.cursor})
-          ON CONFLICT (stream_id, record_id, field) DO UPDATE SET reason = EXCLUDED.reason, column_name = EXCLUDED.column_name,
-            column_type = EXCLUDED.column_type, record_cursor = EXCLUDED.record_cursor, seen_at = now()`.execute(trx);
-      }
+      if (!fit.ok) errors.push({ field: column.field, column: column.column, type: column.type, reason: fit.reason });
     }
   }
   return { columns, errors };
 }
 
+/** The record's value-error rows become exactly `errors`, which describe the values now stored. */
+async function replaceValueErrors(trx: Trx, params: WritePageParams, record: NangoRecord, errors: ReadonlyArray<ValueErrorRow>) {
+  await sql`DELETE FROM nango_replicator.value_errors WHERE stream_id = ${params.streamId} AND record_id = ${record.id}`.execute(trx);
+  for (const e of errors) {
+    await sql`INSERT INTO nango_replicator.value_errors (stream_id, record_id, field, column_name, column_type, reason, record_cursor)
+      VALUES (${params.streamId}, ${record.id}, ${e.field}, ${e.column}, ${e.type}, ${e.reason}, ${record._nango_metadata.cursor})`.execute(trx);
+  }
+}
+
 /**
  * Inserts the record, or updates the stored row if it is not newer. A deleted or pruned record only updates the
- * `_nango_*` columns, keeping the last known values. Returns whether a row was written.
+ * `_nango_*` columns, keeping the last known values. Returns what happened to the row.
  */
-async function upsertOne(trx: Trx, params: WritePageParams, record: NangoRecord, columns: Map<string, unknown>): Promise<boolean> {
+async function upsertOne(
+  trx: Trx,
+  params: WritePageParams,
+  record: NangoRecord,
+  columns: Map<string, unknown>,
+): Promise<'inserted' | 'updated' | 'skipped'> {
   const { layout, stream } = params;
   const meta = record._nango_metadata;
   const table = sql.table(`${layout.schema}.${layout.table}`);
@@ -113,11 +136,11 @@ async function upsertOne(trx: Trx, params: WritePageParams, record: NangoRecord,
     const all = new Map([...typedAndRaw, ...system]);
     await sql`INSERT INTO ${table} (_nango_provider_config_key, _nango_connection_id, id, ${sql.join([...all.keys()].map((c) => sql.id(c)))}, _nango_synced_at)
       VALUES (${stream.providerConfigKey}, ${stream.connectionId}, ${record.id}, ${sql.join([...all.values()])}, now())`.execute(trx);
-    return true;
+    return 'inserted';
   }
-  if (row.newer) return false;
+  if (row.newer) return 'skipped';
   const keep = meta.deleted_at !== null || meta.pruned_at !== null;
   const changes = keep ? system : new Map([...typedAndRaw, ...system]);
   await sql`UPDATE ${table} SET ${sql.join([...changes].map(([c, v]) => sql`${sql.id(c)} = ${v}`))}, _nango_synced_at = now() WHERE ${key}`.execute(trx);
-  return true;
+  return 'updated';
 }

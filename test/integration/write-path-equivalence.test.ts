@@ -149,4 +149,30 @@ describe('the fast write path and a plain per-record reference produce identical
     const { state } = await writeBoth(await capture((await writtenState(fast.db)).cursor, 25), { deletes: 'hard' });
     assert.equal(state.rows.some((row) => row.id === 'T-30'), false);
   });
+
+  test('value errors follow the version written: fixed, still bad, older, deleted, first stored deleted, hard-deleted', async () => {
+    standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-3', dueAt: '2026-03-01T00:00:00Z', points: 1 }, { id: 'T-7', score: 1.5 }]);
+    standIn.store.delete(PCK, CONN, MODEL, [{ id: 'T-11' }, { id: 'T-40', points: 'lots' }]);
+    standIn.store.save(PCK, CONN, MODEL, Array.from({ length: 60 }, (_, i) => makeTicket(4000 + i, i === 5 ? { points: 'x' } : {})));
+    const pages = await capture((await writtenState(fast.db)).cursor, 20);
+    const [p2, p3] = [pages[1] as RecordsPage, pages[2] as RecordsPage];
+    const template = p2.records[0] as NangoRecord;
+    // A record whose first version stored is a deleted one with a bad value: its values are taken, errors and all.
+    p2.records.push({ ...makeTicket(9000, { points: 'many' }), id: 'T-9000', _nango_metadata: { ...template._nango_metadata, deleted_at: template._nango_metadata.last_modified_at, last_action: 'DELETED' } });
+    // T-3's old bad version after its fixed one: not written, so no error.
+    p3.records.splice(1, 0, { ...makeTicket(3, { dueAt: 'yesterday' }), id: 'T-3', _nango_metadata: { ...template._nango_metadata, last_modified_at: '2020-01-01T00:00:00+00:00' } });
+    const { state } = await writeBoth(pages);
+    const errorsOf = (id: string) => state.valueErrors.filter((e) => e.record_id === id).map((e) => e.field);
+    assert.deepEqual(errorsOf('T-3'), []);
+    assert.deepEqual(errorsOf('T-7'), ['done', 'title']);
+    assert.deepEqual(errorsOf('T-11'), ['dueAt', 'points'], 'a soft-deleted record keeps its values and their errors');
+    assert.deepEqual(errorsOf('T-40'), [], 'a deleted payload is not stored over the kept values');
+    assert.deepEqual(errorsOf('T-4005'), ['points']);
+    assert.deepEqual(errorsOf('T-9000'), ['points']);
+
+    standIn.store.delete(PCK, CONN, MODEL, [{ id: 'T-7' }]);
+    standIn.store.save(PCK, CONN, MODEL, Array.from({ length: 70 }, (_, i) => makeTicket(5000 + i)));
+    const { state: afterHard } = await writeBoth(await capture(state.cursor, 25), { deletes: 'hard' });
+    assert.deepEqual(afterHard.valueErrors.filter((e) => e.record_id === 'T-7'), []);
+  });
 });
