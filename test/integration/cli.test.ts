@@ -9,6 +9,7 @@ import pg from 'pg';
 import { assertMatchesSource } from '../helpers/assert-matches-source.js';
 import { createReplicationFixture, type ReplicationFixture, seedTickets, TEST_SECRET_KEY, TICKETS } from '../helpers/replication-fixture.js';
 import { runCliProcess, spawnCli } from '../helpers/run-cli-process.js';
+import { waitForRowLockWait } from '../helpers/wait-for-row-lock-wait.js';
 
 const STREAM_ARGS = ['--integration', TICKETS.providerConfigKey, '--connection', TICKETS.connectionId, '--model', TICKETS.model];
 
@@ -59,12 +60,13 @@ describe('the nango-replicator command', () => {
     await blocker.connect();
     await blocker.query('BEGIN');
     await blocker.query('SELECT 1 FROM nango.ticket WHERE id = $1 FOR UPDATE', [victim]);
+    const spawnedAt = new Date();
     const { child, done } = spawnCli(['sync', ...STREAM_ARGS, '--page-size', '20'], { ...env, LOG_LEVEL: 'debug' });
     // Wait for the two pages before the victim's to commit (with two pages in flight, a later page can wait on
     // a lock too), then for the victim's page to be stuck on the row lock.
     const v2Rows = async () => [...(await f.rows()).values()].filter((r) => String(r.title).startsWith('v2')).length;
     for (let i = 0; i < 200 && (await v2Rows()) < 40; i++) await sleep(50);
-    const blocked = await waitForLockWait(f.database.url);
+    const blocked = await waitForRowLockWait(f.database.url, spawnedAt, 10_000);
     child.kill('SIGKILL');
     const result = await done;
     assert.ok(blocked, `the child never blocked on the row lock: ${result.stderr}`);
@@ -138,24 +140,3 @@ describe('the nango-replicator command', () => {
     assert.match(result.stderr, /no connection "nobody" for integration "helpdesk"/);
   });
 });
-
-/**
- * Resolves true once a replicator session waits for a lock. Polled from a connection of its own, outside any
- * transaction: pg_stat_activity is a snapshot frozen for the length of a transaction.
- */
-async function waitForLockWait(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (let i = 0; i < 200; i++) {
-      const { rows } = await client.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'nango-replicator' AND wait_event_type = 'Lock'`,
-      );
-      if ((rows[0]?.n ?? 0) > 0) return true;
-      await sleep(50);
-    }
-    return false;
-  } finally {
-    await client.end();
-  }
-}

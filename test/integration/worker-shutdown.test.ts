@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import pg from 'pg';
 import { assertMatchesSource } from '../helpers/assert-matches-source.js';
 import { seedTickets, TICKETS } from '../helpers/replication-fixture.js';
 import { ticketJsonSchema } from '../helpers/ticket-model.js';
+import { waitForRowLockWait } from '../helpers/wait-for-row-lock-wait.js';
 import { baseConfig, createWorkerFleet, waitUntil, type WorkerFleet } from '../helpers/worker-fleet.js';
 
 const { providerConfigKey: PCK, connectionId: CONN, model: MODEL } = TICKETS;
@@ -42,10 +42,11 @@ describe('a worker stopping: killed, terminated, or told twice', () => {
 
   test('a worker killed with SIGKILL in the middle of a page loses nothing: after a restart the stream converges exactly', async () => {
     f.writeConfig(config('10s'));
+    const spawnedAt = new Date();
     const first = f.spawnWorker();
     await waitUntil(converged, 60_000);
     const blocker = await stallInsideAPage();
-    assert.ok(await waitForLockWait(f.database.url), 'the worker never reached the stalled page');
+    assert.ok(await waitForRowLockWait(f.database.url, spawnedAt), 'the worker never reached the stalled page');
     first.child.kill('SIGKILL');
     assert.equal((await first.done).signal, 'SIGKILL');
     await blocker.query('ROLLBACK');
@@ -84,8 +85,9 @@ describe('a worker stopping: killed, terminated, or told twice', () => {
   test('a page stuck past the deadline is abandoned (it rolls back) and the process still exits', async () => {
     f.writeConfig(config('1s'));
     const blocker = await stallInsideAPage();
+    const spawnedAt = new Date();
     const worker = f.spawnWorker();
-    assert.ok(await waitForLockWait(f.database.url), 'the worker never reached the stalled page');
+    assert.ok(await waitForRowLockWait(f.database.url, spawnedAt), 'the worker never reached the stalled page');
     worker.child.kill('SIGTERM');
     const result = await worker.done;
     await blocker.query('ROLLBACK');
@@ -97,8 +99,9 @@ describe('a worker stopping: killed, terminated, or told twice', () => {
   test('a second signal exits at once', async () => {
     f.writeConfig(config('60s'));
     const blocker = await stallInsideAPage();
+    const spawnedAt = new Date();
     const worker = f.spawnWorker();
-    assert.ok(await waitForLockWait(f.database.url), 'the worker never reached the stalled page');
+    assert.ok(await waitForRowLockWait(f.database.url, spawnedAt), 'the worker never reached the stalled page');
     worker.child.kill('SIGTERM');
     await worker.waitForLog(/"msg":"shutting down/);
     worker.child.kill('SIGTERM');
@@ -113,21 +116,3 @@ describe('a worker stopping: killed, terminated, or told twice', () => {
     assert.equal((await next.done).code, 0);
   });
 });
-
-/** Resolves true once a replicator session waits for a row lock (polled outside any transaction). */
-async function waitForLockWait(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (let i = 0; i < 600; i++) {
-      const { rows } = await client.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'nango-replicator' AND wait_event_type = 'Lock'`,
-      );
-      if ((rows[0]?.n ?? 0) > 0) return true;
-      await sleep(50);
-    }
-    return false;
-  } finally {
-    await client.end();
-  }
-}
