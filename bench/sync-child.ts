@@ -47,7 +47,7 @@ const nango = createNangoClient(
 try {
   const summary = await replicateStream(
     { db, nango, logger },
-    { stream: config.stream, schema: config.schema, deletes: 'soft', pageSize: config.pageSize, signal: AbortSignal.timeout(30 * 60_000) },
+    { stream: config.stream, schema: config.schema, deletes: 'soft', fillfactor: 100, pageSize: config.pageSize, signal: AbortSignal.timeout(30 * 60_000) },
   );
   const result: SyncChildResult = {
     elapsedMs: summary.elapsedMs,

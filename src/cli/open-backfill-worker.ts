@@ -137,6 +137,7 @@ export function openBackfillWorker(deps: OpenBackfillWorkerDeps): BackfillWorker
           {
             schema: config.target.schema,
             deletes: config.target.deletes,
+            fillfactor: config.target.fillfactor,
             pageSize: config.nango.pageSize,
             maxDeleteFraction: config.backfill.maxDeleteFraction,
             owner: deps.owner,

@@ -165,6 +165,7 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
     const settings: SyncJobSettings = {
       schema: config.target.schema,
       deletes: config.target.deletes,
+      fillfactor: config.target.fillfactor,
       pageSize: config.nango.pageSize,
       slicePages: config.worker.slicePages,
       owner,

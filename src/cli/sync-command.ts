@@ -97,6 +97,7 @@ async function syncOneStream(
         stream,
         schema: app.config.target.schema,
         deletes: app.config.target.deletes,
+        fillfactor: app.config.target.fillfactor,
         pageSize: options.pageSize ?? app.config.nango.pageSize,
         full: options.full && done === undefined, // a read again for a pull request goes on from the cursor
         signal,

@@ -42,6 +42,18 @@ const schemaNameSchema = z
   .string()
   .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case Postgres identifier (letters, digits, _; at most 63)');
 
+const FILLFACTOR_RANGE = 'must be a whole number from 10 to 100 (percent of each table page that inserts fill)';
+
+/**
+ * A model table's fillfactor, 10..100 as Postgres allows: the percent of each heap page inserts fill, the rest left
+ * for updated row versions (which can then be HOT). Shared by `target.fillfactor` and its environment variable.
+ */
+export const fillfactorSchema = z
+  .number({ error: FILLFACTOR_RANGE })
+  .int({ error: FILLFACTOR_RANGE })
+  .min(10, { error: FILLFACTOR_RANGE })
+  .max(100, { error: FILLFACTOR_RANGE });
+
 /**
  * The YAML file (config/replicator.yaml). Every key is optional; defaults are documented there.
  * Unknown keys are refused, so a typo fails at start instead of being silently ignored.
@@ -67,6 +79,7 @@ export const configFileSchema = z.strictObject({
     .strictObject({
       schema: schemaNameSchema.default('nango'),
       deletes: z.enum(['soft', 'hard']).default('soft'),
+      fillfactor: fillfactorSchema.default(100),
     })
     .prefault({}),
   streams: z.array(streamRuleSchema).default([]),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fillfactorSchema } from './config-file-schema.js';
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 
@@ -18,6 +19,11 @@ export const envSchema = z.object({
   NANGO_WEBHOOK_SIGNING_KEY_PREVIOUS: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
   REPLICATOR_CONFIG: z.preprocess(emptyAsUndefined, z.string().optional()),
   PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).default(8080)),
+  /** Overrides `target.fillfactor` of the YAML file. */
+  REPLICATOR_TABLE_FILLFACTOR: z.preprocess(
+    (value) => (value === '' || value === undefined ? undefined : Number(value)),
+    fillfactorSchema.optional(),
+  ),
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -44,7 +44,11 @@ export function loadConfig(deps: LoadConfigDeps): ReplicatorConfig {
       retryMaxDelayMs: file.nango.retryMaxDelay,
       rateLimit: { ...file.nango.rateLimit, key: file.nango.rateLimit.key },
     },
-    target: { schema: file.target.schema, deletes: file.target.deletes },
+    target: {
+      schema: file.target.schema,
+      deletes: file.target.deletes,
+      fillfactor: env.REPLICATOR_TABLE_FILLFACTOR ?? file.target.fillfactor,
+    },
     streams: file.streams.map((rule) => ({
       integration: rule.integration,
       models: rule.models,

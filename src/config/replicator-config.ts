@@ -32,6 +32,12 @@ export interface ReplicatorConfig {
     readonly schema: string;
     /** What a record Nango reports deleted does to its row: `soft` sets `_nango_deleted_at`, `hard` removes it. */
     readonly deletes: 'soft' | 'hard';
+    /**
+     * Fillfactor of the model tables, 10..100: the percent of each page inserts fill; the rest lets an update put
+     * the new row version on the same page (a HOT update). `target.fillfactor`, overridden by
+     * `REPLICATOR_TABLE_FILLFACTOR`. Default 100 (Postgres' own default: no storage parameter is set).
+     */
+    readonly fillfactor: number;
   };
   /** What the worker keeps fresh: one rule per entry of `streams` in the YAML file. Empty: nothing. */
   readonly streams: ReadonlyArray<StreamRule>;

@@ -48,6 +48,8 @@ export interface BackfillStreamDeps {
 export interface BackfillStreamSettings {
   schema: string;
   deletes: 'soft' | 'hard';
+  /** Fillfactor of the model tables (see `ReplicateOptions.fillfactor`). */
+  fillfactor: number;
   pageSize: number;
   /** A replace pass refuses to delete more than this fraction of the stream's live rows unless forced (0..1). */
   maxDeleteFraction: number;
@@ -214,7 +216,7 @@ async function readPass(
   const summary = await replicateStream(
     { db: deps.db, nango: position.nango, logger: deps.logger },
     {
-      stream: pass.stream, schema: settings.schema, deletes: settings.deletes, pageSize: settings.pageSize, fields: pass.fields, full: true,
+      stream: pass.stream, schema: settings.schema, deletes: settings.deletes, fillfactor: settings.fillfactor, pageSize: settings.pageSize, fields: pass.fields, full: true,
       modifiedAfter: pass.modifiedAfter, kind: 'backfill', signal: stop,
       onProgress: (p) => {
         const totals = addTotals(earlier, p);
@@ -233,7 +235,9 @@ async function deleteUnseen(
   pass: { stream: StreamKey; fields: ModelField[] | null; passStartedAt: Date; force: boolean },
 ): Promise<DeleteUnseenResult> {
   // The table exists (the pass created it); this only returns its layout.
-  const layout = await ensureModelTable(deps, { schema: settings.schema, model: pass.stream.model, fields: pass.fields });
+  const layout = await ensureModelTable(deps, {
+    schema: settings.schema, model: pass.stream.model, fields: pass.fields, fillfactor: settings.fillfactor,
+  });
   return deleteUnseenRows(deps.db, {
     layout,
     stream: pass.stream,

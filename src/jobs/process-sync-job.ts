@@ -35,6 +35,8 @@ export interface SyncJobSettings {
   /** Postgres schema of the model tables. */
   schema: string;
   deletes: 'soft' | 'hard';
+  /** Fillfactor of the model tables (see `ReplicateOptions.fillfactor`). */
+  fillfactor: number;
   pageSize: number;
   /** Pages one job reads before it re-queues the rest of the stream. */
   slicePages: number;
@@ -139,7 +141,7 @@ async function runSlice(
     const summary = await replicateStream(
       { db: deps.db, nango: deps.nango, logger: deps.logger },
       {
-        stream, schema: settings.schema, deletes: settings.deletes, pageSize: settings.pageSize, fields, maxPages: settings.slicePages, signal: stop,
+        stream, schema: settings.schema, deletes: settings.deletes, fillfactor: settings.fillfactor, pageSize: settings.pageSize, fields, maxPages: settings.slicePages, signal: stop,
         onProgress: metrics ? pageMetricsRecorder(metrics, stream) : undefined,
       },
     );

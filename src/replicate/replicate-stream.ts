@@ -32,6 +32,8 @@ export interface ReplicateOptions {
   /** Postgres schema of the model tables. */
   schema: string;
   deletes: 'soft' | 'hard';
+  /** Fillfactor the model table is created with, or altered to when it differs (10..100; 100: Postgres' default). */
+  fillfactor: number;
   /** Records per request, 1..10000. */
   pageSize: number;
   /** Read from the beginning instead of the stored cursor. Rows are upserted; the cursor never moves back. */
@@ -78,7 +80,7 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
   const started = performance.now();
   const state = await ensureStream(deps.db, stream);
   const fields = options.fields !== undefined ? options.fields : await resolveModelFields(deps.nango, stream, signal);
-  const layout = await ensureModelTable(deps, { schema: options.schema, model: stream.model, fields });
+  const layout = await ensureModelTable(deps, { schema: options.schema, model: stream.model, fields, fillfactor: options.fillfactor });
   const kind: RunKind = options.kind ?? (options.full ? 'full' : 'sync');
   const runId = await startRun(deps.db, state.id, kind);
   deps.logger.info({ runId, kind, cursor: state.cursor, table: `${layout.schema}.${layout.table}` }, 'run started');

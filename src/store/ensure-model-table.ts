@@ -9,6 +9,9 @@ import type { MappedColumn, TableLayout } from './table-layout.js';
 
 type Trx = Transaction<ReplicatorDatabase>;
 
+/** Postgres' own fillfactor for tables: pages are filled completely. */
+const DEFAULT_FILLFACTOR = 100;
+
 /**
  * Makes sure the table of `model` exists in `schema` with a column for every known field, and returns its
  * layout. Tables evolve additively only: a new field adds a column; a field whose type changed keeps its
@@ -16,11 +19,19 @@ type Trx = Transaction<ReplicatorDatabase>;
  * `nango_replicator.model_tables` / `table_columns`, so they never change between runs.
  *
  * `fields` null means the model's schema is unknown: the table gets the system columns and `id` only.
+ * `fillfactor` is the table's storage parameter: a new table is created with it, an existing one whose
+ * `reloptions` say otherwise is altered (which affects only the pages written from then on).
  * DDL runs under a transaction-scoped advisory lock, so concurrent workers do not race.
  */
 export async function ensureModelTable(
   deps: { db: Kysely<ReplicatorDatabase>; logger: Logger },
-  params: { schema: string; model: string; fields: ReadonlyArray<ModelField> | null },
+  params: {
+    schema: string;
+    model: string;
+    fields: ReadonlyArray<ModelField> | null;
+    /** 10..100, validated by the config; 100 is Postgres' default and sets no storage parameter. */
+    fillfactor: number;
+  },
 ): Promise<TableLayout> {
   return deps.db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(hashtext(${`nango-replicator:ddl:${params.schema}`}))`.execute(trx);
@@ -34,8 +45,11 @@ export async function ensureModelTable(
         'a field changed type; its column keeps the old type and the value stays intact in _nango_raw',
       );
     }
-    if (isNew) await createTable(trx, params.schema, table, plan.added);
-    else for (const column of plan.added) await addColumn(trx, params.schema, table, column);
+    if (isNew) await createTable(trx, params.schema, table, plan.added, params.fillfactor);
+    else {
+      for (const column of plan.added) await addColumn(trx, params.schema, table, column);
+      await applyFillfactor(trx, deps.logger, { schema: params.schema, table, fillfactor: params.fillfactor });
+    }
     await recordColumns(trx, params.schema, table, existing.length, plan.added);
     return { schema: params.schema, table, columns: [...existing, ...plan.added] };
   });
@@ -74,7 +88,7 @@ function checkedType(type: string): ColumnType {
   return type;
 }
 
-async function createTable(trx: Trx, schema: string, table: string, columns: ReadonlyArray<MappedColumn>) {
+async function createTable(trx: Trx, schema: string, table: string, columns: ReadonlyArray<MappedColumn>, fillfactor: number) {
   let builder = trx.schema
     .withSchema(schema)
     .createTable(table)
@@ -82,7 +96,7 @@ async function createTable(trx: Trx, schema: string, table: string, columns: Rea
     .addColumn('_nango_connection_id', 'text', (c) => c.notNull())
     .addColumn('id', 'text', (c) => c.notNull());
   for (const column of columns) builder = builder.addColumn(column.column, column.type);
-  await builder
+  const created = builder
     .addColumn('_nango_raw', 'jsonb', (c) => c.notNull())
     .addColumn('_nango_last_action', 'text', (c) => c.notNull())
     .addColumn('_nango_first_seen_at', 'timestamptz')
@@ -91,8 +105,38 @@ async function createTable(trx: Trx, schema: string, table: string, columns: Rea
     .addColumn('_nango_pruned_at', 'timestamptz')
     .addColumn('_nango_cursor', 'text', (c) => c.notNull())
     .addColumn('_nango_synced_at', 'timestamptz', (c) => c.notNull())
-    .addPrimaryKeyConstraint(`${table.slice(0, 57)}_pkey`, ['_nango_provider_config_key', '_nango_connection_id', 'id'])
-    .execute();
+    .addPrimaryKeyConstraint(`${table.slice(0, 57)}_pkey`, ['_nango_provider_config_key', '_nango_connection_id', 'id']);
+  // At Postgres' default the table gets no storage parameter at all, as before the setting existed.
+  if (fillfactor === DEFAULT_FILLFACTOR) await created.execute();
+  else await created.modifyEnd(sql`WITH (fillfactor = ${sql.lit(fillfactor)})`).execute();
+}
+
+/**
+ * Brings an existing table's fillfactor to the configured one. Postgres applies it to pages written from then on;
+ * the pages already there keep their fill until they are rewritten (VACUUM FULL, CLUSTER).
+ */
+async function applyFillfactor(trx: Trx, logger: Logger, target: { schema: string; table: string; fillfactor: number }) {
+  const current = await currentFillfactor(trx, target.schema, target.table);
+  if (current === target.fillfactor) return;
+  const table = sql.id(target.schema, target.table);
+  // Back at the default, the parameter is removed rather than set, so the table looks like a fresh one.
+  if (target.fillfactor === DEFAULT_FILLFACTOR) await sql`ALTER TABLE ${table} RESET (fillfactor)`.execute(trx);
+  else await sql`ALTER TABLE ${table} SET (fillfactor = ${sql.lit(target.fillfactor)})`.execute(trx);
+  logger.info(
+    { table: `${target.schema}.${target.table}`, fillfactor: target.fillfactor, previousFillfactor: current },
+    'table fillfactor changed; it applies only to pages written from now on, existing pages keep their fill until rewritten',
+  );
+}
+
+/** The table's fillfactor from `pg_class.reloptions` (`{fillfactor=50}`), 100 when none is set. */
+async function currentFillfactor(trx: Trx, schema: string, table: string): Promise<number> {
+  const { rows } = await sql<{ fillfactor: string | null }>`
+    SELECT (SELECT split_part(o, '=', 2) FROM unnest(c.reloptions) AS o WHERE o LIKE 'fillfactor=%') AS fillfactor
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = ${schema} AND c.relname = ${table}
+  `.execute(trx);
+  const value = rows[0]?.fillfactor;
+  return value === null || value === undefined ? DEFAULT_FILLFACTOR : Number(value);
 }
 
 async function addColumn(trx: Trx, schema: string, table: string, column: MappedColumn) {

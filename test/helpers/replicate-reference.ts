@@ -12,10 +12,10 @@ import { writePageReference } from './write-page-reference.js';
 /** The loop of replicateStream without any of its speed: one page after the other through the reference writer. */
 export async function replicateReference(
   deps: { db: Kysely<ReplicatorDatabase>; logger: Logger },
-  options: { stream: StreamKey; schema: string; deletes: 'soft' | 'hard'; full?: boolean; fields: ModelField[] | null; pages: RecordsPage[] },
+  options: { stream: StreamKey; schema: string; deletes: 'soft' | 'hard'; fillfactor: number; full?: boolean; fields: ModelField[] | null; pages: RecordsPage[] },
 ): Promise<void> {
   const state = await ensureStream(deps.db, options.stream);
-  const layout = await ensureModelTable(deps, { schema: options.schema, model: options.stream.model, fields: options.fields });
+  const layout = await ensureModelTable(deps, { schema: options.schema, model: options.stream.model, fields: options.fields, fillfactor: options.fillfactor });
   const runId = await startRun(deps.db, state.id, options.full ? 'full' : 'sync');
   let cursor = state.cursor;
   for (const page of options.pages) {

@@ -68,7 +68,7 @@ export async function createReplicationFixture(label: string): Promise<Replicati
     sync: (options = {}) =>
       replicateStream(
         { db, nango, logger: captured.logger },
-        { stream: TICKETS, schema: 'nango', deletes: 'soft', pageSize: 25, ...options },
+        { stream: TICKETS, schema: 'nango', deletes: 'soft', fillfactor: 100, pageSize: 25, ...options },
       ),
     rows: async () => {
       const { rows } = await sql<Record<string, unknown>>`SELECT * FROM nango.ticket ORDER BY id`.execute(db);

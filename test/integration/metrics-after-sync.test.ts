@@ -61,7 +61,7 @@ describe('/metrics after a known sync', () => {
     );
     standIn.faults.rateLimitNext(1, 0, { pathPrefix: '/records' });
     const run = (kind: 'sync' | 'full') =>
-      replicateStream({ db, nango, logger }, { stream: TICKETS, schema: 'nango', deletes: 'soft', pageSize: 25, full: kind === 'full', onProgress: pageMetricsRecorder(metrics, TICKETS) }).then(
+      replicateStream({ db, nango, logger }, { stream: TICKETS, schema: 'nango', deletes: 'soft', fillfactor: 100, pageSize: 25, full: kind === 'full', onProgress: pageMetricsRecorder(metrics, TICKETS) }).then(
         () => recordRunMetrics(metrics, TICKETS, { kind, status: 'succeeded' }),
       );
     await run('sync'); // 60 records in pages of 25, 25, 10

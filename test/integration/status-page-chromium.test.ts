@@ -52,7 +52,7 @@ async function seed(db: Kysely<ReplicatorDatabase>): Promise<void> {
                 ${records}, ${s.error === null ? null : JSON.stringify(s.error)}::jsonb)`.execute(db);
     }
     if (s.table !== null) {
-      const layout = await ensureModelTable({ db, logger }, { schema: 'nango', model: s.model, fields: null });
+      const layout = await ensureModelTable({ db, logger }, { schema: 'nango', model: s.model, fields: null, fillfactor: 100 });
       await sql`
         INSERT INTO ${sql.id(layout.schema, layout.table)} (_nango_provider_config_key, _nango_connection_id, id, _nango_raw, _nango_last_action, _nango_last_modified_at, _nango_cursor, _nango_synced_at)
         SELECT ${s.pck}, ${s.conn}, 'I-' || n, '{}'::jsonb, 'ADDED', now(), 'c', now() FROM generate_series(1, ${s.table}::int) AS n`.execute(db);

@@ -64,7 +64,7 @@ describe('value errors describe the values stored now', () => {
         for await (const page of f.nango.listRecords(params)) yield { ...page, records: [structuredClone(older), ...page.records] };
       },
     };
-    await replicateStream({ db: f.db, nango: replaying, logger: f.logger }, { stream: TICKETS, schema: 'nango', deletes: 'soft', pageSize: 25 });
+    await replicateStream({ db: f.db, nango: replaying, logger: f.logger }, { stream: TICKETS, schema: 'nango', deletes: 'soft', fillfactor: 100, pageSize: 25 });
     assert.deepEqual(await errors(), []);
     assert.equal((await f.rows()).get('T-1')?.points, '5', 'the older version was not written');
     assert.equal((await runErrors()).at(-1), 0);

@@ -76,7 +76,7 @@ describe('the fast write path and a plain per-record reference produce identical
       getScriptsConfig: () => Promise.reject(new Error('not used: fields are given')),
       listConnections: () => Promise.reject(new Error('not used')),
     };
-    const common = { stream: TICKETS, schema: 'nango', deletes: options.deletes ?? 'soft', pageSize: 1, full: options.full, fields: FIELDS };
+    const common = { stream: TICKETS, schema: 'nango', deletes: options.deletes ?? 'soft', fillfactor: 100, pageSize: 1, full: options.full, fields: FIELDS };
     const summary = await replicateStream({ db: fast.db, nango: stub, logger }, common);
     await replicateReference({ db: reference.db, logger }, { ...common, pages: structuredClone(pages) });
     const [fastState, referenceState] = [await writtenState(fast.db), await writtenState(reference.db)];

@@ -27,6 +27,7 @@ describe('configuration', () => {
     assert.equal(config.nango.requestTimeoutMs, 30_000);
     assert.equal(config.target.schema, 'nango');
     assert.equal(config.target.deletes, 'soft');
+    assert.equal(config.target.fillfactor, 100);
     assert.equal(config.databaseUrl.reveal(), 'postgres://postgres@127.0.0.1:5432/postgres');
     assert.equal(config.configPath, null);
     assert.ok(Object.isFrozen(config.nango));
@@ -55,6 +56,28 @@ describe('configuration', () => {
       loadConfig({ env: { REPLICATOR_CONFIG: 'c.yaml' }, readTextFile: files({ 'c.yaml': 'nango:\n  pageSize: 20000\n' }) }),
     );
     assert.match(message, /c\.yaml: nango\.pageSize: .*10000.*\(got 20000\)/);
+  });
+
+  test('the table fillfactor comes from the file, and REPLICATOR_TABLE_FILLFACTOR overrides it', () => {
+    const fromFile = loadConfig({ env: { REPLICATOR_CONFIG: 'c.yaml' }, readTextFile: files({ 'c.yaml': 'target:\n  fillfactor: 50\n' }) });
+    assert.equal(fromFile.target.fillfactor, 50);
+    const fromEnv = loadConfig({
+      env: { REPLICATOR_CONFIG: 'c.yaml', REPLICATOR_TABLE_FILLFACTOR: '70' },
+      readTextFile: files({ 'c.yaml': 'target:\n  fillfactor: 50\n' }),
+    });
+    assert.equal(fromEnv.target.fillfactor, 70);
+    assert.equal(loadConfig({ env: { REPLICATOR_TABLE_FILLFACTOR: '' }, readTextFile: files({}) }).target.fillfactor, 100);
+  });
+
+  test('a fillfactor outside 10..100 is refused with the key and the allowed range', () => {
+    for (const bad of ['5', '101', '50.5', 'half']) {
+      const message = configError(() =>
+        loadConfig({ env: { REPLICATOR_CONFIG: 'c.yaml' }, readTextFile: files({ 'c.yaml': `target:\n  fillfactor: ${bad}\n` }) }),
+      );
+      assert.match(message, /c\.yaml: target\.fillfactor: must be a whole number from 10 to 100/, message);
+    }
+    const message = configError(() => loadConfig({ env: { REPLICATOR_TABLE_FILLFACTOR: '0' }, readTextFile: files({}) }));
+    assert.match(message, /REPLICATOR_TABLE_FILLFACTOR: must be a whole number from 10 to 100 .*\(got "0"\)/);
   });
 
   test('an unknown key is refused, so a typo does not pass silently', () => {
