@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ReplicatorConfig } from '../config/replicator-config.js';
 import type { Secret } from '../config/secret.js';
 import { ReplicatorError } from '../errors/replicator-error.js';
-import { createStreamPullMarks, PULL_MARK_TTL_MS, type StreamPullMarks } from '../jobs/stream-pull-marks.js';
+import { createStreamPullMarks, PULL_MARK_TTL_MS, pullMarkKeyPrefix, type StreamPullMarks } from '../jobs/stream-pull-marks.js';
 import { createRedisLocks, type RedisLocks } from '../lock/redis-locks.js';
 import type { RedisRequestGate } from '../ratelimit/redis-request-gate.js';
 import { createFleetGate } from './fleet-gate.js';
@@ -53,7 +53,7 @@ export async function openCliFleet(deps: { logger: Logger }, config: ReplicatorC
       { redis, logger: deps.logger.child({ component: 'lock' }) },
       { keyPrefix: `${config.redisKeyPrefix}lock:`, ttlMs: config.worker.lockDurationMs },
     ),
-    pullMarks: createStreamPullMarks({ redis }, { keyPrefix: `${config.redisKeyPrefix}pull-requested:`, ttlMs: PULL_MARK_TTL_MS }),
+    pullMarks: createStreamPullMarks({ redis }, { keyPrefix: pullMarkKeyPrefix(config.redisKeyPrefix), ttlMs: PULL_MARK_TTL_MS }),
     owner: `${hostname()}:${process.pid} cli ${command}`,
     close: async () => void (await redis.quit()),
   };

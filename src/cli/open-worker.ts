@@ -17,7 +17,7 @@ import { BACKFILL_QUEUE, SYNC_JOB, SYNC_QUEUE } from '../jobs/queue-names.js';
 import { reapAbandonedRuns } from '../jobs/reap-abandoned-runs.js';
 import { reconcileSchedules } from '../jobs/reconcile-schedules.js';
 import { requestStreamSync, type StreamSyncRequestOutcome } from '../jobs/request-stream-sync.js';
-import { createStreamPullMarks, PULL_MARK_TTL_MS } from '../jobs/stream-pull-marks.js';
+import { createStreamPullMarks, PULL_MARK_TTL_MS, pullMarkKeyPrefix } from '../jobs/stream-pull-marks.js';
 import type { SyncJobInput } from '../jobs/sync-job-data.js';
 import { syncJobOptions } from '../jobs/sync-job-options.js';
 import { createRedisLocks } from '../lock/redis-locks.js';
@@ -143,7 +143,7 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
     stack.push('http', () => http.close());
 
     const scriptsConfig = createScriptsConfigCache({ nango: app.nango }, { maxAgeMs: config.discovery.everyMs, signal: shutdown.signal });
-    const pullMarks = createStreamPullMarks({ redis }, { keyPrefix: `${config.redisKeyPrefix}pull-requested:`, ttlMs: PULL_MARK_TTL_MS });
+    const pullMarks = createStreamPullMarks({ redis }, { keyPrefix: pullMarkKeyPrefix(config.redisKeyPrefix), ttlMs: PULL_MARK_TTL_MS });
     const enqueueSync = async (data: SyncJobInput, jobId: string) => void (await queue.add(SYNC_JOB, data, { ...jobOptions, jobId }));
     backfill = openBackfillWorker({
       config, logger, redis, db: app.db, scriptsConfig, metrics, secretKey, fleetGate, fetch: deps.fetch, connection, owner, shutdown: shutdown.signal, stack, remainingMs,

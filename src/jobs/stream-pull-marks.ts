@@ -18,7 +18,7 @@ export interface StreamPullMarks {
 }
 
 export interface StreamPullMarksOptions {
-  /** Prefix of the mark keys, e.g. `nango-replicator:pull-requested:`. */
+  /** Prefix of the mark keys, e.g. `nango-replicator:pull-requested:` (see {@link pullMarkKeyPrefix}). */
   keyPrefix: string;
   /**
    * Expiry of a mark nobody serves (its stream is no longer followed), ms. Longer than any holding (a backfill
@@ -29,6 +29,15 @@ export interface StreamPullMarksOptions {
 
 /** The expiry of a pull mark: a day, ms. */
 export const PULL_MARK_TTL_MS = 24 * 3600 * 1000;
+
+/**
+ * The prefix of the pull mark keys under the fleet's Redis key prefix (`redis.keyPrefix`, e.g. `nango-replicator:`):
+ * `<redisKeyPrefix>pull-requested:`. Every process that leaves or serves marks (workers, `sync` with `REDIS_URL`)
+ * must use it, or their marks would not meet.
+ */
+export function pullMarkKeyPrefix(redisKeyPrefix: string): string {
+  return `${redisKeyPrefix}pull-requested:`;
+}
 
 /** The stream's marks as keys `<keyPrefix>stream/<integration>/<connection>/<model>` (parts percent-encoded). */
 export function createStreamPullMarks(deps: { redis: Redis }, options: StreamPullMarksOptions): StreamPullMarks {

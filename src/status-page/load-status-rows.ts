@@ -3,6 +3,7 @@ import { latestRun } from '../store/latest-run.js';
 import type { ReplicatorDatabase, RunStatus } from '../store/replicator-tables.js';
 import type { StreamKey } from '../store/stream-key.js';
 import { countLiveRows, streamMapKey } from './count-live-rows.js';
+import { countValueErrors } from './count-value-errors.js';
 import { loadHourlyRecords, SPARKLINE_HOURS } from './load-hourly-records.js';
 
 /** The latest run of a stream. */
@@ -21,6 +22,11 @@ export interface StatusRow {
   stream: StreamKey;
   /** Live (not deleted) rows in the model table; null when no table exists for the model yet. */
   rows: number | null;
+  /**
+   * Value errors standing now: rows of `nango_replicator.value_errors` for the stream, one per (record, field) whose
+   * stored value did not fit its column (NULL there, intact in `_nango_raw`). A current count, as `status` shows it.
+   */
+  valueErrors: number;
   /** Seconds since the newest `_nango_last_modified_at` written; null before the first record. */
   freshnessLagSeconds: number | null;
   lastSuccessAt: Date | null;
@@ -39,7 +45,7 @@ export interface StatusRow {
 }
 
 /**
- * Every stream with its rows, freshness, latest run, last error and records per hour, ordered by
+ * Every stream with its rows, value errors, freshness, latest run, last error and records per hour, ordered by
  * integration, connection and model. Reads the replicator's tables only (and counts the model tables).
  */
 export async function loadStatusRows(db: Kysely<ReplicatorDatabase>): Promise<StatusRow[]> {
@@ -68,12 +74,14 @@ export async function loadStatusRows(db: Kysely<ReplicatorDatabase>): Promise<St
     .execute();
   const hourly = await loadHourlyRecords(db);
   const live = await countLiveRows(db);
+  const valueErrors = await countValueErrors(db);
 
   return streams.map((s) => {
     const stream = { providerConfigKey: s.provider_config_key, connectionId: s.connection_id, model: s.model };
     return {
       stream,
       rows: live.get(streamMapKey(stream)) ?? null,
+      valueErrors: valueErrors.get(s.id) ?? 0,
       freshnessLagSeconds: s.lag_seconds,
       lastSuccessAt: s.last_success_at,
       secondsSinceLastSuccess: s.since_success_seconds,

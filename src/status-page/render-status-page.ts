@@ -31,6 +31,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .badge { display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 12px; font-weight: 600; color: #fff; background: var(--muted); }
 .badge.fresh { background: var(--ok); } .badge.stale { background: var(--warn); } .badge.failing { background: var(--bad); } .badge.running { background: #0969da; }
 .run.failed, .run.abandoned, .backfill.failed, .backfill.refused { color: var(--bad); } .run.superseded { color: var(--muted); } small { color: var(--muted); }
+td.value-errors .some { color: var(--warn); font-weight: 600; } td.value-errors small { white-space: nowrap; }
 td.state, td.rows, td.freshness, td.last-success, td.last-run small { white-space: nowrap; }
 td.last-backfill { max-width: 300px; overflow-wrap: break-word; } td.last-backfill code { font-size: 12px; }
 td.connection, td.model { overflow-wrap: break-word; max-width: 280px; }
@@ -50,7 +51,7 @@ export function renderStatusPage(rows: ReadonlyArray<StatusRow>, budget: ApiBudg
   const states = rows.map((row) => streamState(row, staleAfter));
   const body =
     rows.length === 0
-      ? '<tr class="empty"><td colspan="11" class="none">No streams yet: they appear after their first sync.</td></tr>'
+      ? '<tr class="empty"><td colspan="12" class="none">No streams yet: they appear after their first sync.</td></tr>'
       : rows.map((row, i) => renderStreamRow(row, states[i] ?? 'never', now)).join('\n');
   return `<!doctype html>
 <html lang="en">
@@ -65,7 +66,7 @@ export function renderStatusPage(rows: ReadonlyArray<StatusRow>, budget: ApiBudg
 <p class="summary">${escapeHtml(summary(states))}</p>
 ${renderApiBudget(budget, now)}
 <table class="streams">
-<thead><tr><th>Integration</th><th>Connection</th><th>Model</th><th>State</th><th>Rows</th><th>Freshness</th><th>Last success</th><th>Last run</th><th>Last error</th><th>Last backfill</th><th>Records / hour, 24 h</th></tr></thead>
+<thead><tr><th>Integration</th><th>Connection</th><th>Model</th><th>State</th><th>Rows</th><th>Value errors</th><th>Freshness</th><th>Last success</th><th>Last run</th><th>Last error</th><th>Last backfill</th><th>Records / hour, 24 h</th></tr></thead>
 <tbody>
 ${body}
 </tbody>

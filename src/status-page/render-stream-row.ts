@@ -17,6 +17,7 @@ export function renderStreamRow(row: StatusRow, state: StreamState, now: Date): 
     `<td class="model">${escapeHtml(stream.model)}</td>`,
     `<td class="state"><span class="badge ${state}">${state}</span></td>`,
     `<td class="rows num">${row.rows === null ? '<span class="none">no table</span>' : formatCount(row.rows)}</td>`,
+    `<td class="value-errors num">${valueErrors(row.valueErrors)}</td>`,
     `<td class="freshness">${row.freshnessLagSeconds === null ? '<span class="none">no records</span>' : `${formatDuration(row.freshnessLagSeconds)} behind`}</td>`,
     `<td class="last-success">${row.lastSuccessAt === null || row.secondsSinceLastSuccess === null ? '<span class="none">never</span>' : `${time(row.lastSuccessAt, `${formatDuration(row.secondsSinceLastSuccess)} ago`)}`}</td>`,
     `<td class="last-run">${row.lastRun === null ? '<span class="none">none</span>' : lastRun(row.lastRun, now)}</td>`,
@@ -26,6 +27,14 @@ export function renderStreamRow(row: StatusRow, state: StreamState, now: Date): 
   ];
   const id = `${stream.providerConfigKey}/${stream.connectionId}/${stream.model}`;
   return `<tr class="stream ${state}" data-stream="${escapeHtml(id)}">${cells.join('')}</tr>`;
+}
+
+/** The count; when some stand, where to read them (the table name is a constant, escaped all the same). */
+function valueErrors(count: number): string {
+  if (count === 0) return '0';
+  const where = 'nango_replicator.value_errors';
+  const title = `Values that did not fit their column: NULL there, intact in _nango_raw; one row each in ${where}`;
+  return `<span class="some" title="${escapeHtml(title)}">${escapeHtml(formatCount(count))}</span><br><small>see <code>${escapeHtml(where)}</code></small>`;
 }
 
 function lastRun(run: StatusRun, now: Date): string {

@@ -43,10 +43,10 @@ export interface PreparedPage {
   /** The values that did not fit, of every record to upsert. Stored only for the versions actually written. */
   valueErrors: ValueError[];
   /**
-   * Soft-deleted records among those with value errors. A deleted version keeps the stored values of its row, so
-   * its own errors only count when it is the first version of its record stored (see `replaceValueErrors`).
+   * Soft-deleted or pruned records among those with value errors. Such a version keeps the stored values of its
+   * row, so its own errors only count when it is the first version of its record stored (see `replaceValueErrors`).
    */
-  deletedWithErrors: string[];
+  keptWithErrors: string[];
   /** U+0000 characters removed from strings and keys (Postgres refuses them in text and jsonb). */
   nulRemoved: number;
   /** The newest `last_modified_at` in the page, for freshness; null for an empty page. */
@@ -75,7 +75,7 @@ export function preparePage(page: RecordsPage, layout: TableLayout, deletes: 'so
     json = payloadsJson(records);
   }
 
-  const { badColumns, badById, valueErrors, deletedWithErrors } = checkValues(records, layout);
+  const { badColumns, badById, valueErrors, keptWithErrors } = checkValues(records, layout);
   const last = page.records.at(-1);
   return {
     payloads: jsonbBinary(json),
@@ -86,7 +86,7 @@ export function preparePage(page: RecordsPage, layout: TableLayout, deletes: 'so
     hardDeleteJson: deletes === 'hard' ? JSON.stringify(toDelete.map((r) => ({ id: r.id, m: r._nango_metadata.last_modified_at }))) : null,
     hardDeleteCount: toDelete.length,
     valueErrors,
-    deletedWithErrors,
+    keptWithErrors,
     nulRemoved,
     newestModifiedAt: last?._nango_metadata.last_modified_at ?? null,
   };
@@ -150,18 +150,20 @@ function checkValues(records: ReadonlyArray<NangoRecord>, layout: TableLayout) {
   const badColumns = new Set<string>();
   const badById: Record<string, string[]> = {};
   const valueErrors: ValueError[] = [];
-  const deletedWithErrors: string[] = [];
+  const keptWithErrors: string[] = [];
   const checked = layout.columns.filter((column) => column.type !== 'jsonb');
   for (const record of records) {
-    // A pruned record has no payload: nothing to check, and the stored values are kept.
-    if (record._nango_metadata.pruned_at != null) continue;
+    // A deleted or pruned version keeps the stored values of its row; its own are only stored when its record is
+    // new. A pruned payload is normally empty, but is checked like any other, so a bad value in it cannot fail the
+    // page's INSERT on the cast.
+    const kept = record._nango_metadata.deleted_at != null || record._nango_metadata.pruned_at != null;
     for (const column of checked) {
       const value = record[column.field];
       if (value === null || value === undefined) continue;
       const result = coerceValue(column.type, value);
       if (result.ok) continue;
       badColumns.add(column.column);
-      if (badById[record.id] === undefined && record._nango_metadata.deleted_at != null) deletedWithErrors.push(record.id);
+      if (badById[record.id] === undefined && kept) keptWithErrors.push(record.id);
       (badById[record.id] ??= []).push(column.column);
       valueErrors.push({
         record_id: record.id,
@@ -173,5 +175,5 @@ function checkValues(records: ReadonlyArray<NangoRecord>, layout: TableLayout) {
       });
     }
   }
-  return { badColumns, badById, valueErrors, deletedWithErrors };
+  return { badColumns, badById, valueErrors, keptWithErrors };
 }

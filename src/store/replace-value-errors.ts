@@ -8,8 +8,8 @@ export interface ValueErrorParams {
   connectionId: string;
   /** The page's value errors, at most one per (record, field). */
   valueErrors: ReadonlyArray<ValueError>;
-  /** Soft-deleted records among them (see `PreparedPage.deletedWithErrors`). */
-  deletedWithErrors: ReadonlyArray<string>;
+  /** Soft-deleted or pruned records among them (see `PreparedPage.keptWithErrors`). */
+  keptWithErrors: ReadonlyArray<string>;
 }
 
 /**
@@ -18,8 +18,8 @@ export interface ValueErrorParams {
  * version's values, i.e. it is neither deleted nor pruned). `count` is the number of error rows the page wrote.
  *
  * - A version whose values were taken replaces its record's error rows with exactly its own (none if all fit).
- * - A deleted or pruned version keeps the stored values, so it keeps their errors; a deleted version that is the
- *   first of its record to be stored brings its own (`existed` is read in the statement's snapshot, before the
+ * - A deleted or pruned version keeps the stored values, so it keeps their errors; a deleted or pruned version that
+ *   is the first of its record to be stored brings its own (`existed` is read in the statement's snapshot, before the
  *   insert). A version not written (an older one) changes nothing.
  * - Clean pages of a stream without error rows pay one index probe: the EXISTS guard is evaluated once, and the
  *   delete's join is not run when it is false. Only records of the page are touched, and two pages in flight never
@@ -38,11 +38,11 @@ export function replaceValueErrors(table: RawBuilder<unknown>, params: ValueErro
   if (params.valueErrors.length === 0) return { ctes: clear(sql``), count: sql`0` };
 
   const firstOnly =
-    params.deletedWithErrors.length === 0
+    params.keptWithErrors.length === 0
       ? sql``
       : sql`WHERE e.record_id NOT IN (
           SELECT id FROM ${table} WHERE _nango_provider_config_key = ${params.providerConfigKey}
-            AND _nango_connection_id = ${params.connectionId} AND id = ANY(${params.deletedWithErrors}::text[]))`;
+            AND _nango_connection_id = ${params.connectionId} AND id = ANY(${params.keptWithErrors}::text[]))`;
   const ctes = sql`found AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(params.valueErrors)}::jsonb)
         AS e(record_id text, field text, column_name text, column_type text, reason text, record_cursor text)

@@ -74,19 +74,19 @@ interface ValueErrorRow {
   reason: string;
 }
 
-/** Each typed column's value: the payload's value if it fits the column, else NULL and a value error. */
+/**
+ * Each typed column's value: the payload's value if it fits the column, else NULL and a value error. Pruned and
+ * deleted payloads too: their values are stored only when their record is new, and then checked like any other.
+ */
 function typedValues(params: WritePageParams, record: NangoRecord) {
   const columns = new Map<string, unknown>();
   const errors: ValueErrorRow[] = [];
-  const pruned = record._nango_metadata.pruned_at !== null;
   for (const column of params.layout.columns) {
     const value = record[column.field];
     if (value === undefined || value === null) {
       columns.set(column.column, null);
     } else if (column.type === 'jsonb') {
       columns.set(column.column, JSON.stringify(value));
-    } else if (pruned) {
-      columns.set(column.column, value);
     } else {
       const fit = coerceValue(column.type, value);
       columns.set(column.column, fit.ok ? value : null);

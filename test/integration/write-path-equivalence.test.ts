@@ -175,4 +175,34 @@ describe('the fast write path and a plain per-record reference produce identical
     const { state: afterHard } = await writeBoth(await capture(state.cursor, 25), { deletes: 'hard' });
     assert.deepEqual(afterHard.valueErrors.filter((e) => e.record_id === 'T-7'), []);
   });
+
+  test('a pruned record carrying a value that does not fit: new, stored with NULL there and its error; stored, it changes no value and no error', async () => {
+    standIn.store.save(PCK, CONN, MODEL, Array.from({ length: 70 }, (_, i) => makeTicket(6000 + i)));
+    const pages = await capture((await writtenState(fast.db)).cursor, 25);
+    const [p2, p3] = [pages[1] as RecordsPage, pages[2] as RecordsPage];
+    const meta = (p2.records[0] as NangoRecord)._nango_metadata;
+    const pruned = (n: number, bad: Record<string, unknown>) =>
+      ({ ...makeTicket(n, bad), id: `T-${n}`, _nango_metadata: { ...meta, pruned_at: meta.last_modified_at } }) as NangoRecord;
+    // Not stored yet: its values are taken, so the bad one is NULL and listed.
+    p2.records.push(pruned(9100, { points: 'many', dueAt: 'someday' }));
+    // Stored and clean, or stored with an error of its own: the stored values stay, and so do their errors.
+    p3.records.push(pruned(50, { points: 'lots', title: 'pruned, must not be stored' }), pruned(4005, { dueAt: 'never' }));
+    const before = await writtenState(fast.db);
+    const storedBefore = new Map(before.rows.map((row) => [row.id, row]));
+    assert.ok(storedBefore.has('T-50') && storedBefore.has('T-4005') && !storedBefore.has('T-9100'));
+
+    const { state } = await writeBoth(pages);
+    const byId = new Map(state.rows.map((row) => [row.id, row]));
+    const errorsOf = (id: string) => state.valueErrors.filter((e) => e.record_id === id).map((e) => e.field).sort();
+    assert.ok(byId.get('T-9100')?._nango_pruned_at instanceof Date);
+    assert.equal(byId.get('T-9100')?.points, null);
+    assert.equal(byId.get('T-9100')?.due_at, null);
+    assert.equal(byId.get('T-9100')?.title, 'Ticket number 9100');
+    assert.deepEqual(errorsOf('T-9100'), ['dueAt', 'points']);
+    assert.ok(byId.get('T-50')?._nango_pruned_at instanceof Date);
+    assert.equal(byId.get('T-50')?.title, 'Ticket number 50');
+    assert.equal(byId.get('T-50')?.points, storedBefore.get('T-50')?.points);
+    assert.deepEqual(errorsOf('T-50'), []);
+    assert.deepEqual(errorsOf('T-4005'), ['points']);
+  });
 });

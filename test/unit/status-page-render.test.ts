@@ -13,6 +13,7 @@ function row(overrides: Partial<StatusRow> = {}): StatusRow {
   return {
     stream: { providerConfigKey: 'github', connectionId: 'acme', model: 'Issue' },
     rows: 1234,
+    valueErrors: 0,
     freshnessLagSeconds: 90,
     lastSuccessAt: new Date(NOW.getTime() - 60_000),
     secondsSinceLastSuccess: 60,
@@ -118,6 +119,19 @@ describe('status page rendering', () => {
     assert.doesNotMatch(html, /<script>|<b>|" onclick=/);
     assert.match(html, /class="backfill merged&quot; onclick=&quot;x"/);
     assert.match(html, /refused to delete \? of \? rows/);
+  });
+
+  test('each stream row shows its value errors standing now, and where to read them when there are some', () => {
+    const html = renderStatusPage([row({ valueErrors: 1234 }), row()], null, { now: NOW });
+    const cells = html.match(/<td class="value-errors num">.*?<\/td>/g) ?? [];
+    assert.equal(cells.length, 2);
+    assert.match(cells[0]!, /<span class="some" title="[^"]*">1,234<\/span><br><small>see <code>nango_replicator\.value_errors<\/code><\/small>/);
+    assert.equal(cells[1], '<td class="value-errors num">0</td>', 'no pointer when none stand');
+    assert.match(html, /<th>Rows<\/th><th>Value errors<\/th>/);
+    const firstRow = /<tr class="stream [^"]*"[^>]*>(.*?)<\/tr>/.exec(html)?.[1] ?? '';
+    const headers = html.match(/<th>/g)?.length;
+    assert.equal(firstRow.match(/<td[ >]/g)?.length, headers, 'one header per cell');
+    assert.match(renderStatusPage([], null, { now: NOW }), new RegExp(`<td colspan="${headers}" class="none">No streams yet`), 'the empty row spans every column');
   });
 
   test('no streams: the page says so instead of an empty table', () => {
