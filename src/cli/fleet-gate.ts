@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ReplicatorConfig } from '../config/replicator-config.js';
 import type { Secret } from '../config/secret.js';
 import { bucketKey } from '../ratelimit/bucket-key.js';
-import { createRedisRequestGate, type RedisRequestGate } from '../ratelimit/redis-request-gate.js';
+import { createRedisRequestGate, rateLimitKeyPrefix, type RedisRequestGate } from '../ratelimit/redis-request-gate.js';
 
 /**
  * The fleet's shared token bucket for the Nango account, as configured under `nango.rateLimit`: the same key,
@@ -14,7 +14,7 @@ export function createFleetGate(deps: { redis: Redis; logger: Logger }, config: 
     { redis: deps.redis, logger: deps.logger.child({ component: 'ratelimit' }) },
     {
       key: bucketKey({ key: config.nango.rateLimit.key, secretKey: secretKey.reveal() }),
-      keyPrefix: `${config.redisKeyPrefix}ratelimit:`,
+      keyPrefix: rateLimitKeyPrefix(config.redisKeyPrefix),
       requestsPerMinute: config.nango.rateLimit.requestsPerMinute,
       share: config.nango.rateLimit.share,
     },

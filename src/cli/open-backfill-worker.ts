@@ -13,13 +13,14 @@ import { type BackfillStreamDeps, processBackfillStreamJob } from '../jobs/proce
 import { BACKFILL_QUEUE, BACKFILL_STREAM_JOB } from '../jobs/queue-names.js';
 import { type AutomaticBackfillOutcome, scheduleAutomaticBackfill } from '../jobs/schedule-automatic-backfill.js';
 import { syncJobOptions } from '../jobs/sync-job-options.js';
+import { streamLockKeyPrefix } from '../jobs/with-stream-lock.js';
 import { createRedisLocks } from '../lock/redis-locks.js';
 import { createNangoClient } from '../nango/nango-client.js';
 import type { ReplicatorMetrics } from '../metrics/create-replicator-metrics.js';
 import type { ScriptsConfigCache } from '../nango/scripts-config-cache.js';
 import { bucketKey } from '../ratelimit/bucket-key.js';
 import { composeRequestGates } from '../ratelimit/compose-request-gates.js';
-import { createRedisRequestGate } from '../ratelimit/redis-request-gate.js';
+import { createRedisRequestGate, rateLimitKeyPrefix } from '../ratelimit/redis-request-gate.js';
 import type { RequestGate } from '../ratelimit/request-gate.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { StreamKey } from '../store/stream-key.js';
@@ -83,7 +84,7 @@ export function openBackfillWorker(deps: OpenBackfillWorkerDeps): BackfillWorker
     { redis: deps.redis, logger: logger.child({ component: 'ratelimit', bucket: 'backfill' }) },
     {
       key: `${bucketKey({ key: rateLimit.key, secretKey: deps.secretKey.reveal() })}:backfill`,
-      keyPrefix: `${config.redisKeyPrefix}ratelimit:`,
+      keyPrefix: rateLimitKeyPrefix(config.redisKeyPrefix),
       requestsPerMinute: rateLimit.requestsPerMinute,
       share: rateLimit.share * config.backfill.budgetShare,
     },
@@ -105,7 +106,7 @@ export function openBackfillWorker(deps: OpenBackfillWorkerDeps): BackfillWorker
 
   const jobOptions: JobsOptions = syncJobOptions({ attempts: config.worker.attempts, backoffMs: config.worker.backoffMs });
   const streamJobOptions: JobsOptions = { ...jobOptions, ignoreDependencyOnFailure: true };
-  const locks = createRedisLocks({ redis: deps.redis, logger }, { keyPrefix: `${config.redisKeyPrefix}lock:`, ttlMs: config.worker.lockDurationMs });
+  const locks = createRedisLocks({ redis: deps.redis, logger }, { keyPrefix: streamLockKeyPrefix(config.redisKeyPrefix), ttlMs: config.worker.lockDurationMs });
   const withShutdown = (signal: AbortSignal) => AbortSignal.any([signal, deps.shutdown]);
   const worker = createBackfillWorker(
     {

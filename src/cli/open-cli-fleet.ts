@@ -4,6 +4,7 @@ import type { ReplicatorConfig } from '../config/replicator-config.js';
 import type { Secret } from '../config/secret.js';
 import { ReplicatorError } from '../errors/replicator-error.js';
 import { createStreamPullMarks, PULL_MARK_TTL_MS, pullMarkKeyPrefix, type StreamPullMarks } from '../jobs/stream-pull-marks.js';
+import { streamLockKeyPrefix } from '../jobs/with-stream-lock.js';
 import { createRedisLocks, type RedisLocks } from '../lock/redis-locks.js';
 import type { RedisRequestGate } from '../ratelimit/redis-request-gate.js';
 import { createFleetGate } from './fleet-gate.js';
@@ -51,7 +52,7 @@ export async function openCliFleet(deps: { logger: Logger }, config: ReplicatorC
     gate: createFleetGate({ redis, logger: deps.logger }, config, secretKey),
     locks: createRedisLocks(
       { redis, logger: deps.logger.child({ component: 'lock' }) },
-      { keyPrefix: `${config.redisKeyPrefix}lock:`, ttlMs: config.worker.lockDurationMs },
+      { keyPrefix: streamLockKeyPrefix(config.redisKeyPrefix), ttlMs: config.worker.lockDurationMs },
     ),
     pullMarks: createStreamPullMarks({ redis }, { keyPrefix: pullMarkKeyPrefix(config.redisKeyPrefix), ttlMs: PULL_MARK_TTL_MS }),
     owner: `${hostname()}:${process.pid} cli ${command}`,

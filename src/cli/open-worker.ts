@@ -20,6 +20,7 @@ import { requestStreamSync, type StreamSyncRequestOutcome } from '../jobs/reques
 import { createStreamPullMarks, PULL_MARK_TTL_MS, pullMarkKeyPrefix } from '../jobs/stream-pull-marks.js';
 import type { SyncJobInput } from '../jobs/sync-job-data.js';
 import { syncJobOptions } from '../jobs/sync-job-options.js';
+import { streamLockKeyPrefix } from '../jobs/with-stream-lock.js';
 import { createRedisLocks } from '../lock/redis-locks.js';
 import { createReplicatorMetrics } from '../metrics/create-replicator-metrics.js';
 import { instrumentRequestGate } from '../metrics/instrument-request-gate.js';
@@ -151,7 +152,7 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
     });
     const backfills = backfill;
     backfillQueueRef = backfills.queue;
-    const locks = createRedisLocks({ redis, logger }, { keyPrefix: `${config.redisKeyPrefix}lock:`, ttlMs: config.worker.lockDurationMs });
+    const locks = createRedisLocks({ redis, logger }, { keyPrefix: streamLockKeyPrefix(config.redisKeyPrefix), ttlMs: config.worker.lockDurationMs });
     const jobDeps: SyncJobDeps = {
       db: app.db,
       nango: app.nango,

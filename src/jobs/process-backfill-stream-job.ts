@@ -3,11 +3,10 @@ import type { Logger } from 'pino';
 import { isTerminal, ReplicatorError } from '../errors/replicator-error.js';
 import type { RedisLocks } from '../lock/redis-locks.js';
 import type { ReplicatorMetrics } from '../metrics/create-replicator-metrics.js';
-import { pageMetricsRecorder } from '../metrics/page-metrics-recorder.js';
 import { recordRunMetrics } from '../metrics/record-run-metrics.js';
 import type { NangoClient } from '../nango/nango-client.js';
 import type { ScriptsConfigCache } from '../nango/scripts-config-cache.js';
-import { errorSummary, replicateStream, type ReplicateSummary } from '../replicate/replicate-stream.js';
+import { errorSummary, type ReplicateSummary } from '../replicate/replicate-stream.js';
 import { findModelFields, type ModelField } from '../schema/model-fields.js';
 import { deleteUnseenRows, type DeleteUnseenResult } from '../store/delete-unseen-rows.js';
 import { databaseNow } from '../store/database-now.js';
@@ -17,13 +16,13 @@ import { recordStreamError } from '../store/record-stream-error.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { StreamKey } from '../store/stream-key.js';
 import { modifiedAfterOf } from './backfill-job-data.js';
-import { type BackfillStreamProgress, createProgressReporter, type ProgressReporter } from './backfill-progress.js';
-import { addTotals, type BackfillResumePoint, NO_TOTALS, readResumePoint } from './backfill-resume-point.js';
+import { type BackfillStreamProgress, createProgressReporter } from './backfill-progress.js';
+import { readResumePoint } from './backfill-resume-point.js';
 import { backfillStreamOf, type BackfillStreamJobData, parseBackfillStreamJobData } from './backfill-stream-job-data.js';
+import { readBackfillPass } from './read-backfill-pass.js';
 import { followUpJobId } from './stream-ids.js';
 import type { StreamPullMarks } from './stream-pull-marks.js';
 import type { SyncJobInput } from './sync-job-data.js';
-import { trackPassPosition } from './track-pass-position.js';
 import { withStreamLock } from './with-stream-lock.js';
 
 export interface BackfillStreamDeps {
@@ -156,20 +155,7 @@ async function backfill(
   if (resumed !== null) progress.page(resumed.totals, resumed); // watchers see the pass's totals from the start
   if (resumed === null) deps.logger.info({ mode: data.mode, since: data.since, force: data.force }, 'backfill started');
   else deps.logger.info({ mode: data.mode, since: data.since, force: data.force, pages: resumed.totals.pages, records: resumed.totals.records }, 'backfill continues after its last committed page');
-  const read = (from: BackfillResumePoint | null) =>
-    readPass(deps, settings, { stream, fields, modifiedAfter, passStartedAt, from, progress }, stop).catch(async (error: unknown) => {
-      await progress.flush(); // the position reached so far, for the next attempt
-      throw error;
-    });
-  let summary: ReplicateSummary;
-  try {
-    summary = await read(resumed);
-  } catch (error) {
-    if (resumed === null || !(error instanceof ReplicatorError) || error.code !== 'cursor_rejected') throw error;
-    // Nango no longer accepts the position: nothing of this attempt committed; read the whole stream instead.
-    deps.logger.warn({ err: errorSummary(error) }, 'Nango rejects the position the backfill reached; it reads the stream from the beginning');
-    summary = await read(null);
-  }
+  const summary = await readBackfillPass(deps, settings, { stream, fields, modifiedAfter, passStartedAt, resumed, progress }, stop);
   if (!summary.complete) {
     await progress.flush();
     deps.logger.info({ pages: summary.pages }, 'backfill stopped before the end; it runs again later, after its last committed page');
@@ -191,42 +177,6 @@ async function backfill(
   }
   deps.logger.info({ ...counts, unseenDeleted: deleted.deleted }, 'backfill finished');
   return { ...base, outcome: 'replaced', unseenDeleted: deleted.deleted, liveRows: deleted.liveRows };
-}
-
-/**
- * Reads the stream from `from` (null: the beginning) to its end, or until stopped, reporting the pass's totals
- * (with those of earlier attempts) and its position after every committed page. Returns the pass's totals.
- */
-async function readPass(
-  deps: BackfillStreamDeps,
-  settings: BackfillStreamSettings,
-  pass: {
-    stream: StreamKey;
-    fields: ModelField[] | null;
-    modifiedAfter: Date | undefined;
-    passStartedAt: Date;
-    from: BackfillResumePoint | null;
-    progress: ProgressReporter;
-  },
-  stop: AbortSignal,
-): Promise<ReplicateSummary> {
-  const earlier = pass.from?.totals ?? NO_TOTALS;
-  const position = trackPassPosition(deps.nango, pass.from?.cursor ?? null);
-  const pageMetrics = deps.metrics ? pageMetricsRecorder(deps.metrics, pass.stream) : undefined;
-  const summary = await replicateStream(
-    { db: deps.db, nango: position.nango, logger: deps.logger },
-    {
-      stream: pass.stream, schema: settings.schema, deletes: settings.deletes, fillfactor: settings.fillfactor, pageSize: settings.pageSize, fields: pass.fields, full: true,
-      modifiedAfter: pass.modifiedAfter, kind: 'backfill', signal: stop,
-      onProgress: (p) => {
-        const totals = addTotals(earlier, p);
-        const cursor = position.committed();
-        pass.progress.page(totals, cursor === null ? undefined : { passStartedAt: pass.passStartedAt.toISOString(), cursor, totals });
-        pageMetrics?.(p);
-      },
-    },
-  );
-  return { ...summary, ...addTotals(earlier, summary) };
 }
 
 async function deleteUnseen(

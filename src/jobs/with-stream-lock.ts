@@ -40,6 +40,15 @@ export type StreamLockOutcome<T> =
   | { taken: false; holder: string | null; marked: boolean };
 
 /**
+ * The prefix of the stream lock keys under the fleet's Redis key prefix (`redis.keyPrefix`, e.g. `nango-replicator:`):
+ * `<redisKeyPrefix>lock:`. Every process that takes or reads stream locks (workers, one-shot commands with
+ * `REDIS_URL`) must use it, or their locks would not exclude each other.
+ */
+export function streamLockKeyPrefix(redisKeyPrefix: string): string {
+  return `${redisKeyPrefix}lock:`;
+}
+
+/**
  * Runs `work` while holding the stream's lock, the one every kind of job reading the stream takes, and releases
  * it afterwards however `work` ends. If another holder has the lock, `work` does not run and the holder's token is
  * returned. `work` gets a signal that aborts on `options.signal` or when the lock is lost; it should stop at its

@@ -28,7 +28,7 @@ export interface RedisRequestGateOptions {
    * and for network jitter (requests granted 60 s apart can land in one Nango window): e.g. 0.9.
    */
   share: number;
-  /** Prefix of the Redis keys. No `{`. Default `nango-replicator:ratelimit:`. */
+  /** Prefix of the Redis keys. No `{`. Default `nango-replicator:ratelimit:` (see {@link rateLimitKeyPrefix}). */
   keyPrefix?: string;
   /** Upper bound of the random delay added to every wait so the fleet does not wake at once, ms. Default 5. */
   jitterMs?: number;
@@ -54,10 +54,19 @@ interface Waiter {
   readonly onAbort: () => void;
 }
 
-const DEFAULT_KEY_PREFIX = 'nango-replicator:ratelimit:';
+const DEFAULT_KEY_PREFIX = rateLimitKeyPrefix('nango-replicator:');
 const MAX_BATCH = 50;
 const REDIS_RETRY_MIN_MS = 100;
 const REDIS_RETRY_MAX_MS = 2000;
+
+/**
+ * The prefix of the rate-limit bucket keys under the fleet's Redis key prefix (`redis.keyPrefix`, e.g.
+ * `nango-replicator:`): `<redisKeyPrefix>ratelimit:`. Every gate drawing on the fleet's buckets (workers, one-shot
+ * commands, the backfill cap) must use it, or they would count against different buckets.
+ */
+export function rateLimitKeyPrefix(redisKeyPrefix: string): string {
+  return `${redisKeyPrefix}ratelimit:`;
+}
 
 /**
  * A RequestGate backed by one token bucket in Redis, shared by every process with the same `key`.
