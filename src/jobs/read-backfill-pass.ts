@@ -6,7 +6,6 @@ import type { ModelField } from '../schema/model-fields.js';
 import type { StreamKey } from '../store/stream-key.js';
 import type { ProgressReporter } from './backfill-progress.js';
 import { addTotals, type BackfillResumePoint, NO_TOTALS } from './backfill-resume-point.js';
-import { trackPassPosition } from './track-pass-position.js';
 
 export interface ReadBackfillPassDeps extends ReplicateDeps {
   /** Per-stream page counters; optional so a test can leave them out. */
@@ -63,17 +62,15 @@ async function readFrom(
   stop: AbortSignal,
 ): Promise<ReplicateSummary> {
   const earlier = pass.from?.totals ?? NO_TOTALS;
-  const position = trackPassPosition(deps.nango, pass.from?.cursor ?? null);
   const pageMetrics = deps.metrics ? pageMetricsRecorder(deps.metrics, pass.stream) : undefined;
   const summary = await replicateStream(
-    { db: deps.db, nango: position.nango, logger: deps.logger },
+    { db: deps.db, nango: deps.nango, logger: deps.logger },
     {
       stream: pass.stream, schema: settings.schema, deletes: settings.deletes, fillfactor: settings.fillfactor, pageSize: settings.pageSize, fields: pass.fields, full: true,
-      modifiedAfter: pass.modifiedAfter, kind: 'backfill', signal: stop,
-      onProgress: (p) => {
+      fullFrom: pass.from?.cursor ?? null, modifiedAfter: pass.modifiedAfter, kind: 'backfill', signal: stop,
+      onProgress: (p, position) => {
         const totals = addTotals(earlier, p);
-        const cursor = position.committed();
-        pass.progress.page(totals, cursor === null ? undefined : { passStartedAt: pass.passStartedAt.toISOString(), cursor, totals });
+        pass.progress.page(totals, position === null ? undefined : { passStartedAt: pass.passStartedAt.toISOString(), cursor: position, totals });
         pageMetrics?.(p);
       },
     },

@@ -38,6 +38,11 @@ export interface ReplicateOptions {
   pageSize: number;
   /** Read from the beginning instead of the stored cursor. Rows are upserted; the cursor never moves back. */
   full?: boolean;
+  /**
+   * With `full`: a full pass continued after this Nango cursor (a `position` an earlier run of the pass reported)
+   * instead of from the beginning. Default: the beginning.
+   */
+  fullFrom?: string | null;
   /** Only records modified at or after this instant (Nango's `modified_after`, sent in UTC `Z` form). */
   modifiedAfter?: Date;
   /** What the run is recorded as. Default `full` with `full`, else `sync`. */
@@ -48,8 +53,13 @@ export interface ReplicateOptions {
   maxPages?: number;
   /** Stops between pages; the page in flight still commits or rolls back as a whole. */
   signal?: AbortSignal;
-  /** Called after every committed page. */
-  onProgress?: (progress: ReplicateProgress) => void;
+  /**
+   * Called after every committed page, with the totals and where the reading stands: Nango's cursor at the end of
+   * that page (the start position until a page with records has committed). For a `full` pass it can be behind
+   * the stored cursor, which never moves back; a pass continued from it (`fullFrom`) reads exactly what had not
+   * committed.
+   */
+  onProgress?: (progress: ReplicateProgress, position: string | null) => void;
 }
 
 /** Totals of a run so far. */
@@ -63,6 +73,8 @@ export interface ReplicateProgress {
   nulRemoved: number;
   elapsedMs: number;
 }
+
+type Totals = Omit<ReplicateProgress, 'elapsedMs'>;
 
 export interface ReplicateSummary extends ReplicateProgress {
   /** True when the stream was read to its end (`next_cursor` null); false when stopped or sliced. */
@@ -88,26 +100,31 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
   const totals = { pages: 0, records: 0, upserted: 0, deleted: 0, valueErrors: 0, rejected: 0, nulRemoved: 0 };
   let cursor = state.cursor;
   let complete = false;
+  const from = options.full ? (options.fullFrom ?? null) : cursor;
+  // Pages commit one by one in the order they were planned, so the oldest planned end is the committed one.
+  const plannedEnds: (string | null)[] = [];
+  let position = from;
   const pipeline = new PageWritePipeline(deps.db, {
     ...WRITE_LIMITS,
     onCommit: (result, last) => {
       cursor = result.cursor;
+      position = plannedEnds.shift() ?? position;
       add(totals, result);
       if (last) complete = true;
       deps.logger.debug({ page: totals.pages, records: result.records, upserted: result.upserted }, 'page committed');
-      options.onProgress?.({ ...totals, elapsedMs: performance.now() - started });
+      options.onProgress?.({ ...totals, elapsedMs: performance.now() - started }, position);
     },
   });
   try {
     const pages = deps.nango.listRecords({
       ...stream,
-      cursor: options.full ? null : cursor,
+      cursor: from,
       modifiedAfter: options.modifiedAfter,
       limit: options.pageSize,
       maxPages: options.maxPages,
       signal,
     });
-    const plan: PlanState = { planned: cursor, pageBytes: 0 };
+    const plan: PlanState = { planned: cursor, read: from, pageBytes: 0, ends: plannedEnds };
     try {
       for (let submitted = 0; options.maxPages === undefined || submitted < options.maxPages; submitted++) {
         // The next page is taken (parsed) only once it can be written: until then it stays bytes in the iterator.
@@ -137,10 +154,15 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
   return summary;
 }
 
-/** Where planning stands: the cursor the next page write expects, and the size of the last page's text. */
+/**
+ * Where planning stands: the cursor the next page write expects, Nango's cursor at the end of the last page
+ * taken, the size of that page's text, and the read position after each planned page, oldest first.
+ */
 interface PlanState {
   planned: string | null;
+  read: string | null;
   pageBytes: number;
+  ends: (string | null)[];
 }
 
 /**
@@ -157,6 +179,8 @@ async function planNextPage(
   const page = next.value;
   const write = planPageWrite({ ...params, page, expectedCursor: plan.planned });
   plan.planned = write.cursor;
+  plan.read = page.endCursor ?? plan.read; // an empty page ends where the previous one did
+  plan.ends.push(plan.read);
   plan.pageBytes = write.prepared.payloads.length;
   return { write, last: page.nextCursor === null };
 }
@@ -164,14 +188,14 @@ async function planNextPage(
 /** Asked to stop while a request was in flight: what committed stays committed; the run ends cleanly. */
 async function stopped(
   deps: ReplicateDeps,
-  run: { runId: string; streamId: string; totals: Omit<ReplicateProgress, 'elapsedMs'>; cursor: string | null; started: number },
+  run: { runId: string; streamId: string; totals: Totals; cursor: string | null; started: number },
 ): Promise<ReplicateSummary> {
   await finishRun(deps.db, { runId: run.runId, streamId: run.streamId });
   deps.logger.info({ runId: run.runId, ...run.totals }, 'run stopped on request');
   return { ...run.totals, complete: false, cursor: run.cursor, elapsedMs: performance.now() - run.started };
 }
 
-function add(totals: Omit<ReplicateProgress, 'elapsedMs'>, page: PageResult): void {
+function add(totals: Totals, page: PageResult): void {
   totals.pages += 1;
   totals.records += page.records;
   totals.upserted += page.upserted;
