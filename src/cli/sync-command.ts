@@ -1,9 +1,9 @@
 import type { RedisLocks } from '../lock/redis-locks.js';
 import { lockOwner } from '../lock/lock-owner.js';
-import { addTotals } from '../jobs/backfill-resume-point.js';
 import type { StreamPullMarks } from '../jobs/stream-pull-marks.js';
 import { withStreamLock } from '../jobs/with-stream-lock.js';
 import { describeStream, type StreamKey } from '../store/stream-key.js';
+import { addTotals } from '../replicate/add-totals.js';
 import { errorSummary, replicateStream, type ReplicateProgress, type ReplicateSummary } from '../replicate/replicate-stream.js';
 import type { App } from './open-app.js';
 import { formatCount, formatDuration, formatRate } from './format.js';

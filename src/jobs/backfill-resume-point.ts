@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ReplicateProgress } from '../replicate/replicate-stream.js';
 
 const count = z.number().int().min(0);
 
@@ -37,22 +36,3 @@ export function readResumePoint(progress: unknown): BackfillResumePoint | null {
   const result = backfillResumePointSchema.safeParse(progress.resume);
   return result.success ? result.data : null;
 }
-
-/** Totals of two parts of one pass. */
-export function addTotals(a: ReplicateProgress, b: ReplicateProgress): ReplicateProgress {
-  return {
-    pages: a.pages + b.pages,
-    records: a.records + b.records,
-    upserted: a.upserted + b.upserted,
-    deleted: a.deleted + b.deleted,
-    valueErrors: a.valueErrors + b.valueErrors,
-    rejected: a.rejected + b.rejected,
-    nulRemoved: a.nulRemoved + b.nulRemoved,
-    elapsedMs: a.elapsedMs + b.elapsedMs,
-  };
-}
-
-/** The totals of a pass that has not read anything yet. */
-export const NO_TOTALS: Readonly<ReplicateProgress> = Object.freeze({
-  pages: 0, records: 0, upserted: 0, deleted: 0, valueErrors: 0, rejected: 0, nulRemoved: 0, elapsedMs: 0,
-});

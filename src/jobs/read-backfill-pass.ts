@@ -5,7 +5,8 @@ import { errorSummary, type ReplicateDeps, type ReplicateOptions, replicateStrea
 import type { ModelField } from '../schema/model-fields.js';
 import type { StreamKey } from '../store/stream-key.js';
 import type { ProgressReporter } from './backfill-progress.js';
-import { addTotals, type BackfillResumePoint, NO_TOTALS } from './backfill-resume-point.js';
+import { addTotals, NO_TOTALS } from '../replicate/add-totals.js';
+import type { BackfillResumePoint } from './backfill-resume-point.js';
 
 export interface ReadBackfillPassDeps extends ReplicateDeps {
   /** Per-stream page counters; optional so a test can leave them out. */
