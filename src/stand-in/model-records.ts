@@ -31,14 +31,14 @@ export class ModelRecords {
         this.#insert(incoming, stampMicros, null);
         summary.added.push(incoming.externalId);
       } else if (row.deletedAt !== null) {
-        Object.assign(row, { renderedJson: null, payload: incoming.payload, hash: incoming.hash, createdAt: stampMicros, updatedAt: stampMicros, deletedAt: null, prunedAt: null });
+        Object.assign(row, { payload: incoming.payload, hash: incoming.hash, createdAt: stampMicros, updatedAt: stampMicros, deletedAt: null, prunedAt: null });
         summary.added.push(row.externalId);
       } else if (row.hash !== incoming.hash) {
-        Object.assign(row, { renderedJson: null, payload: incoming.payload, hash: incoming.hash, updatedAt: stampMicros, prunedAt: null });
+        Object.assign(row, { payload: incoming.payload, hash: incoming.hash, updatedAt: stampMicros, prunedAt: null });
         summary.updated.push(row.externalId);
       } else {
         // Identical payload: no event. A pruned row gets its data back without moving.
-        if (row.prunedAt !== null) Object.assign(row, { renderedJson: null, payload: incoming.payload, prunedAt: null });
+        if (row.prunedAt !== null) Object.assign(row, { payload: incoming.payload, prunedAt: null });
         summary.unchanged.push(row.externalId);
       }
     }
@@ -55,10 +55,10 @@ export class ModelRecords {
       const merged = deepMerge(row.payload, incoming.payload) as Payload;
       const hash = stableHash(merged);
       if (hash !== row.hash) {
-        Object.assign(row, { renderedJson: null, payload: merged, hash, updatedAt: stampMicros, prunedAt: null });
+        Object.assign(row, { payload: merged, hash, updatedAt: stampMicros, prunedAt: null });
         summary.updated.push(row.externalId);
       } else {
-        if (row.prunedAt !== null) Object.assign(row, { renderedJson: null, payload: merged, prunedAt: null });
+        if (row.prunedAt !== null) Object.assign(row, { payload: merged, prunedAt: null });
         summary.unchanged.push(row.externalId);
       }
     }
@@ -86,7 +86,7 @@ export class ModelRecords {
         continue;
       }
       (row.deletedAt === null ? summary.deleted : summary.unchanged).push(row.externalId);
-      Object.assign(row, { renderedJson: null, payload: incoming.payload, hash: incoming.hash, deletedAt, prunedAt: null, updatedAt: stampMicros });
+      Object.assign(row, { payload: incoming.payload, hash: incoming.hash, deletedAt, prunedAt: null, updatedAt: stampMicros });
     }
     this.#ordered = null;
     return summary;
@@ -99,7 +99,6 @@ export class ModelRecords {
       if (row.prunedAt !== null) continue;
       row.payload = {};
       row.prunedAt = stampMicros;
-      row.renderedJson = null;
       count += 1;
     }
     return count;
@@ -130,7 +129,6 @@ export class ModelRecords {
       updatedAt: stampMicros,
       deletedAt,
       prunedAt: null,
-      renderedJson: null,
     });
   }
 

@@ -20,10 +20,10 @@ export interface StoredRecord {
   deletedAt: number | null;
   prunedAt: number | null;
   /**
-   * The row as GET /records renders it, as JSON text (see `renderRecordJson`); null until first rendered.
-   * Every write to the row sets it back to null, so it never outlives the state it was rendered from.
+   * The row as GET /records last rendered it, with the state it was rendered from (see `renderRecordJson`): used
+   * only while that state is still the row's, so no write needs to know about it.
    */
-  renderedJson: string | null;
+  rendered?: RenderedState;
 }
 
 /** What a write did, by external id (mirrors Nango's upsert summary). */
@@ -44,4 +44,14 @@ export function lastActionOf(row: StoredRecord): LastAction {
 export function compareStreamOrder(a: { updatedAt: number; uuid: string }, b: { updatedAt: number; uuid: string }): number {
   if (a.updatedAt !== b.updatedAt) return a.updatedAt - b.updatedAt;
   return a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0;
+}
+
+/** What a rendering of a row depends on (writes replace `payload`, never change it in place), and the JSON. */
+export interface RenderedState {
+  payload: StoredRecord['payload'];
+  createdAt: number;
+  updatedAt: number;
+  deletedAt: number | null;
+  prunedAt: number | null;
+  json: string;
 }
