@@ -72,7 +72,8 @@ interface PageAhead {
 async function takePage(ahead: PageAhead): Promise<RecordsPage> {
   const response = ahead.next as Promise<NangoResponseBody>;
   ahead.next = null;
-  const page = parseRecordsPage(parseResponseJson(await response));
+  const body = await response;
+  const page: RecordsPage = { ...parseRecordsPage(parseResponseJson(body)), body: body.bytes };
   ahead.left -= 1;
   if (page.nextCursor !== null && ahead.left > 0) {
     ahead.next = ahead.fetch(page.nextCursor);

@@ -37,4 +37,9 @@ export interface RecordsPage {
    * record set aside is not read again. Null for an empty page (keep the previous cursor).
    */
   endCursor: string | null;
+  /**
+   * The response bytes the page was read from, when it came from Nango: the writer can send the payloads on from
+   * them instead of serialising the parsed records again. Whoever changes `records` must drop it.
+   */
+  body?: Uint8Array;
 }

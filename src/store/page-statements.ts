@@ -7,10 +7,12 @@ import type { MappedColumn, TableLayout } from './table-layout.js';
 /** What one page write needs besides the layout. */
 export interface PageParams extends ValueErrorParams {
   /**
-   * JSON array of payloads without `_nango_metadata` (deduped, NUL-free), serialised by JSON.stringify, in jsonb's
-   * binary format (a Buffer parameter is sent as binary; the version byte 1 precedes the text).
+   * JSON array of payloads without `_nango_metadata` (deduped, NUL-free), in jsonb's binary format (a Buffer
+   * parameter is sent as binary; the version byte 1 precedes the text).
    */
   payloads: Buffer;
+  /** `response`: the payloads are Nango's own text; `stringify`: JSON.stringify wrote them. */
+  payloadsText: 'response' | 'stringify';
   /** The records' metadata, index i belonging to payload i. */
   metadata: PreparedMetadata;
   /** JSON object: record id -> column names whose value did not fit; null when all fit. */
@@ -91,18 +93,20 @@ export interface UpsertCounts {
 }
 
 /**
- * The SQL that reads a field out of payload `r` as its column type. Values were type-checked in Node and the
- * JSON was written by JSON.stringify, so integers are plain digits and a direct cast is exact.
+ * The SQL that reads a field out of payload `r` as its column type. Values were type-checked in Node, so the casts
+ * cannot fail on a value that fits: numbers and booleans are cast from jsonb itself (exact for `5.0` or `1e3` as
+ * Nango may have written them, with no detour through text), strings are read as text.
  */
 function extract(column: MappedColumn): RawBuilder<unknown> {
   const text = sql`(r->>${column.field})`;
+  const value = sql`NULLIF(r->${column.field}, 'null'::jsonb)`; // a JSON null does not cast
   const casts: Record<ColumnType, RawBuilder<unknown>> = {
     text,
     timestamptz: sql`${text}::timestamptz`,
-    bigint: sql`${text}::bigint`,
-    'double precision': sql`${text}::double precision`,
-    boolean: sql`${text}::boolean`,
-    jsonb: sql`NULLIF(r->${column.field}, 'null'::jsonb)`,
+    bigint: sql`${value}::bigint`,
+    'double precision': sql`${value}::double precision`,
+    boolean: sql`${value}::boolean`,
+    jsonb: value,
   };
   return casts[column.type];
 }

@@ -1,6 +1,7 @@
 import type { NangoRecord, RecordsPage } from '../nango/nango-record.js';
 import { coerceValue } from '../schema/coerce-value.js';
 import { containsNul, stripNul } from '../schema/strip-nul.js';
+import { jsonbBinary, pageBodyPayloads } from './page-body-payloads.js';
 import type { TableLayout } from './table-layout.js';
 
 /** A value that did not fit its column: NULL in the column, intact in `_nango_raw`. */
@@ -31,6 +32,8 @@ export interface PreparedPage {
    * heap, so the pages in flight do not make V8 grow its heap (see docs/performance.md, Memory).
    */
   payloads: Buffer;
+  /** `response`: the text Nango sent, metadata cut out (see {@link pageBodyPayloads}); `stringify`: JSON.stringify's. */
+  payloadsText: 'response' | 'stringify';
   metadata: PreparedMetadata;
   upsertCount: number;
   /** Id -> columns whose value did not fit, as JSON; null when every value fits (the usual case). */
@@ -56,15 +59,20 @@ export interface PreparedPage {
 /**
  * Dedups, cleans and checks one page before it is written. Pure and synchronous; the per-record work is
  * kept to what only Node can do (type checks against the JSON value); extraction and casts happen in SQL.
- * The page's records are left as they were (their metadata is hidden only during one JSON.stringify).
+ * The payloads are Nango's own bytes with the metadata cut out when the page allows it (see
+ * {@link pageBodyPayloads}), else one JSON.stringify of the records, whose metadata is hidden meanwhile. The page's
+ * records are left as they were.
  */
 export function preparePage(page: RecordsPage, layout: TableLayout, deletes: 'soft' | 'hard'): PreparedPage {
   let records = latestById(page.records);
   let toDelete = deletes === 'hard' ? records.filter((r) => r._nango_metadata.deleted_at != null) : [];
   if (toDelete.length > 0) records = records.filter((r) => r._nango_metadata.deleted_at == null);
-  let json = payloadsJson(records);
+  // The usual page (every element a record to write, no U+0000) goes as the bytes Nango sent, minus the metadata.
+  const whole = page.body !== undefined && records === page.records && toDelete.length === 0 && page.rejected.length === 0;
+  const fromBody = whole ? pageBodyPayloads(page.body as Uint8Array, records, page.nextCursor) : null;
+  let json = fromBody === null ? payloadsJson(records) : '';
   let nulRemoved = 0;
-  if (holdsNul(json, records, toDelete)) {
+  if (fromBody === null && holdsNul(json, records, toDelete)) {
     const strip = (record: NangoRecord) => {
       const cleaned = stripNul(record);
       nulRemoved += cleaned.removed;
@@ -78,7 +86,8 @@ export function preparePage(page: RecordsPage, layout: TableLayout, deletes: 'so
   const { badColumns, badById, valueErrors, keptWithErrors } = checkValues(records, layout);
   const last = page.records.at(-1);
   return {
-    payloads: jsonbBinary(json),
+    payloads: fromBody ?? jsonbBinary(json),
+    payloadsText: fromBody === null ? 'stringify' : 'response',
     metadata: metadataArrays(records),
     upsertCount: records.length,
     badColumnsJson: badColumns.size === 0 ? null : JSON.stringify(badById),
@@ -123,14 +132,6 @@ function payloadsJson(records: NangoRecord[]): string {
   } finally {
     for (let i = 0; i < writable.length; i++) (writable[i] as { _nango_metadata: unknown })._nango_metadata = hidden[i];
   }
-}
-
-/** `text` as a jsonb parameter in binary format: version 1, then the JSON as UTF-8. */
-function jsonbBinary(text: string): Buffer {
-  const bytes = Buffer.allocUnsafe(1 + Buffer.byteLength(text, 'utf8'));
-  bytes[0] = 1;
-  bytes.write(text, 1, 'utf8');
-  return bytes;
 }
 
 function metadataArrays(records: ReadonlyArray<NangoRecord>): PreparedMetadata {

@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import { hardDeleteStatement, upsertPageStatement } from './page-statements.js';
+import { hardDeleteStatement, type PageParams, type UpsertCounts, upsertPageStatement } from './page-statements.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 import type { PageWrite } from './write-page.js';
 
@@ -21,7 +21,7 @@ export async function writeRows(trx: Transaction<ReplicatorDatabase>, write: Pag
   const { prepared, layout, stream, streamId } = write;
   const written: WrittenRows = { upserted: 0, deleted: 0, valueErrors: 0 };
   if (prepared.upsertCount > 0) {
-    const [row] = (await upsertPageStatement(layout, { ...stream, streamId, ...prepared }).execute(trx)).rows;
+    const row = await upsert(trx, layout, { ...stream, streamId, ...prepared });
     written.upserted = Number(row?.upserted ?? 0);
     written.deleted = Number(row?.deleted ?? 0);
     written.valueErrors = Number(row?.value_errors ?? 0);
@@ -41,4 +41,30 @@ export async function recordDeadLetters(trx: Transaction<ReplicatorDatabase>, wr
       .values(write.rejected.map((r) => ({ stream_id: write.streamId, reason: r.reason, payload: JSON.stringify(r.raw), page_cursor: write.expectedCursor })))
       .execute();
   }
+}
+
+/**
+ * Thrown when Postgres refused payloads sent as Nango's own text (`payloadsText: 'response'`) with a data exception:
+ * the text can hold what JSON.stringify would have normalised and Postgres cannot take (a number beyond numeric's
+ * range, or too small for a double column). The page's transaction has then failed as a whole;
+ * {@link writePlannedPage} writes it again with the payloads as JSON.stringify writes them.
+ */
+export class ResponseTextRefused extends Error {
+  constructor(cause: unknown) {
+    super('Postgres refused the page payloads as Nango wrote them', { cause });
+  }
+}
+
+async function upsert(trx: Transaction<ReplicatorDatabase>, layout: PageWrite['layout'], params: PageParams): Promise<UpsertCounts | undefined> {
+  try {
+    return (await upsertPageStatement(layout, params).execute(trx)).rows[0];
+  } catch (error) {
+    throw params.payloadsText === 'response' && isDataException(error) ? new ResponseTextRefused(error) : error;
+  }
+}
+
+/** SQLSTATE class 22: a value Postgres could not take (bad input syntax, out of range, untranslatable...). */
+function isDataException(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('22');
 }

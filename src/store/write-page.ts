@@ -3,7 +3,8 @@ import type { RecordsPage, RejectedRecord } from '../nango/nango-record.js';
 import { compareCursors } from '../nango/stream-cursor.js';
 import { ReplicatorError } from '../errors/replicator-error.js';
 import { type CommitOrder, takeTurn, waitForPrevious } from './commit-order.js';
-import { recordDeadLetters, writeRows } from './write-page-rows.js';
+import { restringified } from './page-body-payloads.js';
+import { recordDeadLetters, ResponseTextRefused, writeRows } from './write-page-rows.js';
 import { type PreparedPage, preparePage } from './prepare-page.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 import type { StreamKey } from './stream-key.js';
@@ -91,9 +92,27 @@ export function planPageWrite(params: WritePageParams): PageWrite {
  * order (see {@link CommitOrder}).
  */
 export async function writePlannedPage(db: Kysely<ReplicatorDatabase>, write: PageWrite, order?: CommitOrder): Promise<PageResult> {
+  try {
+    return await pageTransaction(db, write, order, { takeTurn: true });
+  } catch (error) {
+    if (!(error instanceof ResponseTextRefused)) throw error;
+    // Once more with JSON.stringify's text. The turn is not taken again: the page after this one may already hold
+    // this page's key (shared) and waits for this write's outcome in Node, so asking for the key would never end.
+    // Commit order still holds: this transaction waits for the page before it as any other.
+    const payloads = restringified(write.prepared.payloads);
+    return pageTransaction(db, { ...write, prepared: { ...write.prepared, payloads, payloadsText: 'stringify' } }, order, { takeTurn: false });
+  }
+}
+
+async function pageTransaction(
+  db: Kysely<ReplicatorDatabase>,
+  write: PageWrite,
+  order: CommitOrder | undefined,
+  options: { takeTurn: boolean },
+): Promise<PageResult> {
   const { prepared } = write;
   return db.transaction().execute(async (trx) => {
-    if (order !== undefined) await takeTurn(trx, order);
+    if (order !== undefined && options.takeTurn) await takeTurn(trx, order);
     const written = await writeRows(trx, write);
     await recordDeadLetters(trx, write);
     if (order !== undefined) await waitForPrevious(trx, order);

@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import { Secret } from '../../src/config/secret.js';
 import { createNangoClient, type NangoClient } from '../../src/nango/nango-client.js';
 import type { NangoRecord, RecordsPage } from '../../src/nango/nango-record.js';
+import { parseRecordsPage } from '../../src/nango/parse-records-page.js';
 import { openGate } from '../../src/ratelimit/request-gate.js';
 import { replicateStream } from '../../src/replicate/replicate-stream.js';
 import { modelFieldsFromSync } from '../../src/schema/model-fields.js';
@@ -19,6 +20,14 @@ import { replicateReference, writtenState } from '../helpers/replicate-reference
 
 const { providerConfigKey: PCK, connectionId: CONN, model: MODEL } = TICKETS;
 const FIELDS = modelFieldsFromSync({ json_schema: { definitions: { Ticket: ticketJsonSchema } } }, MODEL);
+
+/**
+ * A page whose records a test changes no longer matches the response bytes it was read from: drop them, as the
+ * writer would otherwise be entitled to send the payloads from those bytes.
+ */
+function edited(...pages: RecordsPage[]): void {
+  for (const page of pages) delete page.body;
+}
 
 interface Side {
   database: TestDatabase;
@@ -111,6 +120,7 @@ describe('the fast write path and a plain per-record reference produce identical
     const moved = p8.records[0] as NangoRecord;
     p9.records.splice(0, 0, { ...moved, title: 'moved on', _nango_metadata: { ...(p9.records.at(-1) as NangoRecord)._nango_metadata } });
     p4.rejected.push({ index: 99, reason: 'records[99].id: expected a non-empty string', raw: { title: 'no id' } });
+    edited(p4, p5, p7, p9);
 
     const { summary, state } = await writeBoth(pages);
     assert.equal(summary.complete, true);
@@ -161,6 +171,7 @@ describe('the fast write path and a plain per-record reference produce identical
     p2.records.push({ ...makeTicket(9000, { points: 'many' }), id: 'T-9000', _nango_metadata: { ...template._nango_metadata, deleted_at: template._nango_metadata.last_modified_at, last_action: 'DELETED' } });
     // T-3's old bad version after its fixed one: not written, so no error.
     p3.records.splice(1, 0, { ...makeTicket(3, { dueAt: 'yesterday' }), id: 'T-3', _nango_metadata: { ...template._nango_metadata, last_modified_at: '2020-01-01T00:00:00+00:00' } });
+    edited(p2, p3);
     const { state } = await writeBoth(pages);
     const errorsOf = (id: string) => state.valueErrors.filter((e) => e.record_id === id).map((e) => e.field);
     assert.deepEqual(errorsOf('T-3'), []);
@@ -187,6 +198,7 @@ describe('the fast write path and a plain per-record reference produce identical
     p2.records.push(pruned(9100, { points: 'many', dueAt: 'someday' }));
     // Stored and clean, or stored with an error of its own: the stored values stay, and so do their errors.
     p3.records.push(pruned(50, { points: 'lots', title: 'pruned, must not be stored' }), pruned(4005, { dueAt: 'never' }));
+    edited(p2, p3);
     const before = await writtenState(fast.db);
     const storedBefore = new Map(before.rows.map((row) => [row.id, row]));
     assert.ok(storedBefore.has('T-50') && storedBefore.has('T-4005') && !storedBefore.has('T-9100'));
@@ -204,5 +216,31 @@ describe('the fast write path and a plain per-record reference produce identical
     assert.equal(byId.get('T-50')?.points, storedBefore.get('T-50')?.points);
     assert.deepEqual(errorsOf('T-50'), []);
     assert.deepEqual(errorsOf('T-4005'), ['points']);
+  });
+
+  test('payloads Postgres refuses as Nango wrote them (beyond numeric, below the smallest double) are written as JSON.stringify writes them', async () => {
+    const at = (p: number, i: number) => `2030-01-01T00:00:0${p}.00000${i}+00:00`;
+    const meta = (p: number, i: number) => ({
+      first_seen_at: at(p, i), last_modified_at: at(p, i), last_action: 'ADDED', deleted_at: null, pruned_at: null,
+      cursor: Buffer.from(`${at(p, i)}||15ccc805-64d5-4940-a7e0-45fc704997a1`).toString('base64'),
+    });
+    // Pages as Nango's bytes, numbers spelled as a JSON encoder other than JavaScript's may spell them.
+    const spelled: Record<string, string> = { '"@tiny"': '1e-400', '"@huge"': '1e200000', '"@five"': '5.0' };
+    const pages = [0, 1, 2, 3].map((p) => {
+      const records = [0, 1, 2].map((i) => {
+        const n = 7000 + p * 10 + i;
+        const odd = p === 1 && i === 1 ? { score: '@tiny' } : p === 2 && i === 0 ? { extra: '@huge' } : p === 3 ? { points: '@five' } : {};
+        return { ...makeTicket(n, odd), id: `T-${n}`, _nango_metadata: meta(p, i) };
+      });
+      const text = JSON.stringify({ next_cursor: p < 3 ? `next-${p}` : null, records }).replace(/"@\w+"/g, (m) => spelled[m] ?? m);
+      return { ...parseRecordsPage(JSON.parse(text)), body: Buffer.from(text) } satisfies RecordsPage;
+    });
+    const { state } = await writeBoth(pages);
+    const byId = new Map(state.rows.map((row) => [row.id, row]));
+    assert.equal(byId.get('T-7011')?.score, 0);
+    assert.equal((byId.get('T-7011')?._nango_raw as Record<string, unknown>).score, 0);
+    assert.equal((byId.get('T-7020')?._nango_raw as Record<string, unknown>).extra, null);
+    assert.equal(byId.get('T-7030')?.points, '5');
+    assert.equal(state.cursor, meta(3, 2).cursor);
   });
 });

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { NangoRecord } from '../../src/nango/nango-record.js';
+import { parseRecordsPage } from '../../src/nango/parse-records-page.js';
+import { pageBodyPayloads, restringified } from '../../src/store/page-body-payloads.js';
+
+const cursor = (n: number) => Buffer.from(`2024-03-04T06:59:51.${String(n).padStart(6, '0')}+00:00||15ccc805-64d5-4940-a7e0-45fc704997a1`).toString('base64');
+const meta = (n: number, extra: Record<string, unknown> = {}) => ({
+  first_seen_at: '2024-03-04T06:59:51.471441+00:00',
+  last_modified_at: '2024-03-04T06:59:51.471441+00:00',
+  last_action: 'ADDED',
+  deleted_at: null,
+  pruned_at: null,
+  cursor: cursor(n),
+  ...extra,
+});
+
+/** The page as Nango writes it (JSON.stringify, next_cursor first) and as the replicator parses it. */
+function page(records: unknown[], nextCursor: string | null = null, text?: string) {
+  const body = Buffer.from(text ?? JSON.stringify({ next_cursor: nextCursor, records }));
+  const parsed = parseRecordsPage(JSON.parse(body.toString()));
+  return { body, parsed };
+}
+
+/** What JSON.stringify writes for the payloads: the records without `_nango_metadata`. */
+function stringified(records: ReadonlyArray<NangoRecord>): string {
+  return JSON.stringify(records.map(({ _nango_metadata, ...payload }) => payload));
+}
+
+function cut(p: ReturnType<typeof page>): string | null {
+  const out = pageBodyPayloads(p.body, p.parsed.records, p.parsed.nextCursor);
+  if (out === null) return null;
+  assert.equal(out[0], 1, 'jsonb binary format version');
+  return out.toString('utf8', 1);
+}
+
+describe('payloads cut out of the response bytes', () => {
+  test('byte for byte what JSON.stringify writes, wherever the metadata sits in the record', () => {
+    const p = page(
+      [
+        { id: 'a', title: 'first', _nango_metadata: meta(1) },
+        { _nango_metadata: meta(2), id: 'b', nested: { list: [1, { x: '}' }], s: '"_nango_metadata":' } },
+        { id: 'c', _nango_metadata: meta(3), tail: 'é ✓ \\ " \n' },
+      ],
+      cursor(3),
+    );
+    assert.equal(cut(p), stringified(p.parsed.records));
+  });
+
+  test('an empty page is an empty array', () => {
+    assert.equal(cut(page([])), '[]');
+  });
+
+  test('keeps the numbers as Nango wrote them; JSON.stringify text is what the retry sends', () => {
+    const text = `{"next_cursor":null,"records":[{"id":"a","n":5.0,"x":1e-400,"_nango_metadata":${JSON.stringify(meta(1))}}]}`;
+    const p = page([], null, text);
+    assert.equal(cut(p), '[{"id":"a","n":5.0,"x":1e-400}]');
+    const retried = restringified(pageBodyPayloads(p.body, p.parsed.records, null) as Buffer);
+    assert.equal(retried.toString('utf8', 1), '[{"id":"a","n":5,"x":0}]');
+  });
+
+  test('refuses (the caller serialises instead) whenever the cut could take the wrong bytes', () => {
+    const cases: Record<string, ReturnType<typeof page>> = {
+      'a payload holding a nested _nango_metadata key': page([{ id: 'a', inner: { _nango_metadata: { a: 1 } }, _nango_metadata: meta(1) }]),
+      'a } in a metadata value': page([{ id: 'a', _nango_metadata: meta(1, { extra: 'x}' }) }]),
+      'a nested object in the metadata': page([{ id: 'a', _nango_metadata: meta(1, { extra: { y: 1 } }) }]),
+      'a U+0000 escape': page([{ id: 'a', s: 'a\u0000b', _nango_metadata: meta(1) }]),
+      'records before next_cursor': page([], null, `{"records":[{"id":"a","_nango_metadata":${JSON.stringify(meta(1))}}],"next_cursor":null}`),
+      'whitespace in the body': page([], null, JSON.stringify({ next_cursor: null, records: [{ id: 'a', _nango_metadata: meta(1) }] }, null, 1)),
+      'a metadata member alone in its record': page([], null, `{"next_cursor":null,"records":[{"_nango_metadata":${JSON.stringify({ ...meta(1) })}}]}`),
+    };
+    for (const [what, p] of Object.entries(cases)) assert.equal(cut(p), null, what);
+  });
+
+  test('refuses when the metadata found is not the parsed record\'s own', () => {
+    // Parsed from one text, bytes of another: the cursor inside the member cut does not match the parsed record.
+    const p = page([{ id: 'a', _nango_metadata: meta(1) }]);
+    const other = page([{ id: 'a', _nango_metadata: meta(2) }]);
+    assert.equal(pageBodyPayloads(other.body, p.parsed.records, null), null);
+  });
+});
