@@ -51,7 +51,7 @@ export const getRecordsRoute: RouteHandler = (request, { store, now }) => {
   if (hasMore) rows.pop();
   const last = rows[rows.length - 1];
   const body = recordsPageJson(hasMore && last ? renderMetadata(last).cursor : null, rows);
-  // A string body is sent as is: already the JSON that `res.send` would have made of the page object.
+  // Bytes are sent as they are: already the JSON that `res.send` would have made of the page object.
   return { status: 200, body, headers: { 'Content-Type': JSON_CONTENT_TYPE } };
 };
 

@@ -46,12 +46,12 @@ export function compareStreamOrder(a: { updatedAt: number; uuid: string }, b: { 
   return a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0;
 }
 
-/** What a rendering of a row depends on (writes replace `payload`, never change it in place), and the JSON. */
+/** What a rendering of a row depends on (writes replace `payload`, never change it in place), and the JSON as UTF-8. */
 export interface RenderedState {
   payload: StoredRecord['payload'];
   createdAt: number;
   updatedAt: number;
   deletedAt: number | null;
   prunedAt: number | null;
-  json: string;
+  json: Buffer;
 }
