@@ -84,7 +84,7 @@ function isDigit(code: number): boolean {
 }
 
 /** The decimal value of `count` digits at `start`, or -1 if any is missing or not a digit. */
-function digits(value: string, start: number, count: number): number {
+export function digits(value: string, start: number, count: number): number {
   let result = 0;
   for (let i = start; i < start + count; i++) {
     const code = value.charCodeAt(i);
@@ -94,7 +94,7 @@ function digits(value: string, start: number, count: number): number {
   return result;
 }
 
-function daysInMonth(year: number, month: number): number {
+export function daysInMonth(year: number, month: number): number {
   if (month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) return 29;
   return DAYS_IN_MONTH[month - 1] ?? 0;
 }

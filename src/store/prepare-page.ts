@@ -1,6 +1,7 @@
 import type { NangoRecord, RecordsPage } from '../nango/nango-record.js';
 import { coerceValue } from '../schema/coerce-value.js';
 import { containsNul, stripNul } from '../schema/strip-nul.js';
+import { textArray, timestamptzArray } from './binary-arrays.js';
 import { jsonbBinary, pageBodyPayloads } from './page-body-payloads.js';
 import type { TableLayout } from './table-layout.js';
 
@@ -16,13 +17,19 @@ export interface ValueError {
 
 /** `_nango_metadata` of the upserted records as parallel arrays (index i = record i of `payloads`). */
 export interface PreparedMetadata {
-  lastAction: string[];
-  firstSeenAt: string[];
-  lastModifiedAt: string[];
-  deletedAt: (string | null)[];
-  prunedAt: (string | null)[];
-  cursor: string[];
+  lastAction: ArrayParam;
+  firstSeenAt: ArrayParam;
+  lastModifiedAt: ArrayParam;
+  deletedAt: ArrayParam;
+  prunedAt: ArrayParam;
+  cursor: ArrayParam;
 }
+
+/**
+ * An array parameter: in Postgres' binary format (see `binary-arrays.ts`), or the values themselves, which
+ * node-postgres sends as a text array, for a timestamp in a form the binary encoder leaves to Postgres.
+ */
+export type ArrayParam = Buffer | ReadonlyArray<string | null>;
 
 /** A page turned into the parameters of its one write transaction. */
 export interface PreparedPage {
@@ -135,16 +142,27 @@ function payloadsJson(records: NangoRecord[]): string {
 }
 
 function metadataArrays(records: ReadonlyArray<NangoRecord>): PreparedMetadata {
-  const metadata: PreparedMetadata = { lastAction: [], firstSeenAt: [], lastModifiedAt: [], deletedAt: [], prunedAt: [], cursor: [] };
-  for (const { _nango_metadata: m } of records) {
-    metadata.lastAction.push(m.last_action);
-    metadata.firstSeenAt.push(m.first_seen_at);
-    metadata.lastModifiedAt.push(m.last_modified_at);
-    metadata.deletedAt.push(m.deleted_at ?? null);
-    metadata.prunedAt.push(m.pruned_at ?? null);
-    metadata.cursor.push(m.cursor);
+  const n = records.length;
+  const column = () => new Array<string | null>(n);
+  const [action, firstSeen, lastModified, deleted, pruned, cursor] = [column(), column(), column(), column(), column(), column()];
+  for (let i = 0; i < n; i++) {
+    const m = (records[i] as NangoRecord)._nango_metadata;
+    action[i] = m.last_action;
+    firstSeen[i] = m.first_seen_at;
+    lastModified[i] = m.last_modified_at;
+    deleted[i] = m.deleted_at ?? null;
+    pruned[i] = m.pruned_at ?? null;
+    cursor[i] = m.cursor;
   }
-  return metadata;
+  const timestamps = (values: (string | null)[]) => timestamptzArray(values) ?? values;
+  return {
+    lastAction: textArray(action),
+    firstSeenAt: timestamps(firstSeen),
+    lastModifiedAt: timestamps(lastModified),
+    deletedAt: timestamps(deleted),
+    prunedAt: timestamps(pruned),
+    cursor: textArray(cursor),
+  };
 }
 
 function checkValues(records: ReadonlyArray<NangoRecord>, layout: TableLayout) {
