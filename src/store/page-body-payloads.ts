@@ -5,79 +5,81 @@ const NUL_ESCAPE = Buffer.from('\\u0000');
 const OPEN = 0x7b; // {
 const CLOSE = 0x7d; // }
 const COMMA = 0x2c; // ,
+const SPACE = 0x20;
 const OPEN_BRACKET = 0x5b; // [
 const CLOSE_BRACKET = 0x5d; // ]
 
 /**
- * The payloads of a page without serialising them again: the `records` array of Nango's response bytes with each
- * record's `"_nango_metadata":{...}` member cut out, as a jsonb parameter (version byte 1, then the JSON array).
- * Only memory copies: JSON.stringify of a page is the largest single cost of the sync process after parsing it
- * (see docs/performance.md).
+ * The payloads of a page without serialising them again: Nango's response bytes turned, in place, into a jsonb
+ * parameter (version byte 1, then text) that is the `records` array with each record's `"_nango_metadata":{...}`
+ * member blanked out with spaces, as is the envelope around the array. A few memory writes per record, where
+ * JSON.stringify of a page was the largest cost of the sync process after parsing it (see docs/performance.md).
+ * The result shares `body`'s memory, so the body can no longer be read as the response.
  *
  * `records` and `nextCursor` must be the page parsed from these bytes, every element of `records` a record, in
- * order. Returns null (the caller serialises the records instead) unless the cut is certain to remove exactly the
- * metadata:
+ * order. Returns null, with `body` untouched (the caller serialises the records instead), unless the blanking is
+ * certain to remove exactly the metadata:
  * - the body is `{"next_cursor":...,"records":[...]}` as Nango writes it (REFERENCE 1.3), so the array is found by
  *   position;
  * - the bytes hold exactly one `"_nango_metadata":` per record, so none is nested in a payload nor repeated (a JSON
  *   string cannot hold that byte sequence: its quotes would be escaped), and the k-th is record k's own member;
- * - every metadata object is flat, no key or value holding `}`, so its first `}` closes it; the record's cursor
- *   lies within it, which ties the member cut to the parsed record;
- * - the member has a comma on one side to take with it (compact JSON, as Nango writes it);
+ * - each member's object is exactly as long as the compact JSON of the parsed metadata (flat, no escapes), which
+ *   ties it to its record and says where it ends;
+ * - the member has a comma on one side to blank with it (compact JSON, as Nango writes it);
  * - no `\u0000` escape: Postgres refuses U+0000, so such a page is cleaned record by record.
  */
 export function pageBodyPayloads(body: Uint8Array, records: ReadonlyArray<NangoRecord>, nextCursor: string | null): Buffer | null {
   const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  const head = `{"next_cursor":${JSON.stringify(nextCursor)},"records":`;
-  const first = Buffer.byteLength(head);
-  const last = bytes.length - 1; // the array's closing bracket, before the body's closing brace
-  if (bytes.length < first + 3 || !bytes.subarray(0, first).equals(Buffer.from(head)) || bytes[first] !== OPEN_BRACKET) return null;
+  const head = Buffer.from(`{"next_cursor":${JSON.stringify(nextCursor)},"records":`);
+  const first = head.length; // the array's opening bracket
+  const last = bytes.length - 1; // the body's closing brace, after the array's closing bracket
+  if (bytes.length < first + 3 || !bytes.subarray(0, first).equals(head) || bytes[first] !== OPEN_BRACKET) return null;
   if (bytes[last] !== CLOSE || bytes[last - 1] !== CLOSE_BRACKET) return null;
   if (bytes.indexOf(NUL_ESCAPE) !== -1) return null;
-  const cuts = new Array<number>(records.length * 2);
-  let removed = 0;
+  const spans = new Array<number>(records.length * 2);
   let from = first;
   for (let k = 0; k < records.length; k++) {
-    const meta = (records[k] as NangoRecord)._nango_metadata;
-    if (!isFlat(meta)) return null;
-    const key = bytes.indexOf(KEY, from);
+    const length = compactLength((records[k] as NangoRecord)._nango_metadata);
+    const key = length < 0 ? -1 : bytes.indexOf(KEY, from);
+    if (key === -1) return null;
     const open = key + KEY.length;
-    if (key === -1 || bytes[open] !== OPEN) return null;
-    const close = bytes.indexOf(CLOSE, open);
-    const cursor = bytes.indexOf(meta.cursor, open, 'utf8');
-    if (close === -1 || cursor === -1 || cursor > close) return null;
+    const close = open + length - 1;
+    if (bytes[open] !== OPEN || bytes[close] !== CLOSE) return null;
     let [start, end] = [key, close + 1];
     if (bytes[end] === COMMA) end += 1;
     else if (bytes[start - 1] === COMMA) start -= 1;
     else return null;
-    cuts[2 * k] = start;
-    cuts[2 * k + 1] = end;
-    removed += end - start;
+    spans[2 * k] = start;
+    spans[2 * k + 1] = end;
     from = end;
   }
   if (bytes.indexOf(KEY, from) !== -1) return null;
 
-  const out = Buffer.allocUnsafe(1 + last - first - removed);
-  out[0] = 1;
-  let written = 1;
-  let kept = first;
-  for (let i = 0; i < cuts.length; i += 2) {
-    written += bytes.copy(out, written, kept, cuts[i]);
-    kept = cuts[i + 1] as number;
-  }
-  bytes.copy(out, written, kept, last);
-  return out;
+  bytes[0] = 1;
+  bytes.fill(SPACE, 1, first);
+  for (let i = 0; i < spans.length; i += 2) bytes.fill(SPACE, spans[i], spans[i + 1]);
+  bytes[last] = SPACE;
+  return bytes;
 }
 
-/** Keys and values without `}`, values strings or null: the metadata object ends at its first `}`. */
-function isFlat(meta: RecordMetadata): boolean {
+/**
+ * Bytes of JSON.stringify(meta) for a flat object of strings and nulls without quotes or backslashes, or -1 for
+ * any other. (A character JSON writes longer, a control or non-ASCII one, makes the member longer than counted: its
+ * end is then not where the check looks for it, or the blanked text is not JSON and the page is written again.)
+ */
+function compactLength(meta: RecordMetadata): number {
+  let length = 1; // {
   for (const key in meta) {
     const value = (meta as unknown as Record<string, unknown>)[key];
-    if (key.includes('}')) return false;
-    if (value === null) continue;
-    if (typeof value !== 'string' || value.includes('}')) return false;
+    const valueLength = value === null ? 4 : typeof value === 'string' && plain(value) ? value.length + 2 : -1;
+    if (valueLength < 0 || !plain(key)) return -1;
+    length += key.length + 3 + valueLength + 1; // "key":value, then a comma or the closing brace
   }
-  return true;
+  return length === 1 ? 2 : length;
+}
+
+function plain(text: string): boolean {
+  return text.indexOf('"') === -1 && text.indexOf('\\') === -1;
 }
 
 /**

@@ -27,11 +27,31 @@ function stringified(records: ReadonlyArray<NangoRecord>): string {
   return JSON.stringify(records.map(({ _nango_metadata, ...payload }) => payload));
 }
 
+/** The parameter's text without the blanks (spaces outside JSON strings), or null; a refused body is untouched. */
 function cut(p: ReturnType<typeof page>): string | null {
+  const before = Buffer.from(p.body);
   const out = pageBodyPayloads(p.body, p.parsed.records, p.parsed.nextCursor);
-  if (out === null) return null;
+  if (out === null) {
+    assert.deepEqual(p.body, before, 'a refused body is left as it was');
+    return null;
+  }
   assert.equal(out[0], 1, 'jsonb binary format version');
-  return out.toString('utf8', 1);
+  return withoutBlanks(out.toString('utf8', 1));
+}
+
+function withoutBlanks(text: string): string {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (inString && c === '\\') {
+      out += c + text[++i];
+      continue;
+    }
+    if (c === '"') inString = !inString;
+    if (inString || c !== ' ') out += c;
+  }
+  return out;
 }
 
 describe('payloads cut out of the response bytes', () => {
@@ -55,14 +75,16 @@ describe('payloads cut out of the response bytes', () => {
     const text = `{"next_cursor":null,"records":[{"id":"a","n":5.0,"x":1e-400,"_nango_metadata":${JSON.stringify(meta(1))}}]}`;
     const p = page([], null, text);
     assert.equal(cut(p), '[{"id":"a","n":5.0,"x":1e-400}]');
-    const retried = restringified(pageBodyPayloads(p.body, p.parsed.records, null) as Buffer);
+    const retried = restringified(p.body as Buffer);
     assert.equal(retried.toString('utf8', 1), '[{"id":"a","n":5,"x":0}]');
   });
 
   test('refuses (the caller serialises instead) whenever the cut could take the wrong bytes', () => {
     const cases: Record<string, ReturnType<typeof page>> = {
       'a payload holding a nested _nango_metadata key': page([{ id: 'a', inner: { _nango_metadata: { a: 1 } }, _nango_metadata: meta(1) }]),
-      'a } in a metadata value': page([{ id: 'a', _nango_metadata: meta(1, { extra: 'x}' }) }]),
+      'a quote in a metadata value': page([{ id: 'a', _nango_metadata: meta(1, { extra: 'x"' }) }]),
+      'a control character in a metadata value': page([{ id: 'a', _nango_metadata: meta(1, { extra: 'x\n' }) }]),
+      'a non-ASCII metadata value': page([{ id: 'a', _nango_metadata: meta(1, { extra: 'é' }) }]),
       'a nested object in the metadata': page([{ id: 'a', _nango_metadata: meta(1, { extra: { y: 1 } }) }]),
       'a U+0000 escape': page([{ id: 'a', s: 'a\u0000b', _nango_metadata: meta(1) }]),
       'records before next_cursor': page([], null, `{"records":[{"id":"a","_nango_metadata":${JSON.stringify(meta(1))}}],"next_cursor":null}`),
@@ -72,10 +94,16 @@ describe('payloads cut out of the response bytes', () => {
     for (const [what, p] of Object.entries(cases)) assert.equal(cut(p), null, what);
   });
 
-  test('refuses when the metadata found is not the parsed record\'s own', () => {
-    // Parsed from one text, bytes of another: the cursor inside the member cut does not match the parsed record.
-    const p = page([{ id: 'a', _nango_metadata: meta(1) }]);
-    const other = page([{ id: 'a', _nango_metadata: meta(2) }]);
-    assert.equal(pageBodyPayloads(other.body, p.parsed.records, null), null);
+  test('refuses when the records are not those the bytes were parsed into', () => {
+    const p = page([{ id: 'a', _nango_metadata: meta(1) }, { id: 'b', _nango_metadata: meta(2) }]);
+    const longer = { id: 'a', _nango_metadata: { ...meta(1), cursor: `${cursor(1)}xx` } } as NangoRecord;
+    assert.equal(pageBodyPayloads(p.body, [longer, p.parsed.records[1] as NangoRecord], null), null, 'a metadata of another length');
+    assert.equal(pageBodyPayloads(p.body, p.parsed.records.slice(0, 1), null), null, 'a record fewer');
+    assert.equal(pageBodyPayloads(p.body, [...p.parsed.records, p.parsed.records[0] as NangoRecord], null), null, 'a record more');
+  });
+
+  test('a } inside a metadata value is part of the member, not its end', () => {
+    const p = page([{ id: 'a', _nango_metadata: meta(1, { extra: 'x}' }) }, { id: 'b', _nango_metadata: meta(2) }]);
+    assert.equal(cut(p), stringified(p.parsed.records));
   });
 });
