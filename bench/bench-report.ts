@@ -15,6 +15,8 @@ export interface Figure {
   minimumRequests: number | null;
   /** Largest peak RSS of the sync process over the runs, bytes. */
   peakRssBytes: number | null;
+  /** CPU time of the sync process (user + system), median over the runs, ms: what the sync costs besides Postgres. */
+  syncCpuMs: number | null;
 }
 
 export function median(values: ReadonlyArray<number>): number {
@@ -38,6 +40,7 @@ export function figure(scenario: string, records: number, runsMs: number[], extr
     allRequests: null,
     minimumRequests: null,
     peakRssBytes: null,
+    syncCpuMs: null,
     ...extra,
   };
 }
@@ -53,7 +56,7 @@ export function withRatios(figures: Figure[], ceiling: Figure | undefined, naive
 
 /** A Markdown table, so the same text reads on a terminal and in docs/performance.md. */
 export function formatTable(figures: ReadonlyArray<Figure>): string {
-  const header = ['scenario', 'records', 'median s', 'records/s', 'x ceiling', 'x naive', 'GET /records (min), per 1000', 'peak RSS'];
+  const header = ['scenario', 'records', 'median s', 'records/s', 'x ceiling', 'x naive', 'GET /records (min), per 1000', 'peak RSS', 'sync CPU s'];
   const rows = figures.map((f) => [
     f.scenario,
     f.records.toLocaleString('en-US'),
@@ -63,6 +66,7 @@ export function formatTable(figures: ReadonlyArray<Figure>): string {
     f.vsNaive === null ? '' : f.vsNaive.toFixed(1),
     f.recordRequests === null ? '' : `${f.recordRequests} (${f.minimumRequests}), ${round((f.recordRequests * 1000) / f.records, 3)}`,
     f.peakRssBytes === null ? '' : `${Math.round(f.peakRssBytes / 2 ** 20)} MB`,
+    f.syncCpuMs === null ? '' : (f.syncCpuMs / 1000).toFixed(2),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`;

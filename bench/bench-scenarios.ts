@@ -84,6 +84,7 @@ function productFigure(scenario: string, pageSize: number, samples: ProductSampl
     allRequests: median(samples.map((s) => s.requests)),
     minimumRequests: Math.ceil(records / pageSize),
     peakRssBytes: Math.max(...samples.map((s) => s.maxRssBytes)),
+    syncCpuMs: Math.round(median(samples.map((s) => s.cpuMs))),
   });
 }
 

@@ -11,6 +11,8 @@ export interface ProductSample {
   elapsedMs: number;
   records: number;
   maxRssBytes: number;
+  /** CPU time of the sync process, ms. */
+  cpuMs: number;
   /** Requests the sync sent: every one, and `GET /records` only. */
   requests: number;
   recordRequests: number;
@@ -53,6 +55,7 @@ async function timedSync(ctx: ProductContext, pageSize: number, nodeFlags: Reado
     elapsedMs: result.elapsedMs,
     records: result.records,
     maxRssBytes: result.maxRssBytes,
+    cpuMs: result.cpuMs,
     requests: after.all - before.all,
     recordRequests: after.records - before.records,
     tooManyRequests: after.tooManyRequests - before.tooManyRequests,

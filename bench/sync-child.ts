@@ -31,6 +31,8 @@ export interface SyncChildResult {
   complete: boolean;
   /** process.resourceUsage().maxRSS, bytes. */
   maxRssBytes: number;
+  /** CPU time of the sync process (user + system) over the whole sync, ms. */
+  cpuMs: number;
   /** 429 responses this process saw (0 without a gate). */
   tooManyRequests: number;
 }
@@ -56,10 +58,15 @@ try {
     upserted: summary.upserted,
     complete: summary.complete,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    cpuMs: cpuMs(process.cpuUsage()),
     tooManyRequests: gate?.stats().tooManyRequests ?? 0,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {
   await db.destroy();
   await redis?.quit();
+}
+
+function cpuMs(usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1000;
 }
