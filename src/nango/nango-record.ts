@@ -38,8 +38,9 @@ export interface RecordsPage {
    */
   endCursor: string | null;
   /**
-   * The response bytes the page was read from, when it came from Nango: the writer can send the payloads on from
-   * them instead of serialising the parsed records again. Whoever changes `records` must drop it.
+   * The response bytes the page was read from, when it came from Nango: the writer sends the payloads on from them
+   * instead of serialising the parsed records again, and overwrites them doing so (`preparePage` consumes them).
+   * Whoever changes `records` must drop them.
    */
   body?: Uint8Array;
 }

@@ -39,7 +39,7 @@ export interface PreparedPage {
    * heap, so the pages in flight do not make V8 grow its heap (see docs/performance.md, Memory).
    */
   payloads: Buffer;
-  /** `response`: the text Nango sent, metadata cut out (see {@link pageBodyPayloads}); `stringify`: JSON.stringify's. */
+  /** `response`: the text Nango sent, metadata blanked out (see {@link pageBodyPayloads}); `stringify`: JSON.stringify's. */
   payloadsText: 'response' | 'stringify';
   metadata: PreparedMetadata;
   upsertCount: number;
@@ -64,11 +64,11 @@ export interface PreparedPage {
 }
 
 /**
- * Dedups, cleans and checks one page before it is written. Pure and synchronous; the per-record work is
- * kept to what only Node can do (type checks against the JSON value); extraction and casts happen in SQL.
- * The payloads are Nango's own bytes with the metadata cut out when the page allows it (see
- * {@link pageBodyPayloads}), else one JSON.stringify of the records, whose metadata is hidden meanwhile. The page's
- * records are left as they were.
+ * Dedups, cleans and checks one page before it is written. Synchronous; the per-record work is kept to what only
+ * Node can do (type checks against the JSON value); extraction and casts happen in SQL. The payloads are Nango's
+ * own bytes with the metadata blanked out when the page allows it (see {@link pageBodyPayloads}; `page.body` is
+ * consumed), else one JSON.stringify of the records, whose metadata is hidden meanwhile. The page's records are
+ * left as they were.
  */
 export function preparePage(page: RecordsPage, layout: TableLayout, deletes: 'soft' | 'hard'): PreparedPage {
   let records = latestById(page.records);
