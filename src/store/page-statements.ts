@@ -11,8 +11,6 @@ export interface PageParams extends ValueErrorParams {
    * parameter is sent as binary; the version byte 1 precedes the text).
    */
   payloads: Buffer;
-  /** `response`: the payloads are Nango's own text; `stringify`: JSON.stringify wrote them. */
-  payloadsText: 'response' | 'stringify';
   /** The records' metadata, index i belonging to payload i. */
   metadata: PreparedMetadata;
   /** JSON object: record id -> column names whose value did not fit; null when all fit. */

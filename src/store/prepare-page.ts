@@ -71,29 +71,19 @@ export interface PreparedPage {
  * left as they were.
  */
 export function preparePage(page: RecordsPage, layout: TableLayout, deletes: 'soft' | 'hard'): PreparedPage {
-  let records = latestById(page.records);
-  let toDelete = deletes === 'hard' ? records.filter((r) => r._nango_metadata.deleted_at != null) : [];
-  if (toDelete.length > 0) records = records.filter((r) => r._nango_metadata.deleted_at == null);
+  const latest = latestById(page.records);
+  const deleted = deletes === 'hard' ? latest.filter((r) => r._nango_metadata.deleted_at != null) : [];
+  const upserted = deleted.length > 0 ? latest.filter((r) => r._nango_metadata.deleted_at == null) : latest;
   // The usual page (every element a record to write, no U+0000) goes as the bytes Nango sent, minus the metadata.
-  const whole = page.body !== undefined && records === page.records && toDelete.length === 0 && page.rejected.length === 0;
-  const fromBody = whole ? pageBodyPayloads(page.body as Uint8Array, records, page.nextCursor) : null;
-  let json = fromBody === null ? payloadsJson(records) : '';
-  let nulRemoved = 0;
-  if (fromBody === null && holdsNul(json, records, toDelete)) {
-    const strip = (record: NangoRecord) => {
-      const cleaned = stripNul(record);
-      nulRemoved += cleaned.removed;
-      return cleaned.value;
-    };
-    records = records.map(strip);
-    toDelete = toDelete.map(strip);
-    json = payloadsJson(records);
-  }
+  const whole = page.body !== undefined && upserted === page.records && deleted.length === 0 && page.rejected.length === 0;
+  const fromBody = whole ? pageBodyPayloads(page.body as Uint8Array, upserted, page.nextCursor) : null;
+  const { records, toDelete, payloads, nulRemoved } =
+    fromBody === null ? serialise(upserted, deleted) : { records: upserted, toDelete: deleted, payloads: fromBody, nulRemoved: 0 };
 
   const { badColumns, badById, valueErrors, keptWithErrors } = checkValues(records, layout);
   const last = page.records.at(-1);
   return {
-    payloads: fromBody ?? jsonbBinary(json),
+    payloads,
     payloadsText: fromBody === null ? 'stringify' : 'response',
     metadata: metadataArrays(records),
     upsertCount: records.length,
@@ -106,6 +96,23 @@ export function preparePage(page: RecordsPage, layout: TableLayout, deletes: 'so
     nulRemoved,
     newestModifiedAt: last?._nango_metadata.last_modified_at ?? null,
   };
+}
+
+/**
+ * The payloads as JSON.stringify writes them, with U+0000 removed from the records (and those to hard-delete) when
+ * any string or key holds it, as Postgres refuses it in text and jsonb.
+ */
+function serialise(records: NangoRecord[], toDelete: NangoRecord[]) {
+  const json = payloadsJson(records);
+  if (!holdsNul(json, records, toDelete)) return { records, toDelete, payloads: jsonbBinary(json), nulRemoved: 0 };
+  let nulRemoved = 0;
+  const strip = (record: NangoRecord) => {
+    const cleaned = stripNul(record);
+    nulRemoved += cleaned.removed;
+    return cleaned.value;
+  };
+  const cleaned = records.map(strip);
+  return { records: cleaned, toDelete: toDelete.map(strip), payloads: jsonbBinary(payloadsJson(cleaned)), nulRemoved };
 }
 
 /**

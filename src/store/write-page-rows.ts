@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import { hardDeleteStatement, type PageParams, type UpsertCounts, upsertPageStatement } from './page-statements.js';
+import type { PreparedPage } from './prepare-page.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 import type { PageWrite } from './write-page.js';
 
@@ -21,7 +22,7 @@ export async function writeRows(trx: Transaction<ReplicatorDatabase>, write: Pag
   const { prepared, layout, stream, streamId } = write;
   const written: WrittenRows = { upserted: 0, deleted: 0, valueErrors: 0 };
   if (prepared.upsertCount > 0) {
-    const row = await upsert(trx, layout, { ...stream, streamId, ...prepared });
+    const row = await upsert(trx, layout, { ...stream, streamId, ...prepared }, prepared.payloadsText);
     written.upserted = Number(row?.upserted ?? 0);
     written.deleted = Number(row?.deleted ?? 0);
     written.valueErrors = Number(row?.value_errors ?? 0);
@@ -55,11 +56,16 @@ export class ResponseTextRefused extends Error {
   }
 }
 
-async function upsert(trx: Transaction<ReplicatorDatabase>, layout: PageWrite['layout'], params: PageParams): Promise<UpsertCounts | undefined> {
+async function upsert(
+  trx: Transaction<ReplicatorDatabase>,
+  layout: PageWrite['layout'],
+  params: PageParams,
+  payloadsText: PreparedPage['payloadsText'],
+): Promise<UpsertCounts | undefined> {
   try {
     return (await upsertPageStatement(layout, params).execute(trx)).rows[0];
   } catch (error) {
-    throw params.payloadsText === 'response' && isDataException(error) ? new ResponseTextRefused(error) : error;
+    throw payloadsText === 'response' && isDataException(error) ? new ResponseTextRefused(error) : error;
   }
 }
 
