@@ -1,4 +1,4 @@
-import { daysInMonth, digits } from '../schema/check-iso-timestamp.js';
+import { daysInMonth, digits, offsetSeconds } from '../schema/check-iso-timestamp.js';
 
 const TEXT_OID = 25;
 const TIMESTAMPTZ_OID = 1184;
@@ -97,24 +97,8 @@ function parseTimestamp(value: string): { seconds: number; micros: number } | nu
     if (scale === 100_000) return null;
   }
   const offset = offsetSeconds(value, at);
-  if (offset === null) return null;
+  if (!Number.isFinite(offset)) return null;
   const seconds = Date.UTC(year, month - 1, day, hour, minute, second) / 1000 - POSTGRES_EPOCH_SECONDS - offset;
   return { seconds, micros };
 }
 
-/** `Z`, `±hh`, `±hhmm` or `±hh:mm` from `at` to the end, as seconds east of UTC; null otherwise. */
-function offsetSeconds(value: string, at: number): number | null {
-  const sign = value.charCodeAt(at);
-  if (sign === 90 /* Z */) return at + 1 === value.length ? 0 : null;
-  if (sign !== 43 /* + */ && sign !== 45 /* - */) return null;
-  const hours = digits(value, at + 1, 2);
-  let end = at + 3;
-  let minutes = 0;
-  if (end < value.length) {
-    if (value.charCodeAt(end) === 58) end += 1;
-    minutes = digits(value, end, 2);
-    end += 2;
-  }
-  if (hours < 0 || hours > 15 || minutes < 0 || minutes > 59 || end !== value.length) return null;
-  return (sign === 45 ? -1 : 1) * (hours * 3600 + minutes * 60);
-}
