@@ -7,6 +7,7 @@ import type { ModelField } from '../schema/model-fields.js';
 import { ensureModelTable } from '../store/ensure-model-table.js';
 import { ensureStream } from '../store/ensure-stream.js';
 import { finishRun, type RunKind, startRun } from '../store/record-run.js';
+import type { PageRows } from '../store/page-statements.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { StreamKey } from '../store/stream-key.js';
 import { type PageResult, type PageWrite, planPageWrite, type WritePageParams } from '../store/write-page.js';
@@ -101,14 +102,16 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
   let cursor = state.cursor;
   let complete = false;
   const from = options.full ? (options.fullFrom ?? null) : cursor;
-  // Pages commit one by one in the order they were planned, so the oldest planned end is the committed one.
-  const plannedEnds: (string | null)[] = [];
+  // A stream that never committed a page has no rows yet: its pages are written as new (a plain INSERT, cheaper than
+  // an upsert) until one meets a stored record, e.g. a record Nango returned twice, and all later ones are upserts.
+  const plan: PlanState = { planned: cursor, read: from, pageBytes: 0, ends: [], rows: state.cursor === null ? 'new' : 'any' };
   let position = from;
   const pipeline = new PageWritePipeline(deps.db, {
     ...WRITE_LIMITS,
     onCommit: (result, last) => {
       cursor = result.cursor;
-      position = plannedEnds.shift() ?? position;
+      position = plan.ends.shift() ?? position;
+      plan.rows = result.rows === 'any' ? 'any' : plan.rows;
       add(totals, result);
       if (last) complete = true;
       deps.logger.debug({ page: totals.pages, records: result.records, upserted: result.upserted }, 'page committed');
@@ -124,7 +127,6 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
       maxPages: options.maxPages,
       signal,
     });
-    const plan: PlanState = { planned: cursor, read: from, pageBytes: 0, ends: plannedEnds };
     try {
       for (let submitted = 0; options.maxPages === undefined || submitted < options.maxPages; submitted++) {
         // The next page is taken (parsed) only once it can be written: until then it stays bytes in the iterator.
@@ -156,13 +158,16 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
 
 /**
  * Where planning stands: the cursor the next page write expects, Nango's cursor at the end of the last page
- * taken, the size of that page's text, and the read position after each planned page, oldest first.
+ * taken, the size of that page's text, the read position after each planned page, oldest first (pages commit
+ * one by one in the order they were planned, so the oldest planned end is the committed one), and how the next
+ * page's rows are written.
  */
 interface PlanState {
   planned: string | null;
   read: string | null;
   pageBytes: number;
   ends: (string | null)[];
+  rows: PageRows;
 }
 
 /**
@@ -177,7 +182,7 @@ async function planNextPage(
   const next = await pages.next();
   if (next.done === true) return null;
   const page = next.value;
-  const write = planPageWrite({ ...params, page, expectedCursor: plan.planned });
+  const write = planPageWrite({ ...params, page, expectedCursor: plan.planned, rows: plan.rows });
   plan.planned = write.cursor;
   plan.read = page.endCursor ?? plan.read; // an empty page ends where the previous one did
   plan.ends.push(plan.read);

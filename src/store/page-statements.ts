@@ -17,7 +17,18 @@ export interface PageParams extends ValueErrorParams {
   badColumnsJson: string | null;
   /** The columns that appear in `badColumnsJson`. */
   badColumns: ReadonlySet<string>;
+  /** What the rows are believed to be (see {@link PageRows}). */
+  rows: PageRows;
 }
+
+/**
+ * `new`: none of the page's records is stored yet (a stream's first read), so they are written with a plain
+ * INSERT, which fails with unique_violation (23505) if one is stored after all; the caller then writes the page
+ * again as `any`. `any`: INSERT ... ON CONFLICT DO UPDATE, newer wins. A plain INSERT costs Postgres about a
+ * fifth less per row: ON CONFLICT inserts speculatively (a lock taken and released and one more WAL record per
+ * row, see docs/performance.md).
+ */
+export type PageRows = 'new' | 'any';
 
 /**
  * The upsert of one page as a single statement: the payloads travel as one jsonb parameter and the metadata
@@ -25,7 +36,8 @@ export interface PageParams extends ValueErrorParams {
  * stream, never spilling a big page to disk). Node does no per-row SQL work; there is one round trip per page.
  *
  * Invariants:
- * - newer wins: a row is only overwritten by a version whose `last_modified_at` is not older;
+ * - newer wins: a row is only overwritten by a version whose `last_modified_at` is not older (with `rows: 'new'`
+ *   no row is overwritten: the statement fails instead);
  * - a deleted or pruned record keeps the stored values (Nango often replaces a deleted record's payload
  *   with just `{id}`, and empties pruned ones) and only updates the `_nango_*` columns;
  * - a value that did not fit its column is NULL there (the JSON value is always intact in `_nango_raw`), and the
@@ -41,10 +53,6 @@ export function upsertPageStatement(layout: TableLayout, params: PageParams): Ra
     params.badColumns.has(c.column) ? sql`CASE WHEN b ? ${c.column} THEN NULL ELSE ${extract(c)} END` : extract(c),
   );
   const bad = params.badColumnsJson === null ? sql`NULL::jsonb` : sql`${params.badColumnsJson}::jsonb -> (r->>'id')`;
-  const keep = sql`(EXCLUDED._nango_deleted_at IS NOT NULL OR EXCLUDED._nango_pruned_at IS NOT NULL)`;
-  const keepOrTake = (column: string) =>
-    sql`${sql.id(column)} = CASE WHEN ${keep} THEN t.${sql.id(column)} ELSE EXCLUDED.${sql.id(column)} END`;
-  const updates = [...layout.columns.map((c) => keepOrTake(c.column)), keepOrTake('_nango_raw')];
   const m = params.metadata;
   const errors = replaceValueErrors(table, params);
 
@@ -66,7 +74,21 @@ export function upsertPageStatement(layout: TableLayout, params: PageParams): Ra
             jsonb_array_elements(${params.payloads}::jsonb) AS r
         ) AS zipped
       ) AS e
-      ON CONFLICT (_nango_provider_config_key, _nango_connection_id, id) DO UPDATE SET
+      ${params.rows === 'new' ? sql`` : onConflictUpdate(layout)}
+      RETURNING t.id, t._nango_deleted_at IS NOT NULL AS deleted, t._nango_deleted_at IS NULL AND t._nango_pruned_at IS NULL AS took
+    ),
+    ${errors.ctes}
+    SELECT count(*)::text AS upserted, count(*) FILTER (WHERE deleted)::text AS deleted, ${errors.count}::text AS value_errors
+    FROM written`;
+}
+
+/** Newer wins; a deleted or pruned version keeps the stored values and updates only the `_nango_*` columns. */
+function onConflictUpdate(layout: TableLayout): RawBuilder<unknown> {
+  const keep = sql`(EXCLUDED._nango_deleted_at IS NOT NULL OR EXCLUDED._nango_pruned_at IS NOT NULL)`;
+  const keepOrTake = (column: string) =>
+    sql`${sql.id(column)} = CASE WHEN ${keep} THEN t.${sql.id(column)} ELSE EXCLUDED.${sql.id(column)} END`;
+  const updates = [...layout.columns.map((c) => keepOrTake(c.column)), keepOrTake('_nango_raw')];
+  return sql`ON CONFLICT (_nango_provider_config_key, _nango_connection_id, id) DO UPDATE SET
         ${sql.join(updates)},
         _nango_last_action = EXCLUDED._nango_last_action,
         _nango_first_seen_at = EXCLUDED._nango_first_seen_at,
@@ -75,12 +97,7 @@ export function upsertPageStatement(layout: TableLayout, params: PageParams): Ra
         _nango_pruned_at = EXCLUDED._nango_pruned_at,
         _nango_cursor = EXCLUDED._nango_cursor,
         _nango_synced_at = EXCLUDED._nango_synced_at
-      WHERE t._nango_last_modified_at <= EXCLUDED._nango_last_modified_at
-      RETURNING t.id, t._nango_deleted_at IS NOT NULL AS deleted, t._nango_deleted_at IS NULL AND t._nango_pruned_at IS NULL AS took
-    ),
-    ${errors.ctes}
-    SELECT count(*)::text AS upserted, count(*) FILTER (WHERE deleted)::text AS deleted, ${errors.count}::text AS value_errors
-    FROM written`;
+      WHERE t._nango_last_modified_at <= EXCLUDED._nango_last_modified_at`;
 }
 
 /** The counts one page's upsert returns (as text: bigint counts). */

@@ -22,7 +22,7 @@ export async function writeRows(trx: Transaction<ReplicatorDatabase>, write: Pag
   const { prepared, layout, stream, streamId } = write;
   const written: WrittenRows = { upserted: 0, deleted: 0, valueErrors: 0 };
   if (prepared.upsertCount > 0) {
-    const row = await upsert(trx, layout, { ...stream, streamId, ...prepared }, prepared.payloadsText);
+    const row = await upsert(trx, layout, { ...stream, streamId, ...prepared, rows: write.rows }, prepared.payloadsText);
     written.upserted = Number(row?.upserted ?? 0);
     written.deleted = Number(row?.deleted ?? 0);
     written.valueErrors = Number(row?.value_errors ?? 0);
@@ -56,6 +56,16 @@ export class ResponseTextRefused extends Error {
   }
 }
 
+/**
+ * Thrown when a page written as `rows: 'new'` (a plain INSERT) met a record that is stored already: the page's
+ * transaction has failed as a whole and {@link writePlannedPage} writes it again as an upsert.
+ */
+export class RecordsAlreadyStored extends Error {
+  constructor(cause: unknown) {
+    super('a record of a page written as new is stored already', { cause });
+  }
+}
+
 async function upsert(
   trx: Transaction<ReplicatorDatabase>,
   layout: PageWrite['layout'],
@@ -65,12 +75,19 @@ async function upsert(
   try {
     return (await upsertPageStatement(layout, params).execute(trx)).rows[0];
   } catch (error) {
-    throw payloadsText === 'response' && isDataException(error) ? new ResponseTextRefused(error) : error;
+    if (payloadsText === 'response' && isDataException(error)) throw new ResponseTextRefused(error);
+    // The page's rows are the only rows the statement inserts with a plain INSERT: the value-error rows have ON CONFLICT.
+    if (params.rows === 'new' && sqlState(error) === '23505') throw new RecordsAlreadyStored(error);
+    throw error;
   }
 }
 
 /** SQLSTATE class 22: a value Postgres could not take (bad input syntax, out of range, untranslatable...). */
 function isDataException(error: unknown): boolean {
+  return sqlState(error)?.startsWith('22') ?? false;
+}
+
+function sqlState(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('22');
+  return typeof code === 'string' ? code : undefined;
 }

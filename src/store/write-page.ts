@@ -4,7 +4,8 @@ import { compareCursors } from '../nango/stream-cursor.js';
 import { ReplicatorError } from '../errors/replicator-error.js';
 import { type CommitOrder, takeTurn, waitForPrevious } from './commit-order.js';
 import { restringified } from './page-body-payloads.js';
-import { recordDeadLetters, ResponseTextRefused, writeRows } from './write-page-rows.js';
+import type { PageRows } from './page-statements.js';
+import { recordDeadLetters, RecordsAlreadyStored, ResponseTextRefused, writeRows } from './write-page-rows.js';
 import { type PreparedPage, preparePage } from './prepare-page.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 import type { StreamKey } from './stream-key.js';
@@ -19,6 +20,8 @@ export interface WritePageParams {
   page: RecordsPage;
   /** The cursor this run believes is stored. The write fails if another run moved it meanwhile. */
   expectedCursor: string | null;
+  /** `new` when none of the page's records is believed stored yet (see {@link PageRows}). Default `any`. */
+  rows?: PageRows;
 }
 
 /** What one committed page did. */
@@ -35,6 +38,8 @@ export interface PageResult {
   valueErrors: number;
   rejected: number;
   nulRemoved: number;
+  /** How the rows were written: `any` also when the page was planned as `new` but a record was stored already. */
+  rows: PageRows;
 }
 
 /** A page ready to be written: everything its transaction needs, without the parsed records. */
@@ -52,6 +57,7 @@ export interface PageWrite {
   expectedCursor: string | null;
   /** The cursor this write stores: the page's end, unless that is behind `expectedCursor` (never moves back). */
   cursor: string | null;
+  rows: PageRows;
 }
 
 /**
@@ -82,6 +88,7 @@ export function planPageWrite(params: WritePageParams): PageWrite {
     ids: new Set(page.records.map((record) => record.id)),
     expectedCursor: params.expectedCursor,
     cursor: end !== null && compareCursors(end, params.expectedCursor) > 0 ? end : params.expectedCursor,
+    rows: params.rows ?? 'any',
   };
 }
 
@@ -89,19 +96,44 @@ export function planPageWrite(params: WritePageParams): PageWrite {
  * Writes a planned page in one transaction. With an `order` whose `previous` is the page before it, the rows
  * are written at once but the cursor is only set, and the transaction only commits, once the previous page has
  * committed; if it failed, this one rolls back. So two pages can be written at once while cursors commit in
- * order (see {@link CommitOrder}).
+ * order (see {@link CommitOrder}). A transaction that failed because the page has to be written another way
+ * (see `rewrite`) is followed by a second one; nothing of the first stays.
  */
 export async function writePlannedPage(db: Kysely<ReplicatorDatabase>, write: PageWrite, order?: CommitOrder): Promise<PageResult> {
-  try {
-    return await pageTransaction(db, write, order, { takeTurn: true });
-  } catch (error) {
-    if (!(error instanceof ResponseTextRefused)) throw error;
-    // Once more with JSON.stringify's text. The turn is not taken again: the page after this one may already hold
-    // this page's key (shared) and waits for this write's outcome in Node, so asking for the key would never end.
-    // Commit order still holds: this transaction waits for the page before it as any other.
+  // Every attempt on the connection of the first: one more taken from the pool could wait behind the pages after
+  // this one, which hold theirs while they wait for this page's outcome.
+  return db.connection().execute(async (connection) => {
+    let attempt = write;
+    let takeTurn = true;
+    // Each rewrite turns one setting of the write to its general form for good, so there are at most two.
+    for (;;) {
+      try {
+        return await pageTransaction(connection, attempt, order, { takeTurn });
+      } catch (error) {
+        const rewritten = rewrite(attempt, error);
+        if (rewritten === null) throw error;
+        attempt = rewritten;
+        // The turn is not taken again: the page after this one may already hold this page's key (shared) and waits
+        // for this write's outcome in Node, so asking for the key would never end. Commit order still holds: this
+        // transaction waits for the page before it as any other.
+        takeTurn = false;
+      }
+    }
+  });
+}
+
+/**
+ * The write to try once more after a failure that says the page has to be written another way, or null:
+ * - Postgres refused the payloads as Nango wrote them: once more with JSON.stringify's text;
+ * - a page written as new met a stored record: once more as an upsert.
+ */
+function rewrite(write: PageWrite, error: unknown): PageWrite | null {
+  if (error instanceof ResponseTextRefused) {
     const payloads = restringified(write.prepared.payloads);
-    return pageTransaction(db, { ...write, prepared: { ...write.prepared, payloads, payloadsText: 'stringify' } }, order, { takeTurn: false });
+    return { ...write, prepared: { ...write.prepared, payloads, payloadsText: 'stringify' } };
   }
+  if (error instanceof RecordsAlreadyStored) return { ...write, rows: 'any' };
+  return null;
 }
 
 async function pageTransaction(
@@ -137,6 +169,7 @@ async function pageTransaction(
       valueErrors: written.valueErrors,
       rejected: write.rejected.length,
       nulRemoved: prepared.nulRemoved,
+      rows: write.rows,
     };
     await trx
       .updateTable('nango_replicator.runs')

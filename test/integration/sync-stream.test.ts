@@ -35,6 +35,26 @@ describe('sync of one stream', () => {
     assert.equal(rows.get('T-2')?.title, 'Ticket number 2', 'a deleted record keeps its last known values');
   });
 
+  test('a first read that meets rows already stored writes them newer-wins, with exact counts', async () => {
+    // A stream's first read writes its pages as new rows (a plain INSERT); here every page meets stored rows.
+    seedTickets(f.standIn, 0, 60);
+    await f.sync({ pageSize: 20 });
+    await sql`UPDATE nango_replicator.streams SET cursor = NULL`.execute(f.db);
+    await sql`UPDATE nango.ticket SET title = 'stored, newer', _nango_last_modified_at = now() + interval '1 day' WHERE id = 'T-3'`.execute(f.db);
+    f.standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-5', title: 'changed' }]);
+    seedTickets(f.standIn, 100, 10);
+
+    const summary = await f.sync({ pageSize: 20 });
+    assert.equal(summary.complete, true);
+    assert.equal(summary.records, 70);
+    assert.equal(summary.upserted, 69, 'every record but the one whose stored row is newer');
+    const rows = await f.rows();
+    assert.equal(rows.size, 70);
+    assert.equal(rows.get('T-3')?.title, 'stored, newer');
+    assert.equal(rows.get('T-5')?.title, 'changed');
+    assert.equal(rows.get('T-105')?.title, 'Ticket number 105');
+  });
+
   test('a second run resumes from the stored cursor and changes nothing', async () => {
     seedTickets(f.standIn, 0, 120);
     const first = await f.sync();
