@@ -16,6 +16,8 @@ export interface BenchArgs {
   rateRpm: number;
   /** Duration of each limiter measurement, ms. Default 3000. */
   limiterMs: number;
+  /** Fillfactor of every table the bench writes, the product's and the ceiling's (the product's `target.fillfactor`). Default 100. */
+  fillfactor: number;
   /** Which scenarios to run: `--scenarios` (default all) minus `--skip`. */
   scenarios: ReadonlySet<Scenario>;
   /** Where to write the JSON. Default bench/results/<date>.json. */
@@ -28,8 +30,9 @@ export const SCENARIOS = ['ceiling', 'insert', 'update', 'naive', 'limiter', 'ra
 export type Scenario = (typeof SCENARIOS)[number];
 
 export const USAGE = `npm run bench -- [--records N] [--runs K] [--page-sizes 10000,1000] [--naive-records N]
-  [--scenarios LIST] [--skip LIST] [--rate-records N] [--rate-rpm N] [--limiter-ms MS] [--out FILE]
-LIST: comma-separated, among ${SCENARIOS.join(', ')} (default: all)`;
+  [--scenarios LIST] [--skip LIST] [--rate-records N] [--rate-rpm N] [--limiter-ms MS] [--fillfactor N] [--out FILE]
+LIST: comma-separated, among ${SCENARIOS.join(', ')} (default: all)
+--fillfactor: 10 to 100, of the product's tables and the ceiling's alike (default 100, Postgres' own)`;
 
 export function parseBenchArgs(argv: string[]): BenchArgs {
   const { values } = parseArgs({
@@ -43,6 +46,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       'rate-records': { type: 'string', default: '300000' },
       'rate-rpm': { type: 'string', default: '600' },
       'limiter-ms': { type: 'string', default: '3000' },
+      fillfactor: { type: 'string', default: '100' },
       scenarios: { type: 'string', default: SCENARIOS.join(',') },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -56,6 +60,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     rateRecords: positive('rate-records', values['rate-records']),
     rateRpm: positive('rate-rpm', values['rate-rpm']),
     limiterMs: positive('limiter-ms', values['limiter-ms']),
+    fillfactor: within('fillfactor', values.fillfactor, 10, 100),
     scenarios: chosen(values.scenarios, values.skip),
     out: values.out ?? null,
     help: values.help,
@@ -63,8 +68,12 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
 }
 
 function positive(name: string, text: string, max = Number.MAX_SAFE_INTEGER): number {
+  return within(name, text, 1, max);
+}
+
+function within(name: string, text: string, min: number, max: number): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`--${name} must be an integer from 1 to ${max}, got "${text}"\n${USAGE}`);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`--${name} must be an integer from ${min} to ${max}, got "${text}"\n${USAGE}`);
   return value;
 }
 

@@ -53,7 +53,7 @@ async function writeScenarios(run: BenchRun): Promise<Figure[]> {
   run.log(`seeding the stand-in with ${args.records} GitHub issues`);
   const bench = await startBenchStandIn({ records: args.records });
   try {
-    const ctx = { database: run.database, bench, syncChild: run.children.syncChild };
+    const ctx = { database: run.database, bench, syncChild: run.children.syncChild, fillfactor: args.fillfactor };
     const has = (s: Scenario) => args.scenarios.has(s);
     const figures: Figure[] = has('ceiling') ? [await ceilingScenario(run, bench)] : [];
     for (const pageSize of has('insert') ? args.pageSizes : []) {
@@ -106,7 +106,7 @@ async function limiterScenarios(run: BenchRun): Promise<BenchResult['limiter']> 
 
 async function rateLimitedScenario(run: BenchRun): Promise<BenchResult['rateLimited']> {
   const { args } = run;
-  const options = { records: args.rateRecords, pageSize: RATE_LIMITED_PAGE_SIZE, requestsPerMinute: args.rateRpm, redisUrl: REDIS_URL, syncChild: run.children.syncChild };
+  const options = { records: args.rateRecords, pageSize: RATE_LIMITED_PAGE_SIZE, requestsPerMinute: args.rateRpm, redisUrl: REDIS_URL, syncChild: run.children.syncChild, fillfactor: args.fillfactor };
   const samples = await repeat(run, `rate-limited (${args.rateRecords} records, ${args.rateRpm}/min)`, () => rateLimitedRun(run.database, options));
   return samples.map((s, i) => ({ ...s, run: i + 1 }));
 }

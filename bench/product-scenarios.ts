@@ -24,6 +24,8 @@ export interface ProductContext {
   bench: BenchStandIn;
   /** The compiled sync child (see compile-children.ts). */
   syncChild: string;
+  /** Fillfactor of the product's table (`--fillfactor`). */
+  fillfactor: number;
 }
 
 /** The whole stream into an empty table, at `pageSize`, the sync process started with `nodeFlags`. */
@@ -70,6 +72,7 @@ export function childConfig(ctx: Omit<ProductContext, 'syncChild'>, pageSize: nu
     stream: BENCH_STREAM,
     schema: PRODUCT_SCHEMA,
     pageSize,
+    fillfactor: ctx.fillfactor,
   };
 }
 

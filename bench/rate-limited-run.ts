@@ -26,14 +26,14 @@ const SHARE = 1;
  */
 export async function rateLimitedRun(
   database: BenchDatabase,
-  options: { records: number; pageSize: number; requestsPerMinute: number; redisUrl: string; syncChild: string },
+  options: { records: number; pageSize: number; requestsPerMinute: number; redisUrl: string; syncChild: string; fillfactor: number },
 ): Promise<RateLimitedSample> {
   const bench = await startBenchStandIn({ records: options.records, requestsPerMinute: options.requestsPerMinute });
   const keyPrefix = `bench:ratelimit:${randomUUID()}:`;
   try {
     await database.reset([PRODUCT_SCHEMA]);
     await database.checkpoint();
-    const ctx = { database, bench };
+    const ctx = { database, bench, fillfactor: options.fillfactor };
     const result = await runSyncChild(options.syncChild, {
       ...childConfig(ctx, options.pageSize),
       gate: { redisUrl: options.redisUrl, keyPrefix, key: 'bench', requestsPerMinute: options.requestsPerMinute, share: SHARE },

@@ -46,5 +46,5 @@ async function emptyTable(run: BenchRun, bench: BenchStandIn, schema: string): P
     { host: bench.standIn.url, secretKey: new Secret(bench.secretKey), requestTimeoutMs: 30_000, retries: 2, retryMinDelayMs: 100, retryMaxDelayMs: 1000 },
   );
   const fields = await resolveModelFields(nango, BENCH_STREAM);
-  return ensureModelTable({ db: run.database.db, logger }, { schema, model: BENCH_STREAM.model, fields, fillfactor: 100 });
+  return ensureModelTable({ db: run.database.db, logger }, { schema, model: BENCH_STREAM.model, fields, fillfactor: run.args.fillfactor });
 }

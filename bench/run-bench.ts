@@ -46,7 +46,7 @@ function report(result: BenchResult): string {
   const m = result.machine;
   const lines = [
     `nango-replicator bench, ${result.date}: ${m.cpus} x ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${String(m.postgres).split(' on ')[0]}`,
-    `median of ${result.args.runs} run(s) each`,
+    `median of ${result.args.runs} run(s) each${result.args.fillfactor === 100 ? '' : `, tables at fillfactor ${result.args.fillfactor}`}`,
     '',
   ];
   if (result.figures.length > 0) lines.push(formatTable(result.figures), '');

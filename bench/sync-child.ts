@@ -20,6 +20,8 @@ export interface SyncChildConfig {
   stream: StreamKey;
   schema: string;
   pageSize: number;
+  /** The product table's fillfactor (`target.fillfactor`). */
+  fillfactor: number;
   /** The shared Redis token bucket in front of every request; absent: no limiter. */
   gate?: { redisUrl: string; keyPrefix: string; key: string; requestsPerMinute: number; share: number };
 }
@@ -50,7 +52,7 @@ const nango = createNangoClient(
 try {
   const summary = await replicateStream(
     { db, nango, logger },
-    { stream: config.stream, schema: config.schema, deletes: 'soft', fillfactor: 100, pageSize: config.pageSize, signal: AbortSignal.timeout(30 * 60_000) },
+    { stream: config.stream, schema: config.schema, deletes: 'soft', fillfactor: config.fillfactor, pageSize: config.pageSize, signal: AbortSignal.timeout(30 * 60_000) },
   );
   const result: SyncChildResult = {
     elapsedMs: summary.elapsedMs,
