@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as initial from './2026-11-25-0001-initial.js';
 import * as lastBackfill from './2026-11-26-0002-last-backfill.js';
 import * as runOutcomes from './2026-11-27-0003-run-outcomes.js';
+import * as readToEnd from './2026-11-28-0004-read-to-end.js';
 
 /**
  * Every migration, in order. Listed statically (rather than read from the folder at run time) so the
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-25-0001-initial': initial,
   '2026-11-26-0002-last-backfill': lastBackfill,
   '2026-11-27-0003-run-outcomes': runOutcomes,
+  '2026-11-28-0004-read-to-end': readToEnd,
 };

@@ -102,9 +102,11 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
   let cursor = state.cursor;
   let complete = false;
   const from = options.full ? (options.fullFrom ?? null) : cursor;
-  // A stream that never committed a page has no rows yet: its pages are written as new (a plain INSERT, cheaper than
-  // an upsert) until one meets a stored record, e.g. a record Nango returned twice, and all later ones are upserts.
-  const plan: PlanState = { planned: cursor, read: from, pageBytes: 0, ends: [], rows: state.cursor === null ? 'new' : 'any' };
+  // While a stream's first read is in progress, what lies past its cursor is not stored yet: pages are written as
+  // new (a plain INSERT, cheaper than an upsert) until one meets a stored record, e.g. a record Nango returned twice,
+  // and all later ones are upserts. A full pass re-reads what is stored.
+  const rows: PageRows = state.readToEnd || (options.full === true && state.cursor !== null) ? 'any' : 'new';
+  const plan: PlanState = { planned: cursor, read: from, pageBytes: 0, ends: [], rows };
   let position = from;
   const pipeline = new PageWritePipeline(deps.db, {
     ...WRITE_LIMITS,
@@ -150,7 +152,7 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
     deps.logger.error({ runId, err: summary, ...totals }, 'run failed');
     throw failure;
   }
-  await finishRun(deps.db, { runId, streamId: state.id });
+  await finishRun(deps.db, { runId, streamId: state.id, readToEnd: complete });
   const summary = { ...totals, complete, cursor, elapsedMs: performance.now() - started };
   deps.logger.info({ runId, ...summary }, complete ? 'run finished' : 'run stopped before the end');
   return summary;

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 import type { StreamKey } from './stream-key.js';
 
@@ -7,6 +7,8 @@ export interface StreamState {
   id: string;
   /** The `_nango_metadata.cursor` of the last record committed; null before the first page. */
   cursor: string | null;
+  /** A run has read the stream to its end; until then, what lies past the cursor is not stored yet. */
+  readToEnd: boolean;
 }
 
 /** Returns the stream's row, creating it on first use. Concurrent callers get the same row. */
@@ -18,7 +20,7 @@ export async function ensureStream(db: Kysely<ReplicatorDatabase>, stream: Strea
     .execute();
   return db
     .selectFrom('nango_replicator.streams')
-    .select(['id', 'cursor'])
+    .select(['id', 'cursor', sql<boolean>`read_to_end_at IS NOT NULL`.as('readToEnd')])
     .where('provider_config_key', '=', stream.providerConfigKey)
     .where('connection_id', '=', stream.connectionId)
     .where('model', '=', stream.model)

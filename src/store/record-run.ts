@@ -32,7 +32,8 @@ export async function startRun(db: Kysely<ReplicatorDatabase>, streamId: string,
 }
 
 /**
- * Closes a run. Success stamps the stream's `last_success_at` and clears its `last_error`; a failure
+ * Closes a run. Success stamps the stream's `last_success_at` (and `read_to_end_at`, the first time a run read the
+ * stream to its end) and clears its `last_error`; a failure
  * stores the error (code and message, never a stack) on both the run and the stream, for `status`.
  * A run that gave way to another (`stream_taken`: the other moved the cursor first, this one's page rolled back)
  * is `superseded`, with the error on the run only: it is not a failure of the stream, whose `status` is the
@@ -40,7 +41,7 @@ export async function startRun(db: Kysely<ReplicatorDatabase>, streamId: string,
  */
 export async function finishRun(
   db: Kysely<ReplicatorDatabase>,
-  params: { runId: string; streamId: string; error?: Record<string, unknown> },
+  params: { runId: string; streamId: string; error?: Record<string, unknown>; readToEnd?: boolean },
 ): Promise<void> {
   const { error } = params;
   const status = error === undefined ? 'succeeded' : error.code === STREAM_TAKEN ? 'superseded' : 'failed';
@@ -53,7 +54,11 @@ export async function finishRun(
     if (status === 'superseded') return;
     await trx
       .updateTable('nango_replicator.streams')
-      .set(error === undefined ? { last_success_at: sql<Date>`now()`, last_error: null } : { last_error: JSON.stringify(error) })
+      .set(error !== undefined ? { last_error: JSON.stringify(error) } : {
+        last_success_at: sql<Date>`now()`,
+        last_error: null,
+        ...(params.readToEnd === true ? { read_to_end_at: sql<Date>`COALESCE(read_to_end_at, now())` } : {}),
+      })
       .where('id', '=', params.streamId)
       .execute();
   });

@@ -18,6 +18,8 @@ export interface StreamsTable {
   last_error: JSONColumnType<Record<string, unknown>> | null;
   /** What the latest backfill of the stream did (migration 0002). */
   last_backfill: JSONColumnType<Record<string, unknown>> | null;
+  /** When a run first read the stream to its end; null while its first read is in progress (migration 0004). */
+  read_to_end_at: Timestamp | null;
   created_at: Generated<Timestamp>;
 }
 

@@ -39,7 +39,7 @@ describe('sync of one stream', () => {
     // A stream's first read writes its pages as new rows (a plain INSERT); here every page meets stored rows.
     seedTickets(f.standIn, 0, 60);
     await f.sync({ pageSize: 20 });
-    await sql`UPDATE nango_replicator.streams SET cursor = NULL`.execute(f.db);
+    await sql`UPDATE nango_replicator.streams SET cursor = NULL, read_to_end_at = NULL`.execute(f.db);
     await sql`UPDATE nango.ticket SET title = 'stored, newer', _nango_last_modified_at = now() + interval '1 day' WHERE id = 'T-3'`.execute(f.db);
     f.standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-5', title: 'changed' }]);
     seedTickets(f.standIn, 100, 10);
@@ -53,6 +53,24 @@ describe('sync of one stream', () => {
     assert.equal(rows.get('T-3')?.title, 'stored, newer');
     assert.equal(rows.get('T-5')?.title, 'changed');
     assert.equal(rows.get('T-105')?.title, 'Ticket number 105');
+  });
+
+  test('a first read spread over slices is one first read: the stream counts as read to its end once a run reaches it', async () => {
+    seedTickets(f.standIn, 0, 60);
+    const readToEnd = async () =>
+      (await f.db.selectFrom('nango_replicator.streams').select('read_to_end_at').executeTakeFirstOrThrow()).read_to_end_at;
+    const first = await f.sync({ pageSize: 20, maxPages: 1 });
+    assert.equal(first.complete, false);
+    assert.equal(await readToEnd(), null);
+    const rest = await f.sync({ pageSize: 20 });
+    assert.equal(rest.complete, true);
+    assert.equal(rest.upserted, 40);
+    const stamped = await readToEnd();
+    assert.ok(stamped instanceof Date);
+    f.standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-5', title: 'changed' }]);
+    await f.sync();
+    assert.deepEqual(await readToEnd(), stamped, 'stamped once, by the first run that read to the end');
+    assertMatchesSource(await f.rows(), source());
   });
 
   test('a second run resumes from the stored cursor and changes nothing', async () => {
