@@ -17,6 +17,8 @@ export interface Figure {
   peakRssBytes: number | null;
   /** CPU time of the sync process (user + system), median over the runs, ms: what the sync costs besides Postgres. */
   syncCpuMs: number | null;
+  /** CPU time of the local Postgres processes over the timed part, median over the runs, ms (see postgres-cpu.ts). */
+  postgresCpuMs: number | null;
 }
 
 export function median(values: ReadonlyArray<number>): number {
@@ -24,6 +26,11 @@ export function median(values: ReadonlyArray<number>): number {
   if (sorted.length === 0) return Number.NaN;
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** The median, rounded, or null if any sample is null (a figure that could not be read in every run). */
+export function medianOrNull(values: ReadonlyArray<number | null>): number | null {
+  return values.some((v) => v === null) ? null : Math.round(median(values as number[]));
 }
 
 export function figure(scenario: string, records: number, runsMs: number[], extra: Partial<Figure> = {}): Figure {
@@ -41,6 +48,7 @@ export function figure(scenario: string, records: number, runsMs: number[], extr
     minimumRequests: null,
     peakRssBytes: null,
     syncCpuMs: null,
+    postgresCpuMs: null,
     ...extra,
   };
 }
@@ -56,7 +64,7 @@ export function withRatios(figures: Figure[], ceiling: Figure | undefined, naive
 
 /** A Markdown table, so the same text reads on a terminal and in docs/performance.md. */
 export function formatTable(figures: ReadonlyArray<Figure>): string {
-  const header = ['scenario', 'records', 'median s', 'records/s', 'x ceiling', 'x naive', 'GET /records (min), per 1000', 'peak RSS', 'sync CPU s'];
+  const header = ['scenario', 'records', 'median s', 'records/s', 'x ceiling', 'x naive', 'GET /records (min), per 1000', 'peak RSS', 'sync CPU s', 'Postgres CPU s'];
   const rows = figures.map((f) => [
     f.scenario,
     f.records.toLocaleString('en-US'),
@@ -67,6 +75,7 @@ export function formatTable(figures: ReadonlyArray<Figure>): string {
     f.recordRequests === null ? '' : `${f.recordRequests} (${f.minimumRequests}), ${round((f.recordRequests * 1000) / f.records, 3)}`,
     f.peakRssBytes === null ? '' : `${Math.round(f.peakRssBytes / 2 ** 20)} MB`,
     f.syncCpuMs === null ? '' : (f.syncCpuMs / 1000).toFixed(2),
+    f.postgresCpuMs === null ? '' : (f.postgresCpuMs / 1000).toFixed(2),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`;

@@ -13,6 +13,8 @@ export interface ProductSample {
   maxRssBytes: number;
   /** CPU time of the sync process, ms. */
   cpuMs: number;
+  /** CPU time of the local Postgres processes meanwhile, ms; null where it cannot be read. */
+  postgresCpuMs: number | null;
   /** Requests the sync sent: every one, and `GET /records` only. */
   requests: number;
   recordRequests: number;
@@ -58,6 +60,7 @@ async function timedSync(ctx: ProductContext, pageSize: number, nodeFlags: Reado
     records: result.records,
     maxRssBytes: result.maxRssBytes,
     cpuMs: result.cpuMs,
+    postgresCpuMs: result.postgresCpuMs,
     requests: after.all - before.all,
     recordRequests: after.records - before.records,
     tooManyRequests: after.tooManyRequests - before.tooManyRequests,

@@ -11,6 +11,7 @@ import { createRedisRequestGate } from '../src/ratelimit/redis-request-gate.js';
 import { openGate, type RequestGate } from '../src/ratelimit/request-gate.js';
 import { replicateStream } from '../src/replicate/replicate-stream.js';
 import { createDatabase } from '../src/store/create-database.js';
+import { postgresCpuMs, postgresSince } from './postgres-cpu.js';
 import type { StreamKey } from '../src/store/stream-key.js';
 
 export interface SyncChildConfig {
@@ -36,6 +37,8 @@ export interface SyncChildResult {
   maxRssBytes: number;
   /** CPU time of the sync process (user + system) over the whole sync, ms. */
   cpuMs: number;
+  /** CPU time of the local Postgres processes over the sync, its connections still open, ms; null if unreadable. */
+  postgresCpuMs: number | null;
   /** 429 responses this process saw (0 without a gate). */
   tooManyRequests: number;
 }
@@ -49,6 +52,7 @@ const nango = createNangoClient(
   { fetch, gate: gate ?? (openGate as RequestGate), logger },
   { host: config.nangoHost, secretKey: new Secret(config.secretKey), requestTimeoutMs: 120_000, retries: 5, retryMinDelayMs: 200, retryMaxDelayMs: 5_000 },
 );
+const postgresBefore = postgresCpuMs();
 try {
   const summary = await replicateStream(
     { db, nango, logger },
@@ -62,6 +66,7 @@ try {
     complete: summary.complete,
     maxRssBytes: peakRssBytes(),
     cpuMs: cpuMs(process.cpuUsage()),
+    postgresCpuMs: postgresSince(postgresBefore),
     tooManyRequests: gate?.stats().tooManyRequests ?? 0,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
