@@ -47,7 +47,7 @@ export class PageWritePipeline {
    * is under way; rejects with the first failure of a page before it (every page in flight has then settled).
    */
   async submit(write: PageWrite, last: boolean): Promise<void> {
-    const bytes = write.prepared.payloads.length;
+    const bytes = write.prepared.payloadBytes;
     // Bounded: each turn commits one of the (at most `depth`) pages in flight.
     while (this.#full(bytes) || this.#overlaps(write.ids)) await this.#commitOldest();
     this.#submitted += 1;

@@ -55,6 +55,8 @@ export interface ReplicateOptions {
   maxPages?: number;
   /** Stops between pages; the page in flight still commits or rolls back as a whole. */
   signal?: AbortSignal;
+  /** Records written per statement of a page's transaction. Default 1000 (`ROWS_PER_STATEMENT`, store/prepare-page.ts); tests set it small. */
+  rowsPerStatement?: number;
   /**
    * Called after every committed page, with the totals and where the reading stands: Nango's cursor at the end of
    * that page (the start position until a page with records has committed). For a `full` pass it can be behind
@@ -134,7 +136,9 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
       for (let submitted = 0; options.maxPages === undefined || submitted < options.maxPages; submitted++) {
         // The next page is taken (parsed) only once it can be written: until then it stays bytes in the iterator.
         await pipeline.whenRoom(plan.pageBytes);
-        const next = await planNextPage(pages, plan, { stream, streamId: state.id, runId, layout, deletes: options.deletes });
+        const next = await planNextPage(pages, plan, {
+          stream, streamId: state.id, runId, layout, deletes: options.deletes, rowsPerStatement: options.rowsPerStatement,
+        });
         if (next === null) break;
         await pipeline.submit(next.write, next.last);
         if (next.last || signal?.aborted) break;
@@ -193,7 +197,7 @@ async function planNextPage(
   plan.planned = write.cursor;
   plan.read = page.endCursor ?? plan.read; // an empty page ends where the previous one did
   plan.ends.push(plan.read);
-  plan.pageBytes = write.prepared.payloads.length;
+  plan.pageBytes = write.prepared.payloadBytes;
   return { write, last: page.nextCursor === null };
 }
 

@@ -10,15 +10,17 @@ const OPEN_BRACKET = 0x5b; // [
 const CLOSE_BRACKET = 0x5d; // ]
 
 /**
- * The payloads of a page without serialising them again: Nango's response bytes turned, in place, into a jsonb
- * parameter (version byte 1, then text) that is the `records` array with each record's `"_nango_metadata":{...}`
- * member blanked out with spaces, as is the envelope around the array. A few memory writes per record, where
- * JSON.stringify of a page was the largest cost of the sync process after parsing it (see docs/performance.md).
- * The result shares `body`'s memory, so the body can no longer be read as the response.
+ * The payloads of a page without serialising them again: Nango's response bytes turned, in place, into jsonb
+ * parameters (version byte 1, then text), each the `records` array of one statement's records, with each record's
+ * `"_nango_metadata":{...}` member blanked out with spaces, as is the envelope around the array. A few memory writes
+ * per record, where JSON.stringify of a page was the largest cost of the sync process after parsing it (see
+ * docs/performance.md). The results share `body`'s memory, so the body can no longer be read as the response.
  *
  * `records` and `nextCursor` must be the page parsed from these bytes, every element of `records` a record, in
- * order. Returns null, with `body` untouched (the caller serialises the records instead), unless the blanking is
- * certain to remove exactly the metadata:
+ * order. `statementStarts` are the indexes (ascending, 1 to records.length - 1) of the records that begin a new
+ * statement: the array is split there, in place, into one parameter per statement. Returns null, with `body`
+ * untouched (the caller serialises the records instead), unless the blanking is certain to remove exactly the
+ * metadata:
  * - the body is `{"next_cursor":...,"records":[...]}` as Nango writes it (REFERENCE 1.3), so the array is found by
  *   position;
  * - the bytes hold exactly one `"_nango_metadata":` per record, so none is nested in a payload nor repeated (a JSON
@@ -26,9 +28,17 @@ const CLOSE_BRACKET = 0x5d; // ]
  * - each member's object is exactly as long as the compact JSON of the parsed metadata (flat, no escapes), which
  *   ties it to its record and says where it ends;
  * - the member has a comma on one side to blank with it (compact JSON, as Nango writes it);
- * - no `\u0000` escape: Postgres refuses U+0000, so such a page is cleaned record by record.
+ * - no `\u0000` escape: Postgres refuses U+0000, so such a page is cleaned record by record;
+ * - where a statement ends, the record's member is its last (as Nango writes it: `{...payload, "id", "_nango_metadata"}`),
+ *   so its closing brace and the comma after the record follow the member: the blanked bytes then take the record's
+ *   closing brace, the array's closing bracket and the next parameter's version byte and opening bracket.
  */
-export function pageBodyPayloads(body: Uint8Array, records: ReadonlyArray<NangoRecord>, nextCursor: string | null): Buffer | null {
+export function pageBodyPayloads(
+  body: Uint8Array,
+  records: ReadonlyArray<NangoRecord>,
+  nextCursor: string | null,
+  statementStarts: ReadonlyArray<number> = [],
+): Buffer[] | null {
   const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const head = Buffer.from(`{"next_cursor":${JSON.stringify(nextCursor)},"records":`);
   const first = head.length; // the array's opening bracket
@@ -36,6 +46,41 @@ export function pageBodyPayloads(body: Uint8Array, records: ReadonlyArray<NangoR
   if (bytes.length < first + 3 || !bytes.subarray(0, first).equals(head) || bytes[first] !== OPEN_BRACKET) return null;
   if (bytes[last] !== CLOSE || bytes[last - 1] !== CLOSE_BRACKET) return null;
   if (bytes.indexOf(NUL_ESCAPE) !== -1) return null;
+  const spans = metadataSpans(bytes, records, first);
+  if (spans === null) return null;
+  // The member blanked with the comma before it, then the record's closing brace, then the comma to the next record.
+  const endsAtMember = (k: number) => {
+    const [start, end] = [spans[2 * k] as number, spans[2 * k + 1] as number];
+    return bytes[start] === COMMA && bytes[end] === CLOSE && bytes[end + 1] === COMMA;
+  };
+  if (!statementStarts.every((k) => k > 0 && k < records.length && endsAtMember(k - 1))) return null;
+
+  bytes[0] = 1;
+  bytes.fill(SPACE, 1, first);
+  for (let i = 0; i < spans.length; i += 2) bytes.fill(SPACE, spans[i], spans[i + 1]);
+  bytes[last] = SPACE;
+  const parameters: Buffer[] = [];
+  let from = 0;
+  for (const k of statementStarts) {
+    const [start, end] = [spans[2 * (k - 1)] as number, spans[2 * (k - 1) + 1] as number];
+    bytes[start] = CLOSE;
+    bytes[start + 1] = CLOSE_BRACKET;
+    parameters.push(bytes.subarray(from, start + 2));
+    from = start + 2;
+    bytes[from] = 1;
+    bytes[from + 1] = OPEN_BRACKET;
+    bytes[end] = SPACE;
+    bytes[end + 1] = SPACE;
+  }
+  parameters.push(bytes.subarray(from));
+  return parameters;
+}
+
+/**
+ * Where each record's `"_nango_metadata":{...}` member lies with the comma to blank beside it, as [start, end) pairs,
+ * record k's at 2k; null unless every record has exactly one, of the length its parsed metadata gives.
+ */
+function metadataSpans(bytes: Buffer, records: ReadonlyArray<NangoRecord>, first: number): number[] | null {
   const spans = new Array<number>(records.length * 2);
   let from = first;
   for (let k = 0; k < records.length; k++) {
@@ -53,13 +98,7 @@ export function pageBodyPayloads(body: Uint8Array, records: ReadonlyArray<NangoR
     spans[2 * k + 1] = end;
     from = end;
   }
-  if (bytes.indexOf(KEY, from) !== -1) return null;
-
-  bytes[0] = 1;
-  bytes.fill(SPACE, 1, first);
-  for (let i = 0; i < spans.length; i += 2) bytes.fill(SPACE, spans[i], spans[i + 1]);
-  bytes[last] = SPACE;
-  return bytes;
+  return bytes.indexOf(KEY, from) === -1 ? spans : null;
 }
 
 /**

@@ -1,22 +1,11 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { ColumnType } from '../schema/column-type.js';
-import type { PreparedMetadata } from './prepare-page.js';
+import type { PreparedRows } from './prepare-page.js';
 import { replaceValueErrors, type ValueErrorParams } from './replace-value-errors.js';
 import type { MappedColumn, TableLayout } from './table-layout.js';
 
-/** What one page write needs besides the layout. */
-export interface PageParams extends ValueErrorParams {
-  /**
-   * JSON array of payloads without `_nango_metadata` (deduped, NUL-free), in jsonb's binary format (a Buffer
-   * parameter is sent as binary; the version byte 1 precedes the text).
-   */
-  payloads: Buffer;
-  /** The records' metadata, index i belonging to payload i. */
-  metadata: PreparedMetadata;
-  /** JSON object: record id -> column names whose value did not fit; null when all fit. */
-  badColumnsJson: string | null;
-  /** The columns that appear in `badColumnsJson`. */
-  badColumns: ReadonlySet<string>;
+/** What one statement of a page write needs besides the layout: the stream, its records' parameters, how to write them. */
+export interface PageParams extends ValueErrorParams, Omit<PreparedRows, 'count' | 'valueErrors' | 'keptWithErrors'> {
   /** What the rows are believed to be (see {@link PageRows}). */
   rows: PageRows;
 }

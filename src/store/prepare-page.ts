@@ -31,25 +31,49 @@ export interface PreparedMetadata {
  */
 export type ArrayParam = Buffer | ReadonlyArray<string | null>;
 
+/**
+ * Records a page writes per statement. A page of 10,000 records sent as one parameter cost Postgres about twice as
+ * much per record to take apart as pages of 1000 (the statement's memory outgrows the caches and is mapped afresh,
+ * page fault by page fault, for every page): 180-250 ms of backend CPU against 110-145 per 10,000 records, and
+ * 8.1 s of Postgres CPU against 6.7 s for 200,000 records in the bench (docs/performance.md, 15). Smaller statements
+ * (250, 500) measured no better. The statements of a page share its transaction, so the page still commits whole.
+ */
+export const ROWS_PER_STATEMENT = 1000;
+
 /** A page turned into the parameters of its one write transaction. */
 export interface PreparedPage {
+  /** The records to write (none for a page with nothing to upsert), in statements in page order. */
+  statements: PreparedRows[];
+  /** `response`: the text Nango sent, metadata blanked out (see {@link pageBodyPayloads}); `stringify`: JSON.stringify's. */
+  payloadsText: 'response' | 'stringify';
+  /** Records to upsert, over every statement. */
+  upsertCount: number;
+  /** Bytes of the payload parameters, over every statement. */
+  payloadBytes: number;
+  /** JSON array of `{id, m}` (m = last_modified_at) to hard-delete; null unless deletes are hard. */
+  hardDeleteJson: string | null;
+  hardDeleteCount: number;
+  /** U+0000 characters removed from strings and keys (Postgres refuses them in text and jsonb). */
+  nulRemoved: number;
+  /** The newest `last_modified_at` in the page, for freshness; null for an empty page. */
+  newestModifiedAt: string | null;
+}
+
+/** The parameters of one statement of a page: consecutive records of it, their payloads, metadata and checks. */
+export interface PreparedRows {
   /**
    * JSON array of the payloads to upsert (without `_nango_metadata`), one per id, the later occurrence winning: as
    * jsonb's binary wire format (a version byte, 1, then the UTF-8 text). A Buffer lives outside the JavaScript
    * heap, so the pages in flight do not make V8 grow its heap (see docs/performance.md, Memory).
    */
   payloads: Buffer;
-  /** `response`: the text Nango sent, metadata blanked out (see {@link pageBodyPayloads}); `stringify`: JSON.stringify's. */
-  payloadsText: 'response' | 'stringify';
   metadata: PreparedMetadata;
-  upsertCount: number;
+  /** Records in this statement. */
+  count: number;
   /** Id -> columns whose value did not fit, as JSON; null when every value fits (the usual case). */
   badColumnsJson: string | null;
   /** The columns named in `badColumnsJson`: only these need a NULL-if-bad guard in SQL. */
   badColumns: ReadonlySet<string>;
-  /** JSON array of `{id, m}` (m = last_modified_at) to hard-delete; null unless deletes are hard. */
-  hardDeleteJson: string | null;
-  hardDeleteCount: number;
   /** The values that did not fit, of every record to upsert. Stored only for the versions actually written. */
   valueErrors: ValueError[];
   /**
@@ -57,54 +81,63 @@ export interface PreparedPage {
    * row, so its own errors only count when it is the first version of its record stored (see `replaceValueErrors`).
    */
   keptWithErrors: string[];
-  /** U+0000 characters removed from strings and keys (Postgres refuses them in text and jsonb). */
-  nulRemoved: number;
-  /** The newest `last_modified_at` in the page, for freshness; null for an empty page. */
-  newestModifiedAt: string | null;
 }
 
 /**
  * Dedups, cleans and checks one page before it is written. Synchronous; the per-record work is kept to what only
  * Node can do (type checks against the JSON value); extraction and casts happen in SQL. The payloads are Nango's
  * own bytes with the metadata blanked out when the page allows it (see {@link pageBodyPayloads}; `page.body` is
- * consumed), else one JSON.stringify of the records, whose metadata is hidden meanwhile. The page's records are
- * left as they were.
+ * consumed), else JSON.stringify of the records, whose metadata is hidden meanwhile. The page's records are left as
+ * they were. The records to upsert are split into statements of `rowsPerStatement`.
  */
-export function preparePage(page: RecordsPage, layout: TableLayout, deletes: 'soft' | 'hard'): PreparedPage {
+export function preparePage(
+  page: RecordsPage,
+  layout: TableLayout,
+  deletes: 'soft' | 'hard',
+  rowsPerStatement: number = ROWS_PER_STATEMENT,
+): PreparedPage {
   const latest = latestById(page.records);
   const deleted = deletes === 'hard' ? latest.filter((r) => r._nango_metadata.deleted_at != null) : [];
   const upserted = deleted.length > 0 ? latest.filter((r) => r._nango_metadata.deleted_at == null) : latest;
+  const starts = statementStarts(upserted.length, rowsPerStatement);
   // The usual page (every element a record to write, no U+0000) goes as the bytes Nango sent, minus the metadata.
   const whole = page.body !== undefined && upserted === page.records && deleted.length === 0 && page.rejected.length === 0;
-  const fromBody = whole ? pageBodyPayloads(page.body as Uint8Array, upserted, page.nextCursor) : null;
+  const fromBody = whole ? pageBodyPayloads(page.body as Uint8Array, upserted, page.nextCursor, starts) : null;
   const { records, toDelete, payloads, nulRemoved } =
-    fromBody === null ? serialise(upserted, deleted) : { records: upserted, toDelete: deleted, payloads: fromBody, nulRemoved: 0 };
+    fromBody === null ? serialise(upserted, deleted, starts) : { records: upserted, toDelete: deleted, payloads: fromBody, nulRemoved: 0 };
 
-  const { badColumns, badById, valueErrors, keptWithErrors } = checkValues(records, layout);
+  const statements = records.length === 0 ? [] : payloads.map((parameter, i) => {
+    const slice = records.slice(i === 0 ? 0 : starts[i - 1], starts[i] ?? records.length);
+    return { payloads: parameter, metadata: metadataArrays(slice), count: slice.length, ...checkValues(slice, layout) };
+  });
   const last = page.records.at(-1);
   return {
-    payloads,
+    statements,
     payloadsText: fromBody === null ? 'stringify' : 'response',
-    metadata: metadataArrays(records),
     upsertCount: records.length,
-    badColumnsJson: badColumns.size === 0 ? null : JSON.stringify(badById),
-    badColumns,
+    payloadBytes: payloads.reduce((sum, parameter) => sum + parameter.length, 0),
     hardDeleteJson: deletes === 'hard' ? JSON.stringify(toDelete.map((r) => ({ id: r.id, m: r._nango_metadata.last_modified_at }))) : null,
     hardDeleteCount: toDelete.length,
-    valueErrors,
-    keptWithErrors,
     nulRemoved,
     newestModifiedAt: last?._nango_metadata.last_modified_at ?? null,
   };
 }
 
+/** Indexes of the records that begin a statement after the first: every `rowsPerStatement`-th. */
+function statementStarts(records: number, rowsPerStatement: number): number[] {
+  const starts: number[] = [];
+  for (let k = rowsPerStatement; k < records; k += rowsPerStatement) starts.push(k);
+  return starts;
+}
+
 /**
- * The payloads as JSON.stringify writes them, with U+0000 removed from the records (and those to hard-delete) when
- * any string or key holds it, as Postgres refuses it in text and jsonb.
+ * The payloads as JSON.stringify writes them, one parameter per statement, with U+0000 removed from the records (and
+ * those to hard-delete) when any string or key holds it, as Postgres refuses it in text and jsonb.
  */
-function serialise(records: NangoRecord[], toDelete: NangoRecord[]) {
-  const json = payloadsJson(records);
-  if (!holdsNul(json, records, toDelete)) return { records, toDelete, payloads: jsonbBinary(json), nulRemoved: 0 };
+function serialise(records: NangoRecord[], toDelete: NangoRecord[], starts: ReadonlyArray<number>) {
+  const texts = (all: NangoRecord[]) => [0, ...starts].map((start, i) => payloadsJson(all.slice(start, starts[i] ?? all.length)));
+  const json = texts(records);
+  if (!holdsNul(json, records, toDelete)) return { records, toDelete, payloads: json.map(jsonbBinary), nulRemoved: 0 };
   let nulRemoved = 0;
   const strip = (record: NangoRecord) => {
     const cleaned = stripNul(record);
@@ -112,7 +145,7 @@ function serialise(records: NangoRecord[], toDelete: NangoRecord[]) {
     return cleaned.value;
   };
   const cleaned = records.map(strip);
-  return { records: cleaned, toDelete: toDelete.map(strip), payloads: jsonbBinary(payloadsJson(cleaned)), nulRemoved };
+  return { records: cleaned, toDelete: toDelete.map(strip), payloads: texts(cleaned).map(jsonbBinary), nulRemoved };
 }
 
 /**
@@ -120,8 +153,8 @@ function serialise(records: NangoRecord[], toDelete: NangoRecord[]) {
  * the page's text clears the usual page; of the metadata only the cursor is free text; records to hard-delete
  * are few. Rare: only then are records copied.
  */
-function holdsNul(json: string, records: ReadonlyArray<NangoRecord>, toDelete: ReadonlyArray<NangoRecord>): boolean {
-  if (json.includes('\\u0000') && containsNul(json)) return true;
+function holdsNul(json: ReadonlyArray<string>, records: ReadonlyArray<NangoRecord>, toDelete: ReadonlyArray<NangoRecord>): boolean {
+  if (json.some((text) => text.includes('\\u0000') && containsNul(text))) return true;
   if (records.some((r) => r._nango_metadata.cursor.includes('\u0000'))) return true;
   return toDelete.some((r) => containsNul(JSON.stringify(r)));
 }
@@ -172,7 +205,8 @@ function metadataArrays(records: ReadonlyArray<NangoRecord>): PreparedMetadata {
   };
 }
 
-function checkValues(records: ReadonlyArray<NangoRecord>, layout: TableLayout) {
+/** The values of `records` that do not fit their column, and what the statement needs to know of them. */
+function checkValues(records: ReadonlyArray<NangoRecord>, layout: TableLayout): Omit<PreparedRows, 'payloads' | 'metadata' | 'count'> {
   const badColumns = new Set<string>();
   const badById: Record<string, string[]> = {};
   const valueErrors: ValueError[] = [];
@@ -201,5 +235,5 @@ function checkValues(records: ReadonlyArray<NangoRecord>, layout: TableLayout) {
       });
     }
   }
-  return { badColumns, badById, valueErrors, keptWithErrors };
+  return { badColumnsJson: badColumns.size === 0 ? null : JSON.stringify(badById), badColumns, valueErrors, keptWithErrors };
 }

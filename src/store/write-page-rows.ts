@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import { hardDeleteStatement, type PageParams, type UpsertCounts, upsertPageStatement } from './page-statements.js';
-import type { PreparedPage } from './prepare-page.js';
+import type { PreparedPage, PreparedRows } from './prepare-page.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 import type { PageWrite } from './write-page.js';
 
@@ -15,17 +15,17 @@ export interface WrittenRows {
 }
 
 /**
- * The page's rows and their value errors: one upsert statement, and the hard deletes (which take the removed
- * records' value errors with them).
+ * The page's rows and their value errors: an upsert statement per {@link PreparedRows} in page order, and the hard
+ * deletes (which take the removed records' value errors with them).
  */
 export async function writeRows(trx: Transaction<ReplicatorDatabase>, write: PageWrite): Promise<WrittenRows> {
   const { prepared, layout, stream, streamId } = write;
   const written: WrittenRows = { upserted: 0, deleted: 0, valueErrors: 0 };
-  if (prepared.upsertCount > 0) {
-    const row = await upsert(trx, layout, { ...stream, streamId, ...prepared, rows: write.rows }, prepared.payloadsText);
-    written.upserted = Number(row?.upserted ?? 0);
-    written.deleted = Number(row?.deleted ?? 0);
-    written.valueErrors = Number(row?.value_errors ?? 0);
+  for (const statement of prepared.statements) {
+    const row = await upsert(trx, layout, { ...stream, streamId, ...statement, rows: write.rows }, prepared.payloadsText);
+    written.upserted += Number(row?.upserted ?? 0);
+    written.deleted += Number(row?.deleted ?? 0);
+    written.valueErrors += Number(row?.value_errors ?? 0);
   }
   if (prepared.hardDeleteJson !== null && prepared.hardDeleteCount > 0) {
     const [row] = (await hardDeleteStatement(layout, { ...stream, streamId }, prepared.hardDeleteJson).execute(trx)).rows;

@@ -22,6 +22,8 @@ export interface WritePageParams {
   expectedCursor: string | null;
   /** `new` when none of the page's records is believed stored yet (see {@link PageRows}). Default `any`. */
   rows?: PageRows;
+  /** Records per statement of the page's transaction. Default 1000 (`ROWS_PER_STATEMENT`, prepare-page.ts). */
+  rowsPerStatement?: number;
 }
 
 /** What one committed page did. */
@@ -82,7 +84,7 @@ export function planPageWrite(params: WritePageParams): PageWrite {
     streamId: params.streamId,
     runId: params.runId,
     layout: params.layout,
-    prepared: preparePage(page, params.layout, params.deletes),
+    prepared: preparePage(page, params.layout, params.deletes, params.rowsPerStatement),
     rejected: page.rejected,
     records: page.records.length + page.rejected.length,
     ids: new Set(page.records.map((record) => record.id)),
@@ -129,8 +131,8 @@ export async function writePlannedPage(db: Kysely<ReplicatorDatabase>, write: Pa
  */
 function rewrite(write: PageWrite, error: unknown): PageWrite | null {
   if (error instanceof ResponseTextRefused) {
-    const payloads = restringified(write.prepared.payloads);
-    return { ...write, prepared: { ...write.prepared, payloads, payloadsText: 'stringify' } };
+    const statements = write.prepared.statements.map((rows) => ({ ...rows, payloads: restringified(rows.payloads) }));
+    return { ...write, prepared: { ...write.prepared, statements, payloadsText: 'stringify' } };
   }
   if (error instanceof RecordsAlreadyStored) return { ...write, rows: 'any' };
   return null;

@@ -86,7 +86,8 @@ describe('the fast write path and a plain per-record reference produce identical
       listConnections: () => Promise.reject(new Error('not used')),
     };
     const common = { stream: TICKETS, schema: 'nango', deletes: options.deletes ?? 'soft', fillfactor: 100, pageSize: 1, full: options.full, fields: FIELDS };
-    const summary = await replicateStream({ db: fast.db, nango: stub, logger }, common);
+    // Statements of 7 records: a page of 25 is written in four, with duplicates, bad values and NUL across them.
+    const summary = await replicateStream({ db: fast.db, nango: stub, logger }, { ...common, rowsPerStatement: 7 });
     await replicateReference({ db: reference.db, logger }, { ...common, pages: structuredClone(pages) });
     const [fastState, referenceState] = [await writtenState(fast.db), await writtenState(reference.db)];
     assert.ok(fastState.rows.length > 0);

@@ -27,16 +27,25 @@ function stringified(records: ReadonlyArray<NangoRecord>): string {
   return JSON.stringify(records.map(({ _nango_metadata, ...payload }) => payload));
 }
 
-/** The parameter's text without the blanks (spaces outside JSON strings), or null; a refused body is untouched. */
-function cut(p: ReturnType<typeof page>): string | null {
+/**
+ * The text of each parameter without the blanks (spaces outside JSON strings), split before the records at
+ * `starts`; null when refused, and a refused body is untouched.
+ */
+function cutInto(p: ReturnType<typeof page>, starts: number[]): string[] | null {
   const before = Buffer.from(p.body);
-  const out = pageBodyPayloads(p.body, p.parsed.records, p.parsed.nextCursor);
+  const out = pageBodyPayloads(p.body, p.parsed.records, p.parsed.nextCursor, starts);
   if (out === null) {
     assert.deepEqual(p.body, before, 'a refused body is left as it was');
     return null;
   }
-  assert.equal(out[0], 1, 'jsonb binary format version');
-  return withoutBlanks(out.toString('utf8', 1));
+  assert.equal(out.length, starts.length + 1, 'one parameter per statement');
+  for (const parameter of out) assert.equal(parameter[0], 1, 'jsonb binary format version');
+  return out.map((parameter) => withoutBlanks(parameter.toString('utf8', 1)));
+}
+
+/** The text of the one parameter of an unsplit page, as {@link cutInto}. */
+function cut(p: ReturnType<typeof page>): string | null {
+  return cutInto(p, [])?.[0] ?? null;
 }
 
 function withoutBlanks(text: string): string {
@@ -75,7 +84,7 @@ describe('payloads cut out of the response bytes', () => {
     const text = `{"next_cursor":null,"records":[{"id":"a","n":5.0,"x":1e-400,"_nango_metadata":${JSON.stringify(meta(1))}}]}`;
     const p = page([], null, text);
     assert.equal(cut(p), '[{"id":"a","n":5.0,"x":1e-400}]');
-    const retried = restringified(p.body as Buffer);
+    const retried = restringified(p.body);
     assert.equal(retried.toString('utf8', 1), '[{"id":"a","n":5,"x":0}]');
   });
 
@@ -98,8 +107,29 @@ describe('payloads cut out of the response bytes', () => {
     const p = page([{ id: 'a', _nango_metadata: meta(1) }, { id: 'b', _nango_metadata: meta(2) }]);
     const longer = { id: 'a', _nango_metadata: { ...meta(1), cursor: `${cursor(1)}xx` } } as NangoRecord;
     assert.equal(pageBodyPayloads(p.body, [longer, p.parsed.records[1] as NangoRecord], null), null, 'a metadata of another length');
+    assert.equal(pageBodyPayloads(p.body, p.parsed.records, null, [2]), null, 'a statement starting past the last record');
     assert.equal(pageBodyPayloads(p.body, p.parsed.records.slice(0, 1), null), null, 'a record fewer');
     assert.equal(pageBodyPayloads(p.body, [...p.parsed.records, p.parsed.records[0] as NangoRecord], null), null, 'a record more');
+  });
+
+  test('split into one parameter per statement, each what JSON.stringify writes for its records', () => {
+    const records = Array.from({ length: 7 }, (_, n) => ({ id: `r${n}`, text: n === 3 ? '}],"x":[{' : 'ok', _nango_metadata: meta(n) }));
+    const p = page(records, cursor(6));
+    const texts = cutInto(p, [2, 3, 6]);
+    const slices = [[0, 2], [2, 3], [3, 6], [6, 7]].map(([from, to]) => stringified(p.parsed.records.slice(from, to)));
+    assert.deepEqual(texts, slices);
+    for (const text of texts ?? []) assert.doesNotThrow(() => JSON.parse(text));
+  });
+
+  test('refuses a split after a record whose metadata is not its last member (the caller serialises instead)', () => {
+    const p = page([
+      { id: 'a', _nango_metadata: meta(1) },
+      { _nango_metadata: meta(2), id: 'b' },
+      { id: 'c', _nango_metadata: meta(3) },
+    ]);
+    assert.equal(cutInto(p, [2]), null);
+    assert.equal(cutInto(p, [0]), null, 'a statement cannot start before the first record');
+    assert.deepEqual(cutInto(p, [1]), [stringified(p.parsed.records.slice(0, 1)), stringified(p.parsed.records.slice(1))]);
   });
 
   test('a } inside a metadata value is part of the member, not its end', () => {
