@@ -20,9 +20,10 @@ export interface PageParams extends ValueErrorParams, Omit<PreparedRows, 'count'
 export type PageRows = 'new' | 'any';
 
 /**
- * The upsert of one page as a single statement: the payloads travel as one jsonb parameter and the metadata
- * as typed arrays, zipped by Postgres (set-returning functions in one select list advance in lockstep and
- * stream, never spilling a big page to disk). Node does no per-row SQL work; there is one round trip per page.
+ * The write of one statement's share of a page's records (up to 1000, see `ROWS_PER_STATEMENT`): an upsert, or a
+ * plain INSERT for `rows: 'new'`. The payloads travel as one jsonb parameter and the metadata as typed arrays,
+ * zipped by Postgres (set-returning functions in one select list advance in lockstep and stream, never spilling to
+ * disk). Node does no per-row SQL work; there is one round trip per statement.
  *
  * Invariants:
  * - newer wins: a row is only overwritten by a version whose `last_modified_at` is not older (with `rows: 'new'`
@@ -32,10 +33,10 @@ export type PageRows = 'new' | 'any';
  * - a value that did not fit its column is NULL there (the JSON value is always intact in `_nango_raw`), and the
  *   record's rows in `value_errors` are those of the version written (see {@link replaceValueErrors}).
  *
- * Returns how many records were written, how many of those are now deleted, and how many value-error rows the page
- * wrote.
+ * Returns how many records were written, how many of those are now deleted, and how many value-error rows the
+ * statement wrote.
  */
-export function upsertPageStatement(layout: TableLayout, params: PageParams): RawBuilder<UpsertCounts> {
+export function writeRowsStatement(layout: TableLayout, params: PageParams): RawBuilder<WrittenCounts> {
   const table = sql.table(`${layout.schema}.${layout.table}`);
   const typed = layout.columns.map((c) => sql.id(c.column));
   const extracted = layout.columns.map((c) =>
@@ -45,7 +46,7 @@ export function upsertPageStatement(layout: TableLayout, params: PageParams): Ra
   const m = params.metadata;
   const errors = replaceValueErrors(table, params);
 
-  return sql<UpsertCounts>`
+  return sql<WrittenCounts>`
     WITH written AS (
       INSERT INTO ${table} AS t (
         _nango_provider_config_key, _nango_connection_id, id, ${sql.join([...typed, sql`_nango_raw`])},
@@ -89,8 +90,8 @@ function onConflictUpdate(layout: TableLayout): RawBuilder<unknown> {
       WHERE t._nango_last_modified_at <= EXCLUDED._nango_last_modified_at`;
 }
 
-/** The counts one page's upsert returns (as text: bigint counts). */
-export interface UpsertCounts {
+/** The counts one {@link writeRowsStatement} returns (as text: bigint counts). */
+export interface WrittenCounts {
   upserted: string;
   deleted: string;
   value_errors: string;

@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import { hardDeleteStatement, type PageParams, type UpsertCounts, upsertPageStatement } from './page-statements.js';
+import { hardDeleteStatement, type PageParams, type WrittenCounts, writeRowsStatement } from './page-statements.js';
 import type { PreparedPage, PreparedRows } from './prepare-page.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 import type { PageWrite } from './write-page.js';
@@ -71,9 +71,9 @@ async function upsert(
   layout: PageWrite['layout'],
   params: PageParams,
   payloadsText: PreparedPage['payloadsText'],
-): Promise<UpsertCounts | undefined> {
+): Promise<WrittenCounts | undefined> {
   try {
-    return (await upsertPageStatement(layout, params).execute(trx)).rows[0];
+    return (await writeRowsStatement(layout, params).execute(trx)).rows[0];
   } catch (error) {
     if (payloadsText === 'response' && isDataException(error)) throw new ResponseTextRefused(error);
     // The page's rows are the only rows the statement inserts with a plain INSERT: the value-error rows have ON CONFLICT.
