@@ -22,6 +22,11 @@ export interface BenchArgs {
   scenarios: ReadonlySet<Scenario>;
   /** Where to write the JSON. Default bench/results/<date>.json. */
   out: string | null;
+  /**
+   * A folder to write a V8 CPU profile of every timed product sync into (`node --cpu-prof`), one subfolder per run,
+   * each summarised in the log; null: no profiling. Profiled runs are a few percent slower.
+   */
+  cpuProf: string | null;
   /** Print the usage and do nothing else. */
   help: boolean;
 }
@@ -31,8 +36,11 @@ export type Scenario = (typeof SCENARIOS)[number];
 
 export const USAGE = `npm run bench -- [--records N] [--runs K] [--page-sizes 10000,1000] [--naive-records N]
   [--scenarios LIST] [--skip LIST] [--rate-records N] [--rate-rpm N] [--limiter-ms MS] [--fillfactor N] [--out FILE]
+  [--cpu-prof DIR]
 LIST: comma-separated, among ${SCENARIOS.join(', ')} (default: all)
---fillfactor: 10 to 100, of the product's tables and the ceiling's alike (default 100, Postgres' own)`;
+--fillfactor: 10 to 100, of the product's tables and the ceiling's alike (default 100, Postgres' own)
+--cpu-prof: a CPU profile of every timed insert and update sync in DIR/<scenario>-<run>/, open it in Chrome
+  DevTools; the log shows each one's top functions by self time. Profiled runs are a few percent slower.`;
 
 export function parseBenchArgs(argv: string[]): BenchArgs {
   const { values } = parseArgs({
@@ -49,6 +57,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       fillfactor: { type: 'string', default: '100' },
       scenarios: { type: 'string', default: SCENARIOS.join(',') },
       out: { type: 'string' },
+      'cpu-prof': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -63,6 +72,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     fillfactor: within('fillfactor', values.fillfactor, 10, 100),
     scenarios: chosen(values.scenarios, values.skip),
     out: values.out ?? null,
+    cpuProf: values['cpu-prof'] ?? null,
     help: values.help,
   };
 }

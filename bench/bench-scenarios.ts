@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { cpus, totalmem } from 'node:os';
 import { sql } from 'kysely';
 import type { BenchArgs, Scenario } from './bench-args.js';
@@ -53,7 +54,8 @@ async function writeScenarios(run: BenchRun): Promise<Figure[]> {
   run.log(`seeding the stand-in with ${args.records} GitHub issues`);
   const bench = await startBenchStandIn({ records: args.records });
   try {
-    const ctx = { database: run.database, bench, syncChild: run.children.syncChild, fillfactor: args.fillfactor };
+    const cpuProfile = args.cpuProf === null ? null : { dir: resolve(args.cpuProf), log: run.log, runs: new Map<string, number>() };
+    const ctx = { database: run.database, bench, syncChild: run.children.syncChild, fillfactor: args.fillfactor, cpuProfile };
     const has = (s: Scenario) => args.scenarios.has(s);
     const figures: Figure[] = has('ceiling') ? [await ceilingScenario(run, bench)] : [];
     for (const pageSize of has('insert') ? args.pageSizes : []) {

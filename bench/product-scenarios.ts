@@ -1,4 +1,7 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { BenchDatabase } from './bench-database.js';
+import { formatSelfTimes, topSelfTimes } from './cpu-profile-summary.js';
 import { BENCH_STREAM, type BenchStandIn } from './bench-stand-in.js';
 import { runSyncChild } from './run-sync-child.js';
 import type { SyncChildConfig, SyncChildResult } from './sync-child.js';
@@ -28,13 +31,25 @@ export interface ProductContext {
   syncChild: string;
   /** Fillfactor of the product's table (`--fillfactor`). */
   fillfactor: number;
+  /** Where timed syncs write their CPU profiles (`--cpu-prof`), and where their summaries go; null: not profiled. */
+  cpuProfile: CpuProfiling | null;
 }
+
+/** `--cpu-prof`: the folder of the profiles, the bench's log, and how many runs of each scenario were profiled. */
+export interface CpuProfiling {
+  dir: string;
+  log: (line: string) => void;
+  runs: Map<string, number>;
+}
+
+/** Functions listed per profiled run in the log. */
+const PROFILE_TOP = 12;
 
 /** The whole stream into an empty table, at `pageSize`, the sync process started with `nodeFlags`. */
 export async function productInsert(ctx: ProductContext, pageSize: number, nodeFlags: ReadonlyArray<string> = []): Promise<ProductSample> {
   await ctx.database.reset([PRODUCT_SCHEMA]);
   await ctx.database.checkpoint();
-  return timedSync(ctx, pageSize, nodeFlags);
+  return timedSync(ctx, `insert-page${pageSize}${nodeFlags.length > 0 ? '-node-flags' : ''}`, pageSize, nodeFlags);
 }
 
 /**
@@ -47,14 +62,17 @@ export async function productUpdate(ctx: ProductContext, pageSize: number, round
   expectAll(ctx, first, 'first sync before the update');
   ctx.bench.changeAll(round);
   await ctx.database.checkpoint();
-  return timedSync(ctx, pageSize);
+  return timedSync(ctx, `update-page${pageSize}`, pageSize);
 }
 
-async function timedSync(ctx: ProductContext, pageSize: number, nodeFlags: ReadonlyArray<string> = []): Promise<ProductSample> {
+async function timedSync(ctx: ProductContext, label: string, pageSize: number, nodeFlags: ReadonlyArray<string> = []): Promise<ProductSample> {
+  const profileDir = ctx.cpuProfile === null ? null : profileFolder(ctx.cpuProfile, label);
+  const flags = profileDir === null ? nodeFlags : [...nodeFlags, '--cpu-prof', `--cpu-prof-dir=${profileDir}`];
   const before = ctx.bench.requestCounts();
-  const result = await runSyncChild(ctx.syncChild, childConfig(ctx, pageSize), nodeFlags);
+  const result = await runSyncChild(ctx.syncChild, childConfig(ctx, pageSize), flags);
   const after = ctx.bench.requestCounts();
   expectAll(ctx, result, `sync at page size ${pageSize}`);
+  if (profileDir !== null) ctx.cpuProfile?.log(`CPU profile in ${profileDir}, top functions by self time:\n${formatSelfTimes(topSelfTimes(profileDir, PROFILE_TOP))}`);
   return {
     elapsedMs: result.elapsedMs,
     records: result.records,
@@ -67,7 +85,7 @@ async function timedSync(ctx: ProductContext, pageSize: number, nodeFlags: Reado
   };
 }
 
-export function childConfig(ctx: Omit<ProductContext, 'syncChild'>, pageSize: number): SyncChildConfig {
+export function childConfig(ctx: Pick<ProductContext, 'database' | 'bench' | 'fillfactor'>, pageSize: number): SyncChildConfig {
   return {
     databaseUrl: ctx.database.url,
     nangoHost: ctx.bench.standIn.url,
@@ -77,6 +95,15 @@ export function childConfig(ctx: Omit<ProductContext, 'syncChild'>, pageSize: nu
     pageSize,
     fillfactor: ctx.fillfactor,
   };
+}
+
+/** A new folder for the next profiled run of `label`: `<dir>/<label>-<n>`. */
+function profileFolder(profiling: CpuProfiling, label: string): string {
+  const run = (profiling.runs.get(label) ?? 0) + 1;
+  profiling.runs.set(label, run);
+  const dir = join(profiling.dir, `${label}-${run}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }
 
 /** A scenario that did not replicate the whole stream measured something else: fail loudly. */

@@ -46,7 +46,8 @@ function report(result: BenchResult): string {
   const m = result.machine;
   const lines = [
     `nango-replicator bench, ${result.date}: ${m.cpus} x ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${String(m.postgres).split(' on ')[0]}`,
-    `median of ${result.args.runs} run(s) each${result.args.fillfactor === 100 ? '' : `, tables at fillfactor ${result.args.fillfactor}`}`,
+    `median of ${result.args.runs} run(s) each${result.args.fillfactor === 100 ? '' : `, tables at fillfactor ${result.args.fillfactor}`}` +
+      (result.args.cpuProf === null ? '' : `; insert and update syncs CPU-profiled into ${result.args.cpuProf} (a few percent slower)`),
     '',
   ];
   if (result.figures.length > 0) lines.push(formatTable(result.figures), '');
