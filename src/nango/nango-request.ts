@@ -5,6 +5,7 @@ import type { Secret } from '../config/secret.js';
 import { ReplicatorError } from '../errors/replicator-error.js';
 import type { RateLimitObservation, RequestGate } from '../ratelimit/request-gate.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
+import { readBody } from './read-body.js';
 import { type RequestContext, responseError } from './response-error.js';
 
 export interface NangoHttpDeps {
@@ -94,7 +95,7 @@ async function attempt(
   let bytes: Uint8Array;
   try {
     response = await deps.fetch(url, { method: 'GET', headers: headers(options, request), signal });
-    bytes = new Uint8Array(await response.arrayBuffer());
+    bytes = await readBody(response);
   } catch (error) {
     request.signal?.throwIfAborted();
     throw transportError(error, timeout.aborted, options, context);
