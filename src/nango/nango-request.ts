@@ -177,9 +177,9 @@ export function parseResponseJson(response: NangoResponseBody): unknown {
  * UTF-8 as `Response.text()` decodes it (a byte order mark is dropped, bad sequences become U+FFFD).
  *
  * A body of ASCII bytes alone (no byte order mark, nothing to replace) reads the same as latin1, which Node turns
- * into a one-byte string kept outside V8's heap for a body over about 1 MB: per records page of 1000 a copy, where
- * UTF-8 decoding allocates the string in V8's large-object space and cost 4.5 ms a page here, as much as parsing it
- * (docs/performance.md, 15).
+ * into a one-byte string, kept outside V8's heap over about 1 MB. UTF-8 decoding allocates a body over 128 kB in
+ * V8's large-object space instead, which cost 4.5 ms per records page of 1000 here, as much as parsing it
+ * (docs/performance.md, 16).
  */
 export function decodeText(bytes: Uint8Array): string {
   if (isAscii(bytes)) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');

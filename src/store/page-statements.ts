@@ -5,7 +5,7 @@ import { replaceValueErrors, type ValueErrorParams } from './replace-value-error
 import type { MappedColumn, TableLayout } from './table-layout.js';
 
 /** What one statement of a page write needs besides the layout: the stream, its records' parameters, how to write them. */
-export interface PageParams extends ValueErrorParams, Omit<PreparedRows, 'count' | 'valueErrors' | 'keptWithErrors'> {
+export interface PageParams extends ValueErrorParams, PreparedRows {
   /** What the rows are believed to be (see {@link PageRows}). */
   rows: PageRows;
 }

@@ -46,8 +46,6 @@ export interface PreparedPage {
   statements: PreparedRows[];
   /** `response`: the text Nango sent, metadata blanked out (see {@link pageBodyPayloads}); `stringify`: JSON.stringify's. */
   payloadsText: 'response' | 'stringify';
-  /** Records to upsert, over every statement. */
-  upsertCount: number;
   /** Bytes of the payload parameters, over every statement. */
   payloadBytes: number;
   /** JSON array of `{id, m}` (m = last_modified_at) to hard-delete; null unless deletes are hard. */
@@ -68,19 +66,17 @@ export interface PreparedRows {
    */
   payloads: Buffer;
   metadata: PreparedMetadata;
-  /** Records in this statement. */
-  count: number;
   /** Id -> columns whose value did not fit, as JSON; null when every value fits (the usual case). */
   badColumnsJson: string | null;
   /** The columns named in `badColumnsJson`: only these need a NULL-if-bad guard in SQL. */
   badColumns: ReadonlySet<string>;
   /** The values that did not fit, of every record to upsert. Stored only for the versions actually written. */
-  valueErrors: ValueError[];
+  valueErrors: ReadonlyArray<ValueError>;
   /**
    * Soft-deleted or pruned records among those with value errors. Such a version keeps the stored values of its
    * row, so its own errors only count when it is the first version of its record stored (see `replaceValueErrors`).
    */
-  keptWithErrors: string[];
+  keptWithErrors: ReadonlyArray<string>;
 }
 
 /**
@@ -106,15 +102,15 @@ export function preparePage(
   const { records, toDelete, payloads, nulRemoved } =
     fromBody === null ? serialise(upserted, deleted, starts) : { records: upserted, toDelete: deleted, payloads: fromBody, nulRemoved: 0 };
 
-  const statements = records.length === 0 ? [] : payloads.map((parameter, i) => {
-    const slice = records.slice(i === 0 ? 0 : starts[i - 1], starts[i] ?? records.length);
-    return { payloads: parameter, metadata: metadataArrays(slice), count: slice.length, ...checkValues(slice, layout) };
-  });
+  const statements = records.length === 0 ? [] : inStatements(records, starts).map((slice, i) => ({
+    payloads: payloads[i] as Buffer,
+    metadata: metadataArrays(slice),
+    ...checkValues(slice, layout),
+  }));
   const last = page.records.at(-1);
   return {
     statements,
     payloadsText: fromBody === null ? 'stringify' : 'response',
-    upsertCount: records.length,
     payloadBytes: payloads.reduce((sum, parameter) => sum + parameter.length, 0),
     hardDeleteJson: deletes === 'hard' ? JSON.stringify(toDelete.map((r) => ({ id: r.id, m: r._nango_metadata.last_modified_at }))) : null,
     hardDeleteCount: toDelete.length,
@@ -130,12 +126,17 @@ function statementStarts(records: number, rowsPerStatement: number): number[] {
   return starts;
 }
 
+/** `records` cut before each index of `starts`: the records of each statement, in order. */
+function inStatements<T>(records: ReadonlyArray<T>, starts: ReadonlyArray<number>): T[][] {
+  return [0, ...starts].map((start, i) => records.slice(start, starts[i] ?? records.length));
+}
+
 /**
  * The payloads as JSON.stringify writes them, one parameter per statement, with U+0000 removed from the records (and
  * those to hard-delete) when any string or key holds it, as Postgres refuses it in text and jsonb.
  */
 function serialise(records: NangoRecord[], toDelete: NangoRecord[], starts: ReadonlyArray<number>) {
-  const texts = (all: NangoRecord[]) => [0, ...starts].map((start, i) => payloadsJson(all.slice(start, starts[i] ?? all.length)));
+  const texts = (all: NangoRecord[]) => inStatements(all, starts).map(payloadsJson);
   const json = texts(records);
   if (!holdsNul(json, records, toDelete)) return { records, toDelete, payloads: json.map(jsonbBinary), nulRemoved: 0 };
   let nulRemoved = 0;
@@ -206,7 +207,7 @@ function metadataArrays(records: ReadonlyArray<NangoRecord>): PreparedMetadata {
 }
 
 /** The values of `records` that do not fit their column, and what the statement needs to know of them. */
-function checkValues(records: ReadonlyArray<NangoRecord>, layout: TableLayout): Omit<PreparedRows, 'payloads' | 'metadata' | 'count'> {
+function checkValues(records: ReadonlyArray<NangoRecord>, layout: TableLayout): Omit<PreparedRows, 'payloads' | 'metadata'> {
   const badColumns = new Set<string>();
   const badById: Record<string, string[]> = {};
   const valueErrors: ValueError[] = [];

@@ -15,8 +15,8 @@ export interface WrittenRows {
 }
 
 /**
- * The page's rows and their value errors: an upsert statement per {@link PreparedRows} in page order, and the hard
- * deletes (which take the removed records' value errors with them).
+ * The page's rows and their value errors: a statement (an upsert, or a plain INSERT for `rows: 'new'`) per
+ * {@link PreparedRows} in page order, and the hard deletes (which take the removed records' value errors with them).
  */
 export async function writeRows(trx: Transaction<ReplicatorDatabase>, write: PageWrite): Promise<WrittenRows> {
   const { prepared, layout, stream, streamId } = write;
