@@ -7,6 +7,7 @@ import type { RecordsPage } from '../nango/nango-record.js';
 import type { ModelField } from '../schema/model-fields.js';
 import { ensureModelTable } from '../store/ensure-model-table.js';
 import { ensureStream } from '../store/ensure-stream.js';
+import { canJoinAfter, joinPageWrites } from '../store/join-page-writes.js';
 import { finishRun, type RunKind, startRun } from '../store/record-run.js';
 import type { PageRows } from '../store/page-statements.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
@@ -21,6 +22,15 @@ import { resolveModelFields } from './resolve-model-fields.js';
  * round trips best; the byte bound keeps big pages (10,000 records of 1 KB are about 9 MB) to two.
  */
 const WRITE_LIMITS = { depth: 3, maxBytes: 24 * 2 ** 20 };
+/**
+ * Records a write takes before it stops joining the pages after it into its transaction (see `joinPageWrites`):
+ * pages of 1000 go five to a transaction, pages of 5000 or more one each.
+ */
+export const RECORDS_PER_TRANSACTION = 5000;
+/** How long a write waits for the next page to join it; a page that takes longer starts the next write. */
+const JOIN_WAIT_MS = 25;
+/** Page text a write takes before it stops joining pages: a third of what the pipeline holds in flight. */
+const JOIN_MAX_BYTES = WRITE_LIMITS.maxBytes / WRITE_LIMITS.depth;
 
 export interface ReplicateDeps {
   db: Kysely<ReplicatorDatabase>;
@@ -55,11 +65,16 @@ export interface ReplicateOptions {
   maxPages?: number;
   /** Stops between pages; the page in flight still commits or rolls back as a whole. */
   signal?: AbortSignal;
+  /**
+   * Records a transaction takes before it stops joining the pages after it (see `joinPageWrites`). Default 5000
+   * (`RECORDS_PER_TRANSACTION`); tests set it small, 1 writes every page in its own.
+   */
+  recordsPerTransaction?: number;
   /** Records written per statement of a page's transaction. Default 1000 (`ROWS_PER_STATEMENT`, store/prepare-page.ts); tests set it small. */
   rowsPerStatement?: number;
   /**
-   * Called after every committed page, with the totals and where the reading stands: Nango's cursor at the end of
-   * that page (the start position until a page with records has committed). For a `full` pass it can be behind
+   * Called after every commit (a page, or small pages that shared a transaction), with the totals and where the
+   * reading stands: Nango's cursor at the end of the last page committed (the start position until a page with records has committed). For a `full` pass it can be behind
    * the stored cursor, which never moves back; a pass continued from it (`fullFrom`) reads exactly what had not
    * committed.
    */
@@ -87,9 +102,9 @@ export interface ReplicateSummary extends ReplicateProgress {
 }
 
 /**
- * Reads one stream from its stored cursor (or from the start) to the end and writes every page in its own
- * transaction together with the cursor. The loop only sequences: fetching, mapping and writing live in
- * `nango/` and `store/`.
+ * Reads one stream from its stored cursor (or from the start) to the end and writes every page in a transaction
+ * together with the cursor (small pages share one, see `joinPageWrites`). The loop only sequences: fetching,
+ * mapping and writing live in `nango/` and `store/`.
  */
 export async function replicateStream(deps: ReplicateDeps, options: ReplicateOptions): Promise<ReplicateSummary> {
   const { stream, signal } = options;
@@ -109,7 +124,7 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
   // new (a plain INSERT, cheaper than an upsert) until one meets a stored record, e.g. a record Nango returned twice,
   // and all later ones are upserts. A full pass re-reads what is stored.
   const rows: PageRows = state.readToEnd || (options.full === true && state.cursor !== null) ? 'any' : 'new';
-  const plan: PlanState = { planned: cursor, read: from, pageBytes: 0, ends: [], rows };
+  const plan: PlanState = { planned: cursor, read: from, pageBytes: 0, ends: [], rows, ahead: null };
   let position = from;
   const pipeline = new PageWritePipeline(deps.db, {
     ...WRITE_LIMITS,
@@ -133,13 +148,14 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
       signal,
     });
     try {
-      for (let submitted = 0; options.maxPages === undefined || submitted < options.maxPages; submitted++) {
+      const params = { stream, streamId: state.id, runId, layout, deletes: options.deletes, rowsPerStatement: options.rowsPerStatement };
+      const join = { records: options.recordsPerTransaction ?? RECORDS_PER_TRANSACTION, signal };
+      for (let taken = 0; options.maxPages === undefined || taken < options.maxPages; ) {
         // The next page is taken (parsed) only once it can be written: until then it stays bytes in the iterator.
         await pipeline.whenRoom(plan.pageBytes);
-        const next = await planNextPage(pages, plan, {
-          stream, streamId: state.id, runId, layout, deletes: options.deletes, rowsPerStatement: options.rowsPerStatement,
-        });
+        const next = await planNextWrite(pages, plan, params, join);
         if (next === null) break;
+        taken += next.write.pages;
         await pipeline.submit(next.write, next.last);
         if (next.last || signal?.aborted) break;
       }
@@ -175,20 +191,73 @@ interface PlanState {
   pageBytes: number;
   ends: (string | null)[];
   rows: PageRows;
+  /** A page asked for while joining that did not arrive in time: the next page to take. */
+  ahead: Promise<IteratorResult<RecordsPage>> | null;
+}
+
+/** `pending`'s value, or `late` if `ms` pass first. */
+async function within<T>(pending: Promise<T>, ms: number): Promise<T | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, ms, 'late')));
+  try {
+    return await Promise.race([pending, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
- * Takes the next page and plans its write; null at the end. The parsed page is only referenced here, so it can be
- * collected as soon as its write is planned, whatever the caller waits for next.
+ * Takes the next page and plans its write, joining into it the pages after it that arrive within
+ * {@link JOIN_WAIT_MS}, while it holds fewer than `join.records` records and less than {@link JOIN_MAX_BYTES} of page
+ * text (see `joinPageWrites`); null at the end. Pages that come slowly (a rate limit, a distant API) each commit
+ * on their own, so waiting for Nango never holds back a commit; pages that come faster than Postgres writes them
+ * share transactions.
  */
-async function planNextPage(
+async function planNextWrite(
   pages: AsyncGenerator<RecordsPage>,
   plan: PlanState,
   params: Omit<WritePageParams, 'page' | 'expectedCursor'>,
-): Promise<{ write: PageWrite; last: boolean } | null> {
-  const next = await pages.next();
-  if (next.done === true) return null;
-  const page = next.value;
+  join: { records: number; signal: AbortSignal | undefined },
+): Promise<PlannedWrite | null> {
+  const first = await takePage(pages, plan, null);
+  if (first === 'late' || first.done === true) return null;
+  let next = await planPage(first.value, plan, params);
+  while (!next.last && !join.signal?.aborted && canJoinAfter(next.write)) {
+    if (next.write.records >= join.records || next.write.prepared.payloadBytes >= JOIN_MAX_BYTES) break;
+    const more = await takePage(pages, plan, JOIN_WAIT_MS);
+    if (more === 'late' || more.done === true) break;
+    const joined = await planPage(more.value, plan, params);
+    next = { write: joinPageWrites(next.write, joined.write), last: joined.last };
+  }
+  plan.ends.push(plan.read);
+  plan.pageBytes = next.write.prepared.payloadBytes;
+  return next;
+}
+
+interface PlannedWrite {
+  write: PageWrite;
+  /** Whether the write holds the last page of the stream. */
+  last: boolean;
+}
+
+/**
+ * The next page, parsed: the one a previous call left waiting, else the iterator's next. With `waitMs`, `late` if it
+ * did not come within that time; it is then the page the next call takes.
+ */
+async function takePage(pages: AsyncGenerator<RecordsPage>, plan: PlanState, waitMs: number | null): Promise<IteratorResult<RecordsPage> | 'late'> {
+  const pending = plan.ahead ?? pages.next();
+  plan.ahead = null;
+  if (waitMs === null) return pending;
+  const taken = await within(pending, waitMs);
+  if (taken === 'late') plan.ahead = pending;
+  return taken;
+}
+
+/**
+ * Plans the write of a page taken from the iterator. The parsed page is only referenced here, so it can be collected
+ * as soon as its write is planned, whatever the caller waits for next.
+ */
+async function planPage(page: RecordsPage, plan: PlanState, params: Omit<WritePageParams, 'page' | 'expectedCursor'>): Promise<PlannedWrite> {
   // Parsing took the event loop for a while (20-30 ms for 1000 records); let the pages in flight take their next
   // step (a lock granted, a commit acknowledged) before preparing this one takes it again: each of their steps waits
   // for a turn of the event loop. Measured at page 1000: 2-4% faster in four pairs, nothing lost at 10000.
@@ -196,8 +265,6 @@ async function planNextPage(
   const write = planPageWrite({ ...params, page, expectedCursor: plan.planned, rows: plan.rows });
   plan.planned = write.cursor;
   plan.read = page.endCursor ?? plan.read; // an empty page ends where the previous one did
-  plan.ends.push(plan.read);
-  plan.pageBytes = write.prepared.payloadBytes;
   return { write, last: page.nextCursor === null };
 }
 
@@ -212,7 +279,7 @@ async function stopped(
 }
 
 function add(totals: Totals, page: PageResult): void {
-  totals.pages += 1;
+  totals.pages += page.pages;
   totals.records += page.records;
   totals.upserted += page.upserted;
   totals.deleted += page.deleted;

@@ -26,10 +26,12 @@ export interface WritePageParams {
   rowsPerStatement?: number;
 }
 
-/** What one committed page did. */
+/** What one committed write (a page, or consecutive small pages sharing a transaction) did. */
 export interface PageResult {
   /** The stream's cursor after the commit: never behind the one before. */
   cursor: string | null;
+  /** Pages the write held: 1, or more when small pages shared its transaction (see `joinPageWrites`). */
+  pages: number;
   records: number;
   upserted: number;
   deleted: number;
@@ -44,14 +46,25 @@ export interface PageResult {
   rows: PageRows;
 }
 
-/** A page ready to be written: everything its transaction needs, without the parsed records. */
+/** An element of a page that could not be read, and the cursor before that page. */
+export interface DeadLetter extends RejectedRecord {
+  pageCursor: string | null;
+}
+
+/**
+ * A page ready to be written: everything its transaction needs, without the parsed records. Consecutive pages can be
+ * joined into one write, which stays one transaction (see `joinPageWrites`).
+ */
 export interface PageWrite {
   stream: StreamKey;
   streamId: string;
   runId: string;
   layout: TableLayout;
   prepared: PreparedPage;
-  rejected: RejectedRecord[];
+  /** Elements that could not be read, each with the cursor before its page: re-reading from there returns it. */
+  rejected: DeadLetter[];
+  /** Pages of the stream the write holds. */
+  pages: number;
   /** Elements of the page, valid or not. */
   records: number;
   /** Ids of every valid record of the page: two writes sharing none touch disjoint rows. */
@@ -85,7 +98,8 @@ export function planPageWrite(params: WritePageParams): PageWrite {
     runId: params.runId,
     layout: params.layout,
     prepared: preparePage(page, params.layout, params.deletes, params.rowsPerStatement),
-    rejected: page.rejected,
+    rejected: page.rejected.map((record) => ({ ...record, pageCursor: params.expectedCursor })),
+    pages: 1,
     records: page.records.length + page.rejected.length,
     ids: new Set(page.records.map((record) => record.id)),
     expectedCursor: params.expectedCursor,
@@ -165,6 +179,7 @@ async function pageTransaction(
 
     const result: PageResult = {
       cursor: write.cursor,
+      pages: write.pages,
       records: write.records,
       upserted: written.upserted,
       deleted: written.deleted,
@@ -176,7 +191,7 @@ async function pageTransaction(
     await trx
       .updateTable('nango_replicator.runs')
       .set((eb) => ({
-        pages: eb('pages', '+', 1),
+        pages: eb('pages', '+', result.pages),
         records: eb('records', '+', result.records),
         upserted: eb('upserted', '+', result.upserted),
         deleted: eb('deleted', '+', result.deleted),

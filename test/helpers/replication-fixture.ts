@@ -68,7 +68,8 @@ export async function createReplicationFixture(label: string): Promise<Replicati
     sync: (options = {}) =>
       replicateStream(
         { db, nango, logger: captured.logger },
-        { stream: TICKETS, schema: 'nango', deletes: 'soft', fillfactor: 100, pageSize: 25, ...options },
+        // Two pages of 25 to a transaction, so every test also runs pages joined in one write.
+        { stream: TICKETS, schema: 'nango', deletes: 'soft', fillfactor: 100, pageSize: 25, recordsPerTransaction: 50, ...options },
       ),
     rows: async () => {
       const { rows } = await sql<Record<string, unknown>>`SELECT * FROM nango.ticket ORDER BY id`.execute(db);

@@ -27,7 +27,7 @@ export async function writePageReference(db: Kysely<ReplicatorDatabase>, params:
     const latest = new Map<string, NangoRecord>();
     for (const record of page.records) latest.set(record.id, record);
 
-    const result: PageResult = { cursor, records: page.records.length + page.rejected.length, upserted: 0, deleted: 0, valueErrors: 0, rejected: page.rejected.length, nulRemoved: 0, rows: 'any' };
+    const result: PageResult = { cursor, pages: 1, records: page.records.length + page.rejected.length, upserted: 0, deleted: 0, valueErrors: 0, rejected: page.rejected.length, nulRemoved: 0, rows: 'any' };
     for (const original of latest.values()) {
       const cleaned = stripNul(original);
       result.nulRemoved += cleaned.removed;

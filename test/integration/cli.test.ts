@@ -61,6 +61,8 @@ describe('the nango-replicator command', () => {
     await blocker.query('BEGIN');
     await blocker.query('SELECT 1 FROM nango.ticket WHERE id = $1 FOR UPDATE', [victim]);
     const spawnedAt = new Date();
+    // Pages that take 100 ms each commit one by one (pages that arrive at once share a transaction).
+    f.standIn.faults.delayNext(5, 100, { pathPrefix: '/records' });
     const { child, done } = spawnCli(['sync', ...STREAM_ARGS, '--page-size', '20'], { ...env, LOG_LEVEL: 'debug' });
     // Wait for the two pages before the victim's to commit (with two pages in flight, a later page can wait on
     // a lock too), then for the victim's page to be stuck on the row lock.

@@ -18,7 +18,7 @@ describe('sync of one stream', () => {
     let mutated = false;
     const summary = await f.sync({
       onProgress: (progress) => {
-        if (progress.pages !== 3 || mutated) return;
+        if (progress.pages < 3 || mutated) return;
         mutated = true;
         // Records already read and records not read yet change under the reader's feet.
         f.standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-1', title: 'edited early' }, { id: 'T-250', title: 'edited late' }]);
@@ -27,12 +27,30 @@ describe('sync of one stream', () => {
       },
     });
     assert.equal(summary.complete, true);
+    assert.ok(mutated, 'the source changed while the stream was read');
     assert.ok(summary.pages > 12, `expected many pages, got ${summary.pages}`);
     assertMatchesSource(await f.rows(), source());
     const rows = await f.rows();
     assert.equal(rows.get('T-1')?.title, 'edited early');
     assert.ok(rows.get('T-2')?._nango_deleted_at instanceof Date);
     assert.equal(rows.get('T-2')?.title, 'Ticket number 2', 'a deleted record keeps its last known values');
+  });
+
+  test('small pages that arrive at once share a transaction; pages that arrive slowly commit one by one', async () => {
+    const commits = async (slowMs: number) => {
+      await f.reset();
+      seedTickets(f.standIn, 0, 100);
+      if (slowMs > 0) f.standIn.faults.delayNext(4, slowMs, { pathPrefix: '/records' });
+      const pages: number[] = [];
+      const summary = await f.sync({ pageSize: 10, recordsPerTransaction: 50, onProgress: (p) => pages.push(p.pages) });
+      assert.equal(summary.pages, 10);
+      assertMatchesSource(await f.rows(), source());
+      return pages;
+    };
+    const slow = await commits(150);
+    assert.deepEqual(slow.slice(0, 3), [1, 2, 3], 'each of the slow pages committed on its own');
+    const fast = await commits(0);
+    assert.ok(fast.length < 10 && fast.at(-1) === 10, `commits after pages ${fast}: fewer commits than pages`);
   });
 
   test('a first read that meets rows already stored writes them newer-wins, with exact counts', async () => {
@@ -100,7 +118,7 @@ describe('sync of one stream', () => {
     assert.equal((await f.rows()).get('T-5')?.points, '999');
   });
 
-  test('a page whose transaction fails leaves the previous state, and the next run completes exactly', async () => {
+  test('a transaction that fails leaves the previous state, and the next run completes exactly', async () => {
     seedTickets(f.standIn, 0, 100);
     await f.sync({ pageSize: 1000 }); // creates the table
     await sql`TRUNCATE nango.ticket`.execute(f.db);
@@ -110,18 +128,19 @@ describe('sync of one stream', () => {
       BEGIN IF NEW.id = 'T-60' THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$;
       CREATE TRIGGER fail_on_t60 BEFORE INSERT ON nango.ticket FOR EACH ROW EXECUTE FUNCTION nango.fail_on_t60();
     `.execute(f.db);
-    await assert.rejects(f.sync({ pageSize: 25 }), /injected failure/);
+    // Pages of 25, two to a transaction: T-60 is in the second transaction, with records 50 to 99.
+    await assert.rejects(f.sync({ pageSize: 25, recordsPerTransaction: 50 }), /injected failure/);
     const stream = await f.db.selectFrom('nango_replicator.streams').select(['cursor', 'last_error']).executeTakeFirstOrThrow();
     const committed = await f.rows();
-    const failingPage = Math.floor(source().findIndex((r) => r.id === 'T-60') / 25);
-    assert.equal(committed.size, failingPage * 25, 'the pages before the failing one are committed, nothing of it');
+    const failingWrite = Math.floor(source().findIndex((r) => r.id === 'T-60') / 50);
+    assert.equal(committed.size, failingWrite * 50, 'the transactions before the failing one are committed, nothing of it');
     const lastCommitted = source().find((r) => r.cursor === stream.cursor);
     assert.ok(lastCommitted && committed.has(lastCommitted.id), 'the cursor is the last committed record');
     assert.match(JSON.stringify(stream.last_error), /injected failure/);
 
     await sql`DROP TRIGGER fail_on_t60 ON nango.ticket`.execute(f.db);
     const summary = await f.sync({ pageSize: 25 });
-    assert.equal(summary.records, 100 - failingPage * 25, 'the next run re-reads only what was not committed');
+    assert.equal(summary.records, 100 - failingWrite * 50, 'the next run re-reads only what was not committed');
     assertMatchesSource(await f.rows(), source());
   });
 

@@ -75,9 +75,12 @@ describe('the fast write path and a plain per-record reference produce identical
     return pages;
   }
 
-  /** Writes the same pages through replicateStream (two pages in flight) and through the reference, then compares. */
+  /**
+   * Writes the same pages through replicateStream (pages joined two to a transaction, two such writes in flight) and
+   * through the reference (a transaction per page), then compares.
+   */
   async function writeBoth(pages: RecordsPage[], options: { full?: boolean; deletes?: 'soft' | 'hard' } = {}) {
-    assert.ok(pages.length >= 3, 'enough pages for two to be in flight at once');
+    assert.ok(pages.length >= 3, 'enough pages for two writes to be in flight at once');
     const stub: NangoClient = {
       async *listRecords() {
         for (const page of pages) yield structuredClone(page);
@@ -86,8 +89,9 @@ describe('the fast write path and a plain per-record reference produce identical
       listConnections: () => Promise.reject(new Error('not used')),
     };
     const common = { stream: TICKETS, schema: 'nango', deletes: options.deletes ?? 'soft', fillfactor: 100, pageSize: 1, full: options.full, fields: FIELDS };
-    // Statements of 7 records: a page of 25 is written in four, with duplicates, bad values and NUL across them.
-    const summary = await replicateStream({ db: fast.db, nango: stub, logger }, { ...common, rowsPerStatement: 7 });
+    // Statements of 7 records: a page of 25 is written in four, with duplicates, bad values and NUL across them; a
+    // write takes a second page while it holds fewer than 40 records.
+    const summary = await replicateStream({ db: fast.db, nango: stub, logger }, { ...common, rowsPerStatement: 7, recordsPerTransaction: 40 });
     await replicateReference({ db: reference.db, logger }, { ...common, pages: structuredClone(pages) });
     const [fastState, referenceState] = [await writtenState(fast.db), await writtenState(reference.db)];
     assert.ok(fastState.rows.length > 0);
