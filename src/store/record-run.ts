@@ -15,20 +15,23 @@ const STREAM_TAKEN = 'stream_taken';
  * stream (by a version that still stored it) is cleared: a later run of the stream is now running.
  */
 export async function startRun(db: Kysely<ReplicatorDatabase>, streamId: string, kind: RunKind): Promise<string> {
-  const run = await db
-    .insertInto('nango_replicator.runs')
-    .values({ stream_id: streamId, kind, status: 'running' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await db
-    .updateTable('nango_replicator.streams')
-    .set({
-      last_run_started_at: sql<Date>`now()`,
-      last_error: sql`CASE WHEN last_error->>'code' = ${STREAM_TAKEN} THEN NULL ELSE last_error END`,
-    })
-    .where('id', '=', streamId)
-    .execute();
-  return run.id;
+  // One transaction, so nobody sees the new run running next to the stale error it clears.
+  return db.transaction().execute(async (trx) => {
+    const run = await trx
+      .insertInto('nango_replicator.runs')
+      .values({ stream_id: streamId, kind, status: 'running' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await trx
+      .updateTable('nango_replicator.streams')
+      .set({
+        last_run_started_at: sql<Date>`now()`,
+        last_error: sql`CASE WHEN last_error->>'code' = ${STREAM_TAKEN} THEN NULL ELSE last_error END`,
+      })
+      .where('id', '=', streamId)
+      .execute();
+    return run.id;
+  });
 }
 
 /**
