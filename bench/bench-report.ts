@@ -19,6 +19,30 @@ export interface Figure {
   syncCpuMs: number | null;
   /** CPU time of the local Postgres processes over the timed part, median over the runs, ms (see postgres-cpu.ts). */
   postgresCpuMs: number | null;
+  /**
+   * CPU time of the bench process over the timed part, median over the runs, ms: the stand-in serving a sync, or the
+   * ceiling encoding its rows.
+   */
+  benchCpuMs: number | null;
+  /**
+   * The machine's cores kept busy, median over the runs: the CPU of the sync, Postgres and the bench process over
+   * the elapsed time (2.0 on two cores is all of them). Null where Postgres' CPU cannot be read.
+   */
+  coresBusy: number | null;
+}
+
+/** One timed run's elapsed time and the CPU spent meanwhile, ms (null: not measured). */
+export interface CpuSample {
+  elapsedMs: number;
+  syncCpuMs?: number | null;
+  postgresCpuMs: number | null;
+  benchCpuMs: number;
+}
+
+/** The median of each run's busy cores (see {@link Figure.coresBusy}); null if Postgres' CPU was not read in every run. */
+export function coresBusy(samples: ReadonlyArray<CpuSample>): number | null {
+  if (samples.some((s) => s.postgresCpuMs === null)) return null;
+  return round(median(samples.map((s) => ((s.syncCpuMs ?? 0) + (s.postgresCpuMs ?? 0) + s.benchCpuMs) / s.elapsedMs)), 2);
 }
 
 export function median(values: ReadonlyArray<number>): number {
@@ -49,6 +73,8 @@ export function figure(scenario: string, records: number, runsMs: number[], extr
     peakRssBytes: null,
     syncCpuMs: null,
     postgresCpuMs: null,
+    benchCpuMs: null,
+    coresBusy: null,
     ...extra,
   };
 }
@@ -64,7 +90,7 @@ export function withRatios(figures: Figure[], ceiling: Figure | undefined, naive
 
 /** A Markdown table, so the same text reads on a terminal and in docs/performance.md. */
 export function formatTable(figures: ReadonlyArray<Figure>): string {
-  const header = ['scenario', 'records', 'median s', 'records/s', 'x ceiling', 'x naive', 'GET /records (min), per 1000', 'peak RSS', 'sync CPU s', 'Postgres CPU s'];
+  const header = ['scenario', 'records', 'median s', 'records/s', 'x ceiling', 'x naive', 'GET /records (min), per 1000', 'peak RSS', 'sync CPU s', 'Postgres CPU s', 'bench CPU s', 'cores busy'];
   const rows = figures.map((f) => [
     f.scenario,
     f.records.toLocaleString('en-US'),
@@ -76,6 +102,8 @@ export function formatTable(figures: ReadonlyArray<Figure>): string {
     f.peakRssBytes === null ? '' : `${Math.round(f.peakRssBytes / 2 ** 20)} MB`,
     f.syncCpuMs === null ? '' : (f.syncCpuMs / 1000).toFixed(2),
     f.postgresCpuMs === null ? '' : (f.postgresCpuMs / 1000).toFixed(2),
+    f.benchCpuMs === null ? '' : (f.benchCpuMs / 1000).toFixed(2),
+    f.coresBusy === null ? '' : f.coresBusy.toFixed(2),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`;

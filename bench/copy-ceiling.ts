@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { NangoRecord } from '../src/nango/nango-record.js';
+import { cpuMsSince } from './cpu-ms-since.js';
 import { postgresCpuMs, postgresSince } from './postgres-cpu.js';
 import type { StreamKey } from '../src/store/stream-key.js';
 import type { MappedColumn, TableLayout } from '../src/store/table-layout.js';
@@ -17,27 +18,28 @@ const SYSTEM_TAIL = [
 /**
  * The ceiling: the same rows (typed columns plus `_nango_raw` and the system columns), already in memory,
  * encoded in Node as COPY text and streamed into an empty table of the same layout in one COPY. No dedup,
- * no checks, no conflicts: only what any writer must do. Returns the elapsed ms of encoding plus COPY, and the
- * CPU ms of the local Postgres processes meanwhile (null if unreadable, see postgres-cpu.ts).
+ * no checks, no conflicts: only what any writer must do. Returns the elapsed ms of encoding plus COPY, the
+ * CPU ms of the local Postgres processes meanwhile (null if unreadable, see postgres-cpu.ts) and of this process.
  */
 export async function copyCeiling(
   databaseUrl: string,
   layout: TableLayout,
   stream: StreamKey,
   records: ReadonlyArray<NangoRecord>,
-): Promise<{ elapsedMs: number; postgresCpuMs: number | null }> {
+): Promise<{ elapsedMs: number; postgresCpuMs: number | null; benchCpuMs: number }> {
   const client = new pg.Client({ connectionString: databaseUrl, options: '-c TimeZone=UTC' });
   await client.connect();
   try {
     const columns = ['_nango_provider_config_key', '_nango_connection_id', 'id', ...layout.columns.map((c) => c.column), ...SYSTEM_TAIL];
     const target = `${quote(layout.schema)}.${quote(layout.table)} (${columns.map(quote).join(', ')})`;
     const postgresBefore = postgresCpuMs();
+    const benchCpu = process.cpuUsage();
     const started = performance.now();
     const copy = client.query(copyFrom(`COPY ${target} FROM STDIN`));
     await pipeline(Readable.from(chunks(layout.columns, stream, records)), copy);
     if (copy.rowCount !== records.length) throw new Error(`COPY wrote ${copy.rowCount} of ${records.length} rows`);
     const elapsedMs = performance.now() - started;
-    return { elapsedMs, postgresCpuMs: postgresSince(postgresBefore) };
+    return { elapsedMs, postgresCpuMs: postgresSince(postgresBefore), benchCpuMs: cpuMsSince(benchCpu) };
   } finally {
     await client.end();
   }

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchDatabase } from './bench-database.js';
+import { cpuMsSince } from './cpu-ms-since.js';
 import { formatSelfTimes, topSelfTimes } from './cpu-profile-summary.js';
 import { BENCH_STREAM, type BenchStandIn } from './bench-stand-in.js';
 import { runSyncChild } from './run-sync-child.js';
@@ -18,6 +19,8 @@ export interface ProductSample {
   cpuMs: number;
   /** CPU time of the local Postgres processes meanwhile, ms; null where it cannot be read. */
   postgresCpuMs: number | null;
+  /** CPU time of the bench process meanwhile (the stand-in serving the sync), ms. */
+  benchCpuMs: number;
   /** Requests the sync sent: every one, and `GET /records` only. */
   requests: number;
   recordRequests: number;
@@ -69,7 +72,9 @@ async function timedSync(ctx: ProductContext, label: string, pageSize: number, n
   const profileDir = ctx.cpuProfile === null ? null : profileFolder(ctx.cpuProfile, label);
   const flags = profileDir === null ? nodeFlags : [...nodeFlags, '--cpu-prof', `--cpu-prof-dir=${profileDir}`];
   const before = ctx.bench.requestCounts();
+  const benchCpu = process.cpuUsage();
   const result = await runSyncChild(ctx.syncChild, childConfig(ctx, pageSize), flags);
+  const benchCpuMs = cpuMsSince(benchCpu);
   const after = ctx.bench.requestCounts();
   expectAll(ctx, result, `sync at page size ${pageSize}`);
   if (profileDir !== null) ctx.cpuProfile?.log(`CPU profile in ${profileDir}, top functions by self time:\n${formatSelfTimes(topSelfTimes(profileDir, PROFILE_TOP))}`);
@@ -79,6 +84,7 @@ async function timedSync(ctx: ProductContext, label: string, pageSize: number, n
     maxRssBytes: result.maxRssBytes,
     cpuMs: result.cpuMs,
     postgresCpuMs: result.postgresCpuMs,
+    benchCpuMs,
     requests: after.all - before.all,
     recordRequests: after.records - before.records,
     tooManyRequests: after.tooManyRequests - before.tooManyRequests,

@@ -11,6 +11,7 @@ import { createRedisRequestGate } from '../src/ratelimit/redis-request-gate.js';
 import { openGate, type RequestGate } from '../src/ratelimit/request-gate.js';
 import { replicateStream } from '../src/replicate/replicate-stream.js';
 import { createDatabase } from '../src/store/create-database.js';
+import { cpuMsSince } from './cpu-ms-since.js';
 import { postgresCpuMs, postgresSince } from './postgres-cpu.js';
 import type { StreamKey } from '../src/store/stream-key.js';
 
@@ -35,7 +36,7 @@ export interface SyncChildResult {
   complete: boolean;
   /** Peak resident set of this process, bytes (see {@link peakRssBytes}). */
   maxRssBytes: number;
-  /** CPU time of the sync process (user + system) over the whole sync, ms. */
+  /** CPU time of the sync process (user + system) over the sync, from the call of `replicateStream` on (not the process's start-up), ms. */
   cpuMs: number;
   /** CPU time of the local Postgres processes over the sync, its connections still open, ms; null if unreadable. */
   postgresCpuMs: number | null;
@@ -53,6 +54,7 @@ const nango = createNangoClient(
   { host: config.nangoHost, secretKey: new Secret(config.secretKey), requestTimeoutMs: 120_000, retries: 5, retryMinDelayMs: 200, retryMaxDelayMs: 5_000 },
 );
 const postgresBefore = postgresCpuMs();
+const cpuBefore = process.cpuUsage();
 try {
   const summary = await replicateStream(
     { db, nango, logger },
@@ -65,7 +67,7 @@ try {
     upserted: summary.upserted,
     complete: summary.complete,
     maxRssBytes: peakRssBytes(),
-    cpuMs: cpuMs(process.cpuUsage()),
+    cpuMs: cpuMsSince(cpuBefore),
     postgresCpuMs: postgresSince(postgresBefore),
     tooManyRequests: gate?.stats().tooManyRequests ?? 0,
   };
@@ -89,8 +91,4 @@ function peakRssBytes(): number {
     // not Linux
   }
   return process.resourceUsage().maxRSS * 1024;
-}
-
-function cpuMs(usage: NodeJS.CpuUsage): number {
-  return (usage.user + usage.system) / 1000;
 }
