@@ -31,18 +31,27 @@ export interface Figure {
   coresBusy: number | null;
 }
 
-/** One timed run's elapsed time and the CPU spent meanwhile, ms (null: not measured). */
+/** One timed run's elapsed time and the CPU spent meanwhile, ms (null: not measured; no `syncCpuMs`: no sync ran). */
 export interface CpuSample {
   elapsedMs: number;
-  syncCpuMs?: number | null;
+  syncCpuMs?: number;
   postgresCpuMs: number | null;
   benchCpuMs: number;
 }
 
-/** The median of each run's busy cores (see {@link Figure.coresBusy}); null if Postgres' CPU was not read in every run. */
-export function coresBusy(samples: ReadonlyArray<CpuSample>): number | null {
-  if (samples.some((s) => s.postgresCpuMs === null)) return null;
-  return round(median(samples.map((s) => ((s.syncCpuMs ?? 0) + (s.postgresCpuMs ?? 0) + s.benchCpuMs) / s.elapsedMs)), 2);
+/** The CPU columns of a figure from its runs: each the median over the runs (see {@link Figure}). */
+export function cpuFigures(samples: ReadonlyArray<CpuSample>): Pick<Figure, 'syncCpuMs' | 'postgresCpuMs' | 'benchCpuMs' | 'coresBusy'> {
+  const sync = samples.map((s) => s.syncCpuMs ?? null);
+  const postgres = samples.map((s) => s.postgresCpuMs);
+  const busy = postgres.some((ms) => ms === null)
+    ? null
+    : round(median(samples.map((s) => ((s.syncCpuMs ?? 0) + (s.postgresCpuMs ?? 0) + s.benchCpuMs) / s.elapsedMs)), 2);
+  return {
+    syncCpuMs: sync.every((ms) => ms === null) ? null : medianOrNull(sync),
+    postgresCpuMs: medianOrNull(postgres),
+    benchCpuMs: medianOrNull(samples.map((s) => s.benchCpuMs)),
+    coresBusy: busy,
+  };
 }
 
 export function median(values: ReadonlyArray<number>): number {

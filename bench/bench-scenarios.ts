@@ -3,7 +3,7 @@ import { cpus, totalmem } from 'node:os';
 import { sql } from 'kysely';
 import type { BenchArgs, Scenario } from './bench-args.js';
 import { createBenchDatabase, type BenchDatabase } from './bench-database.js';
-import { coresBusy, figure, type Figure, median, medianOrNull, withRatios } from './bench-report.js';
+import { cpuFigures, figure, type Figure, median, withRatios } from './bench-report.js';
 import { type BenchRun, repeat } from './bench-run.js';
 import { startBenchStandIn } from './bench-stand-in.js';
 import { compileChildren } from './compile-children.js';
@@ -86,10 +86,7 @@ function productFigure(scenario: string, pageSize: number, samples: ProductSampl
     allRequests: median(samples.map((s) => s.requests)),
     minimumRequests: Math.ceil(records / pageSize),
     peakRssBytes: Math.max(...samples.map((s) => s.maxRssBytes)),
-    syncCpuMs: Math.round(median(samples.map((s) => s.cpuMs))),
-    postgresCpuMs: medianOrNull(samples.map((s) => s.postgresCpuMs)),
-    benchCpuMs: Math.round(median(samples.map((s) => s.benchCpuMs))),
-    coresBusy: coresBusy(samples.map((s) => ({ ...s, syncCpuMs: s.cpuMs }))),
+    ...cpuFigures(samples),
   });
 }
 

@@ -16,7 +16,7 @@ export interface ProductSample {
   records: number;
   maxRssBytes: number;
   /** CPU time of the sync process, ms. */
-  cpuMs: number;
+  syncCpuMs: number;
   /** CPU time of the local Postgres processes meanwhile, ms; null where it cannot be read. */
   postgresCpuMs: number | null;
   /** CPU time of the bench process meanwhile (the stand-in serving the sync), ms. */
@@ -82,7 +82,7 @@ async function timedSync(ctx: ProductContext, label: string, pageSize: number, n
     elapsedMs: result.elapsedMs,
     records: result.records,
     maxRssBytes: result.maxRssBytes,
-    cpuMs: result.cpuMs,
+    syncCpuMs: result.cpuMs,
     postgresCpuMs: result.postgresCpuMs,
     benchCpuMs,
     requests: after.all - before.all,

@@ -7,7 +7,7 @@ import { resolveModelFields } from '../src/replicate/resolve-model-fields.js';
 import { renderRecord } from '../src/stand-in/render-record.js';
 import { ensureModelTable } from '../src/store/ensure-model-table.js';
 import type { TableLayout } from '../src/store/table-layout.js';
-import { coresBusy, figure, type Figure, median, medianOrNull } from './bench-report.js';
+import { cpuFigures, figure, type Figure } from './bench-report.js';
 import { type BenchRun, repeat } from './bench-run.js';
 import { BENCH_STREAM, type BenchStandIn } from './bench-stand-in.js';
 import { copyCeiling } from './copy-ceiling.js';
@@ -23,11 +23,7 @@ export async function ceilingScenario(run: BenchRun, bench: BenchStandIn): Promi
     await run.database.checkpoint();
     return copyCeiling(run.database.url, layout, BENCH_STREAM, records);
   });
-  return figure('ceiling: COPY', records.length, samples.map((s) => s.elapsedMs), {
-    postgresCpuMs: medianOrNull(samples.map((s) => s.postgresCpuMs)),
-    benchCpuMs: Math.round(median(samples.map((s) => s.benchCpuMs))),
-    coresBusy: coresBusy(samples),
-  });
+  return figure('ceiling: COPY', records.length, samples.map((s) => s.elapsedMs), cpuFigures(samples));
 }
 
 /** The naive peer on the first `--naive-records` records, extrapolated as a rate. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseBenchArgs, SCENARIOS } from '../../bench/bench-args.js';
-import { coresBusy, figure, formatTable, median, medianOrNull, withRatios } from '../../bench/bench-report.js';
+import { cpuFigures, figure, formatTable, median, medianOrNull, withRatios } from '../../bench/bench-report.js';
 
 // The bench's result is its ratios: these check the arithmetic a reader of its table relies on.
 describe('bench report', () => {
@@ -27,15 +27,23 @@ describe('bench report', () => {
     assert.deepEqual(withRatios([insert], undefined, undefined).map((f) => [f.vsCeiling, f.vsNaive]), [[null, null]], 'no yardstick measured, no ratio');
   });
 
-  test('cores busy: the CPU of the sync, Postgres and the bench over the elapsed time, the median of the runs', () => {
-    const busy = coresBusy([
+  test('CPU columns: medians of the runs; cores busy is the CPU of the sync, Postgres and the bench over the elapsed time', () => {
+    const cpu = cpuFigures([
       { elapsedMs: 1000, syncCpuMs: 500, postgresCpuMs: 700, benchCpuMs: 100 },
       { elapsedMs: 2000, syncCpuMs: 1000, postgresCpuMs: 1600, benchCpuMs: 400 },
       { elapsedMs: 1000, syncCpuMs: 200, postgresCpuMs: 300, benchCpuMs: 100 },
     ]);
-    assert.equal(busy, 1.3, 'runs at 1.3, 1.5 and 0.6 cores');
-    assert.equal(coresBusy([{ elapsedMs: 1000, postgresCpuMs: 900, benchCpuMs: 800 }]), 1.7, 'the ceiling has no sync process');
-    assert.equal(coresBusy([{ elapsedMs: 1000, syncCpuMs: 500, postgresCpuMs: null, benchCpuMs: 100 }]), null, 'unknown without Postgres');
+    assert.deepEqual(cpu, { syncCpuMs: 500, postgresCpuMs: 700, benchCpuMs: 100, coresBusy: 1.3 }, 'runs at 1.3, 1.5 and 0.6 cores');
+    assert.deepEqual(
+      cpuFigures([{ elapsedMs: 1000, postgresCpuMs: 900, benchCpuMs: 800 }]),
+      { syncCpuMs: null, postgresCpuMs: 900, benchCpuMs: 800, coresBusy: 1.7 },
+      'the ceiling has no sync process',
+    );
+    assert.deepEqual(
+      cpuFigures([{ elapsedMs: 1000, syncCpuMs: 500, postgresCpuMs: null, benchCpuMs: 100 }]),
+      { syncCpuMs: 500, postgresCpuMs: null, benchCpuMs: 100, coresBusy: null },
+      'unknown without Postgres',
+    );
   });
 
   test('the table shows every column of a product row, and leaves unmeasured cells empty', () => {
