@@ -38,6 +38,8 @@ export const USAGE = `npm run bench -- [--records N] [--runs K] [--page-sizes 10
   [--scenarios LIST] [--skip LIST] [--rate-records N] [--rate-rpm N] [--limiter-ms MS] [--fillfactor N] [--out FILE]
   [--cpu-prof DIR]
 LIST: comma-separated, among ${SCENARIOS.join(', ')} (default: all)
+  With insert or update, the ceiling runs once before each of their runs, and "x ceiling" is the median of the
+  runs' ratios to their own ceiling run; alone, it runs --runs times.
 --fillfactor: 10 to 100, of the product's tables and the ceiling's alike (default 100, Postgres' own)
 --cpu-prof: a CPU profile of every timed insert and update sync in DIR/<scenario>-<run>/, open it in Chrome
   DevTools; the log shows each one's top functions by self time. Profiled runs are a few percent slower.`;

@@ -6,9 +6,17 @@ export interface Figure {
   runsMs: number[];
   medianMs: number;
   recordsPerSecond: number;
-  /** Median records/s over the ceiling's, and over the naive peer's (filled in once both are known). */
+  /**
+   * Records/s over the ceiling's, and over the naive peer's (filled in once both are known). Where the ceiling ran
+   * just before each run (`ceilingRunsMs`), the median of the runs' own ratios; otherwise the ratio of the medians.
+   */
   vsCeiling: number | null;
   vsNaive: number | null;
+  /**
+   * Elapsed ms of the ceiling run made just before each run, in the order of `runsMs`, or null. Pairing each run with
+   * a ceiling measured moments before it keeps the machine's drift over a bench of ten minutes out of the ratio.
+   */
+  ceilingRunsMs: number[] | null;
   /** Requests the sync sent per run (median), `GET /records` only, and the minimum ceil(N / pageSize). */
   recordRequests: number | null;
   allRequests: number | null;
@@ -76,6 +84,7 @@ export function figure(scenario: string, records: number, runsMs: number[], extr
     recordsPerSecond: Math.round(records / (medianMs / 1000)),
     vsCeiling: null,
     vsNaive: null,
+    ceilingRunsMs: null,
     recordRequests: null,
     allRequests: null,
     minimumRequests: null,
@@ -88,13 +97,23 @@ export function figure(scenario: string, records: number, runsMs: number[], extr
   };
 }
 
-/** Fills in the ratios of every figure to the ceiling and to the naive peer, when they were measured. */
+/**
+ * Fills in the ratios of every figure to the ceiling and to the naive peer, when they were measured. A figure whose
+ * runs were each paired with a ceiling run (`ceilingRunsMs`) is compared run by run: the median of ceiling time over
+ * its time (the same records), so a run is set against the ceiling of its own minute.
+ */
 export function withRatios(figures: Figure[], ceiling: Figure | undefined, naive: Figure | undefined): Figure[] {
   return figures.map((f) => ({
     ...f,
-    vsCeiling: ceiling ? round(f.recordsPerSecond / ceiling.recordsPerSecond, 2) : null,
+    vsCeiling: ceiling ? round(vsCeiling(f, ceiling), 2) : null,
     vsNaive: naive ? round(f.recordsPerSecond / naive.recordsPerSecond, 1) : null,
   }));
+}
+
+function vsCeiling(f: Figure, ceiling: Figure): number {
+  const paired = f.ceilingRunsMs;
+  if (paired === null || paired.length !== f.runsMs.length || f.records !== ceiling.records) return f.recordsPerSecond / ceiling.recordsPerSecond;
+  return median(f.runsMs.map((ms, i) => (paired[i] as number) / ms));
 }
 
 /** A Markdown table, so the same text reads on a terminal and in docs/performance.md. */

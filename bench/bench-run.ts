@@ -25,5 +25,10 @@ export async function repeat<T>(run: BenchRun, label: string, fn: () => Promise<
 }
 
 function seconds(sample: unknown): string {
-  return `${((sample as { elapsedMs: number }).elapsedMs / 1000).toFixed(2)} s`;
+  return formatSeconds((sample as { elapsedMs: number }).elapsedMs);
+}
+
+/** Milliseconds as the run log shows them: `4.26 s`. */
+export function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
 }

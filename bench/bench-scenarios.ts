@@ -4,13 +4,13 @@ import { sql } from 'kysely';
 import type { BenchArgs, Scenario } from './bench-args.js';
 import { createBenchDatabase, type BenchDatabase } from './bench-database.js';
 import { cpuFigures, figure, type Figure, median, withRatios } from './bench-report.js';
-import { type BenchRun, repeat } from './bench-run.js';
-import { startBenchStandIn } from './bench-stand-in.js';
+import { type BenchRun, formatSeconds, repeat } from './bench-run.js';
+import { type BenchStandIn, collectGarbage, startBenchStandIn } from './bench-stand-in.js';
 import { compileChildren } from './compile-children.js';
 import { limiterThroughput } from './limiter-bench.js';
 import { type ProductSample, productInsert, productUpdate } from './product-scenarios.js';
 import { type RateLimitedSample, rateLimitedRun } from './rate-limited-run.js';
-import { ceilingScenario, naiveScenario } from './reference-scenarios.js';
+import { type CeilingSample, ceilingFigure, ceilingRecords, ceilingRun, naiveScenario } from './reference-scenarios.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const LIMITER_CALLERS = 8;
@@ -57,31 +57,89 @@ async function writeScenarios(run: BenchRun): Promise<Figure[]> {
     const cpuProfile = args.cpuProf === null ? null : { dir: resolve(args.cpuProf), log: run.log, runs: new Map<string, number>() };
     const ctx = { database: run.database, bench, syncChild: run.children.syncChild, fillfactor: args.fillfactor, cpuProfile };
     const has = (s: Scenario) => args.scenarios.has(s);
-    const figures: Figure[] = has('ceiling') ? [await ceilingScenario(run, bench)] : [];
+    const ceiling = has('ceiling') ? new PairedCeiling(run, bench) : null;
+    const figures: Figure[] = [];
+    if (ceiling !== null && !has('insert') && !has('update')) await repeat(run, 'ceiling (COPY)', () => ceiling.run());
+    // Each product run follows a ceiling run of its own (see Figure.ceilingRunsMs).
+    const paired = (label: string, product: () => Promise<ProductSample>) =>
+      repeat(
+        run,
+        label,
+        async (): Promise<PairedSample> => {
+          const ceilingMs = ceiling === null ? null : (await ceiling.run()).elapsedMs;
+          return { ...(await product()), ceilingMs };
+        },
+        describePaired,
+      );
     for (const pageSize of has('insert') ? args.pageSizes : []) {
-      figures.push(productFigure(`insert, page ${pageSize}`, pageSize, await repeat(run, `insert page ${pageSize}`, () => productInsert(ctx, pageSize))));
+      figures.push(productFigure(`insert, page ${pageSize}`, pageSize, await paired(`insert page ${pageSize}`, () => productInsert(ctx, pageSize))));
     }
     if (has('insert')) {
       const largest = Math.max(...args.pageSizes);
-      const samples = await repeat(run, `insert page ${largest}, ${HEAP_CAP_FLAG}`, () => productInsert(ctx, largest, [HEAP_CAP_FLAG]));
+      const samples = await paired(`insert page ${largest}, ${HEAP_CAP_FLAG}`, () => productInsert(ctx, largest, [HEAP_CAP_FLAG]));
       figures.push(productFigure(`insert, page ${largest}, node ${HEAP_CAP_FLAG}`, largest, samples));
     }
     let round = 0;
     for (const pageSize of has('update') ? args.pageSizes : []) {
-      const samples = await repeat(run, `update page ${pageSize}`, () => productUpdate(ctx, pageSize, ++round));
+      const samples = await paired(`update page ${pageSize}`, () => productUpdate(ctx, pageSize, ++round));
       figures.push(productFigure(`update, page ${pageSize}`, pageSize, samples));
     }
     const naive = has('naive') ? await naiveScenario(run, bench) : undefined;
-    const ceiling = figures.find((f) => f.scenario.startsWith('ceiling'));
-    return withRatios(naive ? [...figures, naive] : figures, ceiling, naive);
+    const yardstick = ceiling?.figure();
+    return withRatios([...(yardstick ? [yardstick] : []), ...figures, ...(naive ? [naive] : [])], yardstick, naive);
   } finally {
     await bench.close();
   }
 }
 
-function productFigure(scenario: string, pageSize: number, samples: ProductSample[]): Figure {
+/** A product run and the elapsed ms of the ceiling run just before it (null when the ceiling is not measured). */
+type PairedSample = ProductSample & { ceilingMs: number | null };
+
+function describePaired(sample: PairedSample): string {
+  const own = formatSeconds(sample.elapsedMs);
+  return sample.ceilingMs === null ? own : `${own}, its ceiling ${formatSeconds(sample.ceilingMs)}`;
+}
+
+/**
+ * The ceiling, run on demand, and every run of it made so far: its own row of the table. The rows are rendered afresh
+ * for each run and dropped after it, so the bench process (which serves the product's syncs as the stand-in) does not
+ * carry them through the product's runs.
+ */
+class PairedCeiling {
+  readonly #run: BenchRun;
+  readonly #bench: BenchStandIn;
+  readonly #samples: CeilingSample[] = [];
+  #records = 0;
+
+  constructor(run: BenchRun, bench: BenchStandIn) {
+    this.#run = run;
+    this.#bench = bench;
+  }
+
+  async run(): Promise<CeilingSample> {
+    const sample = await this.#measure();
+    collectGarbage(); // the rows rendered for the run, before a product run is timed
+    return sample;
+  }
+
+  async #measure(): Promise<CeilingSample> {
+    const records = ceilingRecords(this.#bench);
+    const sample = await ceilingRun(this.#run, this.#bench, records);
+    this.#records = records.length;
+    this.#samples.push(sample);
+    return sample;
+  }
+
+  figure(): Figure {
+    return ceilingFigure(this.#records, this.#samples);
+  }
+}
+
+function productFigure(scenario: string, pageSize: number, samples: PairedSample[]): Figure {
   const records = samples[0]?.records ?? 0;
+  const ceilingMs = samples.map((s) => s.ceilingMs);
   return figure(scenario, records, samples.map((s) => s.elapsedMs), {
+    ceilingRunsMs: ceilingMs.every((ms): ms is number => ms !== null) ? ceilingMs.map(Math.round) : null,
     recordRequests: median(samples.map((s) => s.recordRequests)),
     allRequests: median(samples.map((s) => s.requests)),
     minimumRequests: Math.ceil(records / pageSize),

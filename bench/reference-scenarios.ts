@@ -13,17 +13,25 @@ import { BENCH_STREAM, type BenchStandIn } from './bench-stand-in.js';
 import { copyCeiling } from './copy-ceiling.js';
 import { naivePeer } from './naive-peer.js';
 
-/** The ceiling: every record of the stand-in, as the API renders it, COPYed into an empty table of the same layout. */
-export async function ceilingScenario(run: BenchRun, bench: BenchStandIn): Promise<Figure> {
+/** The ceiling's rows: every record of the stand-in, as the API renders it. */
+export function ceilingRecords(bench: BenchStandIn): NangoRecord[] {
   const connection = bench.standIn.store.findConnection(BENCH_STREAM.providerConfigKey, BENCH_STREAM.connectionId);
   if (!connection) throw new Error('the bench connection is missing from the stand-in');
-  const records = bench.standIn.store.orderedRecords(connection, BENCH_STREAM.model).map((row) => renderRecord(row) as NangoRecord);
-  const samples = await repeat(run, 'ceiling (COPY)', async () => {
-    const layout = await emptyTable(run, bench, 'ceiling');
-    await run.database.checkpoint();
-    return copyCeiling(run.database.url, layout, BENCH_STREAM, records);
-  });
-  return figure('ceiling: COPY', records.length, samples.map((s) => s.elapsedMs), cpuFigures(samples));
+  return bench.standIn.store.orderedRecords(connection, BENCH_STREAM.model).map((row) => renderRecord(row) as NangoRecord);
+}
+
+/** One run of the ceiling: `records` COPYed into an empty table of the product's layout, after a checkpoint. */
+export async function ceilingRun(run: BenchRun, bench: BenchStandIn, records: ReadonlyArray<NangoRecord>): Promise<CeilingSample> {
+  const layout = await emptyTable(run, bench, 'ceiling');
+  await run.database.checkpoint();
+  return copyCeiling(run.database.url, layout, BENCH_STREAM, records);
+}
+
+export type CeilingSample = Awaited<ReturnType<typeof copyCeiling>>;
+
+/** The ceiling's figure from its runs. */
+export function ceilingFigure(records: number, samples: ReadonlyArray<CeilingSample>): Figure {
+  return figure('ceiling: COPY', records, samples.map((s) => s.elapsedMs), cpuFigures(samples));
 }
 
 /** The naive peer on the first `--naive-records` records, extrapolated as a rate. */

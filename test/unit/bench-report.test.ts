@@ -27,6 +27,20 @@ describe('bench report', () => {
     assert.deepEqual(withRatios([insert], undefined, undefined).map((f) => [f.vsCeiling, f.vsNaive]), [[null, null]], 'no yardstick measured, no ratio');
   });
 
+  test('a run paired with a ceiling run of its own is compared with that one: the median of the runs\' ratios', () => {
+    // The machine was slower while the last ceiling run and the first two product runs ran: each product run took
+    // twice its own ceiling, where the ratio of the medians (4000 against 10,000 ms) would say 0.4 x.
+    const ceiling = figure('ceiling: COPY', 200_000, [4000, 4000, 4000, 6000]);
+    const paired = figure('insert, page 1000', 200_000, [12_000, 12_000, 8000, 8000], { ceilingRunsMs: [6000, 6000, 4000, 4000] });
+    const unpaired = figure('insert, page 1000', 200_000, [12_000, 12_000, 8000, 8000]);
+    const [c, p, u] = withRatios([ceiling, paired, unpaired], ceiling, undefined);
+    assert.equal(c?.vsCeiling, 1);
+    assert.equal(p?.vsCeiling, 0.5);
+    assert.equal(u?.vsCeiling, 0.4, 'without pairs: 20,000 against 50,000 records/s');
+    const odd = figure('insert, page 1000', 200_000, [12_000, 8000], { ceilingRunsMs: [6000] });
+    assert.equal(withRatios([odd], ceiling, undefined)[0]?.vsCeiling, 0.4, 'pairs that do not match the runs are not used');
+  });
+
   test('CPU columns: medians of the runs; cores busy is the CPU of the sync, Postgres and the bench over the elapsed time', () => {
     const cpu = cpuFigures([
       { elapsedMs: 1000, syncCpuMs: 500, postgresCpuMs: 700, benchCpuMs: 100 },
