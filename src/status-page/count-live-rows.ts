@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { countStreamRows } from '../store/count-stream-rows.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { StreamKey } from '../store/stream-key.js';
 
@@ -9,9 +10,8 @@ export function streamMapKey(stream: StreamKey): string {
 
 /**
  * Live rows (not deleted) per stream, counted in every model table the replicator created (listed in
- * `nango_replicator.model_tables`; table names come from there and go through `sql.id`, never through
- * string concatenation). One grouped count per table: the cost grows with the table, so a very large
- * installation may prefer to cache the page. A table dropped by hand is skipped.
+ * `nango_replicator.model_tables`), one grouped count per table (see {@link countStreamRows}). A table dropped
+ * by hand is skipped.
  */
 export async function countLiveRows(db: Kysely<ReplicatorDatabase>): Promise<Map<string, number>> {
   const tables = await db
@@ -24,13 +24,8 @@ export async function countLiveRows(db: Kysely<ReplicatorDatabase>): Promise<Map
   const counts = new Map<string, number>();
   // One table at a time: a page view must not take every connection of the pool.
   for (const table of tables) {
-    const { rows } = await sql<{ pck: string; conn: string; live: number }>`
-      SELECT _nango_provider_config_key AS pck, _nango_connection_id AS conn, count(*)::int AS live
-      FROM ${sql.id(table.table_schema, table.table_name)}
-      WHERE _nango_deleted_at IS NULL
-      GROUP BY 1, 2`.execute(db);
-    for (const row of rows) {
-      const key = streamMapKey({ providerConfigKey: row.pck, connectionId: row.conn, model: table.model });
+    for (const row of await countStreamRows(db, table.table_schema, table.table_name)) {
+      const key = streamMapKey({ providerConfigKey: row.providerConfigKey, connectionId: row.connectionId, model: table.model });
       counts.set(key, (counts.get(key) ?? 0) + row.live);
     }
   }

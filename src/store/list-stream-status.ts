@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { countStreamRows } from './count-stream-rows.js';
 import { latestRun } from './latest-run.js';
 import type { ReplicatorDatabase, RunStatus } from './replicator-tables.js';
 
@@ -70,7 +71,7 @@ export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: 
   const counts = new Map<string, { live: number; total: number }>();
   // One grouped count per model table, one table at a time.
   for (const table of new Set(streams.map((s) => s.table_name).filter((t): t is string => t !== null))) {
-    for (const row of await countRows(db, options.schema, table)) counts.set(`${table}\u0000${row.pck}\u0000${row.conn}`, row);
+    for (const row of await countStreamRows(db, options.schema, table)) counts.set(`${table}\u0000${row.providerConfigKey}\u0000${row.connectionId}`, row);
   }
   return streams.map((s) => {
     const count = s.table_name === null ? undefined : counts.get(`${s.table_name}\u0000${s.provider_config_key}\u0000${s.connection_id}`);
@@ -94,18 +95,4 @@ export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: 
       lastBackfill: s.last_backfill,
     };
   });
-}
-
-async function countRows(db: Kysely<ReplicatorDatabase>, schema: string, table: string) {
-  try {
-    const { rows } = await sql<{ pck: string; conn: string; live: number; total: number }>`
-      SELECT _nango_provider_config_key AS pck, _nango_connection_id AS conn,
-             (count(*) FILTER (WHERE _nango_deleted_at IS NULL))::int AS live, count(*)::int AS total
-      FROM ${sql.table(`${schema}.${table}`)} GROUP BY 1, 2
-    `.execute(db);
-    return rows;
-  } catch (error) {
-    if ((error as { code?: string }).code === '42P01') return []; // the table was dropped by hand
-    throw error;
-  }
 }

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { loadStatusRows, type StatusRow } from '../../src/status-page/load-status-rows.js';
+import { countStreamRows } from '../../src/store/count-stream-rows.js';
+import { listStreamStatus } from '../../src/store/list-stream-status.js';
 import { createReplicationFixture, type ReplicationFixture, seedTickets, TICKETS } from '../helpers/replication-fixture.js';
 
 const ISSUES = { providerConfigKey: 'github', connectionId: 'acme', model: 'Issue' };
@@ -78,6 +80,13 @@ describe('status rows from the replicator tables', () => {
     expected[22] = 100; // finished 90 minutes ago: the hour before the latest
     expected[18] = 7; // 5 hours ago; the run of 30 hours ago is outside the window
     assert.deepEqual(issues.recordsPerHour, expected);
+  });
+
+  test('`status` counts the same rows as the page, and the deleted ones apart', async () => {
+    const streams = await listStreamStatus(f.db, { schema: 'nango' });
+    const tickets = streams.find((s) => s.model === TICKETS.model);
+    assert.deepEqual([tickets?.rows, tickets?.deletedRows], [59, 1]);
+    assert.deepEqual(await countStreamRows(f.db, 'nango', 'no_such_table'), [], 'a table dropped by hand counts as empty');
   });
 
   test('a stream that never ran has no run, no rows and an empty sparkline', () => {
