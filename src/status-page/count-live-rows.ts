@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { countStreamRows } from '../store/count-stream-rows.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { StreamKey } from '../store/stream-key.js';
@@ -10,14 +10,13 @@ export function streamMapKey(stream: StreamKey): string {
 
 /**
  * Live rows (not deleted) per stream, counted in every model table the replicator created (listed in
- * `nango_replicator.model_tables`), one grouped count per table (see {@link countStreamRows}). A table dropped
- * by hand is skipped.
+ * `nango_replicator.model_tables`), one grouped count per table (see {@link countStreamRows}, which counts a
+ * table dropped by hand as empty).
  */
 export async function countLiveRows(db: Kysely<ReplicatorDatabase>): Promise<Map<string, number>> {
   const tables = await db
     .selectFrom('nango_replicator.model_tables')
     .select(['table_schema', 'model', 'table_name'])
-    .where(sql<boolean>`to_regclass(quote_ident(table_schema) || '.' || quote_ident(table_name)) IS NOT NULL`)
     .orderBy('table_schema')
     .orderBy('table_name')
     .execute();
