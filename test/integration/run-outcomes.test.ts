@@ -116,7 +116,7 @@ describe('how runs end, as status shows them', () => {
     seedTickets(f.standIn, 0, 100);
     f.standIn.faults.delayNext(2, 300, { pathPrefix: '/records' });
     const results = await Promise.allSettled([f.sync(), f.sync()]);
-    assert.equal(results.filter((r) => r.status === 'rejected').length, 1, 'one run gave way');
+    assert.equal(results.filter((r) => r.status === 'rejected').length, 1, `one run gave way: ${results.map((r) => (r.status === 'rejected' ? String((r.reason as Error)?.message ?? r.reason) : 'ok')).join(' / ')}`);
     assert.deepEqual((await runs()).map((r) => r.status).sort(), ['succeeded', 'superseded']);
     assert.equal((await runs()).find((r) => r.status === 'superseded')?.error?.code, 'stream_taken');
     assert.equal(await lastError(), null);
