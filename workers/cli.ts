@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findPackageVersion } from '../src/cli/find-package-version.js';
 import { runCli } from '../src/cli/run-cli.js';
 import { StopSignal } from '../src/cli/stop-signal.js';
 
@@ -31,6 +34,7 @@ process.exitCode = await runCli({
   stderr: process.stderr,
   readTextFile,
   signal: controller.signal,
+  version: findPackageVersion(dirname(fileURLToPath(import.meta.url)), readTextFile),
 });
 
 // Everything the command opened is closed by now. A handle something left open (a socket a library did not end)

@@ -36,6 +36,8 @@ export interface CliIo {
    */
   signal: AbortSignal;
   fetch?: typeof fetch;
+  /** Printed by `--version`; the option is absent without it. */
+  version?: string;
 }
 
 /** Parses the command line, runs the command and resolves with the process exit code. Never exits itself. */
@@ -46,7 +48,7 @@ export async function runCli(io: CliIo): Promise<number> {
   const program = buildProgram(async (request) => {
     config = loadConfig({ env: io.env, readTextFile: io.readTextFile });
     exitCode = await execute(request, config, io, terminal);
-  }, { writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  }, { writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }, { version: io.version });
   try {
     await program.parseAsync(io.argv, { from: 'user' });
     return exitCode;
