@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findPackageVersion } from '../src/cli/find-package-version.js';
 import { runCli } from '../src/cli/run-cli.js';
+import { StopSignal } from '../src/cli/stop-signal.js';
 
 // Entry point: the only place that touches process state. First SIGINT/SIGTERM asks the command to stop
-// after the page in flight; a second one exits at once.
+// after the page in flight (the command logs that it is stopping); a second one exits at once.
 const controller = new AbortController();
 let signals = 0;
 const onSignal = (signal: NodeJS.Signals) => {
   signals += 1;
   if (signals > 1) process.exit(130);
-  process.stderr.write(`\n${signal}: finishing the page in flight, then stopping (send again to exit now)\n`);
-  controller.abort(new Error(`received ${signal}`));
+  controller.abort(new StopSignal(signal));
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
@@ -31,6 +34,7 @@ process.exitCode = await runCli({
   stderr: process.stderr,
   readTextFile,
   signal: controller.signal,
+  version: findPackageVersion(dirname(fileURLToPath(import.meta.url)), readTextFile),
 });
 
 // Everything the command opened is closed by now. A handle something left open (a socket a library did not end)

@@ -9,9 +9,9 @@ export function addBackfillCommand(program: Command, onRequest: (request: Backfi
   program
     .command('backfill')
     .description(
-      'Ask the workers to re-read streams: queues a message on nango-backfill (needs REDIS_URL and a running worker).\n' +
-        'merge (default): read from the start, or from --since, and upsert; the incremental cursor never moves back.\n' +
-        'replace: read everything, then delete the rows the pass did not see, unless more than\n' +
+      'Ask the workers to re-read streams: queues a message on nango-backfill (needs REDIS_URL and a running ' +
+        'worker). merge (default): read from the start, or from --since, and upsert; the incremental cursor never ' +
+        'moves back. replace: read everything, then delete the rows the pass did not see, unless more than ' +
         'backfill.maxDeleteFraction of a stream would go (then nothing is deleted; --force overrides).',
     )
     .requiredOption('-i, --integration <key>', 'integration unique key in Nango (providerConfigKey)')

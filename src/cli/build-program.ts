@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { addBackfillCommand, type BackfillRequest } from './add-backfill-command.js';
+import { COMMAND_EXAMPLES } from './command-examples.js';
 
 /** What a parsed command line asks for. The entry point carries it out. */
 export type CliRequest =
@@ -11,16 +12,21 @@ export type CliRequest =
 
 const ENVIRONMENT_HELP = `
 Environment:
-  NANGO_SECRET_KEY   secret key of your Nango environment (required by sync and worker)
+  NANGO_SECRET_KEY   your Nango environment's secret key (sync, worker)
   NANGO_HOST         Nango API URL (default https://api.nango.dev)
-  DATABASE_URL       Postgres to write to (default postgres://postgres@127.0.0.1:5432/postgres)
-  REDIS_URL          Redis for the worker and backfill (default redis://127.0.0.1:6379)
+  DATABASE_URL       Postgres to write to
+                     (default postgres://postgres@127.0.0.1:5432/postgres)
+  REDIS_URL          Redis for the worker and backfill
+                     (default redis://127.0.0.1:6379)
   REPLICATOR_CONFIG  YAML settings file (default config/replicator.yaml)
-  PORT               the worker's HTTP port: /healthz, /readyz (default 8080)
-  LOG_LEVEL          fatal|error|warn|info|debug|trace|silent (default info)
+  PORT               the worker's HTTP port: status page at /, /metrics,
+                     /healthz, /readyz (default 8080)
+  LOG_LEVEL          fatal|error|warn|info|debug|trace|silent (default info;
+                     sync and backfill on a terminal: warn)
 
-Exit codes: 0 done, 1 failed (the message says what to check; sync: a stream failed), 2 invalid usage or
-configuration, 3 (sync with REDIS_URL) a stream was skipped because another process was reading it, none failed.`;
+Exit codes: 0 done, 1 failed (the message says what to check; sync: a stream
+failed), 2 invalid usage or configuration, 3 (sync with REDIS_URL) a stream was
+skipped because another process was reading it, none failed.`;
 
 /**
  * The command-line grammar. Parsing only: `onRequest` receives what was asked, so the program can be
@@ -29,6 +35,7 @@ configuration, 3 (sync with REDIS_URL) a stream was skipped because another proc
 export function buildProgram(
   onRequest: (request: CliRequest) => Promise<void>,
   output: { writeOut: (text: string) => void; writeErr: (text: string) => void },
+  about: { version?: string } = {},
 ): Command {
   // Set before the subcommands are added, which copy these settings: usage errors throw instead of exiting.
   const program = new Command()
@@ -38,14 +45,15 @@ export function buildProgram(
     .description('Keeps an exact, typed copy of the records Nango syncs in your own PostgreSQL.')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', ENVIRONMENT_HELP);
+  if (about.version !== undefined) program.version(about.version, '-V, --version', 'print the version and exit');
 
   program
     .command('sync')
     .description(
-      'Replicate one stream (integration, connection, model) from its stored cursor to the end, then exit.\n' +
-        'Run it again later to fetch only what changed. Repeat --connection or --model to read several streams\n' +
-        'one after the other. With REDIS_URL set, each stream is read under the lock the workers take; a stream\n' +
-        'another process is reading is skipped (the message names the holder) and the exit code is 3. A stream that\n' +
+      'Replicate one stream (integration, connection, model) from its stored cursor to the end, then exit. ' +
+        'Run it again later to fetch only what changed. Repeat --connection or --model to read several streams ' +
+        'one after the other. With REDIS_URL set, each stream is read under the lock the workers take; a stream ' +
+        'another process is reading is skipped (the message names the holder) and the exit code is 3. A stream that ' +
         'fails does not stop the others; the failed ones are listed at the end and the exit code is 1.',
     )
     .requiredOption('-i, --integration <key>', 'integration unique key in Nango (providerConfigKey), e.g. github')
@@ -74,8 +82,11 @@ export function buildProgram(
   program
     .command('worker')
     .description(
-      'Run as a service: keep every stream configured under `streams` fresh, with any number of processes\n' +
-        'sharing Redis and Postgres. Serves GET /healthz and /readyz on PORT. SIGTERM drains and exits 0.',
+      'Run as a service: keep every stream listed under `streams` in the YAML file (REPLICATOR_CONFIG, default ' +
+        'config/replicator.yaml) fresh, with any number of processes sharing Redis and Postgres. Serves on PORT ' +
+        '(default 8080): the status page at GET /, Prometheus metrics at GET /metrics, GET /healthz and /readyz, ' +
+        'and Nango webhooks at POST /webhooks/nango. The first SIGTERM or SIGINT drains (running jobs stop after ' +
+        'their page in flight) and exits 0; a second one exits at once.',
     )
     .action(() => onRequest({ command: 'worker' }));
 
@@ -86,6 +97,10 @@ export function buildProgram(
     .action((options: { json: boolean }) => onRequest({ command: 'status', json: options.json }));
 
   addBackfillCommand(program, onRequest);
+  for (const command of program.commands) {
+    const examples = COMMAND_EXAMPLES[command.name()];
+    if (examples !== undefined) command.addHelpText('after', examples);
+  }
   return program;
 }
 

@@ -1,6 +1,6 @@
 import type { BackfillSummary } from '../jobs/summarize-backfill.js';
 import { describeStream } from '../store/stream-key.js';
-import { formatCount } from './format.js';
+import { formatCount, formatCountOf } from './format.js';
 import type { BackfillView } from './watch-backfill.js';
 
 /** Streams listed one per line in a final summary; the rest are counted. */
@@ -13,10 +13,10 @@ export function describeBackfillView(jobId: string, view: BackfillView): string 
     return `backfill ${jobId}: ${view.state === 'waiting' ? 'waiting for a worker to take it' : view.state}`;
   }
   const failed = view.failed > 0 ? `, ${view.failed} failed` : '';
-  const rate = view.running > 0 ? ` (${formatCount(view.recordsPerSecond)}/s)` : '';
+  const rate = view.running > 0 && view.recordsPerSecond !== null ? ` (${formatCount(view.recordsPerSecond)}/s)` : '';
   return (
     `backfill ${jobId}: ${view.done}/${view.streams} streams done${failed}, ${view.running} running, ` +
-    `${plural(view.pages, 'page')}, ${plural(view.records, 'record')}${rate}`
+    `${formatCountOf(view.pages, 'page')}, ${formatCountOf(view.records, 'record')}${rate}`
   );
 }
 
@@ -35,14 +35,14 @@ export function describeBackfillResult(
     summary.failed > 0 ? `${summary.failed} failed` : '',
   ].filter((part) => part !== '');
   lines.push(
-    `${plural(summary.streams, 'stream')} (${outcomes.join(', ')}): ${plural(summary.pages, 'page')}, ` +
-      `${plural(summary.records, 'record')}, ${formatCount(summary.upserted)} upserted, ${formatCount(summary.deleted)} deleted by Nango, ` +
+    `${formatCountOf(summary.streams, 'stream')} (${outcomes.join(', ')}): ${formatCountOf(summary.pages, 'page')}, ` +
+      `${formatCountOf(summary.records, 'record')}, ${formatCount(summary.upserted)} upserted, ${formatCount(summary.deleted)} deleted by Nango, ` +
       `${formatCount(summary.unseenDeleted)} deleted as unseen`,
   );
   for (const report of summary.reports.slice(0, LISTED)) {
     const unseen = report.mode === 'replace' ? `, ${formatCount(report.unseenDeleted)} deleted as unseen` : '';
     const why = report.outcome === 'refused' ? `: ${report.reason ?? ''}` : '';
-    lines.push(`  ${describeStream(report.stream)}: ${report.outcome}, ${plural(report.pages, 'page')}, ${plural(report.records, 'record')}${unseen}${why}`);
+    lines.push(`  ${describeStream(report.stream)}: ${report.outcome}, ${formatCountOf(report.pages, 'page')}, ${formatCountOf(report.records, 'record')}${unseen}${why}`);
   }
   for (const failure of summary.failures.slice(0, LISTED)) {
     lines.push(`  ${failure.stream === null ? 'a stream' : describeStream(failure.stream)}: failed: ${failure.reason}`);
@@ -51,9 +51,4 @@ export function describeBackfillResult(
   if (unlisted > 0) lines.push(`  ... and ${unlisted} more (see status)`);
   if (summary.refused > 0) lines.push('Deletes were refused: check the source, then run again with --force to delete anyway.');
   return `${lines.join('\n')}\n`;
-}
-
-/** `1 page`, `2 pages`, `1,200 pages`. */
-function plural(count: number, noun: string): string {
-  return `${formatCount(count)} ${count === 1 ? noun : `${noun}s`}`;
 }

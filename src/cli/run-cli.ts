@@ -7,10 +7,12 @@ import { createDatabase } from '../store/create-database.js';
 import { migrateToLatest } from '../store/migrate-to-latest.js';
 import { backfillCommand } from './backfill-command.js';
 import { buildProgram, type CliRequest } from './build-program.js';
+import { cliLogLevel } from './cli-log-level.js';
 import { openCliFleet } from './open-cli-fleet.js';
 import { openApp } from './open-app.js';
 import { scrubSecrets } from './scrub-secrets.js';
 import { statusCommand } from './status-command.js';
+import { StopSignal } from './stop-signal.js';
 import { syncCommand } from './sync-command.js';
 import { createTerminal } from './terminal.js';
 import { workerCommand } from './worker-command.js';
@@ -28,9 +30,14 @@ export interface CliIo {
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
   readTextFile: (path: string) => string | null;
-  /** Aborts on the first SIGINT/SIGTERM: the page in flight commits or rolls back, then the command ends. */
+  /**
+   * Aborts on the first SIGINT/SIGTERM: the page in flight commits or rolls back, then the command ends. A
+   * `StopSignal` reason is announced through the logger.
+   */
   signal: AbortSignal;
   fetch?: typeof fetch;
+  /** Printed by `--version`; the option is absent without it. */
+  version?: string;
 }
 
 /** Parses the command line, runs the command and resolves with the process exit code. Never exits itself. */
@@ -41,7 +48,7 @@ export async function runCli(io: CliIo): Promise<number> {
   const program = buildProgram(async (request) => {
     config = loadConfig({ env: io.env, readTextFile: io.readTextFile });
     exitCode = await execute(request, config, io, terminal);
-  }, { writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  }, { writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }, { version: io.version });
   try {
     await program.parseAsync(io.argv, { from: 'user' });
     return exitCode;
@@ -55,7 +62,16 @@ export async function runCli(io: CliIo): Promise<number> {
 }
 
 async function execute(request: CliRequest, config: ReplicatorConfig, io: CliIo, terminal: ReturnType<typeof createTerminal>) {
-  const logger = createLogger({ level: config.logLevel, destination: terminal, pretty: terminal.isTTY });
+  const level = cliLogLevel(request.command, config, io.env, terminal.isTTY);
+  const logger = createLogger({ level, destination: terminal, pretty: terminal.isTTY });
+  whenAborted(io.signal, (reason) => {
+    if (!(reason instanceof StopSignal)) return;
+    // The worker's stop is routine (a deploy); a one-shot command stopped before its end is worth a warning.
+    logger[request.command === 'worker' ? 'info' : 'warn'](
+      { signal: reason.signal },
+      `${reason.signal} received: finishing the page in flight, then stopping (send it again to exit at once)`,
+    );
+  });
   if (request.command === 'migrate') {
     const db = createDatabase({ url: config.databaseUrl });
     try {
@@ -99,4 +115,9 @@ async function execute(request: CliRequest, config: ReplicatorConfig, io: CliIo,
   } finally {
     await fleet?.close();
   }
+}
+
+function whenAborted(signal: AbortSignal, onAbort: (reason: unknown) => void): void {
+  if (signal.aborted) onAbort(signal.reason);
+  else signal.addEventListener('abort', () => onAbort(signal.reason), { once: true });
 }

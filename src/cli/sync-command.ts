@@ -6,7 +6,7 @@ import { describeStream, type StreamKey } from '../store/stream-key.js';
 import { addTotals } from '../replicate/add-totals.js';
 import { errorSummary, replicateStream, type ReplicateProgress, type ReplicateSummary } from '../replicate/replicate-stream.js';
 import type { App } from './open-app.js';
-import { formatCount, formatDuration, formatRate } from './format.js';
+import { formatCount, formatCountOf, formatDuration, formatRate } from './format.js';
 import type { Terminal } from './terminal.js';
 
 export interface SyncCommandOptions {
@@ -138,7 +138,7 @@ function busyMessage(stream: StreamKey, holder: string | null): string {
 
 function failureSummary(failures: ReadonlyArray<StreamSyncOutcome>, tried: number): string {
   const lines = failures.map((o) => (o.outcome === 'failed' ? `  ${describeStream(o.stream)}: ${o.error.code}: ${o.error.message}\n` : ''));
-  return `${failures.length} of ${tried} ${tried === 1 ? 'stream' : 'streams'} failed:\n${lines.join('')}`;
+  return `${failures.length} of ${formatCountOf(tried, 'stream')} failed:\n${lines.join('')}`;
 }
 
 function lockLostMessage(stream: StreamKey): string {
@@ -147,20 +147,20 @@ function lockLostMessage(stream: StreamKey): string {
 }
 
 function progressLine(stream: StreamKey, p: ReplicateProgress): string {
-  return `${describeStream(stream)}: page ${p.pages}, ${formatCount(p.records)} records (${formatRate(p.records, p.elapsedMs)}), ` +
+  return `${describeStream(stream)}: page ${p.pages}, ${formatCountOf(p.records, 'record')} (${formatRate(p.records, p.elapsedMs)}), ` +
     `${formatCount(p.upserted)} upserted, ${formatCount(p.deleted)} deleted`;
 }
 
 function summaryLine(stream: StreamKey, s: ReplicateSummary): string {
   const parts = [
-    `${s.pages} ${s.pages === 1 ? 'page' : 'pages'}`,
-    `${formatCount(s.records)} records`,
+    formatCountOf(s.pages, 'page'),
+    formatCountOf(s.records, 'record'),
     `${formatCount(s.upserted)} upserted`,
     `${formatCount(s.deleted)} deleted`,
-    `${formatCount(s.valueErrors)} value errors`,
+    formatCountOf(s.valueErrors, 'value error'),
   ];
   if (s.rejected > 0) parts.push(`${formatCount(s.rejected)} rejected (see nango_replicator.dead_letters)`);
-  if (s.nulRemoved > 0) parts.push(`${formatCount(s.nulRemoved)} NUL characters removed`);
+  if (s.nulRemoved > 0) parts.push(`${formatCountOf(s.nulRemoved, 'NUL character')} removed`);
   const ending = s.complete ? 'up to date' : 'stopped before the end; run again to continue';
   return `${describeStream(stream)}: ${parts.join(', ')} in ${formatDuration(s.elapsedMs)} (${ending})`;
 }

@@ -29,7 +29,10 @@ export function createTerminal(stream: NodeJS.WriteStream): Terminal {
     status(text) {
       if (!isTTY) return;
       clear();
-      current = text.length > (stream.columns ?? 120) - 1 ? text.slice(0, (stream.columns ?? 120) - 1) : text;
+      // A line as wide as the terminal would wrap, and `\r` would then clear only its last row. A pseudo-terminal
+      // nobody sized reports 0 columns: taken as unknown.
+      const width = (stream.columns || 120) - 1;
+      current = text.length > width ? text.slice(0, width) : text;
       stream.write(current);
     },
     clearStatus() {

@@ -2,6 +2,7 @@ import type { Job, Queue } from 'bullmq';
 import type { BackfillStreamProgress } from '../jobs/backfill-progress.js';
 import type { BackfillJobProgress } from '../jobs/process-backfill-job.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
+import { createRateMeter } from './create-rate-meter.js';
 
 /** Where a watched backfill stands. */
 export interface BackfillView {
@@ -16,8 +17,11 @@ export interface BackfillView {
   running: number;
   pages: number;
   records: number;
-  /** Records per second of the streams being read right now. */
-  recordsPerSecond: number;
+  /**
+   * Records per second over the last few seconds of watching (finished and running streams together); null until
+   * the watch has looked twice.
+   */
+  recordsPerSecond: number | null;
 }
 
 /** How the watch ended: the job as stored when it completed or failed. */
@@ -28,6 +32,8 @@ export interface WatchedBackfill {
 
 /** Running children looked at per poll; more than any fleet runs at once. */
 const MAX_ACTIVE = 1000;
+/** The rate shown is the records read over this much time, ms. */
+const RATE_WINDOW_MS = 5000;
 
 /**
  * Polls a `backfill` job every `intervalMs` until it completes or fails, calling `onView` with its progress: the
@@ -39,6 +45,7 @@ export async function watchBackfill(
   jobId: string,
   options: { intervalMs: number; signal: AbortSignal; onView: (view: BackfillView) => void },
 ): Promise<WatchedBackfill | null> {
+  const rate = createRateMeter(RATE_WINDOW_MS);
   for (;;) {
     if (options.signal.aborted) return null;
     const job = await queue.getJob(jobId);
@@ -46,7 +53,8 @@ export async function watchBackfill(
     const state = await job.getState();
     // Read again when final: the job read above may predate its move to that state.
     if (state === 'completed' || state === 'failed') return { state, job: (await queue.getJob(jobId)) ?? job };
-    options.onView(await viewOf(queue, job, state));
+    const view = await viewOf(queue, job, state);
+    options.onView({ ...view, recordsPerSecond: rate(view.records, performance.now()) });
     try {
       await abortableSleep(options.intervalMs, options.signal);
     } catch {
@@ -56,7 +64,7 @@ export async function watchBackfill(
 }
 
 async function viewOf(queue: Queue, job: Job, state: string): Promise<BackfillView> {
-  const view: BackfillView = { state, streams: null, done: 0, failed: 0, running: 0, pages: 0, records: 0, recordsPerSecond: 0 };
+  const view: BackfillView = { state, streams: null, done: 0, failed: 0, running: 0, pages: 0, records: 0, recordsPerSecond: null };
   const progress = job.progress as BackfillJobProgress | number | undefined;
   if (typeof progress !== 'object' || progress === null) return view;
   view.streams = progress.streams;
@@ -76,7 +84,6 @@ async function viewOf(queue: Queue, job: Job, state: string): Promise<BackfillVi
     if (typeof p !== 'object' || p === null) continue;
     view.pages += p.pages ?? 0;
     view.records += p.records ?? 0;
-    view.recordsPerSecond += p.recordsPerSecond ?? 0;
   }
   return view;
 }

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 
 /**
@@ -30,7 +30,8 @@ export async function startHttpServer(deps: { logger: Logger }, options: HttpSer
   // fastify's own lines (e.g. "Server listening at ...") only at warn and above: the replicator logs what matters.
   const app = Fastify({
     loggerInstance: deps.logger.child({}, { level: 'warn' }),
-    disableRequestLogging: true,
+    // Through a LogController: the top-level `disableRequestLogging` is deprecated (FSTDEP023, a warning at start).
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
   });
   for (const routes of options.routes) await app.register(async (scope) => routes(scope));

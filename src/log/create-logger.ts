@@ -1,9 +1,12 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import { prettyFactory } from 'pino-pretty';
 
 export interface LoggerOptions {
   level: string;
-  /** Where lines go. Default: standard error. */
+  /**
+   * Where lines go: anything with a `write(text)` method, e.g. the CLI's terminal, which clears and redraws its
+   * live status line around each write. Default: standard error.
+   */
   destination?: DestinationStream;
   /** Human-readable lines instead of JSON, for a terminal. */
   pretty?: boolean;
@@ -43,5 +46,15 @@ export function createLogger(options: LoggerOptions): Logger {
   };
   const destination = options.destination ?? pino.destination({ dest: 2, sync: true });
   if (!options.pretty) return pino(base, destination);
-  return pino(base, pretty({ destination, sync: true, colorize: true, ignore: 'pid,hostname,service', translateTime: 'SYS:HH:MM:ss' }));
+  return pino(base, prettyDestination(destination));
+}
+
+/**
+ * Formats each JSON line and writes it to `destination` synchronously, in the same call: a log line lands in order
+ * with everything else written to the terminal, and none is still in flight when the process exits. (pino-pretty's
+ * own stream would need a Node stream as its destination and deliver lines asynchronously.)
+ */
+function prettyDestination(destination: DestinationStream): DestinationStream {
+  const format = prettyFactory({ colorize: true, ignore: 'pid,hostname,service', translateTime: 'SYS:HH:MM:ss' });
+  return { write: (line: string) => destination.write(format(line)) };
 }

@@ -15,7 +15,13 @@ export function renderLastBackfill(last: Record<string, unknown> | null, now: Da
   const mode = typeof last.mode === 'string' ? last.mode : 'backfill';
   const at = typeof last.at === 'string' ? new Date(last.at) : null;
   const when = at === null || Number.isNaN(at.getTime()) ? '' : ` ${renderTime(at, `${formatDuration((now.getTime() - at.getTime()) / 1000)} ago`)}`;
-  return `<span class="backfill ${escapeHtml(outcome)}">${escapeHtml(mode)} ${escapeHtml(outcome)}</span>${when}<br><small>${details(outcome, last)}</small>`;
+  return `<span class="backfill ${escapeHtml(outcome)}">${escapeHtml(headline(mode, outcome))}</span>${when}<br><small>${details(outcome, last)}</small>`;
+}
+
+/** `merge backfill done`, `replace backfill refused`, `merge backfill failed`: the mode, then how it ended. */
+function headline(mode: string, outcome: string): string {
+  const ended = outcome === 'merged' || outcome === 'replaced' ? 'done' : outcome;
+  return `${mode === 'backfill' ? mode : `${mode} backfill`} ${ended}`;
 }
 
 /** What the backfill did to the rows, or why it did not finish. */

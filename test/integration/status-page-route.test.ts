@@ -45,7 +45,7 @@ describe('GET / (status page route)', () => {
     const res = await app.inject({ method: 'GET', url: '/' });
     assert.equal(res.statusCode, 200);
     const cell = /<td class="last-backfill">(.*?)<\/td>/.exec(res.body)?.[1] ?? '';
-    assert.match(cell, /<span class="backfill replaced">replace replaced<\/span> <time datetime="[^"]+"[^>]*>\d+ s ago<\/time>/);
+    assert.match(cell, /<span class="backfill replaced">replace backfill done<\/span> <time datetime="[^"]+"[^>]*>\d+ s ago<\/time>/);
     assert.match(cell, /2,250 records read, 2,250 upserted, 3 deleted as unseen/);
   });
 

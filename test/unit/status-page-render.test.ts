@@ -90,17 +90,20 @@ describe('status page rendering', () => {
         row({ lastBackfill: { at, mode: 'replace', outcome: 'refused', records: 400, upserted: 400, wouldDelete: 700, liveRows: 1100, reason: 'refused to delete 700 of 1100 rows (64%, above the 50% limit)' } }),
         row({ lastBackfill: { at, mode: 'merge', outcome: 'failed', error: { code: 'nango_unknown_connection', message: 'Nango has no connection "acme"' } } }),
         row(),
+        row({ lastBackfill: { at, mode: 'merge', outcome: 'merged', records: 5, upserted: 5 } }),
       ],
       null,
       { now: NOW },
     );
     const cells = html.match(/<td class="last-backfill">.*?<\/td>/g) ?? [];
-    assert.equal(cells.length, 4);
-    assert.match(cells[0]!, /<span class="backfill replaced">replace replaced<\/span> <time datetime="2026-11-26T09:00:00.000Z"[^>]*>3 h 00 min ago<\/time>/);
+    assert.equal(cells.length, 5);
+    assert.match(cells[0]!, /<span class="backfill replaced">replace backfill done<\/span> <time datetime="2026-11-26T09:00:00.000Z"[^>]*>3 h 00 min ago<\/time>/);
     assert.match(cells[0]!, /1,200 records read, 1,190 upserted, 7 deleted as unseen/);
-    assert.match(cells[1]!, /replace refused.*400 records read, 400 upserted, <span class="message" title="refused to delete 700 of 1100 rows \(64%, above the 50% limit\)">refused to delete 700 of 1,100 rows/);
-    assert.match(cells[2]!, /merge failed.*<code>nango_unknown_connection<\/code> <span class="message" title="Nango has no connection &quot;acme&quot;">/);
+    assert.match(cells[1]!, /replace backfill refused.*400 records read, 400 upserted, <span class="message" title="refused to delete 700 of 1100 rows \(64%, above the 50% limit\)">refused to delete 700 of 1,100 rows/);
+    assert.match(cells[2]!, /merge backfill failed.*<code>nango_unknown_connection<\/code> <span class="message" title="Nango has no connection &quot;acme&quot;">/);
     assert.match(cells[3]!, /<span class="none">none<\/span>/);
+    // The mode once, then how it ended: never "merge merged".
+    assert.match(cells[4]!, /<span class="backfill merged">merge backfill done<\/span>.*5 records read, 5 upserted/);
     assert.match(html, /<th>Last backfill<\/th>/);
   });
 
