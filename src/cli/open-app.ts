@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { requireSecretKey } from '../config/load-config.js';
 import type { ReplicatorConfig } from '../config/replicator-config.js';
+import { withInfrastructureErrors } from '../errors/describe-infrastructure-error.js';
 import { createNangoClient, type NangoClient } from '../nango/nango-client.js';
 import { openGate, type RequestGate } from '../ratelimit/request-gate.js';
 import { createDatabase } from '../store/create-database.js';
@@ -40,7 +41,7 @@ export async function openApp(deps: OpenAppDeps): Promise<App> {
   let closed: Promise<void> | undefined;
   const close = () => (closed ??= db.destroy());
   try {
-    await migrateToLatest(db);
+    await withInfrastructureErrors({ service: 'postgres', url: config.databaseUrl }, () => migrateToLatest(db));
   } catch (error) {
     await close();
     throw error;

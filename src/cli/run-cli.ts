@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { loadConfig, requireSecretKey } from '../config/load-config.js';
 import type { ReplicatorConfig } from '../config/replicator-config.js';
+import { withInfrastructureErrors } from '../errors/describe-infrastructure-error.js';
 import { ReplicatorError } from '../errors/replicator-error.js';
 import { createLogger } from '../log/create-logger.js';
 import { createDatabase } from '../store/create-database.js';
@@ -59,7 +60,7 @@ async function execute(request: CliRequest, config: ReplicatorConfig, io: CliIo,
   if (request.command === 'migrate') {
     const db = createDatabase({ url: config.databaseUrl });
     try {
-      const applied = await migrateToLatest(db);
+      const applied = await withInfrastructureErrors({ service: 'postgres', url: config.databaseUrl }, () => migrateToLatest(db));
       io.stdout.write(applied.length === 0 ? 'Already up to date.\n' : `Applied: ${applied.join(', ')}\n`);
       return 0;
     } finally {
@@ -69,7 +70,7 @@ async function execute(request: CliRequest, config: ReplicatorConfig, io: CliIo,
   if (request.command === 'status') {
     const db = createDatabase({ url: config.databaseUrl });
     try {
-      await migrateToLatest(db);
+      await withInfrastructureErrors({ service: 'postgres', url: config.databaseUrl }, () => migrateToLatest(db));
       await statusCommand(db, { schema: config.target.schema, json: request.json }, { stdout: io.stdout });
       return 0;
     } finally {
