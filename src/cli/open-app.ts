@@ -23,6 +23,8 @@ export interface OpenAppDeps {
   logger: Logger;
   fetch?: typeof fetch;
   gate?: RequestGate;
+  /** See `NangoHttpOptions.failFastWhenUnreachable`: true for a one-shot command. Default false. */
+  failFastWhenUnreachable?: boolean;
   /** Postgres pool size. Default 4; a worker sizes it to its concurrency. */
   maxConnections?: number;
 }
@@ -55,6 +57,7 @@ export async function openApp(deps: OpenAppDeps): Promise<App> {
       retries: config.nango.retries,
       retryMinDelayMs: config.nango.retryMinDelayMs,
       retryMaxDelayMs: config.nango.retryMaxDelayMs,
+      failFastWhenUnreachable: deps.failFastWhenUnreachable,
     },
   );
   return { config, logger, db, nango, close };

@@ -83,7 +83,7 @@ async function execute(request: CliRequest, config: ReplicatorConfig, io: CliIo,
   // workers do; without it, it coordinates with nobody.
   const fleet = io.env.REDIS_URL ? await openCliFleet({ logger }, config, requireSecretKey(config), 'sync') : null;
   try {
-    const app = await openApp({ config, logger, fetch: io.fetch, gate: fleet?.gate });
+    const app = await openApp({ config, logger, fetch: io.fetch, gate: fleet?.gate, failFastWhenUnreachable: true });
     try {
       const streams = request.connectionIds.flatMap((connectionId) =>
         request.models.map((model) => ({ providerConfigKey: request.providerConfigKey, connectionId, model })),

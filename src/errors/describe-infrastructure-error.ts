@@ -163,3 +163,49 @@ function describeHttp(code: string, port: number): Described | null {
   }
   return null;
 }
+
+/**
+ * Codes of a Nango host that cannot be reached at all: its name does not resolve, or nothing listens there. A
+ * one-shot command fails at once on them (see `NangoHttpOptions.failFastWhenUnreachable`); a worker retries.
+ */
+export const NANGO_HOST_UNREACHABLE_CODES: ReadonlySet<string> = new Set(['nango_host_not_found', 'nango_connection_refused']);
+
+/**
+ * A request to Nango that got no response (`fetch` failed): the error names NANGO_HOST and says what to check.
+ * All are transient (a resolver or a server can come back); whether to retry is the caller's policy.
+ */
+export function describeNangoTransportError(error: unknown, request: { host: string; method: string; path: string }): ReplicatorError {
+  const found = findCode(error);
+  const host = displayHost(request.host);
+  const what = `${request.method} ${request.path}`;
+  const details = { path: request.path, ...(found === null ? {} : { cause: found.code }) };
+  if (found?.code === 'ENOTFOUND') {
+    const name = URL.canParse(request.host) ? new URL(request.host).hostname : request.host;
+    return new ReplicatorError(
+      'nango_host_not_found',
+      `NANGO_HOST (${host}): the host name ${name} does not resolve (ENOTFOUND, on ${what}). Set NANGO_HOST to the ` +
+        "Nango API URL: https://api.nango.dev for Nango Cloud, or your self-hosted server's.",
+      { retry: 'transient', cause: error, details },
+    );
+  }
+  if (found?.code === 'ECONNREFUSED') {
+    return new ReplicatorError(
+      'nango_connection_refused',
+      `Nango (NANGO_HOST, ${host}) refused the connection (ECONNREFUSED, on ${what}): is Nango running there, and is NANGO_HOST its API URL?`,
+      { retry: 'transient', cause: error, details },
+    );
+  }
+  const reason = found !== null ? found.code : error instanceof Error ? error.message : String(error);
+  return new ReplicatorError(
+    'nango_unreachable',
+    `Nango (NANGO_HOST, ${host}) could not be reached (${reason}, on ${what}): check NANGO_HOST and the network between this machine and Nango.`,
+    { retry: 'transient', cause: error, details },
+  );
+}
+
+/** A host URL as shown to the operator: scheme, host, port and path, never a user or password in it. */
+export function displayHost(host: string): string {
+  if (!URL.canParse(host)) return host;
+  const url = new URL(host);
+  return `${url.origin}${url.pathname === '/' ? '' : url.pathname}`;
+}

@@ -1,5 +1,6 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
+import { serializeError } from './serialize-error.js';
 
 export interface LoggerOptions {
   level: string;
@@ -40,6 +41,7 @@ export function createLogger(options: LoggerOptions): Logger {
     level: options.level,
     base: { service: 'nango-replicator' },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: { err: serializeError },
   };
   const destination = options.destination ?? pino.destination({ dest: 2, sync: true });
   if (!options.pretty) return pino(base, destination);
