@@ -1,5 +1,7 @@
 import { Queue } from 'bullmq';
 import type { ReplicatorConfig } from '../config/replicator-config.js';
+import type { Secret } from '../config/secret.js';
+import { describeInfrastructureError } from '../errors/describe-infrastructure-error.js';
 import { ReplicatorError } from '../errors/replicator-error.js';
 import { type BackfillJobInput, parseBackfillJobData } from '../jobs/backfill-job-data.js';
 import { BACKFILL_JOB, BACKFILL_QUEUE } from '../jobs/queue-names.js';
@@ -54,9 +56,10 @@ export async function backfillCommand(
     return 2;
   }
   const queue = new Queue(BACKFILL_QUEUE, { connection: { url: config.redisUrl.reveal(), connectionName: 'nango-replicator-cli' }, prefix: config.queuePrefix });
-  queue.on('error', () => {}); // reported by waitUntilReady below, or by the calls that fail
+  let lastError: unknown = null;
+  queue.on('error', (error) => (lastError = error)); // reported by ready() below, or by the calls that fail
   try {
-    await ready(queue);
+    await ready(queue, config.redisUrl, () => lastError);
     const job = await queue.add(BACKFILL_JOB, message, syncJobOptions({ attempts: config.worker.attempts, backoffMs: config.worker.backoffMs }));
     const jobId = String(job.id);
     if (!options.json) io.stdout.write(`Backfill ${jobId} queued on ${BACKFILL_QUEUE}: ${describeRequest(options)}\n`);
@@ -108,7 +111,7 @@ function describeRequest(o: BackfillCommandOptions): string {
   return `${o.providerConfigKey}, ${connections}, ${models}, mode ${o.mode}${since}${o.force ? ', forced' : ''}`;
 }
 
-async function ready(queue: Queue): Promise<void> {
+async function ready(queue: Queue, url: Secret, lastError: () => unknown): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_TIMEOUT_MS / 1000} s`)), REDIS_TIMEOUT_MS);
@@ -116,8 +119,12 @@ async function ready(queue: Queue): Promise<void> {
   try {
     await Promise.race([queue.waitUntilReady(), timeout]);
   } catch (error) {
-    throw new ReplicatorError('redis_unreachable', `Redis (REDIS_URL) does not answer, so the backfill cannot be queued: ${(error as Error).message}.`, {
-      retry: 'transient',
+    // Unreachable or the password refused: the queue's last error event says which.
+    const described = describeInfrastructureError(lastError() ?? error, { service: 'redis', url });
+    const reason = described instanceof ReplicatorError ? described.message : `Redis (REDIS_URL) does not answer: ${(error as Error).message}.`;
+    throw new ReplicatorError(described instanceof ReplicatorError ? described.code : 'redis_unreachable', `${reason} The backfill was not queued.`, {
+      retry: described instanceof ReplicatorError ? described.retry : 'transient',
+      cause: error,
     });
   } finally {
     clearTimeout(timer);

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { requireSecretKey } from '../config/load-config.js';
 import type { ReplicatorConfig } from '../config/replicator-config.js';
+import { withInfrastructureErrors } from '../errors/describe-infrastructure-error.js';
 import { createNangoClient, type NangoClient } from '../nango/nango-client.js';
 import { openGate, type RequestGate } from '../ratelimit/request-gate.js';
 import { createDatabase } from '../store/create-database.js';
@@ -22,6 +23,8 @@ export interface OpenAppDeps {
   logger: Logger;
   fetch?: typeof fetch;
   gate?: RequestGate;
+  /** See `NangoHttpOptions.failFastWhenUnreachable`: true for a one-shot command. Default false. */
+  failFastWhenUnreachable?: boolean;
   /** Postgres pool size. Default 4; a worker sizes it to its concurrency. */
   maxConnections?: number;
 }
@@ -40,7 +43,7 @@ export async function openApp(deps: OpenAppDeps): Promise<App> {
   let closed: Promise<void> | undefined;
   const close = () => (closed ??= db.destroy());
   try {
-    await migrateToLatest(db);
+    await withInfrastructureErrors({ service: 'postgres', url: config.databaseUrl }, () => migrateToLatest(db));
   } catch (error) {
     await close();
     throw error;
@@ -54,6 +57,7 @@ export async function openApp(deps: OpenAppDeps): Promise<App> {
       retries: config.nango.retries,
       retryMinDelayMs: config.nango.retryMinDelayMs,
       retryMaxDelayMs: config.nango.retryMaxDelayMs,
+      failFastWhenUnreachable: deps.failFastWhenUnreachable,
     },
   );
   return { config, logger, db, nango, close };

@@ -7,6 +7,7 @@ import { createStreamPullMarks, PULL_MARK_TTL_MS, pullMarkKeyPrefix, type Stream
 import { streamLockKeyPrefix } from '../jobs/with-stream-lock.js';
 import { createRedisLocks, type RedisLocks } from '../lock/redis-locks.js';
 import type { RedisRequestGate } from '../ratelimit/redis-request-gate.js';
+import { connectRedis } from './connect-redis.js';
 import { createFleetGate } from './fleet-gate.js';
 
 /** What a one-shot command shares with the workers through `REDIS_URL`. */
@@ -22,30 +23,24 @@ export interface CliFleet {
   close(): Promise<void>;
 }
 
-/** How long connecting to Redis may take before the command gives up, ms. */
-const CONNECT_TIMEOUT_MS = 5000;
-
 /**
  * For one-shot commands: connects to `REDIS_URL` and returns the fleet's gate and stream locks, so a `sync` run next
- * to the workers stays inside the same budget and never reads a stream a job is reading. Fails with a clear message
- * when Redis does not answer, rather than sending requests nobody accounts for.
+ * to the workers stays inside the same budget and never reads a stream a job is reading. Fails with a message saying
+ * whether Redis is unreachable or refused the password, rather than sending requests nobody accounts for.
  */
 export async function openCliFleet(deps: { logger: Logger }, config: ReplicatorConfig, secretKey: Secret, command: string): Promise<CliFleet> {
   const { Redis } = await import('ioredis');
   const redis = new Redis(config.redisUrl.reveal(), { lazyConnect: true, connectionName: 'nango-replicator-cli', maxRetriesPerRequest: 3 });
-  redis.on('error', () => {}); // reported by connect() below, or by the gate and the locks while they wait
+  redis.on('error', () => {}); // reported by connectRedis below, or by the gate and the locks while they wait
   try {
-    await Promise.race([
-      redis.connect(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 5 s')), CONNECT_TIMEOUT_MS).unref()),
-    ]);
+    await connectRedis(redis, config.redisUrl);
   } catch (error) {
-    redis.disconnect();
+    if (!(error instanceof ReplicatorError)) throw error;
     throw new ReplicatorError(
-      'redis_unreachable',
-      `REDIS_URL is set, so this run draws on the fleet's shared Nango budget and takes its stream locks, but Redis ` +
-        `does not answer (${(error as Error).message}). Start Redis, or unset REDIS_URL to run on its own.`,
-      { retry: 'transient' },
+      error.code,
+      `${error.message} (REDIS_URL is set, so this run draws on the fleet's shared Nango budget and takes its stream locks; ` +
+        'unset REDIS_URL to run on its own.)',
+      { retry: error.retry, cause: error, details: error.details },
     );
   }
   return {

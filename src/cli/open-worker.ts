@@ -30,6 +30,8 @@ import { createScriptsConfigCache } from '../nango/scripts-config-cache.js';
 import { notifyOnRateLimit } from '../ratelimit/notify-on-rate-limit.js';
 import type { StreamKey } from '../store/stream-key.js';
 import { createCloseStack } from '../util/close-stack.js';
+import { withInfrastructureErrors } from '../errors/describe-infrastructure-error.js';
+import { connectRedis } from './connect-redis.js';
 import { createFleetGate } from './fleet-gate.js';
 import { type App, openApp } from './open-app.js';
 import { type BackfillWorkerHandle, openBackfillWorker } from './open-backfill-worker.js';
@@ -84,7 +86,7 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
     const redis = new Redis(config.redisUrl.reveal(), { connectionName: 'nango-replicator', lazyConnect: true });
     redis.on('error', (error) => logger.warn({ err: { message: error.message } }, 'Redis connection error'));
     stack.push('redis', () => redis.quit());
-    await redis.connect();
+    await connectRedis(redis, config.redisUrl);
     let pauseQueue: (ms: number) => Promise<void> = async () => {};
     let queueRef: Queue<SyncJobInput> | undefined;
     let backfillQueueRef: Queue | undefined;
@@ -123,7 +125,7 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       queue,
       requestSync: (stream, trigger) => requestStreamSync(queue, stream, { trigger, jobOptions }),
     };
-    const http = await startHttpServer({ logger: logger.child({ component: 'http' }) }, {
+    const http = await withInfrastructureErrors({ service: 'http', port: config.httpPort }, () => startHttpServer({ logger: logger.child({ component: 'http' }) }, {
       port: config.httpPort,
       routes: [
         healthRoutes([
@@ -140,7 +142,7 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
         }),
         ...(deps.routes?.(context) ?? []),
       ],
-    });
+    }));
     stack.push('http', () => http.close());
 
     const scriptsConfig = createScriptsConfigCache({ nango: app.nango }, { maxAgeMs: config.discovery.everyMs, signal: shutdown.signal });

@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { loadConfig, requireSecretKey } from '../config/load-config.js';
 import type { ReplicatorConfig } from '../config/replicator-config.js';
+import { withInfrastructureErrors } from '../errors/describe-infrastructure-error.js';
 import { ReplicatorError } from '../errors/replicator-error.js';
 import { createLogger } from '../log/create-logger.js';
 import { createDatabase } from '../store/create-database.js';
@@ -75,7 +76,7 @@ async function execute(request: CliRequest, config: ReplicatorConfig, io: CliIo,
   if (request.command === 'migrate') {
     const db = createDatabase({ url: config.databaseUrl });
     try {
-      const applied = await migrateToLatest(db);
+      const applied = await withInfrastructureErrors({ service: 'postgres', url: config.databaseUrl }, () => migrateToLatest(db));
       io.stdout.write(applied.length === 0 ? 'Already up to date.\n' : `Applied: ${applied.join(', ')}\n`);
       return 0;
     } finally {
@@ -85,7 +86,7 @@ async function execute(request: CliRequest, config: ReplicatorConfig, io: CliIo,
   if (request.command === 'status') {
     const db = createDatabase({ url: config.databaseUrl });
     try {
-      await migrateToLatest(db);
+      await withInfrastructureErrors({ service: 'postgres', url: config.databaseUrl }, () => migrateToLatest(db));
       await statusCommand(db, { schema: config.target.schema, json: request.json }, { stdout: io.stdout });
       return 0;
     } finally {
@@ -98,7 +99,7 @@ async function execute(request: CliRequest, config: ReplicatorConfig, io: CliIo,
   // workers do; without it, it coordinates with nobody.
   const fleet = io.env.REDIS_URL ? await openCliFleet({ logger }, config, requireSecretKey(config), 'sync') : null;
   try {
-    const app = await openApp({ config, logger, fetch: io.fetch, gate: fleet?.gate });
+    const app = await openApp({ config, logger, fetch: io.fetch, gate: fleet?.gate, failFastWhenUnreachable: true });
     try {
       const streams = request.connectionIds.flatMap((connectionId) =>
         request.models.map((model) => ({ providerConfigKey: request.providerConfigKey, connectionId, model })),

@@ -51,8 +51,8 @@ const FILLFACTOR_RANGE = 'must be a whole number from 10 to 100 (percent of each
 export const fillfactorSchema = z
   .number({ error: FILLFACTOR_RANGE })
   .int({ error: FILLFACTOR_RANGE })
-  .min(10, { error: FILLFACTOR_RANGE })
-  .max(100, { error: FILLFACTOR_RANGE });
+  .min(10)
+  .max(100); // out of range: the bounds are stated by formatIssues
 
 /**
  * The YAML file (config/replicator.yaml). Every key is optional; defaults are documented there.

@@ -9,7 +9,14 @@ export const envSchema = z.object({
   NANGO_HOST: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).default('https://api.nango.dev')),
   DATABASE_URL: z.preprocess(
     emptyAsUndefined,
-    z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/postgres'),
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      // pg percent-encodes what it can (a space in a password) before parsing, so this does too.
+      .refine((url) => URL.canParse(url) || URL.canParse(encodeURI(url)), {
+        message: 'is not a valid URL: write it as postgres://user:password@host:5432/database, percent-encoding special characters of the password',
+      })
+      .default('postgres://postgres@127.0.0.1:5432/postgres'),
   ),
   REDIS_URL: z.preprocess(
     emptyAsUndefined,

@@ -22,7 +22,7 @@ export function loadConfig(deps: LoadConfigDeps): ReplicatorConfig {
   const envResult = envSchema.safeParse(deps.env);
   if (!envResult.success) {
     throw invalidConfig(
-      `Invalid environment: ${formatIssues(envResult.error.issues, deps.env, { secretPaths: SECRET_ENV_KEYS })}`,
+      `Invalid environment: ${formatIssues(envResult.error.issues, deps.env, { secretPaths: SECRET_ENV_KEYS, schema: envSchema })}`,
     );
   }
   const env = envResult.data;
@@ -89,7 +89,7 @@ function parseConfigFile(text: string, path: string) {
     throw invalidConfig(`${path} is not valid YAML: ${(error as Error).message}`);
   }
   const result = configFileSchema.safeParse(document);
-  if (!result.success) throw invalidConfig(`Invalid ${path}: ${formatIssues(result.error.issues, document)}`);
+  if (!result.success) throw invalidConfig(`Invalid ${path}: ${formatIssues(result.error.issues, document, { schema: configFileSchema })}`);
   return result.data;
 }
 

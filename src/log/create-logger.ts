@@ -1,5 +1,6 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { prettyFactory } from 'pino-pretty';
+import { serializeError } from './serialize-error.js';
 
 export interface LoggerOptions {
   level: string;
@@ -43,6 +44,7 @@ export function createLogger(options: LoggerOptions): Logger {
     level: options.level,
     base: { service: 'nango-replicator' },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: { err: serializeError },
   };
   const destination = options.destination ?? pino.destination({ dest: 2, sync: true });
   if (!options.pretty) return pino(base, destination);

@@ -2,6 +2,7 @@ import { isAscii } from 'node:buffer';
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import type { Secret } from '../config/secret.js';
+import { describeNangoTransportError, displayHost, NANGO_HOST_UNREACHABLE_CODES } from '../errors/describe-infrastructure-error.js';
 import { ReplicatorError } from '../errors/replicator-error.js';
 import type { RateLimitObservation, RequestGate } from '../ratelimit/request-gate.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
@@ -24,6 +25,11 @@ export interface NangoHttpOptions {
   retries: number;
   retryMinDelayMs: number;
   retryMaxDelayMs: number;
+  /**
+   * Fail at once, without retries, when NANGO_HOST cannot be reached at all (its name does not resolve, or the
+   * connection is refused): for a one-shot command, where the operator is waiting. Default false: a worker retries.
+   */
+  failFastWhenUnreachable?: boolean;
 }
 
 export interface NangoRequest {
@@ -61,7 +67,7 @@ export async function nangoGet(deps: NangoHttpDeps, options: NangoHttpOptions, r
  */
 export async function nangoGetBody(deps: NangoHttpDeps, options: NangoHttpOptions, request: NangoRequest): Promise<NangoResponseBody> {
   const url = buildUrl(options.host, request.path, request.query);
-  const context: RequestContext = { method: 'GET', path: request.path, ...request.context };
+  const context: RequestContext = { method: 'GET', path: request.path, host: displayHost(options.host), ...request.context };
   return pRetry(() => attempt(deps, options, request, url, context), {
     retries: options.retries,
     minTimeout: options.retryMinDelayMs,
@@ -69,11 +75,18 @@ export async function nangoGetBody(deps: NangoHttpDeps, options: NangoHttpOption
     factor: 2,
     randomize: true,
     signal: request.signal,
-    shouldRetry: ({ error }) => error instanceof ReplicatorError && error.retry === 'transient',
+    shouldRetry: ({ error }) =>
+      error instanceof ReplicatorError &&
+      error.retry === 'transient' &&
+      !(options.failFastWhenUnreachable === true && NANGO_HOST_UNREACHABLE_CODES.has(error.code)),
     shouldConsumeRetry: ({ error }) => !(error instanceof ReplicatorError && error.code === 'nango_rate_limited'),
     onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
       if (!(error instanceof ReplicatorError) || error.retry === 'terminal') return;
-      deps.logger.warn({ err: error.toJSON(), attempt: attemptNumber, retriesLeft }, 'Nango request failed, retrying');
+      if (options.failFastWhenUnreachable === true && NANGO_HOST_UNREACHABLE_CODES.has(error.code)) return;
+      deps.logger.warn(
+        { err: error.toJSON(), attempt: attemptNumber, retriesLeft },
+        `Nango request failed (attempt ${attemptNumber}, ${retriesLeft} ${retriesLeft === 1 ? 'retry' : 'retries'} left): ${error.message}`,
+      );
       const waitMs = error.details.waitMs;
       if (typeof waitMs === 'number' && waitMs > 0) await abortableSleep(waitMs, request.signal);
     },
@@ -187,19 +200,10 @@ export function decodeText(bytes: Uint8Array): string {
 }
 
 function transportError(error: unknown, timedOut: boolean, options: NangoHttpOptions, context: RequestContext) {
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  const reason = timedOut ? `no answer within ${options.requestTimeoutMs} ms` : describe(cause);
+  if (!timedOut) return describeNangoTransportError(error, { host: options.host, method: context.method, path: context.path });
   return new ReplicatorError(
-    timedOut ? 'nango_timeout' : 'nango_unreachable',
-    `${context.method} ${context.path} to ${options.host} failed: ${reason}.`,
+    'nango_timeout',
+    `${context.method} ${context.path} to Nango (NANGO_HOST, ${displayHost(options.host)}) had no answer within ${options.requestTimeoutMs} ms.`,
     { retry: 'transient', details: { path: context.path } },
   );
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code ? `${code} ${error.message}` : error.message;
-  }
-  return String(error);
 }

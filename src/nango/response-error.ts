@@ -7,6 +7,8 @@ export interface RequestContext {
   integration?: string;
   connection?: string;
   model?: string;
+  /** NANGO_HOST as shown to the operator (no credentials). */
+  host?: string;
 }
 
 interface NangoErrorBody {
@@ -54,7 +56,17 @@ export function responseError(status: number, bodyText: string, context: Request
     return new ReplicatorError(
       'nango_unknown_connection',
       `Nango has no connection "${context.connection}" for integration "${context.integration}" (${what}). ` +
-        'Check --connection (the connection id) and --integration (the integration unique key, providerConfigKey).',
+        "Check the connection id and the integration's unique key (providerConfigKey), as Nango's dashboard shows them, " +
+        'where this stream is named: the streams of the config file, or the command that asked for it.',
+      { retry: 'terminal', details },
+    );
+  }
+  if (status === 404) {
+    // Nango answers the paths the replicator calls with 400s, not 404 (REFERENCE 1.6): something else answered.
+    return new ReplicatorError(
+      'nango_not_found',
+      `${what}: is NANGO_HOST${context.host === undefined ? '' : ` (${context.host})`} the Nango API URL (https://api.nango.dev, or your self-hosted server's API, not its ` +
+        'dashboard or a path under it)?',
       { retry: 'terminal', details },
     );
   }

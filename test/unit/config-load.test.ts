@@ -87,6 +87,31 @@ describe('configuration', () => {
     assert.match(message, /target.*shema/);
   });
 
+  test('an unknown key suggests the known key nearest to it, or lists the known keys', () => {
+    const load = (yaml: string) => configError(() => loadConfig({ env: { REPLICATOR_CONFIG: 'c.yaml' }, readTextFile: files({ 'c.yaml': yaml }) }));
+    assert.match(load('nango:\n  pagesize: 500\n'), /c\.yaml: nango: Unrecognized key: "pagesize" \(did you mean pageSize\?\)/);
+    assert.match(load('workr:\n  concurrency: 2\n'), /\(root\): Unrecognized key: "workr" \(did you mean worker\?\)/);
+    assert.match(load('worker:\n  atempts: 3\n'), /worker: Unrecognized key: "atempts" \(did you mean attempts\?\)/);
+    assert.match(load('target:\n  colour: blue\n'), /target: Unrecognized key: "colour" \(known keys: schema, deletes, fillfactor\)/);
+  });
+
+  test('a number out of range states the whole range', () => {
+    for (const bad of ['0', '20000']) {
+      const message = configError(() => loadConfig({ env: { REPLICATOR_CONFIG: 'c.yaml' }, readTextFile: files({ 'c.yaml': `nango:\n  pageSize: ${bad}\n` }) }));
+      assert.match(message, new RegExp(`nango\\.pageSize: must be a whole number from 1 to 10000 \\(got ${bad}\\)`));
+    }
+    for (const bad of ['70000', '-1']) {
+      const message = configError(() => loadConfig({ env: { PORT: bad }, readTextFile: files({}) }));
+      assert.match(message, new RegExp(`PORT: must be a whole number from 0 to 65535 \\(got "${bad}"\\)`));
+    }
+  });
+
+  test('a DATABASE_URL that is not a URL is named, without its value', () => {
+    const message = configError(() => loadConfig({ env: { DATABASE_URL: 'postgres://app:s3cret pw@:port' }, readTextFile: files({}) }));
+    assert.match(message, /DATABASE_URL: is not a valid URL: write it as postgres:\/\/user:password@host:5432\/database/);
+    assert.equal(message.includes('s3cret'), false);
+  });
+
   test('several problems are reported at once', () => {
     const message = configError(() =>
       loadConfig({

@@ -66,12 +66,12 @@ describe('worker configuration', () => {
       }
     };
     assert.match(message('streams:\n  - integration: github\n    every: sometimes\n'), /streams\.0\.every: must be a frequency of at least 1s/);
-    assert.match(message('streams:\n  - integraton: github\n'), /streams\.0: Unrecognized key: "integraton"/);
+    assert.match(message('streams:\n  - integraton: github\n'), /streams\.0: Unrecognized key: "integraton" \(did you mean integration\?\)/);
     assert.match(message('streams:\n  - integration: github\n    models: []\n'), /streams\.0\.models/);
-    assert.match(message('worker:\n  concurrency: 0\n'), /worker\.concurrency: Too small/);
+    assert.match(message('worker:\n  concurrency: 0\n'), /worker\.concurrency: must be a whole number from 1 to 256 \(got 0\)/);
     assert.match(message('worker:\n  shutdownTimeout: soon\n'), /worker\.shutdownTimeout: must be a duration/);
     assert.match(message('queue:\n  prefix: "{bull}"\n'), /queue\.prefix: must not contain/);
-    assert.match(message('nango:\n  rateLimit:\n    share: 1.5\n'), /nango\.rateLimit\.share: Too big/);
+    assert.match(message('nango:\n  rateLimit:\n    share: 1.5\n'), /nango\.rateLimit\.share: must be a number above 0 and at most 1 \(got 1\.5\)/);
     assert.match(message('', { PORT: 'eighty' }), /PORT/);
   });
 });
