@@ -3,7 +3,7 @@
  * a UTF-8 BOM is dropped; each line has its leading whitespace removed; blank lines and lines starting with `#`
  * are skipped; `KEY=VALUE` is split at the first `=` and VALUE is taken literally (no quote stripping, no inline
  * comments, trailing spaces kept); a line `KEY` alone takes the host's value, or is left out when the host has
-* none. A KEY with whitespace in it is an error, as in Docker.
+ * none. A KEY with whitespace in it is an error, as in Docker.
  */
 export function parseDockerEnvFile(text: string, hostEnv: Readonly<Record<string, string | undefined>> = {}): Record<string, string> {
   const env: Record<string, string> = {};
