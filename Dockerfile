@@ -2,8 +2,12 @@
 # (default command: `worker`; `docker run ... nango-replicator status` runs another command).
 # Three stages: compile with the dev dependencies, install the runtime ones, copy both into a small final image that
 # runs as the unprivileged `node` user under tini, so SIGTERM reaches node and the worker drains before it exits.
+# A side stage, `stand-in`, runs the project's Nango stand-in for `docker compose --profile demo`; it is built only
+# when asked for (--target stand-in), and the final image holds neither it nor the dev dependencies.
+# Node 24, an LTS line supported until April 2028 (Node 20 reached its end of life in April 2026); the code also runs
+# on Node 20.11+ and 22 (package.json engines). The build leaves out the Nango stand-in and the demo (tsconfig.build.json).
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would build before the sources are copied; the build runs explicitly below.
@@ -16,12 +20,20 @@ COPY scripts ./scripts
 # tsc, then the .lua scripts next to the compiled modules that read them (see "build" in package.json).
 RUN npm run build
 
-FROM node:20-bookworm-slim AS deps
+# The Nango stand-in with sample data (scripts/stand-in.ts, from the sources with tsx): a test double for trying the
+# worker, never part of the product image. `docker build --target stand-in .`; see the demo profile of docker-compose.yml.
+FROM build AS stand-in
+USER node
+EXPOSE 3003
+ENTRYPOINT ["node", "--import", "tsx", "scripts/stand-in.ts", "--host", "0.0.0.0", "--no-write-config"]
+CMD ["--port", "3003"]
+
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     PORT=8080

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { DEFAULT_CONFIG_PATH } from '../config/load-config.js';
 import { openWorker, type OpenWorkerDeps } from './open-worker.js';
 
 /**
@@ -9,6 +10,7 @@ import { openWorker, type OpenWorkerDeps } from './open-worker.js';
 export async function workerCommand(deps: OpenWorkerDeps, io: { signal: AbortSignal }): Promise<number> {
   const { logger, config } = deps;
   const worker = await openWorker(deps);
+  if (config.streams.length === 0) logger.warn({ configPath: config.configPath }, noStreamsMessage(config.configPath));
   const ending = await Promise.race([whenAborted(io.signal).then(() => null), worker.failed]);
   if (ending !== null) logger.error({ err: { message: ending.message } }, 'the worker stopped by itself; shutting down');
   const deadlineMs = config.worker.shutdownTimeoutMs;
@@ -26,4 +28,17 @@ function whenAborted(signal: AbortSignal): Promise<void> {
 function logStopped(logger: Logger, drained: boolean): void {
   if (drained) logger.info('worker stopped');
   else logger.warn('worker stopped at the deadline; abandoned jobs run again elsewhere from their committed cursor');
+}
+
+/** Says which file to edit (and how to pick another) when the configuration follows no stream. */
+export function noStreamsMessage(configPath: string | null): string {
+  const where =
+    configPath === null
+      ? `there is no configuration file (${DEFAULT_CONFIG_PATH} not found; REPLICATOR_CONFIG names another)`
+      : `\`streams:\` is empty in ${configPath} (the file REPLICATOR_CONFIG names; default ${DEFAULT_CONFIG_PATH})`;
+  return (
+    `no streams configured, so this worker replicates nothing: ${where}. ` +
+    'List the integrations to follow under `streams:` (see config/replicator.yaml and docs/worker.md), ' +
+    'or try it against sample data: npm run stand-in'
+  );
 }
