@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { replicateStream } from '../../src/replicate/replicate-stream.js';
+import { ensureModelTable } from '../../src/store/ensure-model-table.js';
 import type { StreamKey } from '../../src/store/stream-key.js';
 import { TICKETS, useReplicationFixture } from '../helpers/replication-fixture.js';
 
@@ -162,6 +163,25 @@ describe('model tables have names a data engineer can query', () => {
       WHERE x.indrelid = 'nango.ticket'::regclass AND NOT x.indisprimary
     `.execute(f.db);
     assert.deepEqual(index.rows, [{ name: 'ticket_synced_at_idx', valid: true }], 'the existing table got its index at the next run');
+  });
+
+  test('an interrupted index build is replaced, and processes building at once leave one index', async () => {
+    f.standIn.store.save(PCK, CONN, TICKETS.model, [{ id: 'T-1', title: 'a' }, { id: 'T-2', title: 'b' }]);
+    await f.sync();
+    await sql`DROP INDEX nango.ticket_synced_at_idx`.execute(f.db);
+    // A build that failed half-way leaves an INVALID index on the same columns (both rows share one _nango_synced_at).
+    await assert.rejects(
+      sql`CREATE UNIQUE INDEX CONCURRENTLY broken ON nango.ticket (_nango_provider_config_key, _nango_connection_id, _nango_synced_at)`.execute(f.db),
+      /could not create unique index/,
+    );
+    const ensure = () => ensureModelTable({ db: f.db, logger: f.logger }, { schema: 'nango', model: TICKETS.model, fields: null, fillfactor: 100 });
+    await Promise.all([ensure(), ensure(), ensure()]);
+    await ensure();
+    const { rows } = await sql<{ name: string; valid: boolean }>`
+      SELECT i.relname AS name, x.indisvalid AS valid FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+      WHERE x.indrelid = 'nango.ticket'::regclass AND NOT x.indisprimary
+    `.execute(f.db);
+    assert.deepEqual(rows, [{ name: 'ticket_synced_at_idx', valid: true }]);
   });
 
   test('model tables are indexed for reading one stream since a _nango_synced_at', async () => {
