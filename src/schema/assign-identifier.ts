@@ -18,8 +18,9 @@ const DIGIT_PREFIX = 'f_';
  * 2. Empty -> `unnamed`; starting with a digit -> prefixed with `f_`.
  * 3. Capped at {@link MAX_IDENTIFIER_BYTES} UTF-8 bytes (never splitting a character), then
  *    trailing `_` trimmed.
- * 4. If the result is in `taken` or reserved (a system column such as `id` or `_nango_raw`, or any
- *    name starting with `_nango_`), the first free of `<base>_2`, `<base>_3`, ... where `<base>` is
+ * 4. If the result is in `taken` or reserved (a system column such as `id` or `_nango_raw`, any name
+ *    starting with `_nango_`, a Postgres system column such as `ctid` or `xmin`, an SQL reserved word
+ *    such as `user` or `select`: see {@link isReservedIdentifier}), the first free of `<base>_2`, `<base>_3`, ... where `<base>` is
  *    shortened so the whole stays within the byte cap.
  *
  * Pure and deterministic: the same `name` and `taken` always give the same identifier. `taken` is

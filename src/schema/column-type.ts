@@ -1,3 +1,5 @@
+import { PG_SYSTEM_COLUMNS, SQL_RESERVED_WORDS } from './sql-reserved-words.js';
+
 /**
  * The Postgres type of a typed model column. Only these six exist: anything that is not a plain
  * scalar (arrays, objects, unions of different scalars, unknown shapes) is stored as `jsonb`.
@@ -62,9 +64,19 @@ export type SystemColumn = (typeof SYSTEM_COLUMNS)[number];
 
 const SYSTEM_COLUMN_SET: ReadonlySet<string> = new Set(SYSTEM_COLUMNS);
 
-/** True when `identifier` is a system column or starts with {@link SYSTEM_COLUMN_PREFIX}. */
+/**
+ * True when no model field or table may be given `identifier`: one of the replicator's {@link SYSTEM_COLUMNS}, a
+ * name starting with {@link SYSTEM_COLUMN_PREFIX}, one of Postgres' own system columns (`ctid`, `xmin`, ...: a
+ * table with such a column cannot be created), or an SQL reserved word (`user`, `select`: usable only quoted, and
+ * `SELECT user` silently means something else).
+ */
 export function isReservedIdentifier(identifier: string): boolean {
-  return SYSTEM_COLUMN_SET.has(identifier) || identifier.startsWith(SYSTEM_COLUMN_PREFIX);
+  return (
+    SYSTEM_COLUMN_SET.has(identifier) ||
+    identifier.startsWith(SYSTEM_COLUMN_PREFIX) ||
+    PG_SYSTEM_COLUMNS.has(identifier) ||
+    SQL_RESERVED_WORDS.has(identifier)
+  );
 }
 
 /**

@@ -35,7 +35,8 @@ export interface ColumnPlan {
  *   no longer written).
  * - Each new field gets `assignIdentifier(field, taken)`, where `taken` starts as every existing
  *   column plus the system columns and grows as fields are assigned, in declaration order. The
- *   same inputs therefore always give the same plan, and no field can take a system column.
+ *   same inputs therefore always give the same plan, and no field can take a system column (ours or
+ *   Postgres'), nor an SQL reserved word (`user` -> `user_2`; see `isReservedIdentifier`).
  * - The field `id` is skipped (it is the record id, stored in the `id text` system column), and a
  *   repeated field name only counts once.
  */

@@ -2,8 +2,11 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { assignIdentifier } from '../schema/assign-identifier.js';
 import { type ColumnType, isColumnType } from '../schema/column-type.js';
+import { derivedIdentifier } from '../schema/derived-identifier.js';
 import type { ModelField } from '../schema/model-fields.js';
 import { planColumns } from '../schema/plan-columns.js';
+import { commentModelTable } from './comment-model-table.js';
+import { ensureSyncedAtIndex, SYNCED_AT_INDEX_COLUMNS, SYNCED_AT_INDEX_SUFFIX } from './ensure-synced-at-index.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 import type { MappedColumn, TableLayout } from './table-layout.js';
 
@@ -22,6 +25,11 @@ const DEFAULT_FILLFACTOR = 100;
  * `fillfactor` is the table's storage parameter: a new table is created with it, an existing one whose
  * `reloptions` say otherwise is altered (which affects only the pages written from then on).
  * DDL runs under a transaction-scoped advisory lock, so concurrent workers do not race.
+ *
+ * The table and each typed column carry a `COMMENT` naming the Nango model and field (kept up to date as columns
+ * are added), and the table has an index on `(_nango_provider_config_key, _nango_connection_id, _nango_synced_at)`
+ * for downstream incremental reads: created with a new table, and built `CONCURRENTLY` after the transaction for a
+ * table created before the index existed (see `ensureSyncedAtIndex`).
  */
 export async function ensureModelTable(
   deps: { db: Kysely<ReplicatorDatabase>; logger: Logger },
@@ -33,10 +41,10 @@ export async function ensureModelTable(
     fillfactor: number;
   },
 ): Promise<TableLayout> {
-  return deps.db.transaction().execute(async (trx) => {
+  const layout = await deps.db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(hashtext(${`nango-replicator:ddl:${params.schema}`}))`.execute(trx);
     await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(params.schema)}`.execute(trx);
-    const { table, isNew } = await tableFor(trx, params.schema, params.model);
+    const { table, isNew, relations } = await tableFor(trx, params.schema, params.model);
     const existing = isNew ? [] : await mappedColumns(trx, params.schema, table);
     const plan = planColumns(existing, params.fields ?? []);
     for (const change of plan.changedType) {
@@ -45,31 +53,41 @@ export async function ensureModelTable(
         'a field changed type; its column keeps the old type and the value stays intact in _nango_raw',
       );
     }
-    if (isNew) await createTable(trx, params.schema, table, plan.added, params.fillfactor);
+    if (isNew) await createTable(trx, { schema: params.schema, table, relations }, plan.added, params.fillfactor);
     else {
       for (const column of plan.added) await addColumn(trx, params.schema, table, column);
       await applyFillfactor(trx, deps.logger, { schema: params.schema, table, fillfactor: params.fillfactor });
     }
     await recordColumns(trx, params.schema, table, existing.length, plan.added);
-    return { schema: params.schema, table, columns: [...existing, ...plan.added] };
+    const columns = [...existing, ...plan.added];
+    await commentModelTable(trx, deps.logger, { schema: params.schema, table, model: params.model, columns });
+    return { layout: { schema: params.schema, table, columns }, isNew };
   });
+  if (!layout.isNew) await ensureSyncedAtIndex(deps, { schema: params.schema, table: layout.layout.table });
+  return layout.layout;
 }
 
-async function tableFor(trx: Trx, schema: string, model: string): Promise<{ table: string; isNew: boolean }> {
+/** The model's table; for a new one, also every relation name already in the schema (all taken). */
+async function tableFor(
+  trx: Trx,
+  schema: string,
+  model: string,
+): Promise<{ table: string; isNew: boolean; relations: ReadonlySet<string> }> {
   const known = await trx
     .selectFrom('nango_replicator.model_tables')
     .select('table_name')
     .where('table_schema', '=', schema)
     .where('model', '=', model)
     .executeTakeFirst();
-  if (known) return { table: known.table_name, isNew: false };
+  if (known) return { table: known.table_name, isNew: false, relations: new Set() };
   // Every relation already in the schema is taken, ours or the user's: never adopt a table we did not create.
   const { rows } = await sql<{ name: string }>`
     SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ${schema}
   `.execute(trx);
-  const table = assignIdentifier(model, new Set(rows.map((r) => r.name)));
+  const relations = new Set(rows.map((r) => r.name));
+  const table = assignIdentifier(model, relations);
   await trx.insertInto('nango_replicator.model_tables').values({ table_schema: schema, model, table_name: table }).execute();
-  return { table, isNew: true };
+  return { table, isNew: true, relations };
 }
 
 async function mappedColumns(trx: Trx, schema: string, table: string): Promise<MappedColumn[]> {
@@ -88,7 +106,21 @@ function checkedType(type: string): ColumnType {
   return type;
 }
 
-async function createTable(trx: Trx, schema: string, table: string, columns: ReadonlyArray<MappedColumn>, fillfactor: number) {
+/**
+ * Creates the table with its primary key and its `_nango_synced_at` index, named `<table>_pkey` and
+ * `<table>_synced_at_idx` unless a relation of the schema already has that name (see `derivedIdentifier`).
+ */
+async function createTable(
+  trx: Trx,
+  target: { schema: string; table: string; relations: ReadonlySet<string> },
+  columns: ReadonlyArray<MappedColumn>,
+  fillfactor: number,
+) {
+  const { schema, table } = target;
+  const taken = new Set([...target.relations, table]);
+  const primaryKey = derivedIdentifier(table, '_pkey', taken);
+  taken.add(primaryKey);
+  const syncedAtIndex = derivedIdentifier(table, SYNCED_AT_INDEX_SUFFIX, taken);
   let builder = trx.schema
     .withSchema(schema)
     .createTable(table)
@@ -105,10 +137,11 @@ async function createTable(trx: Trx, schema: string, table: string, columns: Rea
     .addColumn('_nango_pruned_at', 'timestamptz')
     .addColumn('_nango_cursor', 'text', (c) => c.notNull())
     .addColumn('_nango_synced_at', 'timestamptz', (c) => c.notNull())
-    .addPrimaryKeyConstraint(`${table.slice(0, 57)}_pkey`, ['_nango_provider_config_key', '_nango_connection_id', 'id']);
+    .addPrimaryKeyConstraint(primaryKey, ['_nango_provider_config_key', '_nango_connection_id', 'id']);
   // At Postgres' default the table gets no storage parameter at all, as before the setting existed.
   if (fillfactor === DEFAULT_FILLFACTOR) await created.execute();
   else await created.modifyEnd(sql`WITH (fillfactor = ${sql.lit(fillfactor)})`).execute();
+  await trx.schema.withSchema(schema).createIndex(syncedAtIndex).on(table).columns([...SYNCED_AT_INDEX_COLUMNS]).execute();
 }
 
 /**

@@ -25,6 +25,14 @@ describe('value errors describe the values stored now', () => {
     f.standIn.store.save(PCK, CONN, MODEL, [makeTicket(1, { points: 'many', dueAt: 'yesterday' }), makeTicket(2, { score: 'high' }), makeTicket(3)]);
     await f.sync();
     assert.deepEqual(await errors(), ['T-1 dueAt', 'T-1 points', 'T-2 score']);
+    const { rows: shown } = await sql<Record<string, unknown>>`
+      SELECT provider_config_key, connection_id, model, record_id, field, column_name, column_type
+      FROM nango_replicator.value_errors_view ORDER BY record_id, field
+    `.execute(f.db);
+    assert.deepEqual(shown[0], {
+      provider_config_key: PCK, connection_id: CONN, model: MODEL, record_id: 'T-1', field: 'dueAt', column_name: 'due_at', column_type: 'timestamptz',
+    }, 'the view names the stream instead of its id');
+    assert.equal(shown.length, 3);
 
     f.standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-1', points: 5 }, { id: 'T-2', score: 2.5 }]);
     await f.sync();

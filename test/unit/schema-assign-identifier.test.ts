@@ -3,6 +3,7 @@ import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
 import { MAX_IDENTIFIER_BYTES, assignIdentifier } from '../../src/schema/assign-identifier.js';
 import { SYSTEM_COLUMNS } from '../../src/schema/column-type.js';
+import { derivedIdentifier } from '../../src/schema/derived-identifier.js';
 
 const none: ReadonlySet<string> = new Set();
 
@@ -118,5 +119,38 @@ describe('assignIdentifier', () => {
       assert.ok(!taken.has(assigned), `${name} -> ${assigned} reused`);
       taken.add(assigned);
     }
+  });
+});
+
+describe('assignIdentifier and Postgres names', () => {
+  const none = new Set<string>();
+  it('suffixes SQL reserved words, as any other collision', () => {
+    assert.equal(assignIdentifier('user', none), 'user_2');
+    assert.equal(assignIdentifier('Select', none), 'select_2');
+    assert.equal(assignIdentifier('ORDER', new Set(['order_2'])), 'order_3');
+    assert.equal(assignIdentifier('left', none), 'left_2');
+    assert.equal(assignIdentifier('userName', none), 'user_name', 'only the whole name counts');
+    assert.equal(assignIdentifier('time', none), 'time', 'unreserved key words are plain names');
+  });
+
+  it('suffixes Postgres system column names', () => {
+    for (const name of ['ctid', 'xmin', 'xmax', 'cmin', 'cmax', 'tableoid']) assert.equal(assignIdentifier(name, none), `${name}_2`);
+    assert.equal(assignIdentifier('oid', none), 'oid', 'not a system column since PostgreSQL 12');
+  });
+});
+
+describe('derivedIdentifier', () => {
+  it('appends the suffix, shortening the table name to fit 63 bytes', () => {
+    assert.equal(derivedIdentifier('github_issue', '_pkey', new Set()), 'github_issue_pkey');
+    assert.equal(derivedIdentifier('a'.repeat(63), '_pkey', new Set()), `${'a'.repeat(58)}_pkey`);
+  });
+
+  it('two long tables sharing a prefix get different names, the suffix kept last', () => {
+    const first = derivedIdentifier(`${'a'.repeat(61)}_2`, '_pkey', new Set());
+    const second = derivedIdentifier('a'.repeat(63), '_pkey', new Set([first]));
+    assert.notEqual(first, second);
+    assert.equal(second, `${'a'.repeat(56)}_2_pkey`);
+    assert.ok(second.length <= MAX_IDENTIFIER_BYTES);
+    assert.equal(derivedIdentifier('t', '_pkey', new Set(['t_pkey', 't_2_pkey'])), 't_3_pkey');
   });
 });

@@ -30,6 +30,13 @@ describe('column types and system columns', () => {
     assert.equal(isReservedIdentifier('id_2'), false);
   });
 
+  it("reserves Postgres' system columns and SQL reserved words, not unreserved key words", () => {
+    for (const name of ['ctid', 'xmin', 'xmax', 'cmin', 'cmax', 'tableoid', 'user', 'select', 'order', 'left', 'current_user']) {
+      assert.equal(isReservedIdentifier(name), true, name);
+    }
+    for (const name of ['oid', 'time', 'position', 'user_2', 'users', 'name']) assert.equal(isReservedIdentifier(name), false, name);
+  });
+
   it('a union keeps the common type of its non-null branches, otherwise jsonb', () => {
     assert.equal(unionColumnType(['text', null]), 'text');
     assert.equal(unionColumnType(['text', 'text']), 'text');
