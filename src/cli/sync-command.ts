@@ -3,6 +3,7 @@ import { lockOwner } from '../lock/lock-owner.js';
 import type { StreamPullMarks } from '../jobs/stream-pull-marks.js';
 import { withStreamLock } from '../jobs/with-stream-lock.js';
 import { recordStreamError } from '../store/record-stream-error.js';
+import { retryOnPostgresFailure, SYNC_RUN_RETRIES } from '../store/retry-on-postgres-failure.js';
 import { describeStream, type StreamKey } from '../store/stream-key.js';
 import { addTotals } from '../replicate/add-totals.js';
 import { errorSummary, replicateStream, type ReplicateProgress, type ReplicateSummary } from '../replicate/replicate-stream.js';
@@ -102,7 +103,11 @@ async function syncOneStream(
   stream: StreamKey,
 ): Promise<StreamSyncOutcome> {
   const logger = app.logger.child({ integration: stream.providerConfigKey, connection: stream.connectionId, model: stream.model });
+  // A lost Postgres connection or a serialization failure fails the run, not the stream: the run is tried again
+  // from the cursor that committed (what was in flight rolled back), a bounded number of times.
   const read = (signal: AbortSignal, done?: ReplicateProgress) =>
+    retryOnPostgresFailure({ logger }, SYNC_RUN_RETRIES, signal, () => readOnce(signal, done));
+  const readOnce = (signal: AbortSignal, done?: ReplicateProgress) =>
     replicateStream(
       { db: app.db, nango: app.nango, logger },
       {
