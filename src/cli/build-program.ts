@@ -4,7 +4,7 @@ import { COMMAND_EXAMPLES } from './command-examples.js';
 
 /** What a parsed command line asks for. The entry point carries it out. */
 export type CliRequest =
-  | { command: 'sync'; providerConfigKey: string; connectionIds: string[]; models: string[]; full: boolean; pageSize?: number; json: boolean }
+  | { command: 'sync'; providerConfigKey: string; connectionIds: string[]; models: string[]; full: boolean; pageSize?: number; json: boolean; wait: boolean }
   | { command: 'migrate' }
   | { command: 'worker' }
   | { command: 'status'; json: boolean }
@@ -62,7 +62,13 @@ export function buildProgram(
     .option('--full', 'read the stream from the beginning; stored rows are kept and updated', false)
     .addOption(new Option('--page-size <n>', 'records per request, 1..10000 (default: nango.pageSize)').argParser(pageSize))
     .option('--json', 'print the summary as JSON', false)
-    .action((options: { integration: string; connection: string[]; model: string[]; full: boolean; pageSize?: number; json: boolean }) =>
+    .option(
+      '--wait',
+      'with REDIS_URL: wait for a stream another process is reading, then read it, instead of skipping it\n' +
+        '(Ctrl-C stops waiting), e.g. nango-replicator sync -i github -c acme -m GithubIssue --wait',
+      false,
+    )
+    .action((options: { integration: string; connection: string[]; model: string[]; full: boolean; pageSize?: number; json: boolean; wait: boolean }) =>
       onRequest({
         command: 'sync',
         providerConfigKey: options.integration,
@@ -71,6 +77,7 @@ export function buildProgram(
         full: options.full,
         pageSize: options.pageSize,
         json: options.json,
+        wait: options.wait,
       }),
     );
 

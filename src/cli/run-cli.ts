@@ -19,8 +19,8 @@ import { createTerminal } from './terminal.js';
 import { workerCommand } from './worker-command.js';
 
 /**
- * Exit code of a `sync` that skipped a stream because another process was reading it, and failed nothing: a
- * failure (exit 1) wins over a skip.
+ * Exit code of a `sync` that skipped a stream because another live process was reading it (with `--wait`: it was
+ * stopped while waiting), and failed nothing: a failure (exit 1) wins over a skip.
  */
 const SKIPPED_BUSY_EXIT_CODE = 3;
 

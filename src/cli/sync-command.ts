@@ -1,5 +1,4 @@
 import type { RedisLocks } from '../lock/redis-locks.js';
-import { lockOwner } from '../lock/lock-owner.js';
 import type { StreamPullMarks } from '../jobs/stream-pull-marks.js';
 import { withStreamLock } from '../jobs/with-stream-lock.js';
 import { recordStreamError } from '../store/record-stream-error.js';
@@ -9,7 +8,9 @@ import { addTotals } from '../replicate/add-totals.js';
 import { errorSummary, replicateStream, type ReplicateProgress, type ReplicateSummary } from '../replicate/replicate-stream.js';
 import type { App } from './open-app.js';
 import { formatCount, formatCountOf, formatDuration, formatRate } from './format.js';
+import { streamBusyMessage, streamWaitMessage } from './stream-busy-message.js';
 import type { Terminal } from './terminal.js';
+import { abortableSleep } from '../util/abortable-sleep.js';
 
 export interface SyncCommandOptions {
   /** Read one after the other, in this order. */
@@ -17,6 +18,11 @@ export interface SyncCommandOptions {
   full: boolean;
   pageSize?: number;
   json: boolean;
+  /**
+   * With `locks`: a stream another live process holds is waited for (its lock polled every `WAIT_POLL_MS`) until it
+   * is released or expires, then read, instead of skipped. `io.signal` stops the wait (the stream is skipped).
+   */
+  wait?: boolean;
 }
 
 /**
@@ -40,19 +46,23 @@ export interface SyncCommandLocks {
  */
 export type StreamSyncOutcome =
   | { stream: StreamKey; outcome: 'synced'; summary: ReplicateSummary }
-  | { stream: StreamKey; outcome: 'busy'; holder: string | null }
+  | { stream: StreamKey; outcome: 'busy'; holder: string | null; expiresAt: Date | null }
   | { stream: StreamKey; outcome: 'lock-lost'; summary: ReplicateSummary }
   | { stream: StreamKey; outcome: 'failed'; error: { code: string; message: string } };
 
 /** Extra reads of one stream for pull requests that arrived while this command read it. */
 const MAX_EXTRA_READS = 3;
 
+/** How often `--wait` tries the lock of a stream another process holds, ms. */
+const WAIT_POLL_MS = 250;
+
 /**
  * `nango-replicator sync`: reads each stream from its stored cursor to the end, showing live progress on a
  * terminal, and prints a summary per stream on stdout (one line, or one JSON object per line with --json). A stream
  * that fails does not stop the others: its error goes to stderr at once, and once every stream has been tried, a
  * list of the failed streams with their reasons. With `locks`, a stream held by another process is skipped with a
- * message on stderr naming the holder, and the next stream is read. Stops before the next stream once `io.signal`
+ * message on stderr naming the holder and when its lock expires, and the next stream is read; or, with
+ * `options.wait`, waited for. A holder of this machine whose process no longer exists is taken over at once. Stops before the next stream once `io.signal`
  * aborts. `io.scrub` removes secrets from error messages before they are printed.
  */
 export async function syncCommand(
@@ -66,7 +76,7 @@ export async function syncCommand(
     if (io.signal.aborted) break;
     const outcome = await syncOneStream(app, options, io, stream).catch((error: unknown) => failed(app, stream, error, scrub));
     io.terminal.clearStatus();
-    if (outcome.outcome === 'busy') io.terminal.write(`${busyMessage(stream, outcome.holder)}\n`);
+    if (outcome.outcome === 'busy') io.terminal.write(`${streamBusyMessage(stream, outcome)}\n`);
     else if (outcome.outcome === 'failed') io.terminal.write(`${describeStream(stream)}: failed: ${outcome.error.code}: ${outcome.error.message}\n`);
     else {
       const { summary } = outcome;
@@ -124,7 +134,8 @@ async function syncOneStream(
   const { locks } = io;
   if (locks === undefined) return { stream, outcome: 'synced', summary: await read(io.signal) };
   let done: ReplicateSummary | undefined;
-  for (let extra = 0; ; extra++) {
+  let waiting = false;
+  for (let extra = 0; ; ) {
     const locked = await withStreamLock(
       { db: app.db, locks: locks.locks, pullMarks: locks.pullMarks, logger },
       { stream, owner: locks.owner, signal: io.signal, markIfBusy: done !== undefined },
@@ -135,22 +146,28 @@ async function syncOneStream(
       },
     );
     // Busy on a read again: the holder got our mark and serves it.
-    if (!locked.taken) return done === undefined ? { stream, outcome: 'busy', holder: locked.holder } : { stream, outcome: 'synced', summary: done };
+    if (!locked.taken && done !== undefined) return { stream, outcome: 'synced', summary: done };
+    if (!locked.taken) {
+      const busy = { stream, outcome: 'busy', holder: locked.holder, expiresAt: locked.expiresAt } as const;
+      if (options.wait !== true || io.signal.aborted) return busy;
+      if (!waiting && locked.holder !== null) {
+        io.terminal.write(`${streamWaitMessage(stream, locked)}\n`);
+        waiting = true;
+      }
+      // Stopped waiting (SIGINT): skipped like without --wait.
+      if (!(await abortableSleep(WAIT_POLL_MS, io.signal).then(() => true, () => false))) return busy;
+      continue;
+    }
+    extra += 1;
     const { lost, summary } = locked.value;
     done = done === undefined ? summary : { ...addTotals(done, summary), complete: summary.complete, cursor: summary.cursor };
     const served = locked.pullMark === null;
-    if (served || lost || !summary.complete || extra === MAX_EXTRA_READS || io.signal.aborted) {
+    if (served || lost || !summary.complete || extra > MAX_EXTRA_READS || io.signal.aborted) {
       if (!served) await locks.pullMarks?.mark(stream, locks.owner); // not served here: left for the stream's next job
       return { stream, outcome: lost ? 'lock-lost' : 'synced', summary: done };
     }
     logger.info({ requestedBy: locked.pullMark }, 'a worker asked for a pull of this stream while sync read it: reading it once more');
   }
-}
-
-function busyMessage(stream: StreamKey, holder: string | null): string {
-  const who = holder === null ? 'another process (it released the lock just now)' : lockOwner(holder);
-  return `${describeStream(stream)}: skipped, another process is reading this stream: ${who}. A worker job reads it ` +
-    'to the end by itself; to run it here, wait until that run has finished (`nango-replicator status` shows it), then run sync again.';
 }
 
 function failureSummary(failures: ReadonlyArray<StreamSyncOutcome>, tried: number): string {

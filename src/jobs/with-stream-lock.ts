@@ -30,14 +30,14 @@ export interface StreamLockOptions {
 }
 
 /**
- * What `withStreamLock` did: ran the work under the lock, or found the stream taken by `holder` (and left a pull
- * mark when `marked`). `pullMark`, after work that ended without throwing: the value of a mark left while it ran,
+ * What `withStreamLock` did: ran the work under the lock, or found the stream taken by `holder` (its token, null if
+ * it released meanwhile), whose lock expires at `expiresAt` unless renewed (and left a pull mark when `marked`). `pullMark`, after work that ended without throwing: the value of a mark left while it ran,
  * now taken off; whoever gets one must make sure a read of the stream starts after now (a continuation or a
  * follow-up job, or reading again), or the request is lost.
  */
 export type StreamLockOutcome<T> =
   | { taken: true; value: T; pullMark: string | null }
-  | { taken: false; holder: string | null; marked: boolean };
+  | { taken: false; holder: string | null; expiresAt: Date | null; marked: boolean };
 
 /**
  * The prefix of the stream lock keys under the fleet's Redis key prefix (`redis.keyPrefix`, e.g. `nango-replicator:`):
@@ -52,8 +52,9 @@ export function streamLockKeyPrefix(redisKeyPrefix: string): string {
  * Runs `work` while holding the stream's lock, the one every kind of job reading the stream takes, and releases
  * it afterwards however `work` ends. If another holder has the lock, `work` does not run and the holder's token is
  * returned. `work` gets a signal that aborts on `options.signal` or when the lock is lost; it should stop at its
- * next safe point. Before `work` starts, runs of the stream left `running` are closed as `abandoned`: with the
- * lock held and no run of ours started yet, none of them can still be going on (their process died).
+ * next safe point. A lock whose holder is a process of this machine that no longer exists is taken over at once
+ * (see `RedisLocks.tryAcquire`). Before `work` starts, runs of the stream left `running` are closed as `abandoned`:
+ * with the lock held and no run of ours started yet, none of them can still be going on (their process died).
  *
  * Pull marks (with `deps.pullMarks`) make a request that finds the stream busy wait for its holder instead of being
  * dropped. The busy side marks, then tries the lock once more; the holder clears the mark before it reads and
@@ -75,7 +76,10 @@ export async function withStreamLock<T>(
     // The holder may have released between the first try and the mark, too early to see it.
     lock = await deps.locks.tryAcquire(name, options.owner);
   }
-  if (lock === null) return { taken: false, holder: await deps.locks.holder(name), marked };
+  if (lock === null) {
+    const holding = await deps.locks.holding(name);
+    return { taken: false, holder: holding?.token ?? null, expiresAt: holding?.expiresAt ?? null, marked };
+  }
   let value: T;
   try {
     await marks?.clear(stream); // every request so far is served by the read below
