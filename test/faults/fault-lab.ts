@@ -40,12 +40,16 @@ export interface FaultLab {
   /** The URL the processes use: the password role, password included. */
   databaseUrl: string;
   redisUrl: string;
+  /** BullMQ prefix of the lab's queues. */
+  queuePrefix: string;
   configPath: string;
   env(extra?: Record<string, string | undefined>): Record<string, string>;
   spawn(label: string, args: string[], extraEnv?: Record<string, string | undefined>): ReplicatorProcess;
   worker(extraEnv?: Record<string, string | undefined>): ReplicatorProcess;
   /** `sync` of every stream (one process; repeated --connection/--model pairs per integration). */
   sync(extraEnv?: Record<string, string | undefined>): ReplicatorProcess;
+  /** One `sync` per integration, one after the other; resolves with each one's process once they have all ended. */
+  syncEach(extraEnv?: Record<string, string | undefined>): Promise<ReplicatorProcess[]>;
   /** Saves `count` new Ticket records in every stream. */
   seed(count: number): void;
   /** Adds, updates and deletes a few records in every stream, as Nango would between two reads. */
@@ -171,6 +175,7 @@ export async function openFaultLab(suite: FaultSuite, options: FaultLabOptions):
     databaseName,
     databaseUrl: processUrl.toString(),
     redisUrl,
+    queuePrefix,
     configPath,
     env,
     spawn,
@@ -179,6 +184,15 @@ export async function openFaultLab(suite: FaultSuite, options: FaultLabOptions):
       const groups = syncArgs();
       if (groups.length !== 1) throw new Error('sync() covers one integration; spawn one sync per integration');
       return spawn('sync', groups[0] as string[], extraEnv);
+    },
+    async syncEach(extraEnv) {
+      const done = [];
+      for (const [i, args] of syncArgs().entries()) {
+        const proc = spawn(`sync-${i}`, args, extraEnv);
+        await proc.done;
+        done.push(proc);
+      }
+      return done;
     },
     seed(count) {
       for (const s of options.streams) {

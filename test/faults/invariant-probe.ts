@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { compareCursors } from '../../src/nango/stream-cursor.js';
 import type { NangoStandIn } from '../../src/stand-in/nango-stand-in.js';
 import type { ReplicatorDatabase } from '../../src/store/replicator-tables.js';
@@ -22,6 +22,8 @@ export interface CursorAhead {
  */
 export async function probeCursors(db: Kysely<ReplicatorDatabase>, standIn: NangoStandIn): Promise<CursorAhead[]> {
   const snapshot = await db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
+    const { rows: migrated } = await sql<{ ok: boolean }>`SELECT to_regclass('nango_replicator.streams') IS NOT NULL AS ok`.execute(trx);
+    if (migrated[0]?.ok !== true) return []; // no process has migrated this database yet
     const streams = await trx
       .selectFrom('nango_replicator.streams')
       .select(['provider_config_key', 'connection_id', 'model', 'cursor'])

@@ -12,6 +12,17 @@ import { SCENARIOS } from './scenarios/index.js';
 import { scanSecrets } from './scan-secrets.js';
 import { formatSurvivalTable } from './format-survival-table.js';
 
+/** No scenario may hold the suite longer than this; its processes are killed at the end. */
+const SCENARIO_TIMEOUT_MS = Number(process.env.FAULTS_SCENARIO_TIMEOUT_MS ?? 6 * 60_000);
+
+function withTimeout<T>(promise: Promise<T>, timeoutMs: number, name: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${name} did not finish within ${timeoutMs / 1000} s`)), timeoutMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 function namesAfter(flag: string, argv: string[]): Set<string> | null {
   const names: string[] = [];
   let seen = false;
@@ -52,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
       suite.log(`${scenario.name}: start`);
       let result: SurvivalRow[];
       try {
-        result = await scenario.run(suite);
+        result = await withTimeout(scenario.run(suite), SCENARIO_TIMEOUT_MS, scenario.name);
       } catch (error) {
         result = [{ fault: scenario.name, injected: 0, survived: 0, lost: 0, duplicated: 0, ahead: 0, failures: [`did not finish: ${(error as Error).stack ?? String(error)}`.slice(0, 1500)] }];
       }
@@ -76,4 +87,6 @@ async function main(argv: string[]): Promise<number> {
   return failed.length === 0 ? 0 : 1;
 }
 
+// A stray rejection of a scenario's background task must not end the run before its cleanup.
+process.on('unhandledRejection', (error) => process.stderr.write(`[faults] unhandled rejection: ${(error as Error).stack ?? String(error)}\n`));
 process.exitCode = await main(process.argv.slice(2));
