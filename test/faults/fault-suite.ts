@@ -1,0 +1,65 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { seededRandom } from './mulberry.js';
+
+/** The shared Postgres the suite's databases live on (trust auth here and in CI). */
+export const SHARED_ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** The shared Redis; scenarios use key prefixes of their own on it, or a private server. */
+export const SHARED_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * What every scenario shares: the secrets the processes are given (scanned for in their output at the end), a
+ * login role with a password that owns every database of the run, and the seeded random source.
+ */
+export interface FaultSuite {
+  nangoKey: string;
+  signingKey: string;
+  role: string;
+  password: string;
+  seed: number;
+  random: () => number;
+  /** A random integer in [min, max]. */
+  between(min: number, max: number): number;
+  /** Creates the password role on a server (idempotent). */
+  ensureRole(adminUrl: string): Promise<void>;
+  log(text: string): void;
+  close(): Promise<void>;
+}
+
+export async function openFaultSuite(seed: number): Promise<FaultSuite> {
+  const role = `nr_faults_${randomBytes(4).toString('hex')}`;
+  // Characters a careless URL or log formatter would mangle or print: the scan must find them anywhere.
+  const password = `pw-${randomBytes(12).toString('hex')}`;
+  const random = seededRandom(seed);
+  const rolesMade = new Set<string>();
+  const suite: FaultSuite = {
+    nangoKey: randomUUID(),
+    signingKey: `whsec-${randomBytes(16).toString('hex')}`,
+    role,
+    password,
+    seed,
+    random,
+    between: (min, max) => min + Math.floor(random() * (max - min + 1)),
+    async ensureRole(adminUrl) {
+      if (rolesMade.has(adminUrl)) return;
+      await adminQuery(adminUrl, `CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
+      rolesMade.add(adminUrl);
+    },
+    log: (text) => process.stderr.write(`[faults ${new Date().toISOString().slice(11, 19)}] ${text}\n`),
+    async close() {
+      for (const adminUrl of rolesMade) await adminQuery(adminUrl, `DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+    },
+  };
+  return suite;
+}
+
+export async function adminQuery(adminUrl: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
