@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
+import { runInTerminal } from '../helpers/run-cli-in-terminal.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -36,4 +37,15 @@ test('npm run demo replicates both sample connections exactly, and can be run ag
     assert.match(result.stdout, /2460 live, 40 soft-deleted/);
     assert.match(result.stdout, /value errors recorded: 1/);
   }
+});
+
+test('npm run demo on a terminal shows each sync live, then the same checked result', async () => {
+  const session = runInTerminal([process.execPath, '--import', 'tsx', 'workers/demo.ts'], { DATABASE_URL: database.url });
+  const { code, screen } = await session.done;
+  assert.equal(code, 0, screen);
+  // Each sync draws its live line (erased before its summary) between the demo's own explanations.
+  assert.match(session.raw(), /demo-github\/acme\/GithubIssue: page \d+, [\d,]+ records \([^)]*\), [\d,]+ upserted, [\d,]+ deleted\r\x1b\[K/);
+  assert.match(screen, /acme\/GithubIssue: 5 pages, 2,500 records, 2,500 upserted/);
+  assert.equal(screen.match(/identical to Nango: yes/g)?.length, 2);
+  assert.doesNotMatch(screen, /\bINFO\b|error:/);
 });
