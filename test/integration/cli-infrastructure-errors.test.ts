@@ -12,6 +12,7 @@ import { REDIS_URL, useRedisTestPrefix } from '../helpers/redis-test-prefix.js';
 import { Secret } from '../../src/config/secret.js';
 import { createDatabase } from '../../src/store/create-database.js';
 import { migrateToLatest } from '../../src/store/migrate-to-latest.js';
+import { canStartPrivatePostgres, startPrivatePostgres } from '../helpers/private-postgres.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 
 // What a user sees when a service the replicator needs is missing or refuses it: the service, the setting that
@@ -115,6 +116,22 @@ describe('errors that name what to fix', () => {
     assert.equal(unknownUser.code, 1, unknownUser.stderr);
     assert.match(errorLine(unknownUser), /^error: Postgres \(DATABASE_URL, 127\.0\.0\.1:5432\) refused user "nosuchuser" .*fix the user in DATABASE_URL/);
     for (const result of [refused, missing, unknownUser]) assertNoSecret(result);
+  });
+
+  test('a refused Postgres password names DATABASE_URL and its user, and shows no password', { skip: !canStartPrivatePostgres() && 'initdb is not available' }, async () => {
+    // The shared server trusts every local connection, so a cluster of this test's own asks for the password.
+    const cluster = await startPrivatePostgres({ password: 'right-pg-pass-e1', port: await freePort() });
+    try {
+      const wrong = new URL(cluster.url);
+      wrong.password = PG_PASSWORD;
+      const result = await runCliProcess(['migrate'], { ...env, DATABASE_URL: wrong.toString() });
+      assert.equal(result.code, 1, result.stderr);
+      assert.equal(errorLine(result), `error: Postgres (DATABASE_URL, 127.0.0.1:${cluster.port}) refused the password of user "postgres": fix the user or the password in DATABASE_URL.`);
+      assertNoSecret(result);
+      assert.equal(result.stderr.includes('right-pg-pass-e1'), false);
+    } finally {
+      await cluster.stop();
+    }
   });
 
   test('a DATABASE_URL that is not a URL is named, and its value is not shown', async () => {
