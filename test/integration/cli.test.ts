@@ -127,7 +127,7 @@ describe('the nango-replicator command', () => {
       assert.ok(keys.length > 0, 'the bucket was used');
       const down = await runCliProcess(['sync', ...STREAM_ARGS], { ...env, REPLICATOR_CONFIG: configPath, REDIS_URL: 'redis://127.0.0.1:1' });
       assert.equal(down.code, 1);
-      assert.match(down.stderr, /Redis does not answer.*unset REDIS_URL/);
+      assert.match(down.stderr, /Redis \(REDIS_URL, 127\.0\.0\.1:1\) refused the connection: is Redis running there\?.*unset REDIS_URL/);
     } finally {
       const keys = await redis.keys(`${prefix}*`);
       if (keys.length > 0) await redis.del(...keys);

@@ -72,6 +72,9 @@ describe('worker jobs that cannot succeed', () => {
     const ghost = (await status()).find((s) => s.connectionId === 'ghost');
     assert.equal(ghost?.lastError?.code, 'nango_unknown_connection');
     assert.equal(ghost?.lastError?.willRetry, false);
+    // The stream came from the config file, not from a command line: the hint speaks of configuration, not flags.
+    assert.match(ghost?.lastError?.message ?? '', /where this stream is named: the streams of the config file/);
+    assert.doesNotMatch(ghost?.lastError?.message ?? '', /--/);
     const acme = (await status()).find((s) => s.connectionId === CONN);
     assert.equal(acme?.lastError, null);
     assert.equal(acme?.rows, 50);
