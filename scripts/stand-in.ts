@@ -85,14 +85,18 @@ function serve(standIn: NangoStandIn, args: StandInArgs): void {
           const ticks = churnSampleData(standIn.store, churned, rng);
           out(`${new Date().toISOString()} churn: ${ticks.map(describeTick).join('; ')}`);
         }, args.churnMs);
+  let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
+    // Ctrl-C under `npm run` may arrive twice (from the terminal, and forwarded by npm): stop once.
+    if (stopping) return;
+    stopping = true;
     if (timer) clearInterval(timer);
     process.stderr.write(`\n${signal}: stand-in stopped after ${count(standIn.stats.requests)} requests\n`);
     // With the timer cleared and the server closed nothing is left: the process ends by itself, exit code 0.
     void standIn.close();
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 function describeTick(tick: ChurnTick): string {

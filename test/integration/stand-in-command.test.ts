@@ -42,7 +42,7 @@ async function waitForOutput(p: StandInProcess, pattern: RegExp, from = 0): Prom
     const match = pattern.exec(p.stdout().slice(from));
     if (match) return match;
     if (ended) assert.fail(`the stand-in exited before printing ${pattern}:\n${p.stdout()}\n${p.stderr()}`);
-    await new Promise<void>((resolve) => p.child.stdout?.once('data', () => resolve()) ?? resolve());
+    await Promise.race([new Promise<void>((resolve) => p.child.stdout?.once('data', () => resolve())), p.exited]);
   }
 }
 
