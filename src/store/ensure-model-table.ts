@@ -41,7 +41,7 @@ export async function ensureModelTable(
     fillfactor: number;
   },
 ): Promise<TableLayout> {
-  const layout = await deps.db.transaction().execute(async (trx) => {
+  const ensured = await deps.db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(hashtext(${`nango-replicator:ddl:${params.schema}`}))`.execute(trx);
     await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(params.schema)}`.execute(trx);
     const { table, isNew, relations } = await tableFor(trx, params.schema, params.model);
@@ -63,8 +63,8 @@ export async function ensureModelTable(
     await commentModelTable(trx, deps.logger, { schema: params.schema, table, model: params.model, columns });
     return { layout: { schema: params.schema, table, columns }, isNew };
   });
-  if (!layout.isNew) await ensureSyncedAtIndex(deps, { schema: params.schema, table: layout.layout.table });
-  return layout.layout;
+  if (!ensured.isNew) await ensureSyncedAtIndex(deps, { schema: params.schema, table: ensured.layout.table });
+  return ensured.layout;
 }
 
 /** The model's table; for a new one, also every relation name already in the schema (all taken). */
