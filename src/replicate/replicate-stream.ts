@@ -169,8 +169,12 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
     const failure = writeFailure ?? error;
     if (signal?.aborted && writeFailure === undefined) return stopped(deps, { runId, streamId: state.id, totals, cursor, started });
     const summary = errorSummary(failure);
-    await finishRun(deps.db, { runId, streamId: state.id, error: summary });
     deps.logger.error({ runId, err: summary, ...totals }, 'run failed');
+    // The run's own failure is what the caller must see (and may retry): a lost connection often fails this too.
+    // A run left `running` is closed as abandoned by the next one that takes the stream's lock, or by the sweep.
+    await finishRun(deps.db, { runId, streamId: state.id, error: summary }).catch((recordError: unknown) =>
+      deps.logger.warn({ runId, err: errorSummary(recordError) }, 'could not record the run as failed'),
+    );
     throw failure;
   }
   await finishRun(deps.db, { runId, streamId: state.id, readToEnd: complete });
