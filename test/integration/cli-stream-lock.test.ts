@@ -251,6 +251,14 @@ describe('nango-replicator sync next to the workers (REDIS_URL set): stream lock
     assertMatchesSource(await acmeRows(), f.standIn.store.snapshot(PCK, ACME, MODEL));
   });
 
+  test('sync --help explains --wait with an example', async () => {
+    const help = await runCliProcess(['sync', '--help'], {});
+    assert.equal(help.code, 0);
+    const text = help.stdout.replace(/\s+/g, ' '); // however the help is wrapped
+    assert.match(text, /--wait with REDIS_URL: wait for a stream another process is reading, then read it/);
+    assert.match(text, /e\.g\. nango-replicator sync -i github -c acme -m GithubIssue --wait/);
+  });
+
   test('sync --wait stopped by Ctrl-C while waiting: the stream is skipped, exit 3', async () => {
     const held = await otherHostLocks().tryAcquire(streamLockName(TICKETS), 'worker-9:77 job 201');
     assert.ok(held !== null);

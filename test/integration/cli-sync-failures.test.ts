@@ -65,7 +65,7 @@ describe('nango-replicator sync of several streams, one of which fails', () => {
       failAcme();
       const result = await runCliProcess(ARGS, { ...env, REDIS_URL });
       assert.equal(result.code, 1, result.stderr);
-      assert.match(result.stderr, /helpdesk\/globex\/Ticket: skipped, another process is reading this stream: worker-7:4242 job 99/);
+      assert.match(result.stderr, /helpdesk\/globex\/Ticket: skipped, a worker job \(worker-7:4242 job 99\) is reading this stream/);
       assert.match(result.stderr, /1 of 3 streams failed:\n {2}helpdesk\/acme\/Ticket: nango_forbidden/);
       assert.match(result.stdout, /helpdesk\/initech\/Ticket: /);
     } finally {
