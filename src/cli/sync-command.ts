@@ -97,6 +97,8 @@ export async function syncCommand(
 async function failed(app: App, stream: StreamKey, error: unknown, scrub: (text: string) => string): Promise<StreamSyncOutcome> {
   const summary = errorSummary(error);
   const shown = { code: String(summary.code), message: scrub(String(summary.message)) };
+  // A run that gave way to another (`stream_taken`) is not a failure of the stream (see `finishRun`).
+  if (shown.code === 'stream_taken') return { stream, outcome: 'failed', error: shown };
   try {
     await recordStreamError(app.db, stream, { ...summary, ...shown });
   } catch (recordError) {

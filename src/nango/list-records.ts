@@ -105,7 +105,8 @@ function cursorRejected(params: ListRecordsParams, cause: unknown): ReplicatorEr
   return new ReplicatorError(
     'cursor_rejected',
     `Nango answered 500 to every attempt to resume ${params.model} of ${params.providerConfigKey}/${params.connectionId} ` +
-      'from the stored cursor: it is probably corrupt or no longer valid. Re-read the stream from the start with `sync --full`.',
+      'from the stored cursor: it is probably corrupt or no longer valid. The stream must be re-read from the start: a ' +
+        'worker schedules a replace backfill of it by itself; by hand, run a `replace` backfill of it, or `sync --full`.',
     { retry: 'terminal', cause, details: { cursor: params.cursor } },
   );
 }
