@@ -6,11 +6,11 @@ import { retryOnPostgresFailure, SYNC_RUN_RETRIES } from '../store/retry-on-post
 import { describeStream, type StreamKey } from '../store/stream-key.js';
 import { addTotals } from '../replicate/add-totals.js';
 import { errorSummary, replicateStream, type ReplicateProgress, type ReplicateSummary } from '../replicate/replicate-stream.js';
+import { abortableSleep } from '../util/abortable-sleep.js';
 import type { App } from './open-app.js';
 import { formatCount, formatCountOf, formatDuration, formatRate } from './format.js';
 import { streamBusyMessage, streamWaitMessage } from './stream-busy-message.js';
 import type { Terminal } from './terminal.js';
-import { abortableSleep } from '../util/abortable-sleep.js';
 
 export interface SyncCommandOptions {
   /** Read one after the other, in this order. */
@@ -62,8 +62,8 @@ const WAIT_POLL_MS = 250;
  * that fails does not stop the others: its error goes to stderr at once, and once every stream has been tried, a
  * list of the failed streams with their reasons. With `locks`, a stream held by another process is skipped with a
  * message on stderr naming the holder and when its lock expires, and the next stream is read; or, with
- * `options.wait`, waited for. A holder of this machine whose process no longer exists is taken over at once. Stops before the next stream once `io.signal`
- * aborts. `io.scrub` removes secrets from error messages before they are printed.
+ * `options.wait`, waited for. A holder of this machine whose process no longer exists is taken over at once. Stops
+ * before the next stream once `io.signal` aborts. `io.scrub` removes secrets from error messages before they are printed.
  */
 export async function syncCommand(
   app: App,
@@ -137,7 +137,7 @@ async function syncOneStream(
   if (locks === undefined) return { stream, outcome: 'synced', summary: await read(io.signal) };
   let done: ReplicateSummary | undefined;
   let waiting = false;
-  for (let extra = 0; ; ) {
+  for (let reads = 0; ; ) {
     const locked = await withStreamLock(
       { db: app.db, locks: locks.locks, pullMarks: locks.pullMarks, logger },
       { stream, owner: locks.owner, signal: io.signal, markIfBusy: done !== undefined },
@@ -160,11 +160,11 @@ async function syncOneStream(
       if (!(await abortableSleep(WAIT_POLL_MS, io.signal).then(() => true, () => false))) return busy;
       continue;
     }
-    extra += 1;
+    reads += 1;
     const { lost, summary } = locked.value;
     done = done === undefined ? summary : { ...addTotals(done, summary), complete: summary.complete, cursor: summary.cursor };
     const served = locked.pullMark === null;
-    if (served || lost || !summary.complete || extra > MAX_EXTRA_READS || io.signal.aborted) {
+    if (served || lost || !summary.complete || reads === 1 + MAX_EXTRA_READS || io.signal.aborted) {
       if (!served) await locks.pullMarks?.mark(stream, locks.owner); // not served here: left for the stream's next job
       return { stream, outcome: lost ? 'lock-lost' : 'synced', summary: done };
     }
