@@ -93,7 +93,8 @@ export function buildProgram(
         'config/replicator.yaml) fresh, with any number of processes sharing Redis and Postgres. Serves on PORT ' +
         '(default 8080): the status page at GET /, Prometheus metrics at GET /metrics, GET /healthz and /readyz, ' +
         'and Nango webhooks at POST /webhooks/nango. The first SIGTERM or SIGINT drains (running jobs stop after ' +
-        'their page in flight) and exits 0; a second one exits at once.',
+        'their page in flight) and exits 0, or 1 if jobs were still running at worker.shutdownTimeout; a second ' +
+        'one exits at once.',
     )
     .action(() => onRequest({ command: 'worker' }));
 
@@ -104,7 +105,7 @@ export function buildProgram(
     .action((options: { json: boolean }) => onRequest({ command: 'status', json: options.json }));
 
   addBackfillCommand(program, onRequest);
-  for (const command of program.commands) {
+  for (const command of [program, ...program.commands]) {
     const examples = COMMAND_EXAMPLES[command.name()];
     if (examples !== undefined) command.addHelpText('after', examples);
   }

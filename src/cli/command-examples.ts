@@ -3,6 +3,12 @@
  * not re-wrap text added after the help), so each line stays under 80 columns.
  */
 export const COMMAND_EXAMPLES: Readonly<Record<string, string>> = {
+  'nango-replicator': `
+Examples (from a clone: node dist/workers/cli.js instead of nango-replicator):
+  $ nango-replicator sync -i github -c acme -m GithubIssue
+  $ nango-replicator worker
+  $ nango-replicator status
+  $ nango-replicator sync --help`,
   sync: `
 Examples:
   # one stream, from its stored cursor to the end

@@ -15,9 +15,15 @@ export interface TerminalSession {
   waitFor(pattern: RegExp): Promise<string>;
   /** Types on the keyboard, e.g. `\x03` for Ctrl-C: the terminal turns it into SIGINT for the command. */
   type(keys: string): void;
-  /** Resolves when the command has ended, with its exit code. */
+  /** Resolves when the command has ended, with its exit code (null when it was killed at the deadline). */
   done: Promise<{ code: number | null; screen: string }>;
 }
+
+/**
+ * A command still running this long after its start is killed, so a hung command fails its test (with what the
+ * screen showed) instead of hanging the suite. Generous: a failure guard, never a measure of speed.
+ */
+const DEADLINE_MS = 240_000;
 
 /** Terminal size the commands see (a pseudo-terminal nobody sized reports 0 columns). */
 const COLUMNS = 160;
@@ -43,9 +49,11 @@ export function runInTerminal(argv: string[], env: Record<string, string>): Term
   child.stdout?.on('data', onOutput);
   child.stderr?.on('data', onOutput); // script's own complaints, if any
   let ended = false;
+  const deadline = setTimeout(() => child.kill('SIGKILL'), DEADLINE_MS);
   const done = new Promise<{ code: number | null; screen: string }>((resolve) =>
     child.on('close', (code) => {
       ended = true;
+      clearTimeout(deadline);
       child.stdin?.destroy();
       for (const listener of listeners) listener();
       resolve({ code, screen: toScreen(raw) });
