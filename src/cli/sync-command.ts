@@ -1,7 +1,6 @@
 import type { RedisLocks } from '../lock/redis-locks.js';
 import type { StreamPullMarks } from '../jobs/stream-pull-marks.js';
 import { withStreamLock } from '../jobs/with-stream-lock.js';
-import { recordStreamError } from '../store/record-stream-error.js';
 import { retryOnPostgresFailure, SYNC_RUN_RETRIES } from '../store/retry-on-postgres-failure.js';
 import { describeStream, type StreamKey } from '../store/stream-key.js';
 import { addTotals } from '../replicate/add-totals.js';
@@ -11,6 +10,7 @@ import type { App } from './open-app.js';
 import { formatCount, formatCountOf, formatDuration, formatRate } from './format.js';
 import { streamBusyMessage, streamWaitMessage } from './stream-busy-message.js';
 import type { Terminal } from './terminal.js';
+import { recordStreamError } from '../store/record-stream-error.js';
 
 export interface SyncCommandOptions {
   /** Read one after the other, in this order. */
@@ -74,7 +74,7 @@ export async function syncCommand(
   const scrub = io.scrub ?? ((text: string) => text);
   for (const stream of options.streams) {
     if (io.signal.aborted) break;
-    const outcome = await syncOneStream(app, options, io, stream).catch((error: unknown) => failed(app, stream, error, scrub));
+    const outcome = await syncOneStream(app, options, io, stream).catch((error: unknown) => failed(stream, error, scrub));
     io.terminal.clearStatus();
     if (outcome.outcome === 'busy') io.terminal.write(`${streamBusyMessage(stream, outcome)}\n`);
     else if (outcome.outcome === 'failed') io.terminal.write(`${describeStream(stream)}: failed: ${outcome.error.code}: ${outcome.error.message}\n`);
@@ -86,26 +86,31 @@ export async function syncCommand(
     outcomes.push(outcome);
   }
   const failures = outcomes.filter((o) => o.outcome === 'failed');
+  await recordFailures(app, failures);
   if (failures.length > 0) io.terminal.write(failureSummary(failures, outcomes.length));
   return outcomes;
 }
 
-/**
- * A failed stream, its error also stored on the stream for `status`, as a worker job does: a failure before a run
- * could start (Nango unreachable while the model is looked up) leaves no run to carry it.
- */
-async function failed(app: App, stream: StreamKey, error: unknown, scrub: (text: string) => string): Promise<StreamSyncOutcome> {
+function failed(stream: StreamKey, error: unknown, scrub: (text: string) => string): StreamSyncOutcome {
   const summary = errorSummary(error);
-  const shown = { code: String(summary.code), message: scrub(String(summary.message)) };
-  // A run that gave way to another (`stream_taken`) is not a failure of the stream (see `finishRun`).
-  if (shown.code === 'stream_taken') return { stream, outcome: 'failed', error: shown };
-  try {
-    await recordStreamError(app.db, stream, { ...summary, ...shown });
-  } catch (recordError) {
-    // Postgres itself may be what failed; the error is printed all the same.
-    app.logger.warn({ err: errorSummary(recordError) }, 'could not store the failure on the stream');
+  return { stream, outcome: 'failed', error: { code: String(summary.code), message: scrub(String(summary.message)) } };
+}
+
+/**
+ * Stores each failed stream's error on the stream for `status`, as a worker job does: a failure before a run could
+ * start (Nango unreachable while the model is looked up) leaves no run to carry it. A run that gave way to another
+ * (`stream_taken`) is not a failure of the stream (see `finishRun`).
+ */
+async function recordFailures(app: App, failures: ReadonlyArray<StreamSyncOutcome>): Promise<void> {
+  for (const failure of failures) {
+    if (failure.outcome !== 'failed' || failure.error.code === 'stream_taken') continue;
+    try {
+      await recordStreamError(app.db, failure.stream, failure.error);
+    } catch (recordError) {
+      // Postgres itself may be what failed; the error is printed all the same.
+      app.logger.warn({ err: errorSummary(recordError) }, 'could not store the failure on the stream');
+    }
   }
-  return { stream, outcome: 'failed', error: shown };
 }
 
 async function syncOneStream(

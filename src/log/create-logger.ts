@@ -1,6 +1,6 @@
+import { serializeError } from './serialize-error.js';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { prettyFactory } from 'pino-pretty';
-import { serializeError } from './serialize-error.js';
 
 export interface LoggerOptions {
   level: string;

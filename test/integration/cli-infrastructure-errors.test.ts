@@ -104,18 +104,21 @@ describe('errors that name what to fix', () => {
       change(url);
       return { ...env, DATABASE_URL: url.toString() };
     };
-    const [refused, missing, unknownUser] = await Promise.all([
+    const [refused, workerRefused, missing, unknownUser] = await Promise.all([
       runCliProcess(['status'], withUrl((u) => (u.port = String(port)))),
+      runCliProcess(['worker'], { ...withUrl((u) => (u.port = String(port))), REDIS_URL }),
       runCliProcess(['migrate'], withUrl((u) => (u.pathname = '/nosuchdb'))),
       runCliProcess(['status'], withUrl((u) => (u.username = 'nosuchuser'))),
     ]);
     assert.equal(refused.code, 1, refused.stderr);
     assert.equal(errorLine(refused), `error: Postgres (DATABASE_URL, 127.0.0.1:${port}) refused the connection: is Postgres running there? Start it, or set DATABASE_URL to your server.`);
+    assert.equal(workerRefused.code, 1, workerRefused.stderr);
+    assert.equal(errorLine(workerRefused), errorLine(refused));
     assert.equal(missing.code, 1, missing.stderr);
     assert.match(errorLine(missing), /^error: Postgres \(DATABASE_URL, 127\.0\.0\.1:5432\) has no database "nosuchdb": create it \(createdb -h 127\.0\.0\.1 -U postgres nosuchdb\), or fix the database name in DATABASE_URL\.$/);
     assert.equal(unknownUser.code, 1, unknownUser.stderr);
     assert.match(errorLine(unknownUser), /^error: Postgres \(DATABASE_URL, 127\.0\.0\.1:5432\) refused user "nosuchuser" .*fix the user in DATABASE_URL/);
-    for (const result of [refused, missing, unknownUser]) assertNoSecret(result);
+    for (const result of [refused, workerRefused, missing, unknownUser]) assertNoSecret(result);
   });
 
   test('a refused Postgres password names DATABASE_URL and its user, and shows no password', { skip: !canStartPrivatePostgres() && 'initdb is not available' }, async () => {
