@@ -64,8 +64,7 @@ export function buildProgram(
     .option('--json', 'print the summary as JSON', false)
     .option(
       '--wait',
-      'with REDIS_URL: wait for a stream another process is reading, then read it, instead of skipping it\n' +
-        '(Ctrl-C stops waiting), e.g. nango-replicator sync -i github -c acme -m GithubIssue --wait',
+      'with REDIS_URL: wait for a stream another process is reading, then read it, instead of skipping it (Ctrl-C stops waiting)',
       false,
     )
     .action((options: { integration: string; connection: string[]; model: string[]; full: boolean; pageSize?: number; json: boolean; wait: boolean }) =>

@@ -17,7 +17,9 @@ Examples:
   $ nango-replicator sync -i github -c acme -c globex -m GithubIssue \\
       -m GithubPullRequest
   # the whole stream again from the start; the summary as one JSON line
-  $ nango-replicator sync -i github -c acme -m GithubIssue --full --json`,
+  $ nango-replicator sync -i github -c acme -m GithubIssue --full --json
+  # with REDIS_URL: wait for a worker reading the stream instead of skipping
+  $ nango-replicator sync -i github -c acme -m GithubIssue --wait`,
   migrate: `
 Examples:
   $ DATABASE_URL=postgres://user:pass@db:5432/app nango-replicator migrate`,

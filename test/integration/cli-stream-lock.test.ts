@@ -256,7 +256,7 @@ describe('nango-replicator sync next to the workers (REDIS_URL set): stream lock
     assert.equal(help.code, 0);
     const text = help.stdout.replace(/\s+/g, ' '); // however the help is wrapped
     assert.match(text, /--wait with REDIS_URL: wait for a stream another process is reading, then read it/);
-    assert.match(text, /e\.g\. nango-replicator sync -i github -c acme -m GithubIssue --wait/);
+    assert.match(text, /\$ nango-replicator sync -i github -c acme -m GithubIssue --wait/);
   });
 
   test('sync --wait stopped by Ctrl-C while waiting: the stream is skipped, exit 3', async () => {
