@@ -1,6 +1,6 @@
 import type { BackfillSummary } from '../jobs/summarize-backfill.js';
 import { describeStream } from '../store/stream-key.js';
-import { formatCount, formatCountOf } from './format.js';
+import { formatCount, formatCountOf } from '../util/format-count.js';
 import type { BackfillView } from './watch-backfill.js';
 
 /** Streams listed one per line in a final summary; the rest are counted. */

@@ -1,12 +1,4 @@
-/** 12345 -> "12,345" */
-export function formatCount(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
-}
-
-/** A count with its noun: `1 record`, `0 records`, `1,200 records`; `plural` for nouns not ending in a plain s. */
-export function formatCountOf(count: number, noun: string, plural = `${noun}s`): string {
-  return `${formatCount(count)} ${Math.round(count) === 1 ? noun : plural}`;
-}
+import { formatCount } from '../util/format-count.js';
 
 /** 1234 -> "1.2 s", 95000 -> "1 min 35 s" */
 export function formatDuration(ms: number): string {

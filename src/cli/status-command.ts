@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import { listStreamStatus, type StreamStatus } from '../store/list-stream-status.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
-import { formatCount, formatDuration } from './format.js';
+import { formatCount } from '../util/format-count.js';
+import { formatDuration } from './format.js';
 
 const HEADERS = ['INTEGRATION', 'CONNECTION', 'MODEL', 'ROWS', 'VALUE ERRORS', 'LAST SUCCESS', 'CURSOR AGE', 'LAST ERROR'] as const;
 const ERROR_WIDTH = 100;

@@ -8,8 +8,3 @@ export function formatDuration(seconds: number): string {
   if (hours < 24) return `${hours} h ${String(minutes % 60).padStart(2, '0')} min`;
   return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
-
-/** A count with thousands separators, fixed to en-US so the page does not depend on the server's locale. */
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
-}

@@ -1,5 +1,6 @@
 import { escapeHtml } from './escape-html.js';
-import { formatCount, formatDuration } from './format-duration.js';
+import { formatCount } from '../util/format-count.js';
+import { formatDuration } from './format-duration.js';
 
 /** The Nango account's request budget as last reported by Nango, and the replicator's share of it. */
 export interface ApiBudget {

@@ -1,5 +1,6 @@
 import { escapeHtml } from './escape-html.js';
-import { formatCount, formatDuration } from './format-duration.js';
+import { formatCount } from '../util/format-count.js';
+import { formatDuration } from './format-duration.js';
 import { renderTime } from './render-time.js';
 
 const MAX_REASON_CHARS = 160;

@@ -1,5 +1,5 @@
 import { escapeHtml } from './escape-html.js';
-import { formatCount } from './format-duration.js';
+import { formatCountOf } from '../util/format-count.js';
 
 const BAR_WIDTH = 5;
 const GAP = 1;
@@ -17,10 +17,10 @@ export function renderSparkline(recordsPerHour: ReadonlyArray<number>): string {
   const bars = recordsPerHour.map((n, i) => {
     const h = n === 0 || max === 0 ? 0 : Math.max(1, Math.round((n / max) * HEIGHT));
     const ago = recordsPerHour.length - 1 - i;
-    const label = `${formatCount(n)} records, ${ago === 0 ? 'last 60 min' : `${ago}-${ago + 1} h ago`}`;
+    const label = `${formatCountOf(n, 'record')}, ${ago === 0 ? 'last 60 min' : `${ago}-${ago + 1} h ago`}`;
     return `<rect class="bar" x="${i * (BAR_WIDTH + GAP)}" y="${HEIGHT - h}" width="${BAR_WIDTH}" height="${h}"><title>${escapeHtml(label)}</title></rect>`;
   });
-  const summary = `${formatCount(total)} records in the last ${recordsPerHour.length} h`;
+  const summary = `${formatCountOf(total, 'record')} in the last ${recordsPerHour.length} h`;
   return (
     `<svg class="sparkline" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${HEIGHT}" viewBox="0 0 ${width} ${HEIGHT}" role="img" aria-label="${escapeHtml(summary)}">` +
     `<line class="axis" x1="0" y1="${HEIGHT - 0.5}" x2="${width}" y2="${HEIGHT - 0.5}"/>${bars.join('')}</svg>`

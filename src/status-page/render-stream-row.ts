@@ -1,5 +1,6 @@
 import { escapeHtml } from './escape-html.js';
-import { formatCount, formatDuration } from './format-duration.js';
+import { formatCount } from '../util/format-count.js';
+import { formatDuration } from './format-duration.js';
 import type { StatusRow, StatusRun } from './load-status-rows.js';
 import { renderLastBackfill } from './render-last-backfill.js';
 import { renderSparkline } from './render-sparkline.js';

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { cliLogLevel } from '../../src/cli/cli-log-level.js';
 import { createRateMeter } from '../../src/cli/create-rate-meter.js';
 import { describeBackfillView } from '../../src/cli/describe-backfill.js';
-import { formatCountOf } from '../../src/cli/format.js';
+import { formatCountOf } from '../../src/util/format-count.js';
 
 describe('what the command line prints', () => {
   test('counts agree with their nouns: 1 record, 0 records, 1,200 records', () => {

@@ -159,6 +159,9 @@ describe('status page rendering', () => {
     assert.match(svg, /y="0" width="5" height="24"><title>10 records, 21-22 h ago/);
     assert.match(svg, /height="12"><title>5 records/);
     assert.match(svg, /aria-label="15 records in the last 24 h"/);
+    const one = renderSparkline([1, ...new Array<number>(23).fill(0)]);
+    assert.match(one, /<title>1 record, 23-24 h ago/);
+    assert.match(one, /aria-label="1 record in the last 24 h"/);
   });
 
   test('durations read as people say them', () => {
