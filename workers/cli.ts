@@ -17,6 +17,14 @@ const onSignal = (signal: NodeJS.Signals) => {
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
+// The reader of our output went away (`nango-replicator status | head`): stop like on a first signal instead of
+// dying of an unhandled 'error' event; what is still written goes nowhere.
+const onOutputGone = (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  if (!controller.signal.aborted) controller.abort(new StopSignal('SIGPIPE'));
+};
+process.stdout.on('error', onOutputGone);
+process.stderr.on('error', onOutputGone);
 
 const readTextFile = (path: string): string | null => {
   try {
