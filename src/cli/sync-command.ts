@@ -49,7 +49,9 @@ export type StreamSyncOutcome =
   | { stream: StreamKey; outcome: 'synced'; summary: ReplicateSummary }
   | { stream: StreamKey; outcome: 'busy'; holder: string | null; expiresAt: Date | null }
   | { stream: StreamKey; outcome: 'lock-lost'; summary: ReplicateSummary }
-  | { stream: StreamKey; outcome: 'failed'; error: { code: string; message: string } };
+  | { stream: StreamKey; outcome: 'failed'; error: { code: string; message: string } }
+  /** Asked to stop (Ctrl-C) before its run began, e.g. while the model was looked up: nothing was read. */
+  | { stream: StreamKey; outcome: 'stopped' };
 
 /** Extra reads of one stream for pull requests that arrived while this command read it. */
 const MAX_EXTRA_READS = 3;
@@ -75,9 +77,12 @@ export async function syncCommand(
   const scrub = io.scrub ?? ((text: string) => text);
   for (const stream of options.streams) {
     if (io.signal.aborted) break;
-    const outcome = await syncOneStream(app, options, io, stream).catch((error: unknown) => failed(stream, error, scrub));
+    const outcome = await syncOneStream(app, options, io, stream).catch((error: unknown) =>
+      io.signal.aborted && error === io.signal.reason ? ({ stream, outcome: 'stopped' } as const) : failed(stream, error, scrub),
+    );
     io.terminal.clearStatus();
-    if (outcome.outcome === 'busy') io.terminal.write(`${streamBusyMessage(stream, outcome)}\n`);
+    if (outcome.outcome === 'stopped') io.terminal.write(`${describeStream(stream)}: stopped before anything was read\n`);
+    else if (outcome.outcome === 'busy') io.terminal.write(`${streamBusyMessage(stream, outcome)}\n`);
     else if (outcome.outcome === 'failed') io.terminal.write(`${describeStream(stream)}: failed: ${outcome.error.code}: ${outcome.error.message}\n`);
     else {
       const { summary } = outcome;

@@ -76,4 +76,16 @@ describe('the command line on a terminal', () => {
     assert.match(screen, /helpdesk\/acme\/Ticket: 0 pages, 0 records, .*\(stopped before the end; run again to continue\)/);
     assert.equal(code, 0, screen);
   });
+
+  test('Ctrl-C while the model is still looked up stops the sync; it is no failure of the stream', async () => {
+    const asked = f.standIn.requests.length;
+    f.standIn.faults.delayNext(1, 60_000, { pathPrefix: '/scripts/config' });
+    const session = runCliInTerminal(['sync', ...STREAM_ARGS], env);
+    await waitUntil(() => assert.ok(f.standIn.requests.slice(asked).some((r) => r.path.startsWith('/scripts/config'))));
+    session.type('\x03');
+    const { code, screen } = await session.done;
+    assert.match(screen, /helpdesk\/acme\/Ticket: stopped before anything was read/);
+    assert.doesNotMatch(screen, /failed|unexpected/);
+    assert.equal(code, 0, screen);
+  });
 });
