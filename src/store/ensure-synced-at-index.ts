@@ -7,6 +7,12 @@ import type { ReplicatorDatabase } from './replicator-tables.js';
 export const SYNCED_AT_INDEX_COLUMNS = Object.freeze(['_nango_provider_config_key', '_nango_connection_id', '_nango_synced_at'] as const);
 /** Its name is `<table>` plus this, unless taken (see `derivedIdentifier`). */
 export const SYNCED_AT_INDEX_SUFFIX = '_synced_at_idx';
+/**
+ * How long each of the build's waits may last (`lock_timeout`): for the table's lock, and for the transactions
+ * already running in the database to end. Without it, one session left idle in a transaction (a psql prompt
+ * after BEGIN) would hold the run at its start for as long as it stays open.
+ */
+const BUILD_WAIT_TIMEOUT_MS = 5_000;
 
 /**
  * Gives a model table created before the `_nango_synced_at` index existed its index, once. A new table gets it
@@ -21,8 +27,8 @@ export const SYNCED_AT_INDEX_SUFFIX = '_synced_at_idx';
  * - One process builds at a time: a session advisory lock is tried, and a process that does not get it goes on
  *   without the index (its writes do not need it; a later run finds it built).
  * - A build that was interrupted leaves an INVALID index behind; it is dropped and built again.
- * - A build that fails (a lock timeout, the statement cancelled) is logged and the run goes on: the index serves
- *   readers only, so replication must not stop for it. The next run tries again.
+ * - A build that fails (a wait longer than {@link BUILD_WAIT_TIMEOUT_MS}, the statement cancelled) is logged and
+ *   the run goes on: the index serves readers only, so replication must not stop for it. The next run tries again.
  */
 export async function ensureSyncedAtIndex(
   deps: { db: Kysely<ReplicatorDatabase>; logger: Logger },
@@ -35,10 +41,16 @@ export async function ensureSyncedAtIndex(
     const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(hashtext(${key})) AS locked`.execute(conn);
     if (rows[0]?.locked !== true) return;
     try {
+      await sql`SELECT set_config('lock_timeout', ${`${BUILD_WAIT_TIMEOUT_MS}ms`}, false)`.execute(conn);
       await build(conn, deps.logger, target);
     } catch (error) {
-      deps.logger.warn({ err: error, table: `${target.schema}.${target.table}` }, 'the _nango_synced_at index could not be built; the next run tries again');
+      deps.logger.warn(
+        { err: error, table: `${target.schema}.${target.table}` },
+        'the _nango_synced_at index could not be built (a long transaction in the database?); the next run tries again',
+      );
     } finally {
+      // The connection goes back to the pool: leave it as it was.
+      await sql`RESET lock_timeout`.execute(conn);
       await sql`SELECT pg_advisory_unlock(hashtext(${key}))`.execute(conn);
     }
   });

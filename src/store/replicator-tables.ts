@@ -74,6 +74,21 @@ export interface ValueErrorsTable {
   seen_at: Generated<Timestamp>;
 }
 
+/** A row of the view `nango_replicator.value_errors_view` (migration 0005): a value error with its stream spelled out. */
+export interface ValueErrorsView {
+  provider_config_key: string;
+  connection_id: string;
+  model: string;
+  record_id: string;
+  field: string;
+  column_name: string;
+  column_type: string;
+  reason: string;
+  record_cursor: string;
+  seen_at: Timestamp;
+  stream_id: string;
+}
+
 export interface DeadLettersTable {
   id: Generated<string>;
   stream_id: string;
@@ -90,5 +105,6 @@ export interface ReplicatorDatabase {
   'nango_replicator.table_columns': TableColumnsTable;
   'nango_replicator.runs': RunsTable;
   'nango_replicator.value_errors': ValueErrorsTable;
+  'nango_replicator.value_errors_view': ValueErrorsView;
   'nango_replicator.dead_letters': DeadLettersTable;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { replicateStream } from '../../src/replicate/replicate-stream.js';
 import { ensureModelTable } from '../../src/store/ensure-model-table.js';
 import type { StreamKey } from '../../src/store/stream-key.js';
@@ -182,6 +183,34 @@ describe('model tables have names a data engineer can query', () => {
       WHERE x.indrelid = 'nango.ticket'::regclass AND NOT x.indisprimary
     `.execute(f.db);
     assert.deepEqual(rows, [{ name: 'ticket_synced_at_idx', valid: true }]);
+  });
+
+  test('a transaction left open in the database delays the index build by seconds, not the run forever', async () => {
+    f.standIn.store.save(PCK, CONN, TICKETS.model, [{ id: 'T-1', title: 'a' }]);
+    await f.sync();
+    await sql`DROP INDEX nango.ticket_synced_at_idx`.execute(f.db);
+    const blocker = new pg.Client({ connectionString: f.database.url });
+    await blocker.connect();
+    const indexes = async () =>
+      (await sql<{ name: string; valid: boolean }>`
+        SELECT i.relname AS name, x.indisvalid AS valid FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+        WHERE x.indrelid = 'nango.ticket'::regclass AND NOT x.indisprimary
+      `.execute(f.db)).rows;
+    try {
+      // A session that wrote to the table and stays idle in its transaction, as a forgotten psql prompt would.
+      await blocker.query('BEGIN');
+      await blocker.query(`UPDATE nango.ticket SET title = title WHERE id = 'T-1'`);
+      f.standIn.store.save(PCK, CONN, TICKETS.model, [{ id: 'T-2', title: 'b' }]);
+      const summary = await f.sync();
+      assert.equal(summary.records, 1, 'the run went on without the index');
+      assert.match(f.logText(), /the _nango_synced_at index could not be built/);
+      assert.deepEqual((await indexes()).map((i) => i.valid), [false], 'the interrupted build left an invalid index');
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
+    await f.sync();
+    assert.deepEqual(await indexes(), [{ name: 'ticket_synced_at_idx', valid: true }], 'the next run replaced it');
   });
 
   test('model tables are indexed for reading one stream since a _nango_synced_at', async () => {

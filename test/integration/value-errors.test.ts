@@ -25,10 +25,12 @@ describe('value errors describe the values stored now', () => {
     f.standIn.store.save(PCK, CONN, MODEL, [makeTicket(1, { points: 'many', dueAt: 'yesterday' }), makeTicket(2, { score: 'high' }), makeTicket(3)]);
     await f.sync();
     assert.deepEqual(await errors(), ['T-1 dueAt', 'T-1 points', 'T-2 score']);
-    const { rows: shown } = await sql<Record<string, unknown>>`
-      SELECT provider_config_key, connection_id, model, record_id, field, column_name, column_type
-      FROM nango_replicator.value_errors_view ORDER BY record_id, field
-    `.execute(f.db);
+    const shown = await f.db
+      .selectFrom('nango_replicator.value_errors_view')
+      .select(['provider_config_key', 'connection_id', 'model', 'record_id', 'field', 'column_name', 'column_type'])
+      .orderBy('record_id')
+      .orderBy('field')
+      .execute();
     assert.deepEqual(shown[0], {
       provider_config_key: PCK, connection_id: CONN, model: MODEL, record_id: 'T-1', field: 'dueAt', column_name: 'due_at', column_type: 'timestamptz',
     }, 'the view names the stream instead of its id');
