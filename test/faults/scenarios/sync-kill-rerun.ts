@@ -16,6 +16,8 @@ export const syncKillRerun: Scenario = {
   async run(suite) {
     const lab = await openFaultLab(suite, {
       label: 'sync_kill',
+      // The default lock expiry: a re-run must not wait for a dead holder's lock to run out.
+      worker: '  concurrency: 2\n  slice: 5\n  lockDuration: 30s\n  shutdownTimeout: 10s\n  backoff: 100ms\n  attempts: 10',
       streams: ['acme', 'globex'].map((connectionId) => ({ providerConfigKey: 'helpdesk', connectionId, model: 'Ticket' })),
     });
     try {
@@ -62,6 +64,9 @@ async function killAndRerun(suite: FaultSuite, lab: FaultLab, variant: string, e
   return row;
 }
 
+/** The lines that say why a run did not finish: its skip or failure messages, else its last lines. */
 function lastLines(text: string): string {
-  return text.trim().split('\n').slice(-2).join(' | ');
+  const lines = text.trim().split('\n');
+  const telling = lines.filter((l) => /skipped|failed|another process/i.test(l) && !l.startsWith('{'));
+  return (telling.length > 0 ? telling : lines.slice(-2)).join(' | ');
 }
