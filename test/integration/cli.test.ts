@@ -35,18 +35,6 @@ describe('the nango-replicator command', () => {
     assert.match(sync.stdout, /--full/);
   });
 
-  test('output piped into a reader that goes away (status | head) ends the command quietly, without a stack trace', async () => {
-    seedTickets(f.standIn, 0, 3);
-    await runCliProcess(['sync', ...STREAM_ARGS], env);
-    for (const args of [['status'], ['--help']]) {
-      const { child, done } = spawnCli(args, env);
-      child.stdout?.destroy(); // the reader is gone before the first line is written: every write fails with EPIPE
-      const result = await done;
-      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
-      assert.doesNotMatch(result.stderr, /Unhandled 'error' event|EPIPE/);
-    }
-  });
-
   test('sync replicates the stream, prints a summary, and a second run fetches nothing', async () => {
     seedTickets(f.standIn, 0, 230);
     const first = await runCliProcess(['sync', ...STREAM_ARGS, '--page-size', '100'], env);
@@ -152,5 +140,15 @@ describe('the nango-replicator command', () => {
     const result = await runCliProcess(['sync', '--integration', 'helpdesk', '--connection', 'nobody', '--model', 'Ticket'], env);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /no connection "nobody" for integration "helpdesk"/);
+  });
+
+  test('output piped into a reader that goes away (status | head) ends the command quietly, without a stack trace', async () => {
+    for (const args of [['status'], ['--help']]) {
+      const { child, done } = spawnCli(args, env);
+      child.stdout?.destroy(); // the reader is gone before the first line is written: every write fails with EPIPE
+      const result = await done;
+      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+      assert.doesNotMatch(result.stderr, /Unhandled 'error' event|EPIPE/);
+    }
   });
 });
