@@ -269,6 +269,7 @@ export async function openFaultLab(suite: FaultSuite, options: FaultLabOptions):
     },
     recordsInFlight: (since) => standIn.requests.slice(since).some((r) => r.path.startsWith('/records') && r.status === 0),
     async close() {
+      undefer();
       for (const proc of mine) await proc.kill();
       await db.destroy().catch(() => undefined);
       await standIn.close();
@@ -278,6 +279,7 @@ export async function openFaultLab(suite: FaultSuite, options: FaultLabOptions):
       nextId = new Map();
     },
   };
+  const undefer = suite.deferCleanup(() => lab.close());
   return lab;
 }
 

@@ -23,6 +23,12 @@ export interface FaultSuite {
   /** Creates the password role on a server (idempotent). */
   ensureRole(adminUrl: string): Promise<void>;
   log(text: string): void;
+  /**
+   * Registers what must be undone even if the run is interrupted (a database, a private server); returns the
+   * function that unregisters it once done normally.
+   */
+  deferCleanup(cleanup: () => Promise<void>): () => void;
+  /** Runs the cleanups still registered (an interrupted run), then drops the password role. */
   close(): Promise<void>;
 }
 
@@ -32,6 +38,7 @@ export async function openFaultSuite(seed: number): Promise<FaultSuite> {
   const password = `pw-${randomBytes(12).toString('hex')}`;
   const random = seededRandom(seed);
   const rolesMade = new Set<string>();
+  const cleanups = new Set<() => Promise<void>>();
   const suite: FaultSuite = {
     nangoKey: randomUUID(),
     signingKey: `whsec-${randomBytes(16).toString('hex')}`,
@@ -46,7 +53,13 @@ export async function openFaultSuite(seed: number): Promise<FaultSuite> {
       rolesMade.add(adminUrl);
     },
     log: (text) => process.stderr.write(`[faults ${new Date().toISOString().slice(11, 19)}] ${text}\n`),
+    deferCleanup(cleanup) {
+      cleanups.add(cleanup);
+      return () => cleanups.delete(cleanup);
+    },
     async close() {
+      for (const cleanup of [...cleanups].reverse()) await cleanup().catch(() => undefined);
+      cleanups.clear();
       for (const adminUrl of rolesMade) await adminQuery(adminUrl, `DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
     },
   };

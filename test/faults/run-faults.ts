@@ -55,6 +55,17 @@ async function main(argv: string[]): Promise<number> {
   const seed = Number(process.env.FAULTS_SEED ?? Math.floor(Math.random() * 2 ** 31));
   const suite = await openFaultSuite(seed);
   suite.log(`seed ${seed} (FAULTS_SEED=${seed} replays the random choices); scenarios: ${chosen.map((s) => s.name).join(', ')}`);
+  // Interrupted (Ctrl-C, a CI timeout): kill the processes, drop the databases, stop the private servers.
+  const interrupt = (signal: NodeJS.Signals) => {
+    suite.log(`${signal}: cleaning up`);
+    void (async () => {
+      for (const proc of startedProcesses) await proc.kill();
+      await suite.close();
+      process.exit(130);
+    })();
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
   const rows: Array<SurvivalRow & { scenario: Scenario; seconds: number }> = [];
   const started = Date.now();
   try {

@@ -23,7 +23,7 @@ export async function diffAgainstSource(db: Kysely<ReplicatorDatabase>, standIn:
     const source = standIn.store.snapshot(stream.providerConfigKey, stream.connectionId, stream.model);
     const table = await modelTable(db, stream.model);
     const rows = table === null ? new Map() : await streamRows(db, table, stream, true);
-    const name = `${stream.providerConfigKey}/${stream.connectionId}/${stream.model}`;
+    const name = `${stream.providerConfigKey}/${stream.connectionId}/${stream.model}`.slice(0, 80);
     for (const record of source) {
       const row = rows.get(record.id);
       const deleted = record.deletedAt !== null;

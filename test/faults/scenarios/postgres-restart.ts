@@ -16,6 +16,7 @@ export const postgresRestart: Scenario = {
   async run(suite) {
     const row = emptyRow(`Postgres cluster crashed (immediate stop) and restarted mid-run (${CRASHES}x)`);
     const cluster = await startPrivatePostgres();
+    const undefer = suite.deferCleanup(() => cluster.destroy());
     try {
       const lab = await openFaultLab(suite, {
         label: 'pg_restart',
@@ -61,6 +62,7 @@ export const postgresRestart: Scenario = {
         await lab.close();
       }
     } finally {
+      undefer();
       await cluster.destroy();
     }
   },

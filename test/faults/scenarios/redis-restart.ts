@@ -18,6 +18,7 @@ function redisRestart(name: string, downMs: number): Scenario {
     async run(suite) {
       const row = emptyRow(`Redis killed, restarted empty after ${downMs / 1000} s (lock expiry 30 s)`);
       const redis = await startPrivateRedis();
+      const undefer = suite.deferCleanup(() => redis.kill());
       try {
         const lab = await openFaultLab(suite, {
           label: name.replace(/-/g, '_'),
@@ -67,6 +68,7 @@ function redisRestart(name: string, downMs: number): Scenario {
           await lab.close();
         }
       } finally {
+        undefer();
         await redis.kill();
       }
     },
