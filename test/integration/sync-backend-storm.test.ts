@@ -58,6 +58,7 @@ describe('nango-replicator sync while Postgres connections are terminated under 
     if (code === 0) {
       // Mostly a page is hit and the run is tried again; at least the process's idle connections were.
       assert.ok(runs.length > 1 || /an idle database connection failed/.test(stderr), 'the storm reached the process');
+      assertMatchesSource(await f.rows(), source());
     } else {
       assert.equal(code, 1, stderr);
       assert.match(stderr, /Postgres connection lost \(DATABASE_URL 127\.0\.0\.1:5432\): /);
