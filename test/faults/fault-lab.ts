@@ -153,7 +153,7 @@ export async function openFaultLab(suite: FaultSuite, options: FaultLabOptions):
     return Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => e[1] !== undefined));
   };
   const spawn = (label: string, args: string[], extraEnv: Record<string, string | undefined> = {}) => {
-    const proc = spawnReplicator(`${options.label}:${label}`, args, env(extraEnv));
+    const proc = spawnReplicator(`${options.label}:${label}`, args, env(extraEnv), suite.processes);
     mine.push(proc);
     return proc;
   };

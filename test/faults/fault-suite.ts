@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { seededRandom } from './mulberry.js';
+import type { ReplicatorProcess } from './replicator-process.js';
 
 /** The shared Postgres the suite's databases live on (trust auth here and in CI). */
 export const SHARED_ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -14,6 +15,8 @@ export const SHARED_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379
 export interface FaultSuite {
   nangoKey: string;
   signingKey: string;
+  /** Every process the scenarios started, for the secret scan and for cleanup. */
+  processes: ReplicatorProcess[];
   role: string;
   password: string;
   seed: number;
@@ -41,6 +44,7 @@ export async function openFaultSuite(seed: number): Promise<FaultSuite> {
   const cleanups = new Set<() => Promise<void>>();
   const suite: FaultSuite = {
     nangoKey: randomUUID(),
+    processes: [],
     signingKey: `whsec-${randomBytes(16).toString('hex')}`,
     role,
     password,

@@ -24,10 +24,8 @@ export interface ReplicatorProcess {
   kill(signal?: NodeJS.Signals): Promise<ProcessExit>;
 }
 
-/** Every process the suite started, for the secret scan and for cleanup. */
-export const startedProcesses: ReplicatorProcess[] = [];
-
-export function spawnReplicator(label: string, args: string[], env: Record<string, string>): ReplicatorProcess {
+/** Starts `nango-replicator <args>` and adds it to `started` (the suite's list, for the secret scan and cleanup). */
+export function spawnReplicator(label: string, args: string[], env: Record<string, string>, started: ReplicatorProcess[]): ReplicatorProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
@@ -76,7 +74,7 @@ export function spawnReplicator(label: string, args: string[], env: Record<strin
       return done;
     },
   };
-  startedProcesses.push(proc);
+  started.push(proc);
   return proc;
 }
 

@@ -6,7 +6,6 @@
  *   npm run test:faults [-- --only a,b] [-- --skip a,b] [-- --list]    (FAULTS_SEED=n replays a run)
  */
 import { openFaultSuite } from './fault-suite.js';
-import { startedProcesses } from './replicator-process.js';
 import { rowPassed, type Scenario, type SurvivalRow } from './scenario.js';
 import { SCENARIOS } from './scenarios/index.js';
 import { scanSecrets } from './scan-secrets.js';
@@ -59,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
   const interrupt = (signal: NodeJS.Signals) => {
     suite.log(`${signal}: cleaning up`);
     void (async () => {
-      for (const proc of startedProcesses) await proc.kill();
+      for (const proc of suite.processes) await proc.kill();
       await suite.close();
       process.exit(130);
     })();
@@ -83,10 +82,10 @@ async function main(argv: string[]): Promise<number> {
       suite.log(`${scenario.name}: ${result.every(rowPassed) ? 'passed' : 'FAILED'} in ${seconds} s`);
     }
   } finally {
-    for (const proc of startedProcesses) await proc.kill();
+    for (const proc of suite.processes) await proc.kill();
     await suite.close();
   }
-  const scan = scanSecrets(suite, startedProcesses);
+  const scan = scanSecrets(suite, suite.processes);
   const all = [...rows, { ...scan, scenario: { name: 'secret-scan' } as Scenario, seconds: 0 }];
   process.stdout.write(`\n${formatSurvivalTable(all)}\n`);
   const failed = all.filter((row) => !rowPassed(row));
