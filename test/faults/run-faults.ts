@@ -39,7 +39,7 @@ function namesAfter(flag: string, argv: string[]): Set<string> | null {
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--list')) {
-    for (const s of SCENARIOS) process.stdout.write(`${s.name}${s.needsFix ? `  (needs ${s.needsFix})` : ''}\n`);
+    for (const s of SCENARIOS) process.stdout.write(`${s.name}\n`);
     return 0;
   }
   const only = namesAfter('--only', argv);
@@ -90,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(`\n${formatSurvivalTable(all)}\n`);
   const failed = all.filter((row) => !rowPassed(row));
   for (const row of failed) {
-    process.stdout.write(`\nFAILED ${row.scenario.name}: ${row.fault}${row.scenario.needsFix ? ` (known, needs ${row.scenario.needsFix})` : ''}\n`);
+    process.stdout.write(`\nFAILED ${row.scenario.name}: ${row.fault}\n`);
     for (const failure of row.failures) process.stdout.write(`  - ${failure}\n`);
   }
   process.stdout.write(`\n${chosen.length} scenarios, ${Math.round((Date.now() - started) / 1000)} s, seed ${seed}: ${failed.length === 0 ? 'all survived' : `${failed.length} row(s) failed`}\n`);

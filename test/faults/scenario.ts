@@ -18,8 +18,6 @@ export interface SurvivalRow {
 /** One fault scenario: runs on its own database, stand-in and Redis keys, and returns its rows. */
 export interface Scenario {
   name: string;
-  /** Issue or helper branch whose fix this scenario needs, when it is known to fail before that fix. */
-  needsFix?: string;
   run(suite: FaultSuite): Promise<SurvivalRow[]>;
 }
 

@@ -9,7 +9,6 @@ import { startBackendStorm } from '../storm.js';
  */
 export const pgTerminateSync: Scenario = {
   name: 'pg-terminate-sync',
-  needsFix: 'i-pgdrop (issue 17 item 1)',
   async run(suite) {
     const row = emptyRow('pg_terminate_backend storm under sync');
     const lab = await openFaultLab(suite, {

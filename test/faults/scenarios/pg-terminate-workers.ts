@@ -7,7 +7,6 @@ import { startBackendStorm } from '../storm.js';
 /** The same storm under two worker processes: they keep running, and converge once it ends. */
 export const pgTerminateWorkers: Scenario = {
   name: 'pg-terminate-workers',
-  needsFix: 'i-pgdrop (issue 17 item 1)',
   async run(suite) {
     const row = emptyRow('pg_terminate_backend storm under 2 workers');
     const lab = await openFaultLab(suite, {

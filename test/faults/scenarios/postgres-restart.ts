@@ -12,7 +12,6 @@ const CRASHES = 3;
  */
 export const postgresRestart: Scenario = {
   name: 'postgres-restart',
-  needsFix: 'i-pgdrop (issue 17 item 1), if a checked-out connection is cut',
   async run(suite) {
     const row = emptyRow(`Postgres cluster crashed (immediate stop) and restarted mid-run (${CRASHES}x)`);
     const cluster = await startPrivatePostgres();

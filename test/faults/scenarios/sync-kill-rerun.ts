@@ -12,7 +12,6 @@ const KILLS = 4;
  */
 export const syncKillRerun: Scenario = {
   name: 'sync-kill-rerun',
-  needsFix: 'i-lock (issue 17 item 2), for the REDIS_URL row',
   async run(suite) {
     const lab = await openFaultLab(suite, {
       label: 'sync_kill',
