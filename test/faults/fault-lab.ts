@@ -15,6 +15,7 @@ import { type CursorAhead, probeCursors } from './invariant-probe.js';
 import { crashSigns, type ReplicatorProcess, spawnReplicator } from './replicator-process.js';
 import { diffAgainstSource, type SourceDiff } from './source-diff.js';
 import type { FaultStream } from './stream-rows.js';
+import { deleteRedisKeys } from '../helpers/delete-redis-keys.js';
 
 /** Options of {@link openFaultLab}. */
 export interface FaultLabOptions {
@@ -286,14 +287,7 @@ export async function openFaultLab(suite: FaultSuite, options: FaultLabOptions):
 async function deleteKeys(url: string, patterns: string[]): Promise<void> {
   const redis = new Redis(url);
   try {
-    for (const pattern of patterns) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
-    }
+    await deleteRedisKeys(redis, patterns);
   } finally {
     await redis.quit();
   }

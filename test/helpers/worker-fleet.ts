@@ -16,6 +16,7 @@ import type { ReplicatorDatabase } from '../../src/store/replicator-tables.js';
 import { TEST_SECRET_KEY } from './replication-fixture.js';
 import { REDIS_URL } from './redis-test-prefix.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { deleteRedisKeys } from './delete-redis-keys.js';
 
 const CLI = fileURLToPath(new URL('../../workers/cli.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -103,7 +104,7 @@ export async function createWorkerFleet(label: string, standInOptions: Partial<N
       const logDir = process.env.WORKER_LOG_DIR;
       if (logDir) children.forEach((w, i) => writeFileSync(join(logDir, `${label}-${suffix}-${i}.log`), w.stderr()));
       await queue.close();
-      await deleteKeys(redis, [`${queuePrefix}:*`, `${keyPrefix}*`]);
+      await deleteRedisKeys(redis, [`${queuePrefix}:*`, `${keyPrefix}*`]);
       await redis.quit();
       await db.destroy();
       await standIn.close();
@@ -189,16 +190,5 @@ export async function waitUntil<T>(check: () => Promise<T> | T, timeoutMs = 60_0
       if (Date.now() > deadline) throw error;
       await sleep(intervalMs);
     }
-  }
-}
-
-async function deleteKeys(redis: Redis, patterns: string[]): Promise<void> {
-  for (const pattern of patterns) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
   }
 }

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +9,6 @@ import { createStreamPullMarks } from '../../src/jobs/stream-pull-marks.js';
 import { withStreamLock } from '../../src/jobs/with-stream-lock.js';
 import { lockOwner } from '../../src/lock/lock-owner.js';
 import { encodeLockToken } from '../../src/lock/lock-owner.js';
-import { processIdentityOf, type ProcessIdentity, readProcessIdentity } from '../../src/lock/process-identity.js';
 import { createRedisLocks } from '../../src/lock/redis-locks.js';
 import { ensureStream } from '../../src/store/ensure-stream.js';
 import { startRun } from '../../src/store/record-run.js';
@@ -22,6 +19,7 @@ import { createReplicationFixture, type ReplicationFixture, seedTickets, TEST_SE
 import { runCliProcess, spawnCli } from '../helpers/run-cli-process.js';
 import { makeTicket } from '../helpers/ticket-model.js';
 import { waitUntil } from '../helpers/worker-fleet.js';
+import { deadProcess } from '../helpers/dead-process.js';
 
 const { providerConfigKey: PCK, connectionId: ACME, model: MODEL } = TICKETS;
 const GLOBEX = 'globex';
@@ -156,16 +154,6 @@ describe('nango-replicator sync next to the workers (REDIS_URL set): stream lock
       { keyPrefix: `${redisKeys.prefix}lock:`, ttlMs: 30_000 },
     );
 
-  /** A process of this machine that has exited, and its identity as it was while it ran. */
-  async function deadProcess(): Promise<ProcessIdentity> {
-    const child = spawn('sleep', ['600'], { stdio: 'ignore' });
-    await once(child, 'spawn');
-    const identity = processIdentityOf(child.pid ?? 0, readProcessIdentity());
-    assert.ok(identity !== null, 'this machine has /proc');
-    child.kill('SIGKILL');
-    await once(child, 'exit');
-    return identity;
-  }
 
   /** Starts `sync` and resolves once its stderr matches `pattern`. */
   function spawnSyncUntil(args: string[], pattern: RegExp) {

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { encodeLockToken, lockOwner } from '../../src/lock/lock-owner.js';
-import { processIdentityOf, type ProcessIdentity, readProcessIdentity } from '../../src/lock/process-identity.js';
+import { type ProcessIdentity, readProcessIdentity } from '../../src/lock/process-identity.js';
 import { createRedisLocks } from '../../src/lock/redis-locks.js';
 import { useRedisTestPrefix } from '../helpers/redis-test-prefix.js';
+import { deadProcess } from '../helpers/dead-process.js';
 
 describe('stream locks in Redis', () => {
   const { prefix: PREFIX, redis } = useRedisTestPrefix('locks');
@@ -49,16 +48,6 @@ describe('stream locks in Redis', () => {
     assert.ok((await redis.pttl(`${PREFIX}stream/taken`)) > 10_000, 'its expiry was not touched');
   });
 
-  /** A process of this machine that has exited, and its identity as it was while it ran. */
-  async function deadProcess(): Promise<ProcessIdentity> {
-    const child = spawn('sleep', ['600'], { stdio: 'ignore' });
-    await once(child, 'spawn');
-    const identity = processIdentityOf(child.pid ?? 0, readProcessIdentity());
-    assert.ok(identity !== null, 'this machine has /proc');
-    child.kill('SIGKILL');
-    await once(child, 'exit');
-    return identity;
-  }
 
   /** Leaves the lock `name` as a holder that stopped renewing it would: its token, expiring in a minute. */
   async function leaveLock(name: string, owner: string, process: ProcessIdentity | null): Promise<string> {

@@ -6,6 +6,7 @@ import { hmacSignature, legacySignature, nangoWebhookBody, syncSuccessPayload } 
 import { openFaultLab, waitFor } from '../fault-lab.js';
 import { crashSigns } from '../replicator-process.js';
 import { emptyRow, type Scenario } from '../scenario.js';
+import { settleRow } from '../settle-row.js';
 
 const STREAM = { providerConfigKey: 'helpdesk', connectionId: 'acme', model: 'Ticket' };
 const BURST = 500;
@@ -120,12 +121,7 @@ export const hostileMessages: Scenario = {
         const exit = await worker.kill('SIGTERM');
         if (exit.code !== 0) messages.failures.push(`the worker exited ${exit.code ?? exit.signal} on SIGTERM`);
       }
-      const failure = await lab.converge();
-      if (failure) messages.failures.push(failure);
-      messages.ahead += await lab.probe();
-      const diff = await lab.diff();
-      messages.lost = diff.lost;
-      messages.duplicated = diff.duplicated;
+      await settleRow(lab, messages);
       return [hooks, messages];
     } finally {
       await syncQueue.close();

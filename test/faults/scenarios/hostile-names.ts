@@ -4,6 +4,7 @@ import { openFaultLab, waitFor, type FaultLab } from '../fault-lab.js';
 import { crashSigns } from '../replicator-process.js';
 import { emptyRow, type Scenario } from '../scenario.js';
 import { type FaultStream, modelTable } from '../stream-rows.js';
+import { settleRow } from '../settle-row.js';
 
 /** Names of Nango-side things, as hostile as Nango lets them be (REFERENCE.md 1.1 regexes; fields are free). */
 const INTEGRATIONS = ['a b~c:d.e@f_g-h', `k${'~:.@ _-'.repeat(36)}z`.slice(0, 255)];
@@ -101,13 +102,8 @@ function hostileScenario(c: HostileCase): Scenario {
             if (exit.code !== 0) row.failures.push(`second sync exited ${exit.code ?? exit.signal}: ${lastLines(proc.output()).slice(0, 400)}`);
           }
         }
-        const failure = await lab.converge();
-        if (failure) row.failures.push(failure);
-        row.ahead += await lab.probe();
-        const diff = await lab.diff();
-        row.lost = diff.lost;
-        row.duplicated = diff.duplicated;
-        if (diff.examples.length > 0) suite.log(`${c.name}: ${diff.examples.join('; ')}`);
+        const examples = await settleRow(lab, row);
+        if (examples.length > 0) suite.log(`${c.name}: ${examples.join('; ')}`);
         const columnLoss = await checkColumns(lab, c);
         row.lost += columnLoss.lost;
         row.failures.push(...columnLoss.problems);

@@ -2,6 +2,7 @@ import { openFaultLab } from '../fault-lab.js';
 import { crashSigns } from '../replicator-process.js';
 import { emptyRow, type Scenario } from '../scenario.js';
 import { startBackendStorm } from '../storm.js';
+import { settleRow } from '../settle-row.js';
 
 /**
  * `pg_terminate_backend` of the `sync` process's connections every 1-2 s while it reads (a failover, pgbouncer, an
@@ -38,12 +39,7 @@ export const pgTerminateSync: Scenario = {
       }
       row.injected = await storm.stop();
       row.survived = Math.max(0, row.injected - crashes);
-      const failure = await lab.converge();
-      if (failure) row.failures.push(failure);
-      row.ahead += await lab.probe();
-      const diff = await lab.diff();
-      row.lost = diff.lost;
-      row.duplicated = diff.duplicated;
+      await settleRow(lab, row);
       return [row];
     } finally {
       await lab.close();

@@ -3,6 +3,7 @@ import { openFaultLab, waitFor } from '../fault-lab.js';
 import { crashSigns } from '../replicator-process.js';
 import { emptyRow, type Scenario } from '../scenario.js';
 import { startBackendStorm } from '../storm.js';
+import { settleRow } from '../settle-row.js';
 
 /** The same storm under two worker processes: they keep running, and converge once it ends. */
 export const pgTerminateWorkers: Scenario = {
@@ -38,12 +39,7 @@ export const pgTerminateWorkers: Scenario = {
         const exit = await w.kill('SIGTERM');
         if (exit.code !== 0) row.failures.push(`a worker exited ${exit.code ?? exit.signal} on SIGTERM after the storm`);
       }
-      const failure = await lab.converge();
-      if (failure) row.failures.push(failure);
-      row.ahead += await lab.probe();
-      const diff = await lab.diff();
-      row.lost = diff.lost;
-      row.duplicated = diff.duplicated;
+      await settleRow(lab, row);
       return [row];
     } finally {
       await lab.close();

@@ -3,6 +3,7 @@ import { openFaultLab, waitFor } from '../fault-lab.js';
 import { startPrivatePostgres } from '../private-postgres.js';
 import { crashSigns } from '../replicator-process.js';
 import { emptyRow, type Scenario } from '../scenario.js';
+import { settleRow } from '../settle-row.js';
 
 const CRASHES = 3;
 
@@ -50,12 +51,7 @@ export const postgresRestart: Scenario = {
           const exit = await worker.kill('SIGTERM');
           if (exit.code !== 0) row.failures.push(`the worker exited ${exit.code ?? exit.signal} on SIGTERM`);
         }
-        const failure = await lab.converge();
-        if (failure) row.failures.push(failure);
-        row.ahead += await lab.probe();
-        const diff = await lab.diff();
-        row.lost = diff.lost;
-        row.duplicated = diff.duplicated;
+        await settleRow(lab, row);
         return [row];
       } finally {
         await lab.close();

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { openFaultLab, waitFor } from '../fault-lab.js';
 import { crashSigns } from '../replicator-process.js';
 import { emptyRow, type Scenario } from '../scenario.js';
+import { settleRow } from '../settle-row.js';
 
 const KILLS = Number(process.env.FAULTS_KILLS ?? 32);
 
@@ -54,13 +55,8 @@ export const workerSigkill: Scenario = {
         row.survived++;
         row.ahead += await lab.probe();
       }
-      const failure = await lab.converge();
-      if (failure) row.failures.push(failure);
-      row.ahead += await lab.probe();
-      const diff = await lab.diff();
-      row.lost = diff.lost;
-      row.duplicated = diff.duplicated;
-      if (diff.examples.length > 0) suite.log(`worker-sigkill: ${diff.examples.join('; ')}`);
+      const examples = await settleRow(lab, row);
+      if (examples.length > 0) suite.log(`worker-sigkill: ${examples.join('; ')}`);
       return [row];
     } finally {
       await lab.close();
