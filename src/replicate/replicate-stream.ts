@@ -12,7 +12,8 @@ import { finishRun, type RunKind, startRun } from '../store/record-run.js';
 import type { PageRows } from '../store/page-statements.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { StreamKey } from '../store/stream-key.js';
-import { type PageResult, type PageWrite, planPageWrite, type WritePageParams } from '../store/write-page.js';
+import type { PageWrite } from '../store/page-write.js';
+import { type PageResult, planPageWrite, type WritePageParams } from '../store/write-page.js';
 import { PageWritePipeline } from './page-write-pipeline.js';
 import { resolveModelFields } from './resolve-model-fields.js';
 

@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import { hardDeleteStatement, type PageParams, type WrittenCounts, writeRowsStatement } from './page-statements.js';
 import type { PreparedPage, PreparedRows } from './prepare-page.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
-import type { PageWrite } from './write-page.js';
+import type { PageWrite } from './page-write.js';
 
 /** What {@link writeRows} did. */
 export interface WrittenRows {
