@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import { hardDeleteStatement, type PageParams, type WrittenCounts, writeRowsStatement } from './page-statements.js';
-import type { PreparedPage, PreparedRows } from './prepare-page.js';
+import type { PreparedPage } from './prepare-page.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 import type { PageWrite } from './page-write.js';
 
@@ -16,7 +16,7 @@ export interface WrittenRows {
 
 /**
  * The page's rows and their value errors: a statement (an upsert, or a plain INSERT for `rows: 'new'`) per
- * {@link PreparedRows} in page order, and the hard deletes (which take the removed records' value errors with them).
+ * `PreparedRows` (prepare-page.ts) in page order, and the hard deletes (which take the removed records' value errors with them).
  */
 export async function writeRows(trx: Transaction<ReplicatorDatabase>, write: PageWrite): Promise<WrittenRows> {
   const { prepared, layout, stream, streamId } = write;

@@ -7,7 +7,7 @@ import { restringified } from './page-body-payloads.js';
 import type { PageWrite } from './page-write.js';
 import type { PageRows } from './page-statements.js';
 import { recordDeadLetters, RecordsAlreadyStored, ResponseTextRefused, writeRows } from './write-page-rows.js';
-import { type PreparedPage, preparePage } from './prepare-page.js';
+import { preparePage } from './prepare-page.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 import type { StreamKey } from './stream-key.js';
 import type { TableLayout } from './table-layout.js';
