@@ -60,7 +60,8 @@ export async function backfillCommand(
   queue.on('error', (error) => (lastError = error)); // reported by ready() below, or by the calls that fail
   try {
     await ready(queue, config.redisUrl, () => lastError);
-    const job = await queue.add(BACKFILL_JOB, message, syncJobOptions({ attempts: config.worker.attempts, backoffMs: config.worker.backoffMs }));
+    const jobOptions = syncJobOptions({ attempts: config.worker.attempts, backoffMs: config.worker.backoffMs });
+    const job = await queue.add(BACKFILL_JOB, message, jobOptions);
     const jobId = String(job.id);
     if (!options.json) io.stdout.write(`Backfill ${jobId} queued on ${BACKFILL_QUEUE}: ${describeRequest(options)}\n`);
     if (!options.wait) {

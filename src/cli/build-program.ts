@@ -67,17 +67,26 @@ export function buildProgram(
       'with REDIS_URL: wait for a stream another process is reading, then read it, instead of skipping it (Ctrl-C stops waiting)',
       false,
     )
-    .action((options: { integration: string; connection: string[]; model: string[]; full: boolean; pageSize?: number; json: boolean; wait: boolean }) =>
-      onRequest({
-        command: 'sync',
-        providerConfigKey: options.integration,
-        connectionIds: [...new Set(options.connection)],
-        models: [...new Set(options.model)],
-        full: options.full,
-        pageSize: options.pageSize,
-        json: options.json,
-        wait: options.wait,
-      }),
+    .action(
+      (options: {
+        integration: string;
+        connection: string[];
+        model: string[];
+        full: boolean;
+        pageSize?: number;
+        json: boolean;
+        wait: boolean;
+      }) =>
+        onRequest({
+          command: 'sync',
+          providerConfigKey: options.integration,
+          connectionIds: [...new Set(options.connection)],
+          models: [...new Set(options.model)],
+          full: options.full,
+          pageSize: options.pageSize,
+          json: options.json,
+          wait: options.wait,
+        }),
     );
 
   program

@@ -64,7 +64,10 @@ async function queueStreams(
   const since = data.since === undefined ? undefined : modifiedAfterOf(data.since, (deps.now ?? Date.now)()).toISOString();
   await deps.addStreamJobs(
     parent,
-    streams.map((stream) => ({ id: backfillStreamJobId(parent.id, stream), data: { ...stream, mode: data.mode, since, force: data.force } })),
+    streams.map((stream) => ({
+      id: backfillStreamJobId(parent.id, stream),
+      data: { ...stream, mode: data.mode, since, force: data.force },
+    })),
   );
   return streams.length;
 }

@@ -71,11 +71,15 @@ export interface ReplicateOptions {
    * (`RECORDS_PER_TRANSACTION`); tests set it small, 1 writes every page in its own.
    */
   recordsPerTransaction?: number;
-  /** Records written per statement of a page's transaction. Default 1000 (`ROWS_PER_STATEMENT`, store/prepare-page.ts); tests set it small. */
+  /**
+   * Records written per statement of a page's transaction. Default 1000 (`ROWS_PER_STATEMENT`, store/prepare-page.ts);
+   * tests set it small.
+   */
   rowsPerStatement?: number;
   /**
    * Called after every commit (a page, or small pages that shared a transaction), with the totals and where the
-   * reading stands: Nango's cursor at the end of the last page committed (the start position until a page with records has committed). For a `full` pass it can be behind
+   * reading stands: Nango's cursor at the end of the last page committed (the start position until a page with
+   * records has committed). For a `full` pass it can be behind
    * the stored cursor, which never moves back; a pass continued from it (`fullFrom`) reads exactly what had not
    * committed.
    */

@@ -39,7 +39,11 @@ export async function recordDeadLetters(trx: Transaction<ReplicatorDatabase>, wr
   if (write.rejected.length > 0) {
     await trx
       .insertInto('nango_replicator.dead_letters')
-      .values(write.rejected.map((r) => ({ stream_id: write.streamId, reason: r.reason, payload: JSON.stringify(r.raw), page_cursor: r.pageCursor })))
+      .values(
+        write.rejected.map((r) => ({
+          stream_id: write.streamId, reason: r.reason, payload: JSON.stringify(r.raw), page_cursor: r.pageCursor,
+        })),
+      )
       .execute();
   }
 }

@@ -51,7 +51,8 @@ export interface PageResult {
  * Writes one page in one transaction: the rows, deletes, value errors (each record written or removed leaves
  * exactly the error rows of its stored values) and dead letters, then the cursor
  * compare-and-set (which locks the stream's row: of two runs of one stream that read the same page, only one
- * commits it; the other fails with `stream_taken`) and the run counters. Either all of it commits or none of it does, so a crash at any instant leaves the previous
+ * commits it; the other fails with `stream_taken`) and the run counters. Either all of it commits or none of it
+ * does, so a crash at any instant leaves the previous
  * page's state and the next run re-reads from there.
  *
  * The cursor only moves forward: re-reading older positions (`--full`) rewrites rows but keeps it.
