@@ -48,7 +48,14 @@ export default tseslint.config(
     rules: {
       'max-len': [
         'error',
-        { code: 140, ignoreUrls: true, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true },
+        {
+          code: 140,
+          ignoreUrls: true,
+          ignoreRegExpLiterals: true,
+          // A line made long by one long string or template literal (a message, SQL, a metric's help) stays whole:
+          // split across '+' it is harder to find with grep. A short literal does not excuse the code around it.
+          ignorePattern: "'[^']{40,}'|\"[^\"]{40,}\"|`[^`]{40,}`",
+        },
       ],
     },
   },

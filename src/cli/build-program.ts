@@ -4,7 +4,16 @@ import { COMMAND_EXAMPLES } from './command-examples.js';
 
 /** What a parsed command line asks for. The entry point carries it out. */
 export type CliRequest =
-  | { command: 'sync'; providerConfigKey: string; connectionIds: string[]; models: string[]; full: boolean; pageSize?: number; json: boolean; wait: boolean }
+  | {
+      command: 'sync';
+      providerConfigKey: string;
+      connectionIds: string[];
+      models: string[];
+      full: boolean;
+      pageSize?: number;
+      json: boolean;
+      wait: boolean;
+    }
   | { command: 'migrate' }
   | { command: 'worker' }
   | { command: 'status'; json: boolean }

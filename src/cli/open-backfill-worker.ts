@@ -90,7 +90,11 @@ export function openBackfillWorker(deps: OpenBackfillWorkerDeps): BackfillWorker
     },
   );
   const nango = createNangoClient(
-    { fetch: deps.fetch ?? fetch, gate: composeRequestGates({ cap, shared: deps.fleetGate }), logger: logger.child({ component: 'nango', bucket: 'backfill' }) },
+    {
+      fetch: deps.fetch ?? fetch,
+      gate: composeRequestGates({ cap, shared: deps.fleetGate }),
+      logger: logger.child({ component: 'nango', bucket: 'backfill' }),
+    },
     {
       host: config.nango.host,
       secretKey: deps.secretKey,

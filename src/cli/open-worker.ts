@@ -207,9 +207,13 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       {
         redis,
         logger: logger.child({ component: 'discovery' }),
-        sweep: async (signal) => void (await reapAbandonedRuns({ db: app.db, locks, logger: logger.child({ component: 'sweep' }) }, { signal })),
+        sweep: async (signal) =>
+          void (await reapAbandonedRuns({ db: app.db, locks, logger: logger.child({ component: 'sweep' }) }, { signal })),
         reconcile: (signal) =>
-          reconcileSchedules({ nango: app.nango, scriptsConfig, queue, logger: logger.child({ component: 'discovery' }) }, { rules: config.streams, jobOptions, signal }),
+          reconcileSchedules(
+            { nango: app.nango, scriptsConfig, queue, logger: logger.child({ component: 'discovery' }) },
+            { rules: config.streams, jobOptions, signal },
+          ),
       },
       { everyMs: config.discovery.everyMs, leaseKey: `${config.redisKeyPrefix}discovery-lease`, owner },
     );

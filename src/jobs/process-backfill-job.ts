@@ -35,7 +35,13 @@ export async function processBackfillJob(deps: BackfillJobDeps, job: Job, token:
   let streams = queuedStreams(job.progress);
   if (streams === null) {
     streams = await queueStreams(deps, data, { id: jobId, queue: job.queueQualifiedName }, signal);
-    logger.info({ streams, connection: data.connectionId, model: data.model, mode: data.mode, since: data.since, force: data.force, reason: data.reason }, 'backfill requested: one job per stream');
+    logger.info(
+      {
+        streams, connection: data.connectionId, model: data.model, mode: data.mode, since: data.since, force: data.force,
+        reason: data.reason,
+      },
+      'backfill requested: one job per stream',
+    );
     await job.updateProgress({ phase: 'streams-queued', streams } satisfies BackfillJobProgress);
   }
   if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();

@@ -91,7 +91,8 @@ export async function processSyncJob(
     model: stream.model,
     jobId: job.id,
   });
-  const locked = await withStreamLock({ ...deps, logger }, { stream, owner: `${settings.owner} job ${job.id}`, signal, markIfBusy: true }, async (stop) => {
+  const lockOptions = { stream, owner: `${settings.owner} job ${job.id}`, signal, markIfBusy: true };
+  const locked = await withStreamLock({ ...deps, logger }, lockOptions, async (stop) => {
     try {
       return await runSlice({ ...deps, logger }, settings, stream, stop);
     } catch (error) {
