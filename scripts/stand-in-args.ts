@@ -42,7 +42,8 @@ follows the sample data. Runs until Ctrl-C.
   --port N             port to listen on (default 3003; 0: any free port)
   --seed KEY:CxR       integration KEY with C connections of R records each (model GithubIssue, sync "issues");
                        repeat for several integrations; default ${DEFAULT_SEED}. Connections are named acme,
-                       globex, initech, umbrella, hooli, then conn-6, conn-7, ... At most ${MAX_RECORDS.toLocaleString('en-US')} records in all.
+                       globex, initech, umbrella, hooli, then conn-6, conn-7, ...
+                       At most ${MAX_RECORDS.toLocaleString('en-US')} records in all.
   --churn PERIOD       every PERIOD (30s, 1m, ...), in each connection: change 1% of the records, delete 0.2%,
                        add 0.5% (at least one of each), as Nango would after a sync run; no webhook is sent.
                        Default: no churn, the records never change.

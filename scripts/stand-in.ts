@@ -49,7 +49,9 @@ function serve(standIn: NangoStandIn, args: StandInArgs): void {
   for (const seed of args.seeds) {
     const ids = connectionIds(seed.connections);
     seedGithubDemo(standIn.store, { providerConfigKey: seed.integration, connections: ids, recordsPerConnection: seed.records });
-    for (const connectionId of ids) churned.push({ providerConfigKey: seed.integration, connectionId, seeded: seed.records, nextNumber: seed.records + 1 });
+    for (const connectionId of ids) {
+      churned.push({ providerConfigKey: seed.integration, connectionId, seeded: seed.records, nextNumber: seed.records + 1 });
+    }
     out(`  integration ${seed.integration}: ${ids.length} connection${ids.length === 1 ? '' : 's'} (${ids.join(', ')}) x ${count(seed.records)} GitHub issues, model GithubIssue`);
   }
   out(

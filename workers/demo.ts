@@ -15,8 +15,18 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 
 const secretKey = randomUUID();
 const standIn = await startNangoStandIn({ secretKey });
-const seeded = seedGithubDemo(standIn.store, { providerConfigKey: INTEGRATION, connections: ['acme', 'globex'], recordsPerConnection: 2500 });
-const env = { ...process.env, NANGO_HOST: standIn.url, NANGO_SECRET_KEY: secretKey, REPLICATOR_CONFIG: 'demo', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+const seeded = seedGithubDemo(standIn.store, {
+  providerConfigKey: INTEGRATION,
+  connections: ['acme', 'globex'],
+  recordsPerConnection: 2500,
+});
+const env = {
+  ...process.env,
+  NANGO_HOST: standIn.url,
+  NANGO_SECRET_KEY: secretKey,
+  REPLICATOR_CONFIG: 'demo',
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+};
 const demoConfig = `nango:\n  pageSize: 500\ntarget:\n  schema: ${DEMO_SCHEMA}\n`;
 const config = loadConfig({ env, readTextFile: () => demoConfig });
 const db = createDatabase({ url: config.databaseUrl });
@@ -41,7 +51,11 @@ try {
   out('1. First sync of each connection: every record, page by page.');
   for (const connectionId of seeded.connections) await sync(connectionId);
 
-  const churn = churnGithubIssues(standIn.store, { providerConfigKey: INTEGRATION, connectionId: 'acme' }, { updates: 150, deletes: 40, rng: mulberry32(7) });
+  const churn = churnGithubIssues(
+    standIn.store,
+    { providerConfigKey: INTEGRATION, connectionId: 'acme' },
+    { updates: 150, deletes: 40, rng: mulberry32(7) },
+  );
   // One issue arrives with a value that cannot be a date: it is stored, with NULL in that column and an error row.
   const [first] = standIn.store.snapshot(INTEGRATION, 'globex', seeded.model);
   if (first) standIn.store.save(INTEGRATION, 'globex', seeded.model, [{ ...first.payload, id: first.id, created_at: 'last Tuesday' }]);

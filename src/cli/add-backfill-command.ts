@@ -23,7 +23,16 @@ export function addBackfillCommand(program: Command, onRequest: (request: Backfi
     .option('--wait', 'follow the backfill to its end and exit non-zero unless every stream succeeded', false)
     .option('--json', 'print the outcome as JSON', false)
     .action(
-      (options: { integration: string; connection?: string; model?: string; since?: string; mode: 'merge' | 'replace'; force: boolean; wait: boolean; json: boolean }) =>
+      (options: {
+        integration: string;
+        connection?: string;
+        model?: string;
+        since?: string;
+        mode: 'merge' | 'replace';
+        force: boolean;
+        wait: boolean;
+        json: boolean;
+      }) =>
         onRequest({
           command: 'backfill',
           providerConfigKey: options.integration,

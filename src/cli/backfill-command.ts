@@ -55,12 +55,16 @@ export async function backfillCommand(
     io.terminal.write(`error: ${error.message}\n`);
     return 2;
   }
-  const queue = new Queue(BACKFILL_QUEUE, { connection: { url: config.redisUrl.reveal(), connectionName: 'nango-replicator-cli' }, prefix: config.queuePrefix });
+  const queue = new Queue(BACKFILL_QUEUE, {
+    connection: { url: config.redisUrl.reveal(), connectionName: 'nango-replicator-cli' },
+    prefix: config.queuePrefix,
+  });
   let lastError: unknown = null;
   queue.on('error', (error) => (lastError = error)); // reported by ready() below, or by the calls that fail
   try {
     await ready(queue, config.redisUrl, () => lastError);
-    const job = await queue.add(BACKFILL_JOB, message, syncJobOptions({ attempts: config.worker.attempts, backoffMs: config.worker.backoffMs }));
+    const jobOptions = syncJobOptions({ attempts: config.worker.attempts, backoffMs: config.worker.backoffMs });
+    const job = await queue.add(BACKFILL_JOB, message, jobOptions);
     const jobId = String(job.id);
     if (!options.json) io.stdout.write(`Backfill ${jobId} queued on ${BACKFILL_QUEUE}: ${describeRequest(options)}\n`);
     if (!options.wait) {
@@ -122,7 +126,8 @@ async function ready(queue: Queue, url: Secret, lastError: () => unknown): Promi
     // Unreachable or the password refused: the queue's last error event says which.
     const described = describeInfrastructureError(lastError() ?? error, { service: 'redis', url });
     const reason = described instanceof ReplicatorError ? described.message : `Redis (REDIS_URL) does not answer: ${(error as Error).message}.`;
-    throw new ReplicatorError(described instanceof ReplicatorError ? described.code : 'redis_unreachable', `${reason} The backfill was not queued.`, {
+    const code = described instanceof ReplicatorError ? described.code : 'redis_unreachable';
+    throw new ReplicatorError(code, `${reason} The backfill was not queued.`, {
       retry: described instanceof ReplicatorError ? described.retry : 'transient',
       cause: error,
     });

@@ -4,7 +4,16 @@ import { COMMAND_EXAMPLES } from './command-examples.js';
 
 /** What a parsed command line asks for. The entry point carries it out. */
 export type CliRequest =
-  | { command: 'sync'; providerConfigKey: string; connectionIds: string[]; models: string[]; full: boolean; pageSize?: number; json: boolean; wait: boolean }
+  | {
+      command: 'sync';
+      providerConfigKey: string;
+      connectionIds: string[];
+      models: string[];
+      full: boolean;
+      pageSize?: number;
+      json: boolean;
+      wait: boolean;
+    }
   | { command: 'migrate' }
   | { command: 'worker' }
   | { command: 'status'; json: boolean }
@@ -67,17 +76,26 @@ export function buildProgram(
       'with REDIS_URL: wait for a stream another process is reading, then read it, instead of skipping it (Ctrl-C stops waiting)',
       false,
     )
-    .action((options: { integration: string; connection: string[]; model: string[]; full: boolean; pageSize?: number; json: boolean; wait: boolean }) =>
-      onRequest({
-        command: 'sync',
-        providerConfigKey: options.integration,
-        connectionIds: [...new Set(options.connection)],
-        models: [...new Set(options.model)],
-        full: options.full,
-        pageSize: options.pageSize,
-        json: options.json,
-        wait: options.wait,
-      }),
+    .action(
+      (options: {
+        integration: string;
+        connection: string[];
+        model: string[];
+        full: boolean;
+        pageSize?: number;
+        json: boolean;
+        wait: boolean;
+      }) =>
+        onRequest({
+          command: 'sync',
+          providerConfigKey: options.integration,
+          connectionIds: [...new Set(options.connection)],
+          models: [...new Set(options.model)],
+          full: options.full,
+          pageSize: options.pageSize,
+          json: options.json,
+          wait: options.wait,
+        }),
     );
 
   program

@@ -20,7 +20,8 @@ export async function connectRedis(redis: Redis, url: Secret, timeoutMs = REDIS_
     await Promise.race([
       redis.connect(),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })), timeoutMs);
+        const timedOut = () => reject(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' }));
+        timer = setTimeout(timedOut, timeoutMs);
       }),
     ]);
   } catch (error) {

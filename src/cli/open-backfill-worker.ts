@@ -90,7 +90,11 @@ export function openBackfillWorker(deps: OpenBackfillWorkerDeps): BackfillWorker
     },
   );
   const nango = createNangoClient(
-    { fetch: deps.fetch ?? fetch, gate: composeRequestGates({ cap, shared: deps.fleetGate }), logger: logger.child({ component: 'nango', bucket: 'backfill' }) },
+    {
+      fetch: deps.fetch ?? fetch,
+      gate: composeRequestGates({ cap, shared: deps.fleetGate }),
+      logger: logger.child({ component: 'nango', bucket: 'backfill' }),
+    },
     {
       host: config.nango.host,
       secretKey: deps.secretKey,
@@ -106,7 +110,10 @@ export function openBackfillWorker(deps: OpenBackfillWorkerDeps): BackfillWorker
 
   const jobOptions: JobsOptions = syncJobOptions({ attempts: config.worker.attempts, backoffMs: config.worker.backoffMs });
   const streamJobOptions: JobsOptions = { ...jobOptions, ignoreDependencyOnFailure: true };
-  const locks = createRedisLocks({ redis: deps.redis, logger }, { keyPrefix: streamLockKeyPrefix(config.redisKeyPrefix), ttlMs: config.worker.lockDurationMs });
+  const locks = createRedisLocks(
+    { redis: deps.redis, logger },
+    { keyPrefix: streamLockKeyPrefix(config.redisKeyPrefix), ttlMs: config.worker.lockDurationMs },
+  );
   const withShutdown = (signal: AbortSignal) => AbortSignal.any([signal, deps.shutdown]);
   const worker = createBackfillWorker(
     {

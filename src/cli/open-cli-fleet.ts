@@ -28,7 +28,12 @@ export interface CliFleet {
  * to the workers stays inside the same budget and never reads a stream a job is reading. Fails with a message saying
  * whether Redis is unreachable or refused the password, rather than sending requests nobody accounts for.
  */
-export async function openCliFleet(deps: { logger: Logger }, config: ReplicatorConfig, secretKey: Secret, command: string): Promise<CliFleet> {
+export async function openCliFleet(
+  deps: { logger: Logger },
+  config: ReplicatorConfig,
+  secretKey: Secret,
+  command: string,
+): Promise<CliFleet> {
   const { Redis } = await import('ioredis');
   const redis = new Redis(config.redisUrl.reveal(), { lazyConnect: true, connectionName: 'nango-replicator-cli', maxRetriesPerRequest: 3 });
   redis.on('error', () => {}); // reported by connectRedis below, or by the gate and the locks while they wait

@@ -149,12 +149,16 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
     const pullMarks = createStreamPullMarks({ redis }, { keyPrefix: pullMarkKeyPrefix(config.redisKeyPrefix), ttlMs: PULL_MARK_TTL_MS });
     const enqueueSync = async (data: SyncJobInput, jobId: string) => void (await queue.add(SYNC_JOB, data, { ...jobOptions, jobId }));
     backfill = openBackfillWorker({
-      config, logger, redis, db: app.db, scriptsConfig, metrics, secretKey, fleetGate, fetch: deps.fetch, connection, owner, shutdown: shutdown.signal, stack, remainingMs,
+      config, logger, redis, db: app.db, scriptsConfig, metrics, secretKey, fleetGate, fetch: deps.fetch, connection, owner,
+      shutdown: shutdown.signal, stack, remainingMs,
       followUps: { pullMarks, enqueue: enqueueSync },
     });
     const backfills = backfill;
     backfillQueueRef = backfills.queue;
-    const locks = createRedisLocks({ redis, logger }, { keyPrefix: streamLockKeyPrefix(config.redisKeyPrefix), ttlMs: config.worker.lockDurationMs });
+    const locks = createRedisLocks(
+      { redis, logger },
+      { keyPrefix: streamLockKeyPrefix(config.redisKeyPrefix), ttlMs: config.worker.lockDurationMs },
+    );
     const jobDeps: SyncJobDeps = {
       db: app.db,
       nango: app.nango,
@@ -176,12 +180,21 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
     worker = createSyncWorker(
       {
         logger,
-        process: backfillOnRejectedCursor((job, signal) => processSyncJob(jobDeps, settings, job, AbortSignal.any([signal, shutdown.signal])), {
-          schedule: (stream, reason) => backfills.scheduleReplace(stream, reason),
-          logger,
-        }),
+        process: backfillOnRejectedCursor(
+          (job, signal) => processSyncJob(jobDeps, settings, job, AbortSignal.any([signal, shutdown.signal])),
+          {
+            schedule: (stream, reason) => backfills.scheduleReplace(stream, reason),
+            logger,
+          },
+        ),
       },
-      { connection, prefix: config.queuePrefix, name: owner, concurrency: config.worker.concurrency, lockDurationMs: config.worker.lockDurationMs },
+      {
+        connection,
+        prefix: config.queuePrefix,
+        name: owner,
+        concurrency: config.worker.concurrency,
+        lockDurationMs: config.worker.lockDurationMs,
+      },
     );
     const running = worker;
     let drainedInTime = true;
@@ -194,9 +207,13 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       {
         redis,
         logger: logger.child({ component: 'discovery' }),
-        sweep: async (signal) => void (await reapAbandonedRuns({ db: app.db, locks, logger: logger.child({ component: 'sweep' }) }, { signal })),
+        sweep: async (signal) =>
+          void (await reapAbandonedRuns({ db: app.db, locks, logger: logger.child({ component: 'sweep' }) }, { signal })),
         reconcile: (signal) =>
-          reconcileSchedules({ nango: app.nango, scriptsConfig, queue, logger: logger.child({ component: 'discovery' }) }, { rules: config.streams, jobOptions, signal }),
+          reconcileSchedules(
+            { nango: app.nango, scriptsConfig, queue, logger: logger.child({ component: 'discovery' }) },
+            { rules: config.streams, jobOptions, signal },
+          ),
       },
       { everyMs: config.discovery.everyMs, leaseKey: `${config.redisKeyPrefix}discovery-lease`, owner },
     );

@@ -71,7 +71,13 @@ const WAIT_POLL_MS = 250;
 export async function syncCommand(
   app: App,
   options: SyncCommandOptions,
-  io: { stdout: NodeJS.WritableStream; terminal: Terminal; signal: AbortSignal; locks?: SyncCommandLocks; scrub?: (text: string) => string },
+  io: {
+    stdout: NodeJS.WritableStream;
+    terminal: Terminal;
+    signal: AbortSignal;
+    locks?: SyncCommandLocks;
+    scrub?: (text: string) => string;
+  },
 ): Promise<StreamSyncOutcome[]> {
   const outcomes: StreamSyncOutcome[] = [];
   const scrub = io.scrub ?? ((text: string) => text);

@@ -53,7 +53,8 @@ function unwrap(schema: AnySchema): AnySchema {
   let current = schema;
   for (let i = 0; i < 10; i++) {
     const d = def(current);
-    if (d.innerType !== undefined && ['default', 'prefault', 'optional', 'nullable', 'readonly', 'catch'].includes(d.type)) current = d.innerType;
+    const wraps = ['default', 'prefault', 'optional', 'nullable', 'readonly', 'catch'].includes(d.type);
+    if (d.innerType !== undefined && wraps) current = d.innerType;
     else if (d.type === 'pipe' && d.in !== undefined && d.out !== undefined) current = def(d.out).type === 'transform' ? d.in : d.out;
     else return current;
   }

@@ -81,7 +81,12 @@ export function urlTarget(url: Secret, defaultPort: number): { where: string; ho
   if (!URL.canParse(text)) return null;
   const parsed = new URL(text);
   const host = parsed.hostname || 'localhost';
-  return { where: `${host}:${parsed.port || defaultPort}`, host, user: decodeURIComponent(parsed.username), path: decodeURIComponent(parsed.pathname.slice(1)) };
+  return {
+    where: `${host}:${parsed.port || defaultPort}`,
+    host,
+    user: decodeURIComponent(parsed.username),
+    path: decodeURIComponent(parsed.pathname.slice(1)),
+  };
 }
 
 function describePostgres({ code, error }: FoundCode, url: Secret): Described | null {

@@ -34,7 +34,9 @@ export function createProgressReporter(
   report: (progress: BackfillStreamProgress) => Promise<void>,
   options: { minIntervalMs: number; logger: Logger },
 ): ProgressReporter {
-  let latest: BackfillStreamProgress = { phase: 'reading', pages: 0, records: 0, upserted: 0, deleted: 0, recordsPerSecond: 0, elapsedMs: 0 };
+  let latest: BackfillStreamProgress = {
+    phase: 'reading', pages: 0, records: 0, upserted: 0, deleted: 0, recordsPerSecond: 0, elapsedMs: 0,
+  };
   let sentAt = -Infinity;
   let inFlight: Promise<void> | undefined;
   let dirty = false;

@@ -33,7 +33,13 @@ export function createBackfillWorker(deps: BackfillWorkerDeps, options: Backfill
   });
 }
 
-async function runStream(deps: BackfillWorkerDeps, options: BackfillWorkerOptions, job: Job, token: string | undefined, signal: AbortSignal) {
+async function runStream(
+  deps: BackfillWorkerDeps,
+  options: BackfillWorkerOptions,
+  job: Job,
+  token: string | undefined,
+  signal: AbortSignal,
+) {
   const ref: BackfillStreamJobRef = {
     id: String(job.id),
     data: job.data,

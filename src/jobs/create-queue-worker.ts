@@ -57,7 +57,8 @@ export function createQueueWorker(
   worker.on('failed', (job, error) => {
     const data = (job?.data ?? {}) as Record<string, unknown>;
     const stream = { integration: data.providerConfigKey, connection: data.connectionId, model: data.model };
-    deps.logger.warn({ ...stream, jobId: job?.id, jobName: job?.name, attemptsMade: job?.attemptsMade, reason: error.message }, `${labels.job} failed`);
+    const facts = { ...stream, jobId: job?.id, jobName: job?.name, attemptsMade: job?.attemptsMade, reason: error.message };
+    deps.logger.warn(facts, `${labels.job} failed`);
   });
   worker.on('stalled', (jobId) => deps.logger.warn({ jobId }, `${labels.job} stalled (its worker died or hung); it runs again`));
   worker.on('error', (error) => deps.logger.error({ err: { message: error.message } }, `${labels.worker} error`));

@@ -35,7 +35,13 @@ export async function processBackfillJob(deps: BackfillJobDeps, job: Job, token:
   let streams = queuedStreams(job.progress);
   if (streams === null) {
     streams = await queueStreams(deps, data, { id: jobId, queue: job.queueQualifiedName }, signal);
-    logger.info({ streams, connection: data.connectionId, model: data.model, mode: data.mode, since: data.since, force: data.force, reason: data.reason }, 'backfill requested: one job per stream');
+    logger.info(
+      {
+        streams, connection: data.connectionId, model: data.model, mode: data.mode, since: data.since, force: data.force,
+        reason: data.reason,
+      },
+      'backfill requested: one job per stream',
+    );
     await job.updateProgress({ phase: 'streams-queued', streams } satisfies BackfillJobProgress);
   }
   if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
@@ -64,7 +70,10 @@ async function queueStreams(
   const since = data.since === undefined ? undefined : modifiedAfterOf(data.since, (deps.now ?? Date.now)()).toISOString();
   await deps.addStreamJobs(
     parent,
-    streams.map((stream) => ({ id: backfillStreamJobId(parent.id, stream), data: { ...stream, mode: data.mode, since, force: data.force } })),
+    streams.map((stream) => ({
+      id: backfillStreamJobId(parent.id, stream),
+      data: { ...stream, mode: data.mode, since, force: data.force },
+    })),
   );
   return streams.length;
 }

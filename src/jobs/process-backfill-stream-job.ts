@@ -110,7 +110,12 @@ export async function processBackfillStreamJob(
 ): Promise<BackfillStreamResult> {
   const data = parseBackfillStreamJobData(job.data);
   const stream = backfillStreamOf(data);
-  const logger = deps.logger.child({ integration: stream.providerConfigKey, connection: stream.connectionId, model: stream.model, jobId: job.id });
+  const logger = deps.logger.child({
+    integration: stream.providerConfigKey,
+    connection: stream.connectionId,
+    model: stream.model,
+    jobId: job.id,
+  });
   const lockDeps = { ...deps, logger, pullMarks: deps.followUps?.pullMarks };
   const locked = await withStreamLock(lockDeps, { stream, owner: `${settings.owner} backfill ${job.id}`, signal }, async (stop) => {
     try {

@@ -85,8 +85,14 @@ export async function processSyncJob(
 ): Promise<SyncJobResult> {
   const data = parseSyncJobData(job.data);
   const stream = streamOf(data);
-  const logger = deps.logger.child({ integration: stream.providerConfigKey, connection: stream.connectionId, model: stream.model, jobId: job.id });
-  const locked = await withStreamLock({ ...deps, logger }, { stream, owner: `${settings.owner} job ${job.id}`, signal, markIfBusy: true }, async (stop) => {
+  const logger = deps.logger.child({
+    integration: stream.providerConfigKey,
+    connection: stream.connectionId,
+    model: stream.model,
+    jobId: job.id,
+  });
+  const lockOptions = { stream, owner: `${settings.owner} job ${job.id}`, signal, markIfBusy: true };
+  const locked = await withStreamLock({ ...deps, logger }, lockOptions, async (stop) => {
     try {
       return await runSlice({ ...deps, logger }, settings, stream, stop);
     } catch (error) {
@@ -141,7 +147,8 @@ async function runSlice(
     const summary = await replicateStream(
       { db: deps.db, nango: deps.nango, logger: deps.logger },
       {
-        stream, schema: settings.schema, deletes: settings.deletes, fillfactor: settings.fillfactor, pageSize: settings.pageSize, fields, maxPages: settings.slicePages, signal: stop,
+        stream, schema: settings.schema, deletes: settings.deletes, fillfactor: settings.fillfactor, pageSize: settings.pageSize, fields,
+        maxPages: settings.slicePages, signal: stop,
         onProgress: metrics ? pageMetricsRecorder(metrics, stream) : undefined,
       },
     );
@@ -167,5 +174,7 @@ async function noteFailure(deps: SyncJobDeps, stream: StreamKey, job: SyncJobRef
 }
 
 function emptySummary(): ReplicateSummary {
-  return { pages: 0, records: 0, upserted: 0, deleted: 0, valueErrors: 0, rejected: 0, nulRemoved: 0, elapsedMs: 0, complete: false, cursor: null };
+  return {
+    pages: 0, records: 0, upserted: 0, deleted: 0, valueErrors: 0, rejected: 0, nulRemoved: 0, elapsedMs: 0, complete: false, cursor: null,
+  };
 }

@@ -1,7 +1,13 @@
 import { ReplicatorError } from '../errors/replicator-error.js';
 import type { ReplicatorMetrics } from '../metrics/create-replicator-metrics.js';
 import { pageMetricsRecorder } from '../metrics/page-metrics-recorder.js';
-import { errorSummary, type ReplicateDeps, type ReplicateOptions, replicateStream, type ReplicateSummary } from '../replicate/replicate-stream.js';
+import {
+  errorSummary,
+  type ReplicateDeps,
+  type ReplicateOptions,
+  replicateStream,
+  type ReplicateSummary,
+} from '../replicate/replicate-stream.js';
 import type { ModelField } from '../schema/model-fields.js';
 import type { StreamKey } from '../store/stream-key.js';
 import type { ProgressReporter } from './backfill-progress.js';
@@ -67,11 +73,13 @@ async function readFrom(
   const summary = await replicateStream(
     { db: deps.db, nango: deps.nango, logger: deps.logger },
     {
-      stream: pass.stream, schema: settings.schema, deletes: settings.deletes, fillfactor: settings.fillfactor, pageSize: settings.pageSize, fields: pass.fields, full: true,
+      stream: pass.stream, schema: settings.schema, deletes: settings.deletes, fillfactor: settings.fillfactor, pageSize: settings.pageSize,
+      fields: pass.fields, full: true,
       fullFrom: pass.from?.cursor ?? null, modifiedAfter: pass.modifiedAfter, kind: 'backfill', signal: stop,
       onProgress: (p, position) => {
         const totals = addTotals(earlier, p);
-        pass.progress.page(totals, position === null ? undefined : { passStartedAt: pass.passStartedAt.toISOString(), cursor: position, totals });
+        const passPosition = position === null ? undefined : { passStartedAt: pass.passStartedAt.toISOString(), cursor: position, totals };
+        pass.progress.page(totals, passPosition);
         pageMetrics?.(p);
       },
     },

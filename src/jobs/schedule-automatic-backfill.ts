@@ -25,7 +25,13 @@ export async function scheduleAutomaticBackfill(
   const job = await deps.queue.add(BACKFILL_JOB, data, { ...options.jobOptions, jobId, deduplication: { id: dedupId } });
   // A deduplicated add answers with the job already there.
   const outcome: AutomaticBackfillOutcome = job.id === jobId ? 'enqueued' : 'already-queued';
-  const facts = { integration: stream.providerConfigKey, connection: stream.connectionId, model: stream.model, reason: options.reason, jobId: job.id };
+  const facts = {
+    integration: stream.providerConfigKey,
+    connection: stream.connectionId,
+    model: stream.model,
+    reason: options.reason,
+    jobId: job.id,
+  };
   if (outcome === 'enqueued') deps.logger.warn(facts, 'scheduled a replace backfill of the stream');
   else deps.logger.info(facts, 'a replace backfill of the stream is already queued');
   return outcome;

@@ -31,7 +31,8 @@ export interface StreamLockOptions {
 
 /**
  * What `withStreamLock` did: ran the work under the lock, or found the stream taken by `holder` (its token, null if
- * it released meanwhile), whose lock expires at `expiresAt` unless renewed (and left a pull mark when `marked`). `pullMark`, after work that ended without throwing: the value of a mark left while it ran,
+ * it released meanwhile), whose lock expires at `expiresAt` unless renewed (and left a pull mark when `marked`).
+ * `pullMark`, after work that ended without throwing: the value of a mark left while it ran,
  * now taken off; whoever gets one must make sure a read of the stream starts after now (a continuation or a
  * follow-up job, or reading again), or the request is lost.
  */

@@ -150,7 +150,9 @@ export function createReplicatorMetrics(registry: Registry, sources: MetricSourc
     lastSuccessTimestamp: streamGauge('stream_last_success_timestamp_seconds', 'End of the last successful run, epoch seconds.', (r) => r.lastSuccessEpochSeconds),
     freshnessLag: streamGauge('stream_freshness_lag_seconds', 'Now minus the newest _nango_last_modified_at written, seconds.', (r) => r.freshnessLagSeconds),
     sinceLastSuccess: streamGauge('stream_seconds_since_last_success', 'Now minus the end of the last successful run, seconds.', (r) => r.secondsSinceLastSuccess),
-    apiRequests: new Counter({ name: `${PREFIX}api_requests_total`, help: 'Nango API responses by HTTP status.', labelNames: ['status'] as const, registers }),
+    apiRequests: new Counter({
+      name: `${PREFIX}api_requests_total`, help: 'Nango API responses by HTTP status.', labelNames: ['status'] as const, registers,
+    }),
     apiRateLimited: new Counter({ name: `${PREFIX}api_rate_limited_total`, help: 'Nango API responses with status 429.', registers }),
     apiRateLimitLimit: new Gauge({ name: `${PREFIX}api_ratelimit_limit`, help: 'Requests per minute the Nango account allows (last X-RateLimit-Limit seen).', registers }),
     apiRateLimitRemaining: new Gauge({ name: `${PREFIX}api_ratelimit_remaining`, help: "Requests left in the account's window (last X-RateLimit-Remaining seen).", registers }),
@@ -161,9 +163,13 @@ export function createReplicatorMetrics(registry: Registry, sources: MetricSourc
       buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60],
       registers,
     }),
-    tokensGranted: new Counter({ name: `${PREFIX}ratelimit_tokens_granted_total`, help: 'Requests the rate limiter let through.', registers }),
+    tokensGranted: new Counter({
+      name: `${PREFIX}ratelimit_tokens_granted_total`, help: 'Requests the rate limiter let through.', registers,
+    }),
     queueJobs,
-    webhooks: new Counter({ name: `${PREFIX}webhooks_total`, help: 'Nango webhooks received, by outcome.', labelNames: ['outcome'] as const, registers }),
+    webhooks: new Counter({
+      name: `${PREFIX}webhooks_total`, help: 'Nango webhooks received, by outcome.', labelNames: ['outcome'] as const, registers,
+    }),
     sourceErrors,
   };
 }

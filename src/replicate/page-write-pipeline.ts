@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import { type CommitOrder, turnKey } from '../store/commit-order.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
-import { type PageResult, type PageWrite, writePlannedPage } from '../store/write-page.js';
+import type { PageWrite } from '../store/page-write.js';
+import { type PageResult, writePlannedPage } from '../store/write-page.js';
 
 interface InFlight {
   done: Promise<PageResult>;

@@ -31,7 +31,9 @@ export class ModelRecords {
         this.#insert(incoming, stampMicros, null);
         summary.added.push(incoming.externalId);
       } else if (row.deletedAt !== null) {
-        Object.assign(row, { payload: incoming.payload, hash: incoming.hash, createdAt: stampMicros, updatedAt: stampMicros, deletedAt: null, prunedAt: null });
+        Object.assign(row, {
+          payload: incoming.payload, hash: incoming.hash, createdAt: stampMicros, updatedAt: stampMicros, deletedAt: null, prunedAt: null,
+        });
         summary.added.push(row.externalId);
       } else if (row.hash !== incoming.hash) {
         Object.assign(row, { payload: incoming.payload, hash: incoming.hash, updatedAt: stampMicros, prunedAt: null });

@@ -64,7 +64,10 @@ export async function startNangoStandIn(options: NangoStandInOptions): Promise<N
   const counters: StandInCounters = { requests: 0, tooManyRequests: 0, socketsDestroyed: 0 };
   const shutdown = new AbortController();
   const limiter = createRateLimitWindow({ points: options.rateLimit?.requestsPerMinute ?? UNLIMITED_POINTS, durationMs: WINDOW_MS, now });
-  const deps = { secretKey: options.secretKey, store, faults, limiter, now, log, counters, signal: shutdown.signal, onError: (e: unknown) => errors.push(e) };
+  const deps = {
+    secretKey: options.secretKey, store, faults, limiter, now, log, counters, signal: shutdown.signal,
+    onError: (e: unknown) => errors.push(e),
+  };
 
   const server = createServer((req, res) => void handleRequest(req, res, deps));
   const host = options.host ?? '127.0.0.1';

@@ -68,7 +68,9 @@ export function toPublicConnection(connection: StoredConnection): PublicConnecti
           display_name: endUser.displayName ?? null,
           email: endUser.email ?? null,
           tags: endUser.tags ?? null,
-          organization: endUser.organization ? { id: endUser.organization.id, display_name: endUser.organization.displayName ?? null } : null,
+          organization: endUser.organization
+            ? { id: endUser.organization.id, display_name: endUser.organization.displayName ?? null }
+            : null,
         }
       : null,
     tags: { ...connection.tags },

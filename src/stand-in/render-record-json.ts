@@ -16,7 +16,9 @@ export function renderRecordJson(row: StoredRecord): Buffer {
     return cached.json;
   }
   const json = Buffer.from(JSON.stringify(renderRecord(row)));
-  row.rendered = { payload: row.payload, createdAt: row.createdAt, updatedAt: row.updatedAt, deletedAt: row.deletedAt, prunedAt: row.prunedAt, json };
+  row.rendered = {
+    payload: row.payload, createdAt: row.createdAt, updatedAt: row.updatedAt, deletedAt: row.deletedAt, prunedAt: row.prunedAt, json,
+  };
   return json;
 }
 

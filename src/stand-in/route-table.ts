@@ -11,7 +11,9 @@ const ROUTES: ReadonlyArray<{ method: string; path: string; handler: RouteHandle
 ];
 
 /** Prefixes mounted behind Nango's `jsonContentTypeMiddleware`. */
-const JSON_ONLY_PREFIXES = ['/records', '/connection', '/connections', '/scripts', '/sync', '/integrations', '/providers', '/action', '/connect', '/v1'];
+const JSON_ONLY_PREFIXES = [
+  '/records', '/connection', '/connections', '/scripts', '/sync', '/integrations', '/providers', '/action', '/connect', '/v1',
+];
 
 /**
  * The handler for a request, matched like Express's default router: case-insensitive, one

@@ -31,7 +31,9 @@ export const githubIssueJsonSchema = {
       additionalProperties: false,
     },
   },
-  required: ['id', 'number', 'title', 'body', 'state', 'labels', 'assignee', 'comments', 'score', 'locked', 'created_at', 'updated_at', 'user'],
+  required: [
+    'id', 'number', 'title', 'body', 'state', 'labels', 'assignee', 'comments', 'score', 'locked', 'created_at', 'updated_at', 'user',
+  ],
   additionalProperties: false,
 } as const;
 
@@ -101,7 +103,9 @@ export function seedGithubDemo(store: RecordStore, options: SeedGithubDemoOption
   const batchSize = options.batchSize ?? 100;
   const rng = mulberry32(options.seed ?? 1);
   for (const connectionId of connections) {
-    if (!store.findConnection(providerConfigKey, connectionId)) store.addConnection({ providerConfigKey, connectionId, provider: 'github' });
+    if (!store.findConnection(providerConfigKey, connectionId)) {
+      store.addConnection({ providerConfigKey, connectionId, provider: 'github' });
+    }
   }
   store.deploySync({
     providerConfigKey,
@@ -141,7 +145,9 @@ export function churnGithubIssues(
 ): { updated: string[]; deleted: string[] } {
   const providerConfigKey = target.providerConfigKey ?? 'github';
   const model = target.model ?? 'GithubIssue';
-  const live = store.snapshot(providerConfigKey, target.connectionId, model).filter((r) => r.lastAction !== 'DELETED' && r.prunedAt === null);
+  const live = store
+    .snapshot(providerConfigKey, target.connectionId, model)
+    .filter((r) => r.lastAction !== 'DELETED' && r.prunedAt === null);
   const chosen = shuffle(live, change.rng).slice(0, change.updates + change.deletes);
   const toUpdate = chosen.slice(0, change.updates);
   const toDelete = chosen.slice(change.updates);

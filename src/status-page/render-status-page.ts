@@ -17,7 +17,8 @@ const STYLE = `
 :root { color-scheme: light; --ok:#1a7f37; --warn:#9a6700; --bad:#cf222e; --muted:#6e7781; --line:#d0d7de; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 24px; color: #1f2328; background: #fff; }
-h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 14px; margin: 0 0 6px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }
+h1 { font-size: 20px; margin: 0 0 4px; }
+h2 { font-size: 14px; margin: 0 0 6px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }
 .summary { margin: 0 0 16px; color: var(--muted); }
 .budget { margin: 0 0 20px; max-width: 640px; }
 .meter { position: relative; height: 10px; background: #eaeef2; border-radius: 5px; overflow: hidden; }
@@ -28,9 +29,13 @@ th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--lin
 th { font-size: 12px; color: var(--muted); font-weight: 600; white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .none { color: var(--muted); }
-.badge { display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 12px; font-weight: 600; color: #fff; background: var(--muted); }
-.badge.fresh { background: var(--ok); } .badge.stale { background: var(--warn); } .badge.failing { background: var(--bad); } .badge.running { background: #0969da; }
-.run.failed, .run.abandoned, .backfill.failed, .backfill.refused { color: var(--bad); } .run.superseded { color: var(--muted); } small { color: var(--muted); }
+.badge {
+  display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 12px; font-weight: 600; color: #fff; background: var(--muted);
+}
+.badge.fresh { background: var(--ok); } .badge.stale { background: var(--warn); }
+.badge.failing { background: var(--bad); } .badge.running { background: #0969da; }
+.run.failed, .run.abandoned, .backfill.failed, .backfill.refused { color: var(--bad); }
+.run.superseded { color: var(--muted); } small { color: var(--muted); }
 td.value-errors .some { color: var(--warn); font-weight: 600; } td.value-errors small { white-space: nowrap; }
 td.state, td.rows, td.freshness, td.last-success, td.last-run small { white-space: nowrap; }
 td.last-backfill { max-width: 300px; overflow-wrap: break-word; } td.last-backfill code { font-size: 12px; }
@@ -66,12 +71,15 @@ export function renderStatusPage(rows: ReadonlyArray<StatusRow>, budget: ApiBudg
 <p class="summary">${escapeHtml(summary(states))}</p>
 ${renderApiBudget(budget, now)}
 <table class="streams">
-<thead><tr><th>Integration</th><th>Connection</th><th>Model</th><th>State</th><th>Rows</th><th>Value errors</th><th>Freshness</th><th>Last success</th><th>Last run</th><th>Last error</th><th>Last backfill</th><th>Records / hour, 24 h</th></tr></thead>
+<thead><tr><th>Integration</th><th>Connection</th><th>Model</th><th>State</th>
+<th>Rows</th><th>Value errors</th><th>Freshness</th><th>Last success</th>
+<th>Last run</th><th>Last error</th><th>Last backfill</th><th>Records / hour, 24 h</th></tr></thead>
 <tbody>
 ${body}
 </tbody>
 </table>
-<footer>Rendered at <time datetime="${now.toISOString()}">${now.toISOString()}</time>. Stale after ${Math.round(staleAfter / 60)} min without a successful run.</footer>
+<footer>Rendered at <time datetime="${now.toISOString()}">${now.toISOString()}</time>.
+Stale after ${Math.round(staleAfter / 60)} min without a successful run.</footer>
 </body>
 </html>
 `;

@@ -82,7 +82,12 @@ function parseTimestamp(value: string): { seconds: number; micros: number } | nu
   const hour = digits(value, 11, 2);
   const minute = digits(value, 14, 2);
   const second = digits(value, 17, 2);
-  if (value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45 || value.charCodeAt(10) !== 84 || value.charCodeAt(13) !== 58 || value.charCodeAt(16) !== 58) return null;
+  if (
+    value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45 || value.charCodeAt(10) !== 84 ||
+    value.charCodeAt(13) !== 58 || value.charCodeAt(16) !== 58
+  ) {
+    return null;
+  }
   if (year < 1000 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
   if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return null;
   let at = 19;

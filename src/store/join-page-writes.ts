@@ -1,5 +1,5 @@
 import type { PreparedPage } from './prepare-page.js';
-import type { PageWrite } from './write-page.js';
+import type { PageWrite } from './page-write.js';
 
 /**
  * Whether a page can be joined after `write` in one transaction: not when `write` removes rows (`deletes: hard`),

@@ -45,7 +45,9 @@ export interface StreamStatus {
 export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: { schema: string }): Promise<StreamStatus[]> {
   const streams = await db
     .selectFrom('nango_replicator.streams as s')
-    .leftJoin('nango_replicator.model_tables as t', (join) => join.onRef('t.model', '=', 's.model').on('t.table_schema', '=', options.schema))
+    .leftJoin('nango_replicator.model_tables as t', (join) =>
+      join.onRef('t.model', '=', 's.model').on('t.table_schema', '=', options.schema),
+    )
     .leftJoinLateral(latestRun, (join) => join.onTrue())
     .select([
       's.provider_config_key',

@@ -7,6 +7,7 @@ import { REPLICATOR_SCHEMA } from './replicator-tables.js';
  * Applies every pending migration of the replicator's own tables. Safe to run from many processes at
  * once: Kysely takes a lock, and a finished migration is skipped. Returns the names newly applied.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's Migrator works on a Kysely<any>
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   await db.schema.createSchema(REPLICATOR_SCHEMA).ifNotExists().execute();
   const migrator = new Migrator({

@@ -28,7 +28,10 @@ export interface ValueErrorParams {
  * The delete and the insert touch disjoint keys (a key the page reports is never deleted), as two data-modifying
  * CTEs of one statement must.
  */
-export function replaceValueErrors(table: RawBuilder<unknown>, params: ValueErrorParams): { ctes: RawBuilder<unknown>; count: RawBuilder<unknown> } {
+export function replaceValueErrors(
+  table: RawBuilder<unknown>,
+  params: ValueErrorParams,
+): { ctes: RawBuilder<unknown>; count: RawBuilder<unknown> } {
   const stream = sql`${params.streamId}::bigint`;
   const anyErrorRow = sql`EXISTS (SELECT 1 FROM nango_replicator.value_errors WHERE stream_id = ${stream})`;
   const clear = (keep: RawBuilder<unknown>) => sql`cleared AS (

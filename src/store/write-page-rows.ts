@@ -1,8 +1,8 @@
 import type { Transaction } from 'kysely';
 import { hardDeleteStatement, type PageParams, type WrittenCounts, writeRowsStatement } from './page-statements.js';
-import type { PreparedPage, PreparedRows } from './prepare-page.js';
+import type { PreparedPage } from './prepare-page.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
-import type { PageWrite } from './write-page.js';
+import type { PageWrite } from './page-write.js';
 
 /** What {@link writeRows} did. */
 export interface WrittenRows {
@@ -16,7 +16,7 @@ export interface WrittenRows {
 
 /**
  * The page's rows and their value errors: a statement (an upsert, or a plain INSERT for `rows: 'new'`) per
- * {@link PreparedRows} in page order, and the hard deletes (which take the removed records' value errors with them).
+ * `PreparedRows` (prepare-page.ts) in page order, and the hard deletes (which take the removed records' value errors with them).
  */
 export async function writeRows(trx: Transaction<ReplicatorDatabase>, write: PageWrite): Promise<WrittenRows> {
   const { prepared, layout, stream, streamId } = write;
@@ -39,7 +39,11 @@ export async function recordDeadLetters(trx: Transaction<ReplicatorDatabase>, wr
   if (write.rejected.length > 0) {
     await trx
       .insertInto('nango_replicator.dead_letters')
-      .values(write.rejected.map((r) => ({ stream_id: write.streamId, reason: r.reason, payload: JSON.stringify(r.raw), page_cursor: r.pageCursor })))
+      .values(
+        write.rejected.map((r) => ({
+          stream_id: write.streamId, reason: r.reason, payload: JSON.stringify(r.raw), page_cursor: r.pageCursor,
+        })),
+      )
       .execute();
   }
 }

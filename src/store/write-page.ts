@@ -1,12 +1,13 @@
 import { type Kysely, sql } from 'kysely';
-import type { RecordsPage, RejectedRecord } from '../nango/nango-record.js';
+import type { RecordsPage } from '../nango/nango-record.js';
 import { compareCursors } from '../nango/stream-cursor.js';
 import { ReplicatorError } from '../errors/replicator-error.js';
 import { type CommitOrder, takeTurn, waitForPrevious } from './commit-order.js';
 import { restringified } from './page-body-payloads.js';
+import type { PageWrite } from './page-write.js';
 import type { PageRows } from './page-statements.js';
 import { recordDeadLetters, RecordsAlreadyStored, ResponseTextRefused, writeRows } from './write-page-rows.js';
-import { type PreparedPage, preparePage } from './prepare-page.js';
+import { preparePage } from './prepare-page.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 import type { StreamKey } from './stream-key.js';
 import type { TableLayout } from './table-layout.js';
@@ -46,40 +47,12 @@ export interface PageResult {
   rows: PageRows;
 }
 
-/** An element of a page that could not be read, and the cursor before that page. */
-export interface DeadLetter extends RejectedRecord {
-  pageCursor: string | null;
-}
-
-/**
- * A page ready to be written: everything its transaction needs, without the parsed records. Consecutive pages can be
- * joined into one write, which stays one transaction (see `joinPageWrites`).
- */
-export interface PageWrite {
-  stream: StreamKey;
-  streamId: string;
-  runId: string;
-  layout: TableLayout;
-  prepared: PreparedPage;
-  /** Elements that could not be read, each with the cursor before its page: re-reading from there returns it. */
-  rejected: DeadLetter[];
-  /** Pages of the stream the write holds. */
-  pages: number;
-  /** Elements of the page, valid or not. */
-  records: number;
-  /** Ids of every valid record of the page: two writes sharing none touch disjoint rows. */
-  ids: ReadonlySet<string>;
-  expectedCursor: string | null;
-  /** The cursor this write stores: the page's end, unless that is behind `expectedCursor` (never moves back). */
-  cursor: string | null;
-  rows: PageRows;
-}
-
 /**
  * Writes one page in one transaction: the rows, deletes, value errors (each record written or removed leaves
  * exactly the error rows of its stored values) and dead letters, then the cursor
  * compare-and-set (which locks the stream's row: of two runs of one stream that read the same page, only one
- * commits it; the other fails with `stream_taken`) and the run counters. Either all of it commits or none of it does, so a crash at any instant leaves the previous
+ * commits it; the other fails with `stream_taken`) and the run counters. Either all of it commits or none of it
+ * does, so a crash at any instant leaves the previous
  * page's state and the next run re-reads from there.
  *
  * The cursor only moves forward: re-reading older positions (`--full`) rewrites rows but keeps it.

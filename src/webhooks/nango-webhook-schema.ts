@@ -63,7 +63,10 @@ export function parseNangoWebhook(body: unknown): ParsedWebhook {
   const sync = parsed.data;
   const base = { providerConfigKey: sync.providerConfigKey, connectionId: sync.connectionId };
   if (sync.success) {
-    return { ok: true, webhook: { kind: 'sync-success', stream: { ...base, model: sync.model }, syncName: sync.syncName, fullRun: isFullRun(sync) } };
+    return {
+      ok: true,
+      webhook: { kind: 'sync-success', stream: { ...base, model: sync.model }, syncName: sync.syncName, fullRun: isFullRun(sync) },
+    };
   }
   const models = [...new Set(sync.model.split(',').map((m) => m.trim()).filter((m) => m !== ''))];
   if (models.length === 0) return { ok: false, problem: 'model: names no model' };

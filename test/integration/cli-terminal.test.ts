@@ -29,6 +29,7 @@ describe('the command line on a terminal', () => {
     assert.ok(drawn.length > 0, `a live progress line:\n${screen}`);
     assert.equal(drawn.at(-1)?.[2], '230', 'its last state counts every record');
     // ...and erased (carriage return, erase line) before the summary, which stays.
+    // eslint-disable-next-line no-control-regex -- the live line's erase sequence
     assert.match(session.raw(), /\r\x1b\[Khelpdesk\/acme\/Ticket: 3 pages, 230 records, 230 upserted, 0 deleted, 0 value errors in .* \(up to date\)/);
     assert.doesNotMatch(screen, /\bINFO\b/, 'no info log blocks at the default level on a terminal');
     assert.doesNotMatch(screen, /stream\.on is not a function|error:/);

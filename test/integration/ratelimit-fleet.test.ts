@@ -9,7 +9,7 @@ import { createRedisRequestGate } from '../../src/ratelimit/redis-request-gate.j
 import { REDIS_URL, useRedisTestPrefix } from '../helpers/redis-test-prefix.js';
 import type { FleetChildConfig } from './ratelimit-fleet-child.js';
 
-const { prefix: PREFIX, redis } = useRedisTestPrefix('ratelimit-fleet');
+const { prefix: PREFIX } = useRedisTestPrefix('ratelimit-fleet');
 const CHILD = new URL('./ratelimit-fleet-child.ts', import.meta.url).pathname;
 // High enough that a few seconds show both the burst and the steady refill: budget 6000/min, burst 300, 95/s.
 const RPM = 12_000;

@@ -8,7 +8,7 @@ import { useRedisTestPrefix } from '../helpers/redis-test-prefix.js';
 
 const REDIS_HOST = '127.0.0.1';
 const REDIS_PORT = Number(process.env.REDIS_PORT ?? 6379);
-const { prefix: PREFIX, redis } = useRedisTestPrefix('ratelimit-outage', { url: `redis://${REDIS_HOST}:${REDIS_PORT}` });
+const { prefix: PREFIX } = useRedisTestPrefix('ratelimit-outage', { url: `redis://${REDIS_HOST}:${REDIS_PORT}` });
 
 /** A TCP hop in front of Redis that can be switched on and off, to make Redis unreachable for one client. */
 function redisProxy(port: number) {

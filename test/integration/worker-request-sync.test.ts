@@ -8,13 +8,12 @@ import { syncJobOptions } from '../../src/jobs/sync-job-options.js';
 import { assertMatchesSource } from '../helpers/assert-matches-source.js';
 import { seedTickets, TICKETS } from '../helpers/replication-fixture.js';
 import { ticketJsonSchema } from '../helpers/ticket-model.js';
-import { baseConfig, createWorkerFleet, type SpawnedWorker, waitUntil, type WorkerFleet } from '../helpers/worker-fleet.js';
+import { baseConfig, createWorkerFleet, waitUntil, type WorkerFleet } from '../helpers/worker-fleet.js';
 
 const { providerConfigKey: PCK, connectionId: CONN, model: MODEL } = TICKETS;
 
 describe('asking for an immediate sync of a stream scheduled hourly', () => {
   let f: WorkerFleet;
-  let worker: SpawnedWorker;
   const source = () => f.standIn.store.snapshot(PCK, CONN, MODEL);
   const converged = async () => assertMatchesSource(await f.rows('ticket', CONN), source());
   const request = (stream = TICKETS) => requestStreamSync(f.queue, stream, { trigger: 'webhook', jobOptions: syncJobOptions({ attempts: 3, backoffMs: 100 }) });
@@ -32,7 +31,7 @@ describe('asking for an immediate sync of a stream scheduled hourly', () => {
     f.standIn.store.deploySync({ providerConfigKey: PCK, name: 'tickets', models: [{ name: MODEL, jsonSchema: ticketJsonSchema }], runs: 'every hour' });
     seedTickets(f.standIn, 0, 30);
     f.writeConfig(`${baseConfig(f)}streams:\n  - integration: ${PCK}\n    models: [${MODEL}]\n`);
-    worker = f.spawnWorker();
+    f.spawnWorker();
     await waitUntil(converged, 60_000); // a new stream's first run is immediate
   });
   after(async () => {

@@ -62,6 +62,7 @@ describe('the worker and backfill --wait on a terminal', () => {
     assert.match(screen, /^Backfill (\d+) queued on nango-backfill: helpdesk, connection acme, model Ticket, mode merge$/m);
     const rates = [...session.raw().matchAll(/backfill \d+: 0\/1 streams done, 1 running, [\d,]+ pages?, [\d,]+ records? \(([\d,]+)\/s\)/g)];
     assert.ok(rates.some((m) => Number(m[1]?.replace(/,/g, '')) > 0), `a live line with a rate above 0/s:\n${screen}`);
+    // eslint-disable-next-line no-control-regex -- the live line's erase sequence
     assert.match(session.raw(), /\r\x1b\[KBackfill \d+ completed\./, 'the live line is erased before the summary');
     assert.match(screen, /^1 stream \(1 merged\): 10 pages, 200 records, 200 upserted, 0 deleted by Nango, 0 deleted as unseen$/m);
     assert.doesNotMatch(screen, /\bINFO\b/);

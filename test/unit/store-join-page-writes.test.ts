@@ -3,7 +3,8 @@ import { describe, test } from 'node:test';
 import { parseRecordsPage } from '../../src/nango/parse-records-page.js';
 import { canJoinAfter, joinPageWrites } from '../../src/store/join-page-writes.js';
 import type { TableLayout } from '../../src/store/table-layout.js';
-import { type PageWrite, planPageWrite } from '../../src/store/write-page.js';
+import type { PageWrite } from '../../src/store/page-write.js';
+import { planPageWrite } from '../../src/store/write-page.js';
 
 const LAYOUT: TableLayout = { schema: 'nango', table: 'ticket', columns: [{ field: 'points', column: 'points', type: 'bigint' }] };
 const STREAM = { providerConfigKey: 'helpdesk', connectionId: 'acme', model: 'Ticket' };
