@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { statusCommand } from '../../src/cli/status-command.js';
@@ -12,6 +11,7 @@ import { startRun } from '../../src/store/record-run.js';
 import { useRedisTestPrefix } from '../helpers/redis-test-prefix.js';
 import { seedTickets, TEST_SECRET_KEY, TICKETS, useReplicationFixture } from '../helpers/replication-fixture.js';
 import { runCliProcess, spawnCli } from '../helpers/run-cli-process.js';
+import { waitUntil } from '../helpers/worker-fleet.js';
 
 const STREAM_ARGS = ['--integration', TICKETS.providerConfigKey, '--connection', TICKETS.connectionId, '--model', TICKETS.model];
 
@@ -28,13 +28,9 @@ describe('how runs end, as status shows them', () => {
   const lastError = async () =>
     (await sql<{ last_error: { code?: string } | null }>`SELECT last_error FROM nango_replicator.streams`.execute(f.db)).rows[0]?.last_error;
 
-  /** Waits until a run of the stream is `running`. */
+  /** Waits until a run of the stream is `running` (a CLI child process takes seconds to start on a busy machine). */
   async function runningRun(): Promise<void> {
-    for (let i = 0; i < 200; i++) {
-      if ((await runs()).some((r) => r.status === 'running')) return;
-      await sleep(25);
-    }
-    assert.fail('no run started');
+    await waitUntil(async () => assert.ok((await runs()).some((r) => r.status === 'running'), 'no run started'), 120_000, 25);
   }
 
   /** The line `nango-replicator status` prints for the stream. */
