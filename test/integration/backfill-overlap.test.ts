@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { streamLockName } from '../../src/jobs/stream-ids.js';
 import type { BackfillSummary } from '../../src/jobs/summarize-backfill.js';
 import { assertMatchesSource } from '../helpers/assert-matches-source.js';
-import { backfill, openBackfillQueue, settled } from '../helpers/backfill-queue.js';
+import { openBackfillQueue, settled } from '../helpers/backfill-queue.js';
 import { seedTickets, TICKETS } from '../helpers/replication-fixture.js';
 import { ticketJsonSchema } from '../helpers/ticket-model.js';
 import { baseConfig, createWorkerFleet, type SpawnedWorker, waitUntil, type WorkerFleet } from '../helpers/worker-fleet.js';
@@ -55,16 +55,27 @@ describe('a backfill and the same stream\'s incremental sync', () => {
     })();
     for (let i = 0; i < 3; i++) {
       const job = await queue.add('backfill', { providerConfigKey: PCK, connectionId: CONN, model: MODEL, mode: i === 1 ? 'replace' : 'merge' });
-      await sleep(300 * i); // lands at a different point of the syncs' cycle each time
+      await sleep(300 * i); // lands at a different point of the syncs' cycle each time (a spread, not a wait)
       assert.equal(await (await settled(queue, String(job.id), 120_000)).getState(), 'completed');
-      await sleep(2000); // incremental syncs run in between
+      // Incremental syncs run in between: wait for one that started after this backfill's run finished.
+      await waitUntil(async () => {
+        const all = (await runs()).filter((run) => run.started_at >= startedAt);
+        const lastBackfill = all.filter((run) => run.kind === 'backfill').at(-1);
+        assert.ok(lastBackfill?.finished_at, 'the backfill run is recorded as finished');
+        assert.ok(all.some((run) => run.kind === 'sync' && run.started_at >= lastBackfill.finished_at!), 'no sync since the backfill');
+      }, 60_000);
     }
     changing = false;
     await changes;
     f.standIn.faults.clear();
     await waitUntil(converged, 30_000);
-
-    const during = (await runs()).filter((run) => run.started_at >= startedAt);
+    // The runs of this test: those started by now, once each has finished (syncs go on starting every second).
+    const endedAt = new Date();
+    const during = await waitUntil(async () => {
+      const started = (await runs()).filter((run) => run.started_at >= startedAt && run.started_at < endedAt);
+      assert.ok(started.every((run) => run.finished_at), 'every run finished');
+      return started;
+    }, 60_000);
     assert.equal(during.filter((run) => run.kind === 'backfill').length, 3);
     const backfills = during.filter((run) => run.kind === 'backfill');
     const between = during.filter((run) => run.kind === 'sync' && run.started_at > backfills[0]!.started_at && run.started_at < backfills[2]!.started_at);
@@ -78,12 +89,18 @@ describe('a backfill and the same stream\'s incremental sync', () => {
   });
 
   test('a backfill that finds its stream busy waits for it and runs afterwards, instead of being dropped', async () => {
-    await f.redis.set(`${f.keyPrefix}lock:${streamLockName(TICKETS)}`, 'someone else', 'PX', 2500);
-    const freedAt = Date.now() + 2500;
-    const job = await backfill(queue, { providerConfigKey: PCK, connectionId: CONN, model: MODEL }, 60_000);
+    const lockKey = `${f.keyPrefix}lock:${streamLockName(TICKETS)}`;
+    const busyLines = () => workers.reduce((n, w) => n + (w.stderr().match(/"msg":"stream busy: the backfill waits for the job reading it"/g)?.length ?? 0), 0);
+    // Held by a holder that cannot be checked (so never taken over), until this test frees it.
+    await waitUntil(async () => assert.equal(await f.redis.set(lockKey, 'someone else', 'PX', 120_000, 'NX'), 'OK', 'a sync holds the stream'), 30_000, 50);
+    const busyBefore = busyLines();
+    const added = await queue.add('backfill', { providerConfigKey: PCK, connectionId: CONN, model: MODEL });
+    await waitUntil(() => assert.ok(busyLines() > busyBefore, 'the backfill has not found the stream busy yet'), 60_000);
+    assert.notEqual(await added.getState(), 'completed', 'it did not run while the lock was held');
+    assert.equal(await f.redis.get(lockKey), 'someone else');
+    await f.redis.del(lockKey);
+    const job = await settled(queue, String(added.id), 60_000);
     assert.equal(await job.getState(), 'completed', job.failedReason);
-    assert.equal((job.returnvalue as BackfillSummary).records, 300);
-    assert.ok((job.finishedOn ?? 0) >= freedAt - 100, 'it ran after the lock was freed');
-    assert.ok(workers.some((w) => /"msg":"stream busy: the backfill waits for the job reading it"/.test(w.stderr())));
+    assert.equal((job.returnvalue as BackfillSummary).records, 300, 'it ran once the lock was freed');
   });
 });

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { streamLockName } from '../../src/jobs/stream-ids.js';
 import { createStreamPullMarks } from '../../src/jobs/stream-pull-marks.js';
@@ -60,6 +59,10 @@ describe('nango-replicator sync next to the workers (REDIS_URL set): stream lock
 
   const locks = () => createRedisLocks({ redis: redisKeys.redis }, { keyPrefix: `${redisKeys.prefix}lock:`, ttlMs: 30_000 });
   /** The token of the lock `name` once someone holds it (a CLI process just spawned takes a while to start). */
+  const redisNowMs = async (): Promise<number> => {
+    const [seconds, micros] = await redisKeys.redis.time();
+    return Number(seconds) * 1000 + Number(micros) / 1000;
+  };
   const holderOf = (name: string) =>
     waitUntil(async () => {
       const token = await locks().holder(name);
@@ -104,8 +107,10 @@ describe('nango-replicator sync next to the workers (REDIS_URL set): stream lock
     const { done } = spawnCli(['sync', '--integration', PCK, '--connection', ACME, '--model', MODEL, '--page-size', '20'], env);
     const name = streamLockName(TICKETS);
     const holder = await holderOf(name);
+    const seenAtMs = await redisNowMs();
     assert.match(lockOwner(String(holder)), /^[^ ]+:\d+ cli sync$/, 'the lock names the CLI process');
-    await sleep(1600); // past the 1 s expiry: still held only if renewed
+    // Past the 1 s expiry on Redis's own clock: still held only if renewed.
+    await waitUntil(async () => assert.ok((await redisNowMs()) >= seenAtMs + 1200), 10_000, 50);
     assert.equal(await locks().holder(name), holder);
     const worker = await withStreamLock(
       { db: f.db, locks: locks(), logger: captureLogger().logger },

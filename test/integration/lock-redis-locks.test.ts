@@ -1,14 +1,19 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { encodeLockToken, lockOwner } from '../../src/lock/lock-owner.js';
 import { type ProcessIdentity, readProcessIdentity } from '../../src/lock/process-identity.js';
 import { createRedisLocks } from '../../src/lock/redis-locks.js';
 import { useRedisTestPrefix } from '../helpers/redis-test-prefix.js';
 import { deadProcess } from '../helpers/dead-process.js';
+import { waitUntil } from '../helpers/worker-fleet.js';
 
 describe('stream locks in Redis', () => {
   const { prefix: PREFIX, redis } = useRedisTestPrefix('locks');
+
+  async function redisNowMs(): Promise<number> {
+    const [seconds, micros] = await redis.time();
+    return Number(seconds) * 1000 + Number(micros) / 1000;
+  }
 
   test('one holder at a time; releasing lets the next one in', async () => {
     const locks = createRedisLocks({ redis }, { keyPrefix: PREFIX, ttlMs: 5000 });
@@ -24,17 +29,24 @@ describe('stream locks in Redis', () => {
 
   test('a held lock is renewed past its expiry; a dead holder\'s lock expires', async () => {
     const locks = createRedisLocks({ redis }, { keyPrefix: PREFIX, ttlMs: 300 });
+    const acquiredAtMs = await redisNowMs();
     const held = await locks.tryAcquire('stream/renewed', 'alive');
     assert.ok(held);
-    await sleep(900);
+    // Past three expiry periods on Redis's own clock: without renewal the key would be gone by now.
+    await waitUntil(async () => assert.ok((await redisNowMs()) >= acquiredAtMs + 3 * 300), 10_000, 50);
     assert.equal(held.lost.aborted, false);
+    assert.equal(await redis.get(held.key), held.token, 'the key is still this holder\'s');
     assert.equal(await locks.tryAcquire('stream/renewed', 'other'), null);
     await held.release();
 
     await redis.set(`${PREFIX}stream/orphan`, 'dead-process token', 'PX', 300);
     assert.equal(await locks.tryAcquire('stream/orphan', 'next'), null);
-    await sleep(400);
-    assert.ok(await locks.tryAcquire('stream/orphan', 'next'));
+    const taken = await waitUntil(async () => {
+      const lock = await locks.tryAcquire('stream/orphan', 'next');
+      assert.ok(lock, 'the orphaned lock has not expired yet');
+      return lock;
+    }, 5_000, 50);
+    await taken.release();
   });
 
   test('a holder whose lock was taken learns it, and can neither renew nor release the new holder\'s lock', async () => {

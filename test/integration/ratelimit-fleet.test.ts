@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
+import { bucketKeys } from '../../src/ratelimit/bucket-scripts.js';
 import { bucketSize } from '../../src/ratelimit/bucket-size.js';
 import { createRedisRequestGate } from '../../src/ratelimit/redis-request-gate.js';
 import { REDIS_URL, useRedisTestPrefix } from '../helpers/redis-test-prefix.js';
+import { waitUntil } from '../helpers/worker-fleet.js';
 import type { FleetChildConfig } from './ratelimit-fleet-child.js';
 
-const { prefix: PREFIX } = useRedisTestPrefix('ratelimit-fleet');
+const { prefix: PREFIX, redis } = useRedisTestPrefix('ratelimit-fleet');
 const CHILD = new URL('./ratelimit-fleet-child.ts', import.meta.url).pathname;
 // High enough that a few seconds show both the burst and the steady refill: budget 6000/min, burst 300, 95/s.
 const RPM = 12_000;
@@ -146,7 +147,9 @@ describe('a fleet of 3 processes x 20 callers sharing one bucket', () => {
       durationMs: 4000,
       clockSkewsMs: [0, 0, 0],
       during: async () => {
-        await sleep(1000);
+        // Once the fleet is drawing on the bucket (its key exists), rather than after a fixed second.
+        const bucket = bucketKeys(PREFIX, 'blocked').bucket;
+        await waitUntil(async () => assert.equal(await redis.exists(bucket), 1, 'the fleet has not taken a token yet'), 10_000, 5);
         await gate.observe({ status: 429, limit: RPM, remaining: 0, retryAfterSeconds });
       },
     });

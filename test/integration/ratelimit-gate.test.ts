@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, afterEach, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { ReplicatorError } from '../../src/errors/replicator-error.js';
@@ -8,6 +7,7 @@ import { bucketSize } from '../../src/ratelimit/bucket-size.js';
 import { createRedisRequestGate, type RedisRequestGateOptions } from '../../src/ratelimit/redis-request-gate.js';
 import { readLuaScript } from '../../src/redis-scripts/read-lua-script.js';
 import { REDIS_URL, useRedisTestPrefix } from '../helpers/redis-test-prefix.js';
+import { waitUntil } from '../helpers/worker-fleet.js';
 
 const { prefix: PREFIX, redis } = useRedisTestPrefix('ratelimit-gate');
 // budget 600/min: burst 30, then 9.5 requests/s.
@@ -43,6 +43,13 @@ async function redisNowMs(): Promise<number> {
   return Number(seconds) * 1000 + Number(micros) / 1000;
 }
 
+const activeTimers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+/** Resolves once the process has more timers than `before`: the gate's pump is pausing until its next Redis call. */
+async function gatePaused(before: number): Promise<void> {
+  await waitUntil(() => assert.ok(activeTimers() > before, 'the gate is not waiting yet'), 5_000, 5);
+}
+
 let keyCounter = 0;
 const freshKey = (): string => `bucket-${++keyCounter}`;
 
@@ -69,8 +76,10 @@ describe('the Redis request gate', () => {
     await gate.observe({ status: 429, retryAfterSeconds: 29 });
     const controller = new AbortController();
     const reason = new Error('shutting down');
+    const timersBefore = activeTimers();
     const waiting = gate.acquire(controller.signal);
-    setTimeout(() => controller.abort(reason), 20);
+    await gatePaused(timersBefore);
+    controller.abort(reason);
     await assert.rejects(waiting, (error) => error === reason);
     assert.ok((await redis.pttl(bucketKeys(PREFIX, key).blocked)) > 20_000, 'rejected long before the block ended');
     assert.equal(gate.stats().granted, 0);
@@ -79,14 +88,14 @@ describe('the Redis request gate', () => {
   it('leaves no timer behind once the last waiter aborts', async () => {
     const { gate } = processOn(freshKey());
     await gate.observe({ status: 429, retryAfterSeconds: 29 });
-    const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const timersBefore = activeTimers();
     const controller = new AbortController();
     const waiting = gate.acquire(controller.signal);
-    await sleep(20);
+    await gatePaused(timersBefore);
     controller.abort();
     await assert.rejects(waiting);
-    await sleep(5);
-    const timersAfter = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    await new Promise(setImmediate); // the pump's loop ends on the next turn; no timer is needed for that
+    const timersAfter = activeTimers();
     assert.ok(timersAfter <= timersBefore, `timers ${timersBefore} -> ${timersAfter}`);
   });
 
@@ -103,7 +112,7 @@ describe('the Redis request gate', () => {
     const callers = Array.from({ length: 10 }, async () => {
       for (let i = 0; i < 4; i++) await gate.acquire();
     });
-    await sleep(50);
+    await waitUntil(() => assert.ok(gate.stats().granted > 0, 'the scripts have not run yet'), 5_000, 5);
     await redis.script('FLUSH');
     await Promise.all(callers);
     assert.equal(gate.stats().granted, 40);

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { createRedisRequestGate } from '../../src/ratelimit/redis-request-gate.js';
 import { useRedisTestPrefix } from '../helpers/redis-test-prefix.js';
+import { waitUntil } from '../helpers/worker-fleet.js';
 
 const REDIS_HOST = '127.0.0.1';
 const REDIS_PORT = Number(process.env.REDIS_PORT ?? 6379);
@@ -50,24 +50,27 @@ async function freePort(): Promise<number> {
 function unreachableGate(port: number) {
   const client = new Redis(port, REDIS_HOST, { maxRetriesPerRequest: 1, retryStrategy: () => 50 });
   client.on('error', () => undefined); // connection errors are expected here
+  const attempts = { reconnecting: 0 };
+  client.on('reconnecting', () => void (attempts.reconnecting += 1));
   const warnings: string[] = [];
   const infos: string[] = [];
   const gate = createRedisRequestGate(
     { redis: client, logger: { warn: (_obj, msg) => warnings.push(msg), info: (_obj, msg) => infos.push(msg) } },
     { key: `outage-${port}`, keyPrefix: PREFIX, requestsPerMinute: 600, share: 1 },
   );
-  return { client, gate, warnings, infos };
+  return { client, gate, warnings, infos, attempts };
 }
 
 describe('the Redis request gate while Redis is unreachable', () => {
   it('grants nothing until Redis answers again, then grants', async () => {
     const proxy = redisProxy(await freePort());
-    const { client, gate, warnings, infos } = unreachableGate(proxy.port);
+    const { client, gate, warnings, infos, attempts } = unreachableGate(proxy.port);
     let granted = false;
     const waiting = gate.acquire().then(() => {
       granted = true;
     });
-    await sleep(500);
+    // Not a fixed time but evidence of one: the gate has seen Redis fail, and the client has retried several times.
+    await waitUntil(() => assert.ok(warnings.length > 0 && attempts.reconnecting >= 5, `reconnecting ${attempts.reconnecting}`), 10_000, 20);
     assert.equal(granted, false, 'no grant while Redis is down (failing open would spend the budget blind)');
     assert.equal(gate.stats().granted, 0);
     assert.ok(warnings.some((m) => /Redis unavailable/.test(m)), 'the outage is logged');
@@ -80,11 +83,11 @@ describe('the Redis request gate while Redis is unreachable', () => {
   });
 
   it("rejects a waiting acquire with the signal's reason when it aborts", async () => {
-    const { client, gate } = unreachableGate(await freePort());
+    const { client, gate, warnings } = unreachableGate(await freePort());
     const controller = new AbortController();
     const reason = new Error('shutting down');
     const waiting = gate.acquire(controller.signal);
-    await sleep(200);
+    await waitUntil(() => assert.ok(warnings.some((m) => /Redis unavailable/.test(m)), 'the gate has not met the outage yet'), 10_000, 20);
     controller.abort(reason);
     await assert.rejects(waiting, (error) => error === reason);
     assert.equal(gate.stats().granted, 0);

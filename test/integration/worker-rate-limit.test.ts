@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { bucketSize } from '../../src/ratelimit/bucket-size.js';
 import { assertMatchesSource } from '../helpers/assert-matches-source.js';
@@ -51,7 +50,10 @@ describe('three workers and eight streams against an account limit of 120 reques
   test('the fleet converges and receives no 429 from its own traffic, however much it wants to ask', async () => {
     workers = [f.spawnWorker(), f.spawnWorker(), f.spawnWorker()];
     await waitUntil(converged, 120_000, 500);
-    await sleep(15_000); // steady polling on top: well past what an unpaced fleet would need to be refused
+    // Steady polling on top, counted in requests rather than seconds: 30 more is about 15 s at the paced rate
+    // (1.7/s), where an unpaced fleet (8/s) would pass the account's 120 within the same 15 s and be refused.
+    const atConvergence = f.standIn.requests.length;
+    await waitUntil(() => assert.ok(f.standIn.requests.length >= atConvergence + 30, `${f.standIn.requests.length - atConvergence} more requests`), 120_000, 500);
     assert.equal(f.standIn.stats.tooManyRequests, 0, 'no request was refused');
 
     // And the pace was the bucket's: in any interval of w ms at most burst + rate x w requests arrived.

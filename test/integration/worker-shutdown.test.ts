@@ -67,11 +67,11 @@ describe('a worker stopping: killed, terminated, or told twice', () => {
     f.standIn.faults.delayNext(1000, 300, { pathPrefix: '/records' });
     const worker = f.spawnWorker();
     await worker.waitForLog(/"msg":"page committed"/);
-    const sentAt = performance.now();
     worker.child.kill('SIGTERM');
     const result = await worker.done;
+    // Within the deadline, read from the worker itself rather than a wall clock: exit 0 and 'worker stopped' only
+    // after a drain in time; at the deadline it exits 1 and logs 'worker stopped at the deadline' and 'abandoning them'.
     assert.equal(result.code, 0, worker.stderr().slice(-3000));
-    assert.ok(performance.now() - sentAt < 20_000, 'it exited before the deadline');
     assert.match(worker.stderr(), /"msg":"worker stopped"/);
     assert.doesNotMatch(worker.stderr(), /abandoning them/);
 

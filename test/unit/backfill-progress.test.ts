@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { buildProgram, type CliRequest } from '../../src/cli/build-program.js';
 import { describeBackfillResult, describeBackfillView } from '../../src/cli/describe-backfill.js';
@@ -12,14 +11,20 @@ import { captureLogger } from '../helpers/capture-logger.js';
 const page = (pages: number, records: number, elapsedMs: number) => ({ pages, records, upserted: records, deleted: 0, valueErrors: 0, rejected: 0, nulRemoved: 0, elapsedMs });
 
 describe('backfill progress', () => {
-  test('a stream reports pages, records and rate, throttled, and its last figures on flush', async () => {
+  test('a stream reports pages, records and rate, throttled, and its last figures on flush', async (t) => {
+    // The reporter throttles on performance.now(); a mocked clock moves only when the test says so.
+    let nowMs = 1000;
+    t.mock.method(performance, 'now', () => nowMs);
     const sent: BackfillStreamProgress[] = [];
     const reporter = createProgressReporter(async (p) => void sent.push(p), { minIntervalMs: 50, logger: captureLogger().logger });
     reporter.page(page(1, 100, 500));
-    reporter.page(page(2, 200, 1000));
-    reporter.page(page(3, 300, 1500));
-    await sleep(60);
-    reporter.page(page(4, 400, 2000));
+    reporter.page(page(2, 200, 1000)); // the first update is still in flight
+    await new Promise(setImmediate); // now it has settled
+    nowMs += 10;
+    reporter.page(page(3, 300, 1500)); // nothing in flight, but within the interval
+    await new Promise(setImmediate);
+    nowMs += 50;
+    reporter.page(page(4, 400, 2000)); // a whole interval later
     reporter.phase('deleting');
     await reporter.flush();
     assert.deepEqual(sent.map((p) => `${p.phase} ${p.pages}`), ['reading 1', 'reading 4', 'deleting 4'], 'at most one update per interval, the latest on flush');

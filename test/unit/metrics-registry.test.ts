@@ -53,7 +53,15 @@ describe('replicator metrics', () => {
     assert.equal(await value(m.valueErrors, labelsOf(A)), 2);
   });
 
-  test('the instrumented gate counts responses by status, 429s, grants and the time waited', async () => {
+  test('the instrumented gate counts responses by status, 429s, grants and the time waited', async (t) => {
+    // A gate that waits 30 ms per acquire on mocked timers, with performance.now() moved in step: no real time passes.
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    let nowMs = 1000;
+    t.mock.method(performance, 'now', () => nowMs);
+    const advance = (ms: number) => {
+      nowMs += ms;
+      t.mock.timers.tick(ms);
+    };
     const m = createReplicatorMetrics(new Registry());
     const slowGate: RequestGate = {
       acquire: (signal) =>
@@ -64,12 +72,17 @@ describe('replicator metrics', () => {
       observe: async () => {},
     };
     const gate = instrumentRequestGate(slowGate, m);
-    await gate.acquire();
+    const first = gate.acquire();
+    advance(30);
+    await first;
     await gate.observe({ status: 200 });
-    await gate.acquire();
+    const second = gate.acquire();
+    advance(30);
+    await second;
     await gate.observe({ status: 429, retryAfterSeconds: 1 });
     const aborted = new AbortController();
     const waiting = gate.acquire(aborted.signal);
+    advance(10);
     aborted.abort(new Error('shutting down'));
     await assert.rejects(waiting);
 
@@ -78,7 +91,7 @@ describe('replicator metrics', () => {
     assert.equal(await value(m.apiRateLimited), 1);
     assert.equal(await value(m.tokensGranted), 2, 'an aborted wait is not a grant');
     const waited = await value(m.rateLimitWait, {}, 'nango_replicator_ratelimit_wait_seconds_sum');
-    assert.ok(waited !== undefined && waited >= 0.05 && waited < 1, `waited ${waited}`);
+    assert.ok(waited !== undefined && Math.abs(waited - 0.06) < 1e-9, `waited ${waited} s: the two granted waits of 30 ms`);
   });
 
   test('queue depth and active jobs are read from the queue at scrape time', async () => {
