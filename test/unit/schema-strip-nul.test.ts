@@ -49,12 +49,12 @@ describe('stripNul', () => {
     for (const value of [0, true, null, undefined, date]) assert.equal(stripNul(value).value, value);
   });
 
-  it('handles a large clean record quickly', () => {
+  // Not timed (the bench measures speed): what keeps it cheap is that a clean record is never copied.
+  it('returns a large clean record as the same object, not a copy', () => {
     const record = { items: Array.from({ length: 100_000 }, (_, i) => ({ id: String(i), name: `item ${i}`, n: i })) };
-    const started = performance.now();
     const result = stripNul(record);
     assert.equal(result.value, record);
-    assert.ok(performance.now() - started < 1000);
+    assert.equal(result.value.items, record.items);
   });
 });
 
