@@ -1,6 +1,6 @@
 import ms from 'ms';
 
-/** Nango's named intervals (REFERENCE 6, `getInterval`), keyed by the phrase without `every `. */
+/** Nango's named intervals (docs/nango-api.md 6, `getInterval`), keyed by the phrase without `every `. */
 const NAMED_INTERVALS: Readonly<Record<string, string>> = {
   'half day': '12h',
   'half hour': '30m',
@@ -17,7 +17,7 @@ const BARE_UNIT = /^(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)$/;
 /**
  * Reads a sync frequency in milliseconds, from either notation the replicator meets:
  * - vercel-ms, as in the config file: `30s`, `5m`, `1h`, `2 days`;
- * - Nango's phrasing, as in a sync's `runs` (REFERENCE 6): `every hour`, `every 30 minutes`, `every half hour`,
+ * - Nango's phrasing, as in a sync's `runs` (docs/nango-api.md 6): `every hour`, `every 30 minutes`, `every half hour`,
  *   `every quarter hour`, `every half day`, `every day`, `every week`, `every month` (30 days).
  * Returns null when the text is neither, or not a positive whole number of milliseconds.
  */

@@ -9,7 +9,7 @@ import { ReplicatorError } from '../errors/replicator-error.js';
 export const BACKFILL_MODES = ['merge', 'replace'] as const;
 export type BackfillMode = (typeof BACKFILL_MODES)[number];
 
-/** Nango refuses a `modified_after` older than this (REFERENCE 1.1: "must be within the last 12 months"), ms. */
+/** Nango refuses a `modified_after` older than this (docs/nango-api.md 1.1: "must be within the last 12 months"), ms. */
 export const MODIFIED_AFTER_LOOKBACK_MS = 365 * 24 * 60 * 60 * 1000;
 
 /** An ISO timestamp with `Z` or an offset (`2026-05-01T10:00:00+02:00`), or a date (`2026-05-01`, midnight UTC). */

@@ -7,7 +7,7 @@ import { parseSyncJobData, streamOf } from './sync-job-data.js';
 
 /**
  * Wraps a sync job processor: when a job fails because Nango keeps rejecting the stream's stored cursor
- * (`cursor_rejected`, REFERENCE 1.6), a `replace` backfill of the stream is scheduled (it re-reads the stream from
+ * (`cursor_rejected`, docs/nango-api.md 1.6), a `replace` backfill of the stream is scheduled (it re-reads the stream from
  * the start, which also replaces the cursor, and removes what Nango dropped meanwhile). The job's own failure is
  * rethrown unchanged; a failure to schedule is logged and does not hide it.
  */

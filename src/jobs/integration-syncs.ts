@@ -13,7 +13,7 @@ export interface DeployedSyncInfo {
  * The syncs of `integration` in the body of GET /scripts/config (untrusted; odd shapes are skipped).
  *
  * Entries are grouped by provider, and two integrations of one provider are merged into the entry of the first
- * one seen (REFERENCE 4). So: the entries whose `providerConfigKey` is the integration; when there is none, the
+ * one seen (docs/nango-api.md 4). So: the entries whose `providerConfigKey` is the integration; when there is none, the
  * entry of the integration's `provider` (known from its connections), if given.
  */
 export function integrationSyncs(scriptsConfig: unknown, integration: string, provider?: string): DeployedSyncInfo[] {

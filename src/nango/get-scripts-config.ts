@@ -3,7 +3,7 @@ import { type NangoHttpDeps, type NangoHttpOptions, nangoGet } from './nango-req
 
 /**
  * `GET /scripts/config`: an array of providers, each with its syncs, their models and json_schema
- * (REFERENCE 4). Returned as parsed JSON; `src/schema` reads the field types out of it, tolerating
+ * (docs/nango-api.md 4). Returned as parsed JSON; `src/schema` reads the field types out of it, tolerating
  * every historic shape.
  */
 export async function getScriptsConfig(

@@ -14,14 +14,14 @@ const connectionSchema = z.looseObject({
 
 const connectionsPageSchema = z.looseObject({ connections: z.array(connectionSchema) });
 
-/** One connection as `GET /connections` lists it (REFERENCE 3.1), with the fields the replicator uses. */
+/** One connection as `GET /connections` lists it (docs/nango-api.md 3.1), with the fields the replicator uses. */
 export type NangoConnection = z.output<typeof connectionSchema>;
 
 /** Page size for `GET /connections`: the most Nango allows when `limit` is sent explicitly. */
 const PAGE_LIMIT = 2000;
 
 /**
- * Every connection, optionally of some integrations, paging with an explicit `limit` (REFERENCE 3.1: without
+ * Every connection, optionally of some integrations, paging with an explicit `limit` (docs/nango-api.md 3.1: without
  * it Nango falls back to a legacy 10000) until a short page marks the end.
  */
 export async function listConnections(

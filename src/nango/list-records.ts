@@ -28,9 +28,9 @@ export interface ListRecordsParams {
  * fetched ahead is kept as its response bytes (outside the JavaScript heap) and parsed when the caller asks for it,
  * and the iterator holds no page it has handed over, so a caller that waits before asking for the next page keeps
  * only those bytes alive meanwhile.
- * Never sends `filter` (REFERENCE 1.7); never infers the end from a short page.
+ * Never sends `filter` (docs/nango-api.md 1.7); never infers the end from a short page.
  *
- * A stored cursor that Nango keeps answering with 500 (it cannot decode it, REFERENCE 1.6) ends the
+ * A stored cursor that Nango keeps answering with 500 (it cannot decode it, docs/nango-api.md 1.6) ends the
  * iteration with the terminal `cursor_rejected` error instead of being retried forever.
  */
 export async function* listRecords(

@@ -1,4 +1,4 @@
-/** `_nango_metadata` of a record, as `GET /records` returns it (REFERENCE 1.2). Timestamps keep Nango's text. */
+/** `_nango_metadata` of a record, as `GET /records` returns it (docs/nango-api.md 1.2). Timestamps keep Nango's text. */
 export interface RecordMetadata {
   first_seen_at: string;
   /** The sort key and first half of the cursor. Offset-aware; never compare as text. */

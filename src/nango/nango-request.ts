@@ -129,7 +129,7 @@ function headers(options: NangoHttpOptions, request: NangoRequest): Record<strin
     Accept: 'application/json',
     'User-Agent': USER_AGENT,
     'Nango-Is-Sync': 'false',
-    'Nango-Is-Script': 'false', // true would make Nango treat the key as an internal script key (REFERENCE 0)
+    'Nango-Is-Script': 'false', // true would make Nango treat the key as an internal script key (docs/nango-api.md 0)
     ...request.headers,
   };
 }

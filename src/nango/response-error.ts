@@ -17,7 +17,7 @@ interface NangoErrorBody {
 
 /**
  * Maps a non-2xx Nango response to a ReplicatorError with a code, a retry class and a message that tells
- * the operator what to check. Bodies are Nango's error envelope (REFERENCE 0); anything else is tolerated.
+ * the operator what to check. Bodies are Nango's error envelope (docs/nango-api.md 0); anything else is tolerated.
  */
 export function responseError(status: number, bodyText: string, context: RequestContext, waitMs?: number): ReplicatorError {
   const nango = parseEnvelope(bodyText);
@@ -62,7 +62,7 @@ export function responseError(status: number, bodyText: string, context: Request
     );
   }
   if (status === 404) {
-    // Nango answers the paths the replicator calls with 400s, not 404 (REFERENCE 1.6): something else answered.
+    // Nango answers the paths the replicator calls with 400s, not 404 (docs/nango-api.md 1.6): something else answered.
     return new ReplicatorError(
       'nango_not_found',
       `${what}: is NANGO_HOST${context.host === undefined ? '' : ` (${context.host})`} the Nango API URL (https://api.nango.dev, or your self-hosted server's API, not its ` +

@@ -1,5 +1,5 @@
 /**
- * A decoded Nango cursor: base64 of `<last_modified_at>||<internal uuid>` (REFERENCE 1.3).
+ * A decoded Nango cursor: base64 of `<last_modified_at>||<internal uuid>` (docs/nango-api.md 1.3).
  * `micros` is the timestamp in microseconds since the epoch, so offsets compare correctly.
  */
 export interface CursorPosition {

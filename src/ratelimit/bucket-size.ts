@@ -1,6 +1,6 @@
 import { ReplicatorError } from '../errors/replicator-error.js';
 
-/** Length of Nango's fixed rate-limit window (REFERENCE.md section 2), ms. */
+/** Length of Nango's fixed rate-limit window (docs/nango-api.md 2), ms. */
 export const NANGO_WINDOW_MS = 60_000;
 
 /** How one shared token bucket is sized for a slice of the account's per-minute budget. */

@@ -22,7 +22,7 @@ export interface AnswerDeps extends RouteDeps {
   onError: (error: unknown) => void;
 }
 
-/** One bucket: the stand-in serves a single account (REFERENCE 2 keys limits per account). */
+/** One bucket: the stand-in serves a single account (docs/nango-api.md 2 keys limits per account). */
 const ACCOUNT_BUCKET = 'account-secret-1';
 
 /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { Reply } from './http-reply.js';
 
-/** The `NangoError` auth failures (REFERENCE 0), all 401 with `payload: {}`. */
+/** The `NangoError` auth failures (docs/nango-api.md 0), all 401 with `payload: {}`. */
 export type AuthErrorCode = 'missing_auth_header' | 'malformed_auth_header' | 'invalid_secret_key_format' | 'unknown_account';
 
 const AUTH_MESSAGES: Record<AuthErrorCode, string> = {

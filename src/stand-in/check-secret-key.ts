@@ -5,7 +5,7 @@ import type { AuthErrorCode } from './api-errors.js';
 const UUID_V4 = /^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$/i;
 
 /**
- * Nango's `secretKeyAuth` (REFERENCE 0): returns the failure code, or null when the key is the
+ * Nango's `secretKeyAuth` (docs/nango-api.md 0): returns the failure code, or null when the key is the
  * environment's secret key. `Nango-Is-Script: true` makes the server look the key up as an
  * internal script key, so a customer key fails with `unknown_account`.
  */

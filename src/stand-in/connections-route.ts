@@ -22,7 +22,7 @@ const connectionsQuerySchema = z
 type ConnectionsQuery = z.infer<typeof connectionsQuerySchema>;
 
 /**
- * GET /connections and its alias GET /connection (REFERENCE 3.1): filters combined with AND,
+ * GET /connections and its alias GET /connection (docs/nango-api.md 3.1): filters combined with AND,
  * ordered `created_at DESC, id DESC`, offset paging with no total.
  */
 export const listConnectionsRoute: RouteHandler = (request, { store }) => {

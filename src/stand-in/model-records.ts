@@ -7,7 +7,7 @@ const MAX_EXTERNAL_ID_LENGTH = 255;
 
 /**
  * The records of one (connection, model): the rows of Nango's records table with the semantics
- * of its upsert SQL and triggers (REFERENCE 1.4, 1.5). Each write method is one transaction and
+ * of its upsert SQL and triggers (docs/nango-api.md 1.4, 1.5). Each write method is one transaction and
  * receives that transaction's `NOW()` as `stampMicros`.
  */
 export class ModelRecords {

@@ -53,7 +53,7 @@ export interface NangoStandIn {
   close(): Promise<void>;
 }
 
-/** Starts the stand-in HTTP server (REFERENCE.md behaviour) and resolves once it listens. */
+/** Starts the stand-in HTTP server (docs/nango-api.md) and resolves once it listens. */
 export async function startNangoStandIn(options: NangoStandInOptions): Promise<NangoStandIn> {
   if (!UUID_V4.test(options.secretKey)) throw new TypeError('secretKey must be a UUID v4');
   const now = options.now ?? Date.now;

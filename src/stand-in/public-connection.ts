@@ -34,7 +34,7 @@ export interface StoredConnection {
   createdAt: number;
 }
 
-/** One item of GET /connections (`ApiPublicConnection`, REFERENCE 3.1). */
+/** One item of GET /connections (`ApiPublicConnection`, docs/nango-api.md 3.1). */
 export interface PublicConnection {
   id: number;
   connection_id: string;

@@ -14,7 +14,7 @@ export interface RateLimitWindow {
 }
 
 /**
- * Nango's API limiter (REFERENCE 2): `RateLimiterMemory({ points, duration: 60, blockDuration: 0 })`.
+ * Nango's API limiter (docs/nango-api.md 2): `RateLimiterMemory({ points, duration: 60, blockDuration: 0 })`.
  * A fixed window starts at the first request of the window and is not extended; rejected
  * requests still consume a point.
  */

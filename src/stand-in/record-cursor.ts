@@ -10,7 +10,7 @@ export interface CursorPosition {
 
 const cursorSchema = z.object({ sort: z.string().datetime({ offset: true }), id: z.string().uuid() }).strict();
 
-/** Cursor = base64 of `"<last_modified_at as rendered>||<internal uuid>"` (REFERENCE 1.3). */
+/** Cursor = base64 of `"<last_modified_at as rendered>||<internal uuid>"` (docs/nango-api.md 1.3). */
 export function encodeCursor(lastModifiedAt: string, uuid: string): string {
   return Buffer.from(`${lastModifiedAt}||${uuid}`).toString('base64');
 }

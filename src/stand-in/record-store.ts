@@ -108,7 +108,7 @@ export class RecordStore {
     return [...this.#syncs];
   }
 
-  /** `batchSave` (REFERENCE 1.5). Throws for an unknown connection or a payload without id. */
+  /** `batchSave` (docs/nango-api.md 1.5). Throws for an unknown connection or a payload without id. */
   save(providerConfigKey: string, connectionId: string, model: string, payloads: readonly object[]): WriteSummary {
     return this.#model(providerConfigKey, connectionId, model, true).save(payloads, this.#stamp());
   }

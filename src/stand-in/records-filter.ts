@@ -1,7 +1,7 @@
 import type { StoredRecord } from './stored-record.js';
 
 /**
- * The `filter` predicate with Nango's `switch (true)` quirks (REFERENCE 1.7): any mix containing
+ * The `filter` predicate with Nango's `switch (true)` quirks (docs/nango-api.md 1.7): any mix containing
  * both ADDED and UPDATED keeps only live rows; UPDATED+DELETED acts as UPDATED; ADDED+DELETED as
  * ADDED; a value matching no case (e.g. `added,added`) filters nothing.
  */

@@ -16,7 +16,7 @@ export interface RecordsQuery {
 }
 
 /**
- * The `.strict()` query schema of Nango's getRecords controller (REFERENCE 1.1), with the
+ * The `.strict()` query schema of Nango's getRecords controller (docs/nango-api.md 1.1), with the
  * 12-month lookback measured against the stand-in's clock `nowMs`.
  */
 export function recordsQuerySchema(nowMs: number): z.ZodType<RecordsQuery> {

@@ -12,7 +12,7 @@ const DEFAULT_LIMIT = 100;
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /**
- * GET /records (REFERENCE 1): validate query then headers, resolve the connection, decode the
+ * GET /records (docs/nango-api.md 1): validate query then headers, resolve the connection, decode the
  * cursor (500 when it does not decode), fetch `limit + 1` rows to decide `next_cursor`.
  */
 export const getRecordsRoute: RouteHandler = (request, { store, now }) => {

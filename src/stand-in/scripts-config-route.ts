@@ -2,7 +2,7 @@ import { buildScriptsConfig } from './scripts-config.js';
 import type { RouteHandler } from './route-handler.js';
 
 /**
- * GET /scripts/config (REFERENCE 4). The query is not validated; `format=openai` answers
+ * GET /scripts/config (docs/nango-api.md 4). The query is not validated; `format=openai` answers
  * `{"data":[...]}` function descriptions instead of the array.
  */
 export const scriptsConfigRoute: RouteHandler = (request, { store }) => {

@@ -52,7 +52,7 @@ export interface StandardNangoConfig {
 }
 
 /**
- * GET /scripts/config body (REFERENCE 4): syncs sorted by name, grouped by provider; the first
+ * GET /scripts/config body (docs/nango-api.md 4): syncs sorted by name, grouped by provider; the first
  * providerConfigKey seen wins for a provider deployed under two integrations.
  */
 export function buildScriptsConfig(syncs: readonly DeployedSync[]): StandardNangoConfig[] {

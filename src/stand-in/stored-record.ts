@@ -9,7 +9,7 @@ export type LastAction = 'ADDED' | 'UPDATED' | 'DELETED';
  * Mutated in place by {@link ModelRecords}; never handed out to callers.
  */
 export interface StoredRecord {
-  /** Internal record uuid (REFERENCE 1.3): the tie-breaker of the stream order. */
+  /** Internal record uuid (docs/nango-api.md 1.3): the tie-breaker of the stream order. */
   uuid: string;
   /** `String(payload.id)` without NUL bytes; what `/records` returns as `id`. */
   externalId: string;

@@ -21,7 +21,7 @@ const CLOSE_BRACKET = 0x5d; // ]
  * statement: the array is split there, in place, into one parameter per statement. Returns null, with `body`
  * untouched (the caller serialises the records instead), unless the blanking is certain to remove exactly the
  * metadata:
- * - the body is `{"next_cursor":...,"records":[...]}` as Nango writes it (REFERENCE 1.3), so the array is found by
+ * - the body is `{"next_cursor":...,"records":[...]}` as Nango writes it (docs/nango-api.md 1.3), so the array is found by
  *   position;
  * - the bytes hold exactly one `"_nango_metadata":` per record, so none is nested in a payload nor repeated (a JSON
  *   string cannot hold that byte sequence: its quotes would be escaped), and the k-th is record k's own member;

@@ -9,7 +9,7 @@ const envelopeSchema = z.looseObject({ type: z.string() });
 
 const checkpointsSchema = z.looseObject({ from: z.unknown().optional(), to: z.unknown().optional() });
 
-/** A sync run that succeeded: one webhook per model (REFERENCE.md 5.1). Unknown fields are allowed. */
+/** A sync run that succeeded: one webhook per model (docs/nango-api.md 5.1). Unknown fields are allowed. */
 export const syncSuccessWebhookSchema = z.looseObject({
   type: z.literal('sync'),
   success: z.literal(true),

@@ -27,7 +27,7 @@ function stableStringify(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
 }
 
-/** A successful sync webhook for one model, as REFERENCE.md 5.1 shows it. */
+/** A successful sync webhook for one model, as docs/nango-api.md 5.1 shows it. */
 export function syncSuccessPayload(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     type: 'sync',

@@ -11,7 +11,7 @@ import { ticketJsonSchema } from '../helpers/ticket-model.js';
 import { baseConfig, createWorkerFleet, type SpawnedWorker, waitUntil, type WorkerFleet } from '../helpers/worker-fleet.js';
 
 const { providerConfigKey: PCK, connectionId: CONN, model: MODEL } = TICKETS;
-/** Base64 of `not a cursor`: Nango cannot decode it and answers 500 (REFERENCE 1.6). */
+/** Base64 of `not a cursor`: Nango cannot decode it and answers 500 (docs/nango-api.md 1.6). */
 const CORRUPT_CURSOR = Buffer.from('not a cursor').toString('base64');
 const SIGNING_KEY = '3c1e9f0a-7b2d-4e8f-9a6c-5d4b3a2f1e0d';
 

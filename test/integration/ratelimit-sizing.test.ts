@@ -9,7 +9,7 @@ import { planObservation } from '../../src/ratelimit/plan-observation.js';
 import { openGate } from '../../src/ratelimit/request-gate.js';
 import { readLuaScript } from '../../src/redis-scripts/read-lua-script.js';
 
-// Plan limits from REFERENCE.md section 2 (s .. 12xl), and shares a deployment might give the replicator.
+// Plan limits from docs/nango-api.md 2 (s .. 12xl), and shares a deployment might give the replicator.
 const PLAN_LIMITS = [100, 200, 1000, 2000, 5000, 10_000, 55_000, 7];
 const SHARES = [0.05, 0.3, 0.5, 0.9, 1];
 

@@ -6,7 +6,7 @@ import { emptyRow, type Scenario } from '../scenario.js';
 import { type FaultStream, modelTable } from '../stream-rows.js';
 import { settleRow } from '../settle-row.js';
 
-/** Names of Nango-side things, as hostile as Nango lets them be (REFERENCE.md 1.1 regexes; fields are free). */
+/** Names of Nango-side things, as hostile as Nango lets them be (docs/nango-api.md 1.1 regexes; fields are free). */
 const INTEGRATIONS = ['a b~c:d.e@f_g-h', `k${'~:.@ _-'.repeat(36)}z`.slice(0, 255)];
 const CONNECTIONS = [`o'brien "; DROP TABLE nango_replicator.streams; --`, `$x{y}|[z]@=+~,.;:/\\ '"`, `c${"'\"\\".repeat(84)}`.slice(0, 255)];
 const MODELS = ['HostileRecord', 'Ticket_Item', 'TicketItem', 'Ticket-Item', 'Nango_raw', 'Id'];
