@@ -5,7 +5,8 @@
 # A side stage, `stand-in`, runs the project's Nango stand-in for `docker compose --profile demo`; it is built only
 # when asked for (--target stand-in), and the final image holds neither it nor the dev dependencies.
 # Node 24, an LTS line supported until April 2028 (Node 20 reached its end of life in April 2026); the code also runs
-# on Node 20.11+ and 22 (package.json engines). The build leaves out the Nango stand-in and the demo (tsconfig.build.json).
+# on Node 20.11+ and 22 (package.json engines). The Nango stand-in and the demo live outside src/ (stand-in/, demo/):
+# tsconfig.build.json compiles only src, workers and migrations, so dist/ holds neither.
 
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
@@ -17,6 +18,8 @@ COPY src ./src
 COPY workers ./workers
 COPY migrations ./migrations
 COPY scripts ./scripts
+# The Nango stand-in, for the `stand-in` side stage below only: tsconfig.build.json leaves it out of dist/.
+COPY stand-in ./stand-in
 # tsc, then the .lua scripts next to the compiled modules that read them (see "build" in package.json).
 RUN npm run build
 

@@ -1,5 +1,6 @@
 // ESLint flat config: typescript-eslint's recommended rules, no import cycles (type-only ones included), src/ never
-// importing from test/, bench/ or scripts/, and the 140-character line limit. `npm run lint` runs it; CI runs that.
+// importing from test/, bench/, scripts/, stand-in/ or demo/ (nor workers/ from the last two), and the 140-character
+// line limit. `npm run lint` runs it; CI runs that.
 // Not type-aware: on two cores that takes five times as long, and its findings (mostly node:test's describe/it
 // reported as floating promises) want a sweep of their own.
 import js from '@eslint/js';
@@ -35,6 +36,10 @@ export default tseslint.config(
             { target: './src', from: './test', message: 'Product code does not import tests.' },
             { target: './src', from: './bench', message: 'Product code does not import benchmarks.' },
             { target: './src', from: './scripts', message: 'Product code does not import scripts.' },
+            { target: './src', from: './stand-in', message: 'Product code does not import the Nango stand-in (a test double).' },
+            { target: './src', from: './demo', message: 'Product code does not import the demo.' },
+            { target: './workers', from: './stand-in', message: 'Product code does not import the Nango stand-in (a test double).' },
+            { target: './workers', from: './demo', message: 'Product code does not import the demo.' },
           ],
         },
       ],
@@ -46,7 +51,15 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    files: ['src/**/*.ts', 'workers/**/*.ts', 'migrations/**/*.ts', 'scripts/**/*.ts', 'scripts/**/*.mjs'],
+    files: [
+      'src/**/*.ts',
+      'stand-in/**/*.ts',
+      'demo/**/*.ts',
+      'workers/**/*.ts',
+      'migrations/**/*.ts',
+      'scripts/**/*.ts',
+      'scripts/**/*.mjs',
+    ],
     rules: {
       'max-len': [
         'error',

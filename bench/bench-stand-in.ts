@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mulberry32 } from '../src/stand-in/mulberry32.js';
-import { type NangoStandIn, startNangoStandIn } from '../src/stand-in/nango-stand-in.js';
-import { renderRecordJson } from '../src/stand-in/render-record-json.js';
-import { makeGithubIssue, seedGithubDemo } from '../src/stand-in/sample-data.js';
+import { mulberry32 } from '../stand-in/mulberry32.js';
+import { type NangoStandIn, startNangoStandIn } from '../stand-in/nango-stand-in.js';
+import { renderRecordJson } from '../stand-in/render-record-json.js';
+import { makeGithubIssue, seedGithubDemo } from '../stand-in/sample-data.js';
 import type { StreamKey } from '../src/store/stream-key.js';
 
 /** The stream every scenario replicates. */

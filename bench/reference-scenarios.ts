@@ -4,7 +4,7 @@ import { createNangoClient } from '../src/nango/nango-client.js';
 import type { NangoRecord } from '../src/nango/nango-record.js';
 import { openGate } from '../src/ratelimit/request-gate.js';
 import { resolveModelFields } from '../src/replicate/resolve-model-fields.js';
-import { renderRecord } from '../src/stand-in/render-record.js';
+import { renderRecord } from '../stand-in/render-record.js';
 import { ensureModelTable } from '../src/store/ensure-model-table.js';
 import type { TableLayout } from '../src/store/table-layout.js';
 import { cpuFigures, figure, type Figure } from './bench-report.js';

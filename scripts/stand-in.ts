@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type ChurnedConnection, churnSampleData, type ChurnTick } from '../src/stand-in/churn-sample-data.js';
-import { mulberry32 } from '../src/stand-in/mulberry32.js';
-import { type NangoStandIn, startNangoStandIn } from '../src/stand-in/nango-stand-in.js';
-import { seedGithubDemo } from '../src/stand-in/sample-data.js';
+import { type ChurnedConnection, churnSampleData, type ChurnTick } from '../stand-in/churn-sample-data.js';
+import { mulberry32 } from '../stand-in/mulberry32.js';
+import { type NangoStandIn, startNangoStandIn } from '../stand-in/nango-stand-in.js';
+import { seedGithubDemo } from '../stand-in/sample-data.js';
 import { connectionIds, parseStandInArgs, type StandInArgs, USAGE } from './stand-in-args.js';
 import { standInWorkerConfig } from './stand-in-worker-config.js';
 

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { type Kysely, sql } from 'kysely';
 import { Secret } from '../../src/config/secret.js';
-import { startNangoStandIn, type NangoStandIn } from '../../src/stand-in/nango-stand-in.js';
+import { startNangoStandIn, type NangoStandIn } from '../../stand-in/nango-stand-in.js';
 import { createDatabase } from '../../src/store/create-database.js';
 import type { ReplicatorDatabase } from '../../src/store/replicator-tables.js';
 import { makeTicket, ticketJsonSchema } from '../helpers/ticket-model.js';

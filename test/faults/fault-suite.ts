@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { mulberry32 } from '../../src/stand-in/mulberry32.js';
+import { mulberry32 } from '../../stand-in/mulberry32.js';
 import type { ReplicatorProcess } from './replicator-process.js';
 
 /** The shared Postgres the suite's databases live on (trust auth here and in CI). */

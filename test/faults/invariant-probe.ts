@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { compareCursors } from '../../src/nango/stream-cursor.js';
-import type { NangoStandIn } from '../../src/stand-in/nango-stand-in.js';
+import type { NangoStandIn } from '../../stand-in/nango-stand-in.js';
 import type { ReplicatorDatabase } from '../../src/store/replicator-tables.js';
 import { type FaultStream, modelTable, type StoredRow, streamRows } from './stream-rows.js';
 

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Kysely } from 'kysely';
-import type { NangoStandIn } from '../../src/stand-in/nango-stand-in.js';
+import type { NangoStandIn } from '../../stand-in/nango-stand-in.js';
 import type { ReplicatorDatabase } from '../../src/store/replicator-tables.js';
 import { type FaultStream, modelTable, streamRows } from './stream-rows.js';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { RecordSnapshot } from '../../src/stand-in/record-store.js';
+import type { RecordSnapshot } from '../../stand-in/record-store.js';
 
 /**
  * The replicated table holds exactly what Nango holds: one row per record, the same cursor, the same

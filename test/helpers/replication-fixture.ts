@@ -6,7 +6,7 @@ import { Secret } from '../../src/config/secret.js';
 import { createNangoClient, type NangoClient } from '../../src/nango/nango-client.js';
 import { openGate } from '../../src/ratelimit/request-gate.js';
 import { replicateStream, type ReplicateOptions, type ReplicateSummary } from '../../src/replicate/replicate-stream.js';
-import { startNangoStandIn, type NangoStandIn } from '../../src/stand-in/nango-stand-in.js';
+import { startNangoStandIn, type NangoStandIn } from '../../stand-in/nango-stand-in.js';
 import { createDatabase } from '../../src/store/create-database.js';
 import { migrateToLatest } from '../../src/store/migrate-to-latest.js';
 import type { ReplicatorDatabase } from '../../src/store/replicator-tables.js';

@@ -9,7 +9,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { type Kysely, sql } from 'kysely';
 import { SYNC_QUEUE } from '../../src/jobs/queue-names.js';
-import { startNangoStandIn, type NangoStandIn, type NangoStandInOptions } from '../../src/stand-in/nango-stand-in.js';
+import { startNangoStandIn, type NangoStandIn, type NangoStandInOptions } from '../../stand-in/nango-stand-in.js';
 import { createDatabase } from '../../src/store/create-database.js';
 import { migrateToLatest } from '../../src/store/migrate-to-latest.js';
 import type { ReplicatorDatabase } from '../../src/store/replicator-tables.js';

@@ -15,7 +15,7 @@ after(async () => {
 });
 
 function runDemo(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/demo.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'demo/demo.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', DATABASE_URL: database.url },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -40,7 +40,7 @@ test('npm run demo replicates both sample connections exactly, and can be run ag
 });
 
 test('npm run demo on a terminal shows each sync live, then the same checked result', async () => {
-  const session = runInTerminal([process.execPath, '--import', 'tsx', 'workers/demo.ts'], { DATABASE_URL: database.url });
+  const session = runInTerminal([process.execPath, '--import', 'tsx', 'demo/demo.ts'], { DATABASE_URL: database.url });
   const { code, screen } = await session.done;
   assert.equal(code, 0, screen);
   // Each sync draws its live line (erased before its summary) between the demo's own explanations.

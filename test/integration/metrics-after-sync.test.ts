@@ -13,7 +13,7 @@ import { registerMetricsRoute } from '../../src/metrics/register-metrics-route.j
 import { createNangoClient } from '../../src/nango/nango-client.js';
 import { openGate } from '../../src/ratelimit/request-gate.js';
 import { replicateStream } from '../../src/replicate/replicate-stream.js';
-import { startNangoStandIn, type NangoStandIn } from '../../src/stand-in/nango-stand-in.js';
+import { startNangoStandIn, type NangoStandIn } from '../../stand-in/nango-stand-in.js';
 import { createDatabase } from '../../src/store/create-database.js';
 import { migrateToLatest } from '../../src/store/migrate-to-latest.js';
 import type { ReplicatorDatabase } from '../../src/store/replicator-tables.js';

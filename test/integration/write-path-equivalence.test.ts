@@ -8,7 +8,7 @@ import { parseRecordsPage } from '../../src/nango/parse-records-page.js';
 import { openGate } from '../../src/ratelimit/request-gate.js';
 import { replicateStream } from '../../src/replicate/replicate-stream.js';
 import { modelFieldsFromSync } from '../../src/schema/model-fields.js';
-import { type NangoStandIn, startNangoStandIn } from '../../src/stand-in/nango-stand-in.js';
+import { type NangoStandIn, startNangoStandIn } from '../../stand-in/nango-stand-in.js';
 import { createDatabase } from '../../src/store/create-database.js';
 import { migrateToLatest } from '../../src/store/migrate-to-latest.js';
 import type { ReplicatorDatabase } from '../../src/store/replicator-tables.js';

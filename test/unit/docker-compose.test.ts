@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -63,8 +63,10 @@ describe('docker-compose.yml', () => {
     assert.match(product, /^node:(22|24)-bookworm-slim\n/, 'a supported LTS');
     assert.doesNotMatch(product, /stand-in|scripts|COPY --from=build[^\n]*\/app\/(src|node_modules)/);
     assert.ok(stages.every((stage) => !stage.startsWith('node:20')), 'Node 20 is past its end of life');
-    const build = JSON.parse(read('tsconfig.build.json')) as { exclude?: string[] };
-    assert.ok(build.exclude?.includes('src/stand-in'));
+    // The stand-in and the demo live outside src/ (stand-in/, demo/), and the build compiles neither folder.
+    const build = JSON.parse(read('tsconfig.build.json')) as { include: string[] };
+    assert.deepEqual(build.include, ['src', 'workers', 'migrations']);
+    assert.ok(!existsSync(new URL('../../src/stand-in', import.meta.url)) && !existsSync(new URL('../../src/demo', import.meta.url)));
   });
 
   test('docker compose config accepts the file, demo profile included', { skip: !dockerCompose() && 'no docker compose plugin here' }, () => {

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 
-import { mulberry32 } from '../../src/stand-in/mulberry32.js';
-import { startNangoStandIn, type NangoStandIn } from '../../src/stand-in/nango-stand-in.js';
-import { churnGithubIssues, githubIssueJsonSchema, makeGithubIssue, seedGithubDemo } from '../../src/stand-in/sample-data.js';
+import { mulberry32 } from '../../stand-in/mulberry32.js';
+import { startNangoStandIn, type NangoStandIn } from '../../stand-in/nango-stand-in.js';
+import { churnGithubIssues, githubIssueJsonSchema, makeGithubIssue, seedGithubDemo } from '../../stand-in/sample-data.js';
 
 const SECRET = randomUUID();
 

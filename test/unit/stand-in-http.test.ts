@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { after, afterEach, before, describe, it } from 'node:test';
 
-import { checkSecretKey } from '../../src/stand-in/check-secret-key.js';
-import { startNangoStandIn, type NangoStandIn } from '../../src/stand-in/nango-stand-in.js';
+import { checkSecretKey } from '../../stand-in/check-secret-key.js';
+import { startNangoStandIn, type NangoStandIn } from '../../stand-in/nango-stand-in.js';
 
 const SECRET = randomUUID();
 const PCK = 'github';

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { deepMerge } from '../../src/stand-in/deep-merge.js';
-import { createMicroClock } from '../../src/stand-in/micro-clock.js';
-import { mulberry32 } from '../../src/stand-in/mulberry32.js';
-import { formatPgTimestamp, parseIsoToMicros } from '../../src/stand-in/pg-timestamp.js';
-import { parseQueryString } from '../../src/stand-in/query-string.js';
-import { createRateLimitWindow, rateLimitHeaders } from '../../src/stand-in/rate-limit-window.js';
-import { decodeCursor, encodeCursor } from '../../src/stand-in/record-cursor.js';
-import { recordUuid } from '../../src/stand-in/record-uuid.js';
-import { stableHash } from '../../src/stand-in/stable-hash.js';
-import { NIL_UUID, uuidV5 } from '../../src/stand-in/uuid-v5.js';
+import { deepMerge } from '../../stand-in/deep-merge.js';
+import { createMicroClock } from '../../stand-in/micro-clock.js';
+import { mulberry32 } from '../../stand-in/mulberry32.js';
+import { formatPgTimestamp, parseIsoToMicros } from '../../stand-in/pg-timestamp.js';
+import { parseQueryString } from '../../stand-in/query-string.js';
+import { createRateLimitWindow, rateLimitHeaders } from '../../stand-in/rate-limit-window.js';
+import { decodeCursor, encodeCursor } from '../../stand-in/record-cursor.js';
+import { recordUuid } from '../../stand-in/record-uuid.js';
+import { stableHash } from '../../stand-in/stable-hash.js';
+import { NIL_UUID, uuidV5 } from '../../stand-in/uuid-v5.js';
 
 describe('stand-in primitives', () => {
   it('uuid v5 matches the RFC 4122 reference value', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 
-import { RecordStore } from '../../src/stand-in/record-store.js';
+import { RecordStore } from '../../stand-in/record-store.js';
 
 const PCK = 'github';
 const CONN = 'acme';

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 
-import { startNangoStandIn, type NangoStandIn } from '../../src/stand-in/nango-stand-in.js';
-import { decodeCursor } from '../../src/stand-in/record-cursor.js';
-import { RecordStore } from '../../src/stand-in/record-store.js';
-import { recordsFilter } from '../../src/stand-in/records-filter.js';
-import { renderMetadata, renderRecord } from '../../src/stand-in/render-record.js';
-import { recordsPageJson, renderRecordJson } from '../../src/stand-in/render-record-json.js';
-import { selectRecords } from '../../src/stand-in/select-records.js';
-import type { StoredRecord } from '../../src/stand-in/stored-record.js';
+import { startNangoStandIn, type NangoStandIn } from '../../stand-in/nango-stand-in.js';
+import { decodeCursor } from '../../stand-in/record-cursor.js';
+import { RecordStore } from '../../stand-in/record-store.js';
+import { recordsFilter } from '../../stand-in/records-filter.js';
+import { renderMetadata, renderRecord } from '../../stand-in/render-record.js';
+import { recordsPageJson, renderRecordJson } from '../../stand-in/render-record-json.js';
+import { selectRecords } from '../../stand-in/select-records.js';
+import type { StoredRecord } from '../../stand-in/stored-record.js';
 
 const PCK = 'github';
 const CONN = 'acme';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 
-import { startNangoStandIn, type NangoStandIn } from '../../src/stand-in/nango-stand-in.js';
+import { startNangoStandIn, type NangoStandIn } from '../../stand-in/nango-stand-in.js';
 
 const SECRET = randomUUID();
 const PCK = 'github';

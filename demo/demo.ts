@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { runCli } from '../src/cli/run-cli.js';
 import { loadConfig } from '../src/config/load-config.js';
-import { churnGithubIssues, seedGithubDemo } from '../src/stand-in/sample-data.js';
-import { mulberry32 } from '../src/stand-in/mulberry32.js';
-import { startNangoStandIn } from '../src/stand-in/nango-stand-in.js';
+import { churnGithubIssues, seedGithubDemo } from '../stand-in/sample-data.js';
+import { mulberry32 } from '../stand-in/mulberry32.js';
+import { startNangoStandIn } from '../stand-in/nango-stand-in.js';
 import { createDatabase } from '../src/store/create-database.js';
 import { migrateToLatest } from '../src/store/migrate-to-latest.js';
-import { DEMO_SCHEMA, describeDemoTables, resetDemo } from '../src/demo/demo-report.js';
+import { DEMO_SCHEMA, describeDemoTables, resetDemo } from './demo-report.js';
 
 // `npm run demo`: the bundled Nango stand-in with sample GitHub issues, replicated into the local Postgres
 // (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres) by the real `sync` command.

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { RecordStore } from '../stand-in/record-store.js';
-import type { ReplicatorDatabase } from '../store/replicator-tables.js';
+import type { ReplicatorDatabase } from '../src/store/replicator-tables.js';
 
 /** The schema the demo writes to, so it never touches a real `nango` schema in the same database. */
 export const DEMO_SCHEMA = 'nango_demo';
