@@ -1,7 +1,7 @@
 import { ReplicatorError } from '../errors/replicator-error.js';
 import type { Logger } from 'pino';
 import type { StreamKey } from '../store/stream-key.js';
-import { errorSummary } from '../replicate/replicate-stream.js';
+import { errorSummary } from '../errors/error-summary.js';
 import type { SyncJobRef } from './process-sync-job.js';
 import { parseSyncJobData, streamOf } from './sync-job-data.js';
 

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { errorSummary } from '../replicate/replicate-stream.js';
+import { errorSummary } from '../errors/error-summary.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
 import type { ReconcileSummary } from './reconcile-schedules.js';
 

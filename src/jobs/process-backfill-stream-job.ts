@@ -6,7 +6,8 @@ import type { ReplicatorMetrics } from '../metrics/create-replicator-metrics.js'
 import { recordRunMetrics } from '../metrics/record-run-metrics.js';
 import type { NangoClient } from '../nango/nango-client.js';
 import type { ScriptsConfigCache } from '../nango/scripts-config-cache.js';
-import { errorSummary, type ReplicateSummary } from '../replicate/replicate-stream.js';
+import { errorSummary } from '../errors/error-summary.js';
+import { type ReplicateSummary } from '../replicate/replicate-stream.js';
 import { findModelFields, type ModelField } from '../schema/model-fields.js';
 import { deleteUnseenRows, type DeleteUnseenResult } from '../store/delete-unseen-rows.js';
 import { databaseNow } from '../store/database-now.js';

@@ -1,13 +1,8 @@
 import { ReplicatorError } from '../errors/replicator-error.js';
 import type { ReplicatorMetrics } from '../metrics/create-replicator-metrics.js';
 import { pageMetricsRecorder } from '../metrics/page-metrics-recorder.js';
-import {
-  errorSummary,
-  type ReplicateDeps,
-  type ReplicateOptions,
-  replicateStream,
-  type ReplicateSummary,
-} from '../replicate/replicate-stream.js';
+import { errorSummary } from '../errors/error-summary.js';
+import { type ReplicateDeps, type ReplicateOptions, replicateStream, type ReplicateSummary } from '../replicate/replicate-stream.js';
 import type { ModelField } from '../schema/model-fields.js';
 import type { StreamKey } from '../store/stream-key.js';
 import type { ProgressReporter } from './backfill-progress.js';

@@ -1,20 +1,17 @@
-import { setImmediate as yieldToIo } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { ReplicatorError } from '../errors/replicator-error.js';
+import { errorSummary } from '../errors/error-summary.js';
 import type { NangoClient } from '../nango/nango-client.js';
-import type { RecordsPage } from '../nango/nango-record.js';
 import type { ModelField } from '../schema/model-fields.js';
 import { ensureModelTable } from '../store/ensure-model-table.js';
 import { ensureStream } from '../store/ensure-stream.js';
-import { canJoinAfter, joinPageWrites } from '../store/join-page-writes.js';
 import { finishRun, type RunKind, startRun } from '../store/record-run.js';
-import type { PageRows } from '../store/page-statements.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { StreamKey } from '../store/stream-key.js';
-import type { PageWrite } from '../store/page-write.js';
-import { type PageResult, planPageWrite, type WritePageParams } from '../store/write-page.js';
+import type { PageRows } from '../store/page-statements.js';
+import type { PageResult } from '../store/write-page.js';
 import { PageWritePipeline } from './page-write-pipeline.js';
+import { type PlanState, planNextWrite } from './plan-next-write.js';
 import { resolveModelFields } from './resolve-model-fields.js';
 
 /**
@@ -28,8 +25,6 @@ const WRITE_LIMITS = { depth: 3, maxBytes: 24 * 2 ** 20 };
  * pages of 1000 go five to a transaction, pages of 5000 or more one each.
  */
 export const RECORDS_PER_TRANSACTION = 5000;
-/** How long a write waits for the next page to join it; a page that takes longer starts the next write. */
-const JOIN_WAIT_MS = 25;
 /** Page text a write takes before it stops joining pages: a third of what the pipeline holds in flight. */
 const JOIN_MAX_BYTES = WRITE_LIMITS.maxBytes / WRITE_LIMITS.depth;
 
@@ -154,7 +149,7 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
     });
     try {
       const params = { stream, streamId: state.id, runId, layout, deletes: options.deletes, rowsPerStatement: options.rowsPerStatement };
-      const join = { records: options.recordsPerTransaction ?? RECORDS_PER_TRANSACTION, signal };
+      const join = { records: options.recordsPerTransaction ?? RECORDS_PER_TRANSACTION, maxBytes: JOIN_MAX_BYTES, signal };
       for (let taken = 0; options.maxPages === undefined || taken < options.maxPages; ) {
         // The next page is taken (parsed) only once it can be written: until then it stays bytes in the iterator.
         await pipeline.whenRoom(plan.pageBytes);
@@ -188,103 +183,6 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
   return summary;
 }
 
-/**
- * Where planning stands: the cursor the next page write expects, Nango's cursor at the end of the last page
- * taken, the size of that page's text, the read position after each planned page, oldest first (pages commit
- * one by one in the order they were planned, so the oldest planned end is the committed one), and how the next
- * page's rows are written.
- */
-interface PlanState {
-  planned: string | null;
-  read: string | null;
-  pageBytes: number;
-  ends: (string | null)[];
-  rows: PageRows;
-  /** A page asked for while joining that did not arrive in time: the next page to take. */
-  ahead: Promise<IteratorResult<RecordsPage>> | null;
-}
-
-/** `pending`'s value, or `late` if `ms` pass first. */
-async function within<T>(pending: Promise<T>, ms: number): Promise<T | 'late'> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, ms, 'late')));
-  try {
-    return await Promise.race([pending, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
- * Takes the next page and plans its write, joining into it the pages after it that arrive within
- * {@link JOIN_WAIT_MS}, while it holds fewer than `join.records` records and less than {@link JOIN_MAX_BYTES} of page
- * text (see `joinPageWrites`); null at the end. Pages that come slowly (a rate limit, a distant API) each commit
- * on their own, so waiting for Nango never holds back a commit; pages that come faster than Postgres writes them
- * share transactions.
- */
-async function planNextWrite(
-  pages: AsyncGenerator<RecordsPage>,
-  plan: PlanState,
-  params: Omit<WritePageParams, 'page' | 'expectedCursor'>,
-  join: { records: number; signal: AbortSignal | undefined },
-): Promise<PlannedWrite | null> {
-  const first = await takePage(pages, plan, null);
-  if (first === 'late' || first.done === true) return null;
-  let next = await planPage(first.value, plan, params);
-  while (!next.last && !join.signal?.aborted && canJoinAfter(next.write)) {
-    if (next.write.records >= join.records || next.write.prepared.payloadBytes >= JOIN_MAX_BYTES) break;
-    const more = await takePage(pages, plan, JOIN_WAIT_MS);
-    if (more === 'late' || more.done === true) break;
-    const joined = await planPage(more.value, plan, params);
-    next = { write: joinPageWrites(next.write, joined.write), last: joined.last };
-  }
-  plan.ends.push(plan.read);
-  plan.pageBytes = next.write.prepared.payloadBytes;
-  return next;
-}
-
-interface PlannedWrite {
-  write: PageWrite;
-  /** Whether the write holds the last page of the stream. */
-  last: boolean;
-}
-
-/**
- * The next page, parsed: the one a previous call left waiting, else the iterator's next. With `waitMs`, `late` if it
- * did not come within that time; it is then the page the next call takes.
- */
-async function takePage(
-  pages: AsyncGenerator<RecordsPage>,
-  plan: PlanState,
-  waitMs: number | null,
-): Promise<IteratorResult<RecordsPage> | 'late'> {
-  const pending = plan.ahead ?? pages.next();
-  plan.ahead = null;
-  if (waitMs === null) return pending;
-  const taken = await within(pending, waitMs);
-  if (taken === 'late') plan.ahead = pending;
-  return taken;
-}
-
-/**
- * Plans the write of a page taken from the iterator. The parsed page is only referenced here, so it can be collected
- * as soon as its write is planned, whatever the caller waits for next.
- */
-async function planPage(
-  page: RecordsPage,
-  plan: PlanState,
-  params: Omit<WritePageParams, 'page' | 'expectedCursor'>,
-): Promise<PlannedWrite> {
-  // Parsing took the event loop for a while (20-30 ms for 1000 records); let the pages in flight take their next
-  // step (a lock granted, a commit acknowledged) before preparing this one takes it again: each of their steps waits
-  // for a turn of the event loop. Measured at page 1000: 2-4% faster in four pairs, nothing lost at 10000.
-  await yieldToIo();
-  const write = planPageWrite({ ...params, page, expectedCursor: plan.planned, rows: plan.rows });
-  plan.planned = write.cursor;
-  plan.read = page.endCursor ?? plan.read; // an empty page ends where the previous one did
-  return { write, last: page.nextCursor === null };
-}
-
 /** Asked to stop while a request was in flight: what committed stays committed; the run ends cleanly. */
 async function stopped(
   deps: ReplicateDeps,
@@ -303,11 +201,4 @@ function add(totals: Totals, page: PageResult): void {
   totals.valueErrors += page.valueErrors;
   totals.rejected += page.rejected;
   totals.nulRemoved += page.nulRemoved;
-}
-
-/** What is stored and logged about a failure: code and message only, so no secret or stack escapes. */
-export function errorSummary(error: unknown): Record<string, unknown> {
-  if (error instanceof ReplicatorError) return error.toJSON();
-  if (error instanceof Error) return { code: 'unexpected', message: error.message };
-  return { code: 'unexpected', message: String(error) };
 }
