@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
 import pg from 'pg';
 import type { Secret } from '../config/secret.js';
+import { urlTarget } from '../errors/describe-infrastructure-error.js';
 import { asPostgresFailure, noteConnectionError } from './postgres-failure.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 
@@ -80,7 +81,5 @@ function guardedClient(client: pg.PoolClient, lostBecause: () => unknown, server
 
 /** `host:port` of a connection URL, for messages: never the user, password or options. */
 export function describeServer(url: Secret): string {
-  if (!URL.canParse(url.reveal())) return 'the server it names';
-  const parsed = new URL(url.reveal());
-  return `${parsed.hostname || 'localhost'}:${parsed.port || '5432'}`;
+  return urlTarget(url, 5432)?.where ?? 'the server it names';
 }

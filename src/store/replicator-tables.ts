@@ -75,18 +75,11 @@ export interface ValueErrorsTable {
 }
 
 /** A row of the view `nango_replicator.value_errors_view` (migration 0005): a value error with its stream spelled out. */
-export interface ValueErrorsView {
+export interface ValueErrorsView extends Omit<ValueErrorsTable, 'seen_at'> {
   provider_config_key: string;
   connection_id: string;
   model: string;
-  record_id: string;
-  field: string;
-  column_name: string;
-  column_type: string;
-  reason: string;
-  record_cursor: string;
   seen_at: Timestamp;
-  stream_id: string;
 }
 
 export interface DeadLettersTable {
