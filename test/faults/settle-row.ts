@@ -1,4 +1,5 @@
 import type { FaultLab } from './fault-lab.js';
+import type { ReplicatorProcess } from './replicator-process.js';
 import type { SurvivalRow } from './scenario.js';
 
 /**
@@ -13,4 +14,11 @@ export async function settleRow(lab: FaultLab, row: SurvivalRow): Promise<string
   row.lost = diff.lost;
   row.duplicated = diff.duplicated;
   return diff.examples;
+}
+
+/** Stops a worker that is still alive with SIGTERM, as an orchestrator would: anything but exit 0 fails the row. */
+export async function stopWorker(worker: ReplicatorProcess, row: SurvivalRow): Promise<void> {
+  if (!worker.alive()) return;
+  const exit = await worker.kill('SIGTERM');
+  if (exit.code !== 0) row.failures.push(`${worker.label} exited ${exit.code ?? exit.signal} on SIGTERM`);
 }

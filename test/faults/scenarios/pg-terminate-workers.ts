@@ -3,7 +3,7 @@ import { openFaultLab, waitFor } from '../fault-lab.js';
 import { crashSigns } from '../replicator-process.js';
 import { emptyRow, type Scenario } from '../scenario.js';
 import { startBackendStorm } from '../storm.js';
-import { settleRow } from '../settle-row.js';
+import { settleRow, stopWorker } from '../settle-row.js';
 
 /** The same storm under two worker processes: they keep running, and converge once it ends. */
 export const pgTerminateWorkers: Scenario = {
@@ -35,10 +35,7 @@ export const pgTerminateWorkers: Scenario = {
         return diff.lost + diff.duplicated === 0;
       }, 90_000, 500);
       if (!converged && dead.length === 0) row.failures.push('the workers did not converge within 90 s after the storm');
-      for (const w of workers.filter((x) => x.alive())) {
-        const exit = await w.kill('SIGTERM');
-        if (exit.code !== 0) row.failures.push(`a worker exited ${exit.code ?? exit.signal} on SIGTERM after the storm`);
-      }
+      for (const w of workers) await stopWorker(w, row);
       await settleRow(lab, row);
       return [row];
     } finally {

@@ -3,7 +3,7 @@ import { openFaultLab, waitFor } from '../fault-lab.js';
 import { startPrivatePostgres } from '../private-postgres.js';
 import { crashSigns } from '../replicator-process.js';
 import { emptyRow, type Scenario } from '../scenario.js';
-import { settleRow } from '../settle-row.js';
+import { settleRow, stopWorker } from '../settle-row.js';
 
 const CRASHES = 3;
 
@@ -47,10 +47,7 @@ export const postgresRestart: Scenario = {
           if (!converged) row.failures.push(`crash ${i + 1}: the worker did not converge within 60 s of the restart`);
           row.ahead += await lab.probe();
         }
-        if (worker.alive()) {
-          const exit = await worker.kill('SIGTERM');
-          if (exit.code !== 0) row.failures.push(`the worker exited ${exit.code ?? exit.signal} on SIGTERM`);
-        }
+        await stopWorker(worker, row);
         await settleRow(lab, row);
         return [row];
       } finally {

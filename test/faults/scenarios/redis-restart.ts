@@ -3,7 +3,7 @@ import { openFaultLab, waitFor } from '../fault-lab.js';
 import { startPrivateRedis } from '../private-redis.js';
 import { crashSigns } from '../replicator-process.js';
 import { emptyRow, type Scenario } from '../scenario.js';
-import { settleRow } from '../settle-row.js';
+import { settleRow, stopWorker } from '../settle-row.js';
 
 /** A request already past the rate-limit gate when Redis dies may still arrive this long after. */
 const IN_FLIGHT_GRACE_MS = 300;
@@ -54,10 +54,7 @@ function redisRestart(name: string, downMs: number): Scenario {
           else if (!converged) row.failures.push('the worker did not converge within 120 s after Redis came back');
           else row.survived++;
           row.ahead += await lab.probe();
-          if (worker.alive()) {
-            const exit = await worker.kill('SIGTERM');
-            if (exit.code !== 0) row.failures.push(`the worker exited ${exit.code ?? exit.signal} on SIGTERM`);
-          }
+          await stopWorker(worker, row);
           await settleRow(lab, row);
           return [row];
         } finally {
