@@ -73,7 +73,7 @@ export interface BackfillWorkerHandle {
 
 /**
  * Opens the `nango-backfill` queue and starts its worker (`backfill.concurrency` jobs at once). Backfill requests
- * go through their own Redis bucket, `<fleet bucket>:backfill`, sized to `backfill.budgetShare` of the fleet's
+ * go through their own Redis bucket, the fleet bucket's `backfill` part, sized to `backfill.budgetShare` of the fleet's
  * budget, and then through the fleet's bucket: backfills together never take more than their share, so
  * incremental syncs keep the rest.
  */
@@ -83,10 +83,12 @@ export function openBackfillWorker(deps: OpenBackfillWorkerDeps): BackfillWorker
   const cap = createRedisRequestGate(
     { redis: deps.redis, logger: logger.child({ component: 'ratelimit', bucket: 'backfill' }) },
     {
-      key: `${bucketKey({ key: rateLimit.key, secretKey: deps.secretKey.reveal() })}:backfill`,
+      key: bucketKey({ key: rateLimit.key, secretKey: deps.secretKey.reveal() }),
+      part: 'backfill',
       keyPrefix: rateLimitKeyPrefix(config.redisKeyPrefix),
       requestsPerMinute: rateLimit.requestsPerMinute,
       share: rateLimit.share * config.backfill.budgetShare,
+      windowMs: rateLimit.windowMs,
     },
   );
   const nango = createNangoClient(

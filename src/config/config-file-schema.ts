@@ -71,6 +71,7 @@ export const configFileSchema = z.strictObject({
           requestsPerMinute: z.number().int().min(2).default(200),
           share: z.number().gt(0).max(1).default(0.9),
           key: z.string().min(1).max(100).regex(/^[^{}]+$/, 'must not contain { or }').optional(),
+          window: durationSchema.pipe(z.number().min(1000)).default(60_000),
         })
         .prefault({}),
     })

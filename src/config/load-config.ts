@@ -42,7 +42,7 @@ export function loadConfig(deps: LoadConfigDeps): ReplicatorConfig {
       retries: file.nango.retries,
       retryMinDelayMs: file.nango.retryMinDelay,
       retryMaxDelayMs: file.nango.retryMaxDelay,
-      rateLimit: { ...file.nango.rateLimit, key: file.nango.rateLimit.key },
+      rateLimit: { ...file.nango.rateLimit, key: file.nango.rateLimit.key, windowMs: file.nango.rateLimit.window },
     },
     target: {
       schema: file.target.schema,

@@ -25,6 +25,8 @@ export interface ReplicatorConfig {
       readonly share: number;
       /** Bucket name shared by processes with different keys of one account. Default: from a hash of the key. */
       readonly key: string | undefined;
+      /** Nango's rate-limit window in ms (docs/nango-api.md 2: 60 s). Default 60000; shorter only against a stand-in. */
+      readonly windowMs: number;
     };
   };
   readonly target: {

@@ -15,14 +15,21 @@ export type ObservationPlan =
   /** Block every process until `epochMs` (server epoch ms). */
   | { readonly kind: 'block-until'; readonly epochMs: number }
   /** Block until the window resets if `remaining` is less than the bucket could still grant before `resetMs`. */
-  | { readonly kind: 'reconcile'; readonly remaining: number; readonly resetMs: number; readonly blockUntilMs: number };
+  | {
+      readonly kind: 'reconcile';
+      readonly remaining: number;
+      readonly resetMs: number;
+      readonly blockUntilMs: number;
+      /** X-RateLimit-Limit, the account's real limit; undefined when absent. */
+      readonly limit: number | undefined;
+    };
 
 /**
  * Maps a response's rate-limit headers to an action. Nango floors both Retry-After and X-RateLimit-Reset to whole
  * seconds (Retry-After can be 0 with up to 999 ms left), so a block adds one second to stay past the true reset.
  * - 429 with Retry-After N: block for (N + 1) s.
  * - 429 without Retry-After: block until X-RateLimit-Reset + 1 s; with neither header, for one window.
- * - any other status with Remaining and Reset: reconcile.
+ * - any other status with Remaining and Reset: reconcile (and record the account's limit, when reported).
  */
 export function planObservation(observation: RateLimitObservation): ObservationPlan {
   const retryAfterSeconds = nonNegative(observation.retryAfterSeconds);
@@ -35,11 +42,15 @@ export function planObservation(observation: RateLimitObservation): ObservationP
   const remaining = nonNegative(observation.remaining);
   if (remaining !== undefined && resetEpochSeconds !== undefined) {
     const resetMs = resetEpochSeconds * 1000;
-    return { kind: 'reconcile', remaining, resetMs, blockUntilMs: resetMs + 1000 };
+    return { kind: 'reconcile', remaining, resetMs, blockUntilMs: resetMs + 1000, limit: positive(observation.limit) };
   }
   return { kind: 'none' };
 }
 
 function nonNegative(value: number | undefined): number | undefined {
   return value !== undefined && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+function positive(value: number | undefined): number | undefined {
+  return value !== undefined && Number.isFinite(value) && value > 0 ? value : undefined;
 }

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import { ReplicatorError } from '../errors/replicator-error.js';
 import { bucketKeys, bucketScripts, type TakeResult } from './bucket-scripts.js';
-import { bucketSize } from './bucket-size.js';
+import { bucketSize, NANGO_WINDOW_MS } from './bucket-size.js';
 import { planObservation } from './plan-observation.js';
 import type { RateLimitObservation, RequestGate } from './request-gate.js';
 
@@ -21,7 +21,11 @@ export interface RedisRequestGateDeps {
 export interface RedisRequestGateOptions {
   /** Bucket name shared by every process spending the same Nango account (see `bucketKey`). No `{` or `}`. */
   key: string;
-  /** The account's plan limit, requests per 60 s window (X-RateLimit-Limit). */
+  /**
+   * The account's plan limit as configured, requests per window. The bucket is sized from the smaller of this and
+   * the limit Nango reports (X-RateLimit-Limit), recorded in Redis by every response, so a configured limit above
+   * the account's never oversizes it.
+   */
   requestsPerMinute: number;
   /**
    * Fraction of the account budget this bucket may spend, in (0, 1]. Leave room for other clients of the account
@@ -30,6 +34,10 @@ export interface RedisRequestGateOptions {
   share: number;
   /** Prefix of the Redis keys. No `{`. Default `nango-replicator:ratelimit:` (see {@link rateLimitKeyPrefix}). */
   keyPrefix?: string;
+  /** A sub-bucket of the account's bucket (e.g. `backfill`, a class's own cap), sharing its recorded limit. */
+  part?: string;
+  /** Nango's rate-limit window, ms (docs/nango-api.md 2). Default NANGO_WINDOW_MS; shorter only against a stand-in. */
+  windowMs?: number;
   /** Upper bound of the random delay added to every wait so the fleet does not wake at once, ms. Default 5. */
   jitterMs?: number;
 }
@@ -76,15 +84,17 @@ export function rateLimitKeyPrefix(redisKeyPrefix: string): string {
  */
 export function createRedisRequestGate(deps: RedisRequestGateDeps, options: RedisRequestGateOptions): RedisRequestGate {
   const { logger, onGrant } = deps;
-  const keys = bucketKeys(validPrefix(options.keyPrefix ?? DEFAULT_KEY_PREFIX), validKey(options.key));
-  const scripts = bucketScripts(deps, { keys, size: bucketSize(options.requestsPerMinute, options.share) });
+  const keys = bucketKeys(validPrefix(options.keyPrefix ?? DEFAULT_KEY_PREFIX), validKey(options.key), validPart(options.part));
+  const windowMs = options.windowMs ?? NANGO_WINDOW_MS;
+  bucketSize(options.requestsPerMinute, options.share, windowMs); // validates; the scripts size the bucket
+  const spec = { configured: options.requestsPerMinute, share: options.share, windowMs };
+  const scripts = bucketScripts(deps, { keys, spec });
   const jitterMs = Math.max(0, options.jitterMs ?? 5);
   const stats: GateStats = { granted: 0, waitedMs: 0, tooManyRequests: 0, blockedUntilMs: 0 };
   const queue: Waiter[] = [];
   let pumping = false;
   let wakePump: (() => void) | undefined;
   let redisFailures = 0;
-  let limitWarned = false;
 
   function acquire(signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -190,12 +200,11 @@ export function createRedisRequestGate(deps: RedisRequestGateDeps, options: Redi
 
   async function observe(observation: RateLimitObservation): Promise<void> {
     if (observation.status === 429) stats.tooManyRequests += 1;
-    warnOnLimitMismatch(observation.limit);
     const plan = planObservation(observation);
     try {
       if (plan.kind === 'block-for') noteBlock((await scripts.block('for', plan.ms)).blockedUntilMs);
       if (plan.kind === 'block-until') noteBlock((await scripts.block('until', plan.epochMs)).blockedUntilMs);
-      if (plan.kind === 'reconcile') await reconcile(plan.remaining, plan.resetMs, plan.blockUntilMs);
+      if (plan.kind === 'reconcile') await reconcile(plan.remaining, plan.resetMs, plan.blockUntilMs, plan.limit);
     } catch (error) {
       // Advisory: acquire() is the safety and grants nothing while Redis is down; a lost 429 is re-reported by the
       // next 429. Failing the caller's request over bookkeeping would be worse.
@@ -203,18 +212,29 @@ export function createRedisRequestGate(deps: RedisRequestGateDeps, options: Redi
     }
   }
 
-  async function reconcile(remaining: number, resetMs: number, blockUntilMs: number): Promise<void> {
-    const result = await scripts.reconcile(remaining, resetMs, blockUntilMs);
+  async function reconcile(remaining: number, resetMs: number, blockUntilMs: number, limit: number | undefined): Promise<void> {
+    const result = await scripts.reconcile(remaining, resetMs, blockUntilMs, limit);
     noteBlock(result.blockedUntilMs);
     if (result.short) {
-      logger?.info({ key: options.key, remaining, blockedUntilMs: result.blockedUntilMs }, 'Rate limit: account has less left than expected (another client is spending); waiting for the window to reset');
+      const how = result.blockedUntilMs > 0 ? 'waiting for the window to reset' : 'pacing what is left until the window resets';
+      logger?.info({ key: options.key, remaining, blockedUntilMs: result.blockedUntilMs }, `Rate limit: account has less left than expected (another client is spending); ${how}`);
     }
+    const { accountLimit, previousLimit } = result;
+    if (accountLimit !== null && accountLimit !== previousLimit) logLimitChange(previousLimit, accountLimit);
   }
 
-  function warnOnLimitMismatch(limit: number | undefined): void {
-    if (limit === undefined || limit === options.requestsPerMinute || limitWarned) return;
-    limitWarned = true;
-    logger?.warn({ key: options.key, configured: options.requestsPerMinute, observed: limit }, 'Rate limit: X-RateLimit-Limit differs from the configured requestsPerMinute; update the configuration');
+  /** Said once per fleet: only the process whose response changed the recorded limit logs it. */
+  function logLimitChange(previous: number | null, reported: number): void {
+    const configured = options.requestsPerMinute;
+    const fields = { key: options.key, configured, observed: reported };
+    const budget = (limit: number) => Math.max(2, Math.floor(limit * options.share));
+    if (reported < configured) {
+      logger?.warn({ ...fields, effective: budget(reported) }, `Rate limit: Nango reports the account allows ${reported} requests a minute (X-RateLimit-Limit), fewer than the configured requestsPerMinute ${configured}; the fleet spends at most ${budget(reported)} a minute until a larger limit is reported`);
+    } else if (previous !== null && previous < configured) {
+      logger?.info({ ...fields, effective: budget(configured) }, `Rate limit: Nango now reports ${reported} requests a minute (X-RateLimit-Limit), at least the configured ${configured}; the fleet spends ${budget(configured)} a minute again`);
+    } else if (reported > configured && (previous === null || previous <= configured)) {
+      logger?.warn(fields, `Rate limit: X-RateLimit-Limit ${reported} is above the configured requestsPerMinute ${configured}; raise it to use the account's budget`);
+    }
   }
 
   return { acquire, observe, stats: () => ({ ...stats }) };
@@ -223,6 +243,11 @@ export function createRedisRequestGate(deps: RedisRequestGateDeps, options: Redi
 function validKey(key: string): string {
   if (key.length === 0 || /[{}]/.test(key)) throw invalid('key must be non-empty and contain no { or }', { key });
   return key;
+}
+
+function validPart(part: string | undefined): string | undefined {
+  if (part !== undefined && !/^[a-z0-9-]+$/.test(part)) throw invalid('part must be lower-case letters, digits and -', { part });
+  return part;
 }
 
 function validPrefix(prefix: string): string {

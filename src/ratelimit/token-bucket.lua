@@ -1,19 +1,24 @@
 --[[
 token-bucket.lua: take up to `requested` request tokens from one bucket shared by every process that spends the
-same Nango account budget, unless the account is blocked.
+same Nango account budget, unless the account is blocked. Preceded by bucket-lib.lua (effectiveSize, loadBucket).
 
 Token bucket of `capacity` tokens refilled at `ratePerMs`: in any interval of w ms it grants at most
-capacity + ratePerMs * w tokens. Time comes only from the Redis server (TIME), so client clocks play no part.
-Requires effect replication (Redis >= 5, the only mode since 7) because TIME is not deterministic.
+capacity + ratePerMs * w tokens. Both follow from the smaller of the configured limit and the account's real limit
+(KEYS[3]), so a configured limit above the account's never oversizes the bucket. Time comes only from the Redis
+server (TIME), so client clocks play no part. Requires effect replication (Redis >= 5, the only mode since 7)
+because TIME is not deterministic.
 
-KEYS[1]  bucket hash. Fields: `tokens` (float, tokens left after the last grant) and `ts` (float, server epoch
-         ms of that grant). Expires once a full refill has elapsed: a missing bucket is a full bucket.
+KEYS[1]  bucket hash. Fields: `tokens` (float, tokens left after the last grant), `ts` (float, server epoch ms of
+         that grant), `paceRate` and `paceUntil` (a lower refill rate until a server epoch ms, set by
+         reconcile.lua). Expires once a full refill has elapsed: a missing bucket is a full bucket.
 KEYS[2]  blocked-until string: server epoch ms (integer) before which nothing is granted. Written by block.lua
          and reconcile.lua; expires when the block ends.
-         Both keys must hash to the same Redis Cluster slot (share a {hash tag}).
-ARGV[1]  capacity: bucket size in tokens (the burst), integer >= 1
-ARGV[2]  ratePerMs: refill rate, tokens per ms, > 0
-ARGV[3]  requested: tokens wanted now, integer >= 1
+KEYS[3]  account-limit string: the latest X-RateLimit-Limit (written by reconcile.lua). Read only.
+         All keys must hash to the same Redis Cluster slot (share a {hash tag}).
+ARGV[1]  configured: the configured limit, requests per window
+ARGV[2]  share: fraction of the limit this bucket may spend, (0, 1]
+ARGV[3]  windowMs: the length of Nango's rate-limit window, ms
+ARGV[4]  requested: tokens wanted now, integer >= 1
 
 Returns {granted, waitMs, nowUs, blockedUntilMs}
   granted         tokens granted now, 0..requested
@@ -23,9 +28,11 @@ Returns {granted, waitMs, nowUs, blockedUntilMs}
 ]]
 local bucketKey = KEYS[1]
 local blockedKey = KEYS[2]
-local capacity = tonumber(ARGV[1])
-local ratePerMs = tonumber(ARGV[2])
-local requested = tonumber(ARGV[3])
+local limitKey = KEYS[3]
+local configured = tonumber(ARGV[1])
+local share = tonumber(ARGV[2])
+local windowMs = tonumber(ARGV[3])
+local requested = tonumber(ARGV[4])
 
 local time = redis.call('TIME')
 local nowUs = tonumber(time[1]) * 1000000 + tonumber(time[2])
@@ -36,25 +43,22 @@ if blockedUntilMs > nowMs then
   return {0, math.max(1, math.ceil(blockedUntilMs - nowMs)), nowUs, blockedUntilMs}
 end
 
-local state = redis.call('HMGET', bucketKey, 'tokens', 'ts')
-local tokens = capacity
-local lastMs = nowMs
-local storedTokens = tonumber(state[1])
-local storedMs = tonumber(state[2])
-if storedTokens and storedMs then
-  -- If the server clock stepped back, refill nothing and keep the later timestamp (never over-grant).
-  lastMs = math.max(storedMs, nowMs)
-  tokens = math.min(capacity, storedTokens + math.max(0, nowMs - storedMs) * ratePerMs)
-end
+local accountLimit = tonumber(redis.call('GET', limitKey) or '0') or 0
+local capacity, ratePerMs = effectiveSize(configured, share, windowMs, accountLimit)
+local tokens, lastMs, paceRate, paceUntilMs = loadBucket(bucketKey, nowMs, capacity, ratePerMs)
 
 local granted = math.min(requested, math.floor(tokens))
 if granted > 0 then
-  redis.call('HSET', bucketKey, 'tokens', tokens - granted, 'ts', lastMs)
-  redis.call('PEXPIRE', bucketKey, math.ceil(capacity / ratePerMs) + 1000)
+  saveBucket(bucketKey, tokens - granted, lastMs, paceRate, paceUntilMs, capacity, ratePerMs)
 end
 
 local waitMs = 0
 if granted < requested then
-  waitMs = math.max(1, math.ceil((1 - (tokens - granted)) / ratePerMs))
+  local missing = 1 - (tokens - granted)
+  local rate = currentRate(nowMs, ratePerMs, paceRate, paceUntilMs)
+  if rate > 0 then waitMs = missing / rate else waitMs = math.huge end
+  -- A pace ends at paceUntil: ask again then, at the full rate.
+  if paceUntilMs > nowMs then waitMs = math.min(waitMs, paceUntilMs - nowMs) end
+  waitMs = math.max(1, math.ceil(waitMs))
 end
 return {granted, waitMs, nowUs, 0}

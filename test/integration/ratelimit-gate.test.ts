@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { ReplicatorError } from '../../src/errors/replicator-error.js';
-import { bucketKeys, RATELIMIT_SCRIPTS } from '../../src/ratelimit/bucket-scripts.js';
+import { bucketKeys, bucketLuaScript } from '../../src/ratelimit/bucket-scripts.js';
 import { bucketSize } from '../../src/ratelimit/bucket-size.js';
 import { createRedisRequestGate, type RedisRequestGateOptions } from '../../src/ratelimit/redis-request-gate.js';
-import { readLuaScript } from '../../src/redis-scripts/read-lua-script.js';
 import { REDIS_URL, useRedisTestPrefix } from '../helpers/redis-test-prefix.js';
 import { waitUntil } from '../helpers/worker-fleet.js';
 
@@ -120,7 +119,7 @@ describe('the Redis request gate', () => {
     await gate.observe({ status: 429, retryAfterSeconds: 0 });
     assert.ok(gate.stats().blockedUntilMs > 0, 'the block script was reloaded too');
     await gate.acquire();
-    const shas = ['token-bucket.lua', 'block.lua'].map((name) => readLuaScript(RATELIMIT_SCRIPTS, name).sha1);
+    const shas = (['token-bucket.lua', 'block.lua'] as const).map((name) => bucketLuaScript(name).sha1);
     assert.deepEqual(await redis.script('EXISTS', ...shas), [1, 1]);
   });
 
@@ -218,12 +217,13 @@ describe('the Redis request gate', () => {
     assert.equal(gate.stats().blockedUntilMs, 0);
   });
 
-  it('logs once when X-RateLimit-Limit differs from the configured requestsPerMinute', async () => {
+  it('logs once when X-RateLimit-Limit is above the configured requestsPerMinute', async () => {
     const key = freshKey();
     const { gate, logs } = processOn(key);
-    await gate.observe({ status: 200, limit: RPM });
-    await gate.observe({ status: 200, limit: 2 * RPM });
-    await gate.observe({ status: 200, limit: 3 * RPM });
+    const resetEpochSeconds = Math.floor((await redisNowMs()) / 1000) + 59;
+    await gate.observe({ status: 200, limit: RPM, remaining: RPM - 1, resetEpochSeconds });
+    await gate.observe({ status: 200, limit: 2 * RPM, remaining: 2 * RPM - 2, resetEpochSeconds });
+    await gate.observe({ status: 200, limit: 3 * RPM, remaining: 3 * RPM - 3, resetEpochSeconds });
     const warnings = logs.filter((l) => l.level === 'warn' && /X-RateLimit-Limit/.test(l.msg));
     assert.equal(warnings.length, 1);
     assert.deepEqual(warnings[0]?.obj, { key, configured: RPM, observed: 2 * RPM });

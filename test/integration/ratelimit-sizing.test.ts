@@ -79,7 +79,10 @@ describe('reading a response', () => {
 
   it('reconciles other responses that carry Remaining and Reset, and ignores the rest', () => {
     assert.deepEqual(planObservation({ status: 200, remaining: 5, resetEpochSeconds: 100 }), {
-      kind: 'reconcile', remaining: 5, resetMs: 100_000, blockUntilMs: 101_000,
+      kind: 'reconcile', remaining: 5, resetMs: 100_000, blockUntilMs: 101_000, limit: undefined,
+    });
+    assert.deepEqual(planObservation({ status: 200, limit: 200, remaining: 5, resetEpochSeconds: 100 }), {
+      kind: 'reconcile', remaining: 5, resetMs: 100_000, blockUntilMs: 101_000, limit: 200,
     });
     assert.deepEqual(planObservation({ status: 500, remaining: 5 }), { kind: 'none' });
     assert.deepEqual(planObservation({ status: 200, remaining: Number.NaN, resetEpochSeconds: 100 }), { kind: 'none' });
