@@ -18,6 +18,8 @@ export interface StandInArgs {
   secretKey: string;
   /** One entry per `--seed`. Default `github:3x3000`. */
   seeds: SeedSpec[];
+  /** Nango's per-account limit, requests a minute (X-RateLimit-Limit); null: unlimited. */
+  rateLimit: number | null;
   /** Period of the churn in ms; null: the records never change. */
   churnMs: number | null;
   /** Where to write the worker's configuration; null: print it only. Default config/demo.yaml. */
@@ -33,7 +35,7 @@ const UUID_V4 = /^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F
 const SEED = /^([A-Za-z0-9][A-Za-z0-9_.-]*):(\d+)x(\d+)$/;
 
 export const USAGE = `npm run stand-in -- [--port 3003] [--seed github:3x3000]... [--churn 20s] [--host 127.0.0.1]
-                       [--secret-key UUID] [--write-config config/demo.yaml | --no-write-config]
+                       [--secret-key UUID] [--rate-limit N] [--write-config config/demo.yaml | --no-write-config]
 
 Starts the project's stand-in of the Nango API (a test double for trying the worker, not Nango) with sample GitHub
 issues, prints the NANGO_HOST and NANGO_SECRET_KEY to give the worker, and writes a worker configuration that
@@ -48,6 +50,8 @@ follows the sample data. Runs until Ctrl-C.
                        add 0.5% (at least one of each), as Nango would after a sync run; no webhook is sent.
                        Default: no churn, the records never change.
   --host ADDR          interface to bind (default 127.0.0.1; 0.0.0.0 to be reached from containers)
+  --rate-limit N       the account's limit, N requests a minute in Nango's fixed 60 s window, with Nango's
+                       X-RateLimit-* headers and 429s (Nango's plans: 100, 200, 1000, 2000, ...); default: none
   --secret-key UUID    the secret key it accepts (default ${DEFAULT_STAND_IN_KEY}, a fixed test key)
   --write-config FILE  where to write the worker's configuration (default config/demo.yaml);
                        --no-write-config prints it only
@@ -68,6 +72,7 @@ export function parseStandInArgs(argv: string[]): StandInArgs {
       'secret-key': { type: 'string', default: DEFAULT_STAND_IN_KEY },
       seed: { type: 'string', multiple: true },
       churn: { type: 'string' },
+      'rate-limit': { type: 'string' },
       'write-config': { type: 'string', default: 'config/demo.yaml' },
       'no-write-config': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -89,6 +94,7 @@ export function parseStandInArgs(argv: string[]): StandInArgs {
     host: values.host,
     secretKey: values['secret-key'],
     seeds,
+    rateLimit: values['rate-limit'] === undefined ? null : parseRateLimit(values['rate-limit']),
     churnMs: values.churn === undefined ? null : parseChurn(values.churn),
     writeConfig: values['no-write-config'] ? null : values['write-config'],
     help: values.help,
@@ -117,5 +123,11 @@ function parseChurn(text: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 100) {
     throw new Error(`--churn must be a period of at least 100ms, like 20s or 1m (got "${text}")`);
   }
+  return value;
+}
+
+function parseRateLimit(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 2) throw new Error(`--rate-limit must be a whole number of requests a minute, at least 2 (got "${text}")`);
   return value;
 }

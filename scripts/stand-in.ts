@@ -29,7 +29,8 @@ async function main(argv: string[]): Promise<number | undefined> {
   }
   let standIn: NangoStandIn;
   try {
-    standIn = await startNangoStandIn({ secretKey: args.secretKey, port: args.port, host: args.host });
+    const rateLimit = args.rateLimit === null ? null : { requestsPerMinute: args.rateLimit };
+    standIn = await startNangoStandIn({ secretKey: args.secretKey, port: args.port, host: args.host, rateLimit });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'EADDRINUSE' ? `port ${args.port} is in use: pick another with --port` : (error as Error).message;

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { FaultPlan } from './fault-plan.js';
 import { handleRequest, type StandInCounters } from './handle-request.js';
 import type { LoggedRequest } from './logged-request.js';
-import { createRateLimitWindow } from './rate-limit-window.js';
+import { createRateLimitWindow, type WindowCount } from './rate-limit-window.js';
 import { RecordStore } from './record-store.js';
 
 const UUID_V4 = /^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$/i;
@@ -20,8 +20,12 @@ export interface NangoStandInOptions {
   port?: number;
   /** Interface to bind. Default `127.0.0.1`. */
   host?: string;
-  /** Per-account fixed 60 s window. null/absent: unlimited, still sending X-RateLimit-* (limit 1,000,000). */
-  rateLimit?: { requestsPerMinute: number } | null;
+  /**
+   * Nango's limiter (docs/nango-api.md 2): `requestsPerMinute` points per account in a fixed window of `windowMs`
+   * (default 60 s, Nango's; shorter only to keep a test short). null/absent: unlimited, still sending X-RateLimit-*
+   * (limit 1,000,000).
+   */
+  rateLimit?: { requestsPerMinute: number; windowMs?: number } | null;
   /** Millisecond clock for the rate-limit window, request log and record timestamps. Default Date.now. */
   now?: () => number;
 }
@@ -44,6 +48,8 @@ export interface NangoStandIn {
   store: RecordStore;
   /** Injected failures. */
   faults: FaultPlan;
+  /** The rate limiter's windows so far, oldest first: what the account's limit let in, by the stand-in's clock. */
+  rateLimitWindows(): ReadonlyArray<WindowCount>;
   /** Every request received, in arrival order (authorization redacted). */
   requests: ReadonlyArray<LoggedRequest>;
   stats: NangoStandInStats;
@@ -63,7 +69,11 @@ export async function startNangoStandIn(options: NangoStandInOptions): Promise<N
   const errors: unknown[] = [];
   const counters: StandInCounters = { requests: 0, tooManyRequests: 0, socketsDestroyed: 0 };
   const shutdown = new AbortController();
-  const limiter = createRateLimitWindow({ points: options.rateLimit?.requestsPerMinute ?? UNLIMITED_POINTS, durationMs: WINDOW_MS, now });
+  const limiter = createRateLimitWindow({
+    points: options.rateLimit?.requestsPerMinute ?? UNLIMITED_POINTS,
+    durationMs: options.rateLimit?.windowMs ?? WINDOW_MS,
+    now,
+  });
   const deps = {
     secretKey: options.secretKey, store, faults, limiter, now, log, counters, signal: shutdown.signal,
     onError: (e: unknown) => errors.push(e),
@@ -86,6 +96,7 @@ export async function startNangoStandIn(options: NangoStandInOptions): Promise<N
     store,
     faults,
     requests: log,
+    rateLimitWindows: () => limiter.windows(),
     stats: counters,
     errors,
     close() {

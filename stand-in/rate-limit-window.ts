@@ -8,9 +8,24 @@ export interface RateLimitDecision {
   msBeforeNext: number;
 }
 
+/** One window of a key, as the limiter counted it. */
+export interface WindowCount {
+  readonly key: string;
+  /** Clock ms of the first request of the window. */
+  readonly startMs: number;
+  /** Clock ms at which it resets (startMs + durationMs). */
+  readonly resetAtMs: number;
+  /** Points consumed, rejected requests included. */
+  readonly consumed: number;
+  /** Requests allowed (at most the limit). */
+  readonly allowed: number;
+}
+
 /** Per-key fixed windows. */
 export interface RateLimitWindow {
   consume(key: string): RateLimitDecision;
+  /** Every window so far, oldest first (the current one last): the stand-in's own count of what the limit let in. */
+  windows(): ReadonlyArray<WindowCount>;
 }
 
 /**
@@ -19,16 +34,19 @@ export interface RateLimitWindow {
  * requests still consume a point.
  */
 export function createRateLimitWindow(options: { points: number; durationMs: number; now: () => number }): RateLimitWindow {
-  const windows = new Map<string, { consumed: number; resetAtMs: number }>();
+  const windows = new Map<string, { key: string; startMs: number; consumed: number; allowed: number; resetAtMs: number }>();
+  const history: WindowCount[] = [];
   return {
     consume(key) {
       const nowMs = options.now();
       let window = windows.get(key);
       if (!window || nowMs >= window.resetAtMs) {
-        window = { consumed: 0, resetAtMs: nowMs + options.durationMs };
+        window = { key, startMs: nowMs, consumed: 0, allowed: 0, resetAtMs: nowMs + options.durationMs };
         windows.set(key, window);
+        history.push(window);
       }
       window.consumed += 1;
+      if (window.consumed <= options.points) window.allowed += 1;
       return {
         allowed: window.consumed <= options.points,
         limit: options.points,
@@ -36,6 +54,7 @@ export function createRateLimitWindow(options: { points: number; durationMs: num
         msBeforeNext: window.resetAtMs - nowMs,
       };
     },
+    windows: () => history.map((w) => ({ ...w })),
   };
 }
 

@@ -9,6 +9,7 @@ describe('npm run stand-in arguments', () => {
       host: '127.0.0.1',
       secretKey: DEFAULT_STAND_IN_KEY,
       seeds: [{ integration: 'github', connections: 3, records: 3000 }],
+      rateLimit: null,
       churnMs: null,
       writeConfig: 'config/demo.yaml',
       help: false,
@@ -23,6 +24,7 @@ describe('npm run stand-in arguments', () => {
     ]);
     assert.equal(args.churnMs, 60_000);
     assert.equal(args.writeConfig, null);
+    assert.equal(parseStandInArgs(['--rate-limit', '100']).rateLimit, 100);
     assert.deepEqual(connectionIds(7), ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'conn-6', 'conn-7']);
   });
 
@@ -34,6 +36,7 @@ describe('npm run stand-in arguments', () => {
       [['--seed', 'a:1x1', '--seed', 'a:2x2'], /integration "a" is given twice/],
       [['--churn', 'often'], /--churn must be a period of at least 100ms, like 20s or 1m \(got "often"\)/],
       [['--port', '70000'], /--port must be 0\.\.65535/],
+      [['--rate-limit', 'lots'], /--rate-limit must be a whole number of requests a minute, at least 2 \(got "lots"\)/],
       [['--secret-key', 'hunter2'], /--secret-key must be a UUID v4/],
       [['--prot', '1'], /Unknown option '--prot'/],
     ];

@@ -102,5 +102,17 @@ describe('stand-in primitives', () => {
     });
     nowMs = 70_000;
     assert.equal(window.consume('k').allowed, true);
+    assert.deepEqual(window.windows(), [
+      { key: 'k', startMs: 10_000, resetAtMs: 70_000, consumed: 3, allowed: 2 },
+      { key: 'k', startMs: 70_000, resetAtMs: 130_000, consumed: 1, allowed: 1 },
+    ]);
+  });
+
+  it('a window of another length, for a short test, resets after it', () => {
+    let nowMs = 0;
+    const window = createRateLimitWindow({ points: 1, durationMs: 5_000, now: () => nowMs });
+    assert.equal(window.consume('k').msBeforeNext, 5_000);
+    nowMs = 5_000;
+    assert.equal(window.consume('k').allowed, true);
   });
 });
