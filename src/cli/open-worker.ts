@@ -32,10 +32,11 @@ import type { StreamKey } from '../store/stream-key.js';
 import { createCloseStack } from '../util/close-stack.js';
 import { withInfrastructureErrors } from '../errors/describe-infrastructure-error.js';
 import { connectRedis } from './connect-redis.js';
-import { createFleetGate } from './fleet-gate.js';
+import { createFleetGate, fleetBudgetOptions } from './fleet-gate.js';
 import { type App, openApp } from './open-app.js';
 import { type BackfillWorkerHandle, openBackfillWorker } from './open-backfill-worker.js';
 import { workerRoutes } from './worker-routes.js';
+import { readFleetBudget } from '../ratelimit/read-fleet-budget.js';
 
 /** A running worker process: its HTTP port, and how to stop it. */
 export interface RunningWorker {
@@ -135,6 +136,7 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
         ]),
         ...workerRoutes({
           config, logger, db: app.db, registry, metrics, requestSync: context.requestSync,
+          fleetBudget: () => readFleetBudget(redis, fleetBudgetOptions(config, secretKey)),
           requestReplace: async (stream, reason) => {
             if (backfill === undefined) throw new Error('backfills are not started yet');
             return backfill.scheduleReplace(stream, reason);

@@ -12,6 +12,7 @@ import { cliLogLevel } from './cli-log-level.js';
 import { openCliFleet } from './open-cli-fleet.js';
 import { openApp } from './open-app.js';
 import { scrubSecrets } from './scrub-secrets.js';
+import { readStatusBudget } from './read-status-budget.js';
 import { statusCommand } from './status-command.js';
 import { StopSignal } from './stop-signal.js';
 import { syncCommand } from './sync-command.js';
@@ -87,7 +88,8 @@ async function execute(request: CliRequest, config: ReplicatorConfig, io: CliIo,
     const db = createDatabase({ url: config.databaseUrl });
     try {
       await withInfrastructureErrors({ service: 'postgres', url: config.databaseUrl }, () => migrateToLatest(db));
-      await statusCommand(db, { schema: config.target.schema, json: request.json }, { stdout: io.stdout });
+      const budget = request.json ? null : await readStatusBudget(config, io.env);
+      await statusCommand(db, { schema: config.target.schema, json: request.json, budget }, { stdout: io.stdout });
       return 0;
     } finally {
       await db.destroy();

@@ -10,13 +10,15 @@ const ERROR_WIDTH = 100;
 /**
  * `nango-replicator status`: one line per stream (integration, connection, model, rows, value errors standing now,
  * last successful run, cursor age, last error), or with `--json` an array of objects with the same facts and more.
+ * `budget`: a line on the fleet's API budget, printed above the table (see `readStatusBudget`).
  */
 export async function statusCommand(
   db: Kysely<ReplicatorDatabase>,
-  options: { schema: string; json: boolean },
+  options: { schema: string; json: boolean; budget?: string | null },
   io: { stdout: NodeJS.WritableStream },
 ): Promise<StreamStatus[]> {
   const streams = await listStreamStatus(db, { schema: options.schema });
+  if (!options.json && options.budget) io.stdout.write(`${options.budget}\n\n`);
   if (options.json) io.stdout.write(`${JSON.stringify(streams, null, 2)}\n`);
   else io.stdout.write(streams.length === 0 ? 'No streams yet: run `nango-replicator worker` or `sync`.\n' : table(streams) + backfillNotes(streams));
   return streams;

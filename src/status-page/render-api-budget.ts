@@ -1,3 +1,5 @@
+import { describeFleetBudget } from '../ratelimit/describe-fleet-budget.js';
+import type { FleetBudget } from '../ratelimit/read-fleet-budget.js';
 import { escapeHtml } from './escape-html.js';
 import { formatCount } from '../util/format-count.js';
 import { formatDuration } from './format-duration.js';
@@ -12,6 +14,8 @@ export interface ApiBudget {
   resetsAt: Date | null;
   /** Fraction of the account budget the replicator may spend, (0, 1]; null when no shared limiter is set up. */
   share: number | null;
+  /** What the fleet's buckets grant (see `readFleetBudget`); absent when unknown. */
+  fleet?: FleetBudget | null;
 }
 
 /**
@@ -19,8 +23,9 @@ export interface ApiBudget {
  * the replicator's share. Usage is account-wide (every client of the account), as Nango counts it.
  */
 export function renderApiBudget(budget: ApiBudget | null, now: Date): string {
+  const fleet = budget?.fleet ? `<p class="fleet">${escapeHtml(describeFleetBudget(budget.fleet))}</p>` : '';
   if (budget === null || budget.accountLimit === null || budget.accountLimit <= 0) {
-    return '<section class="budget"><h2>API budget</h2><p class="none">No response from Nango seen yet.</p></section>';
+    return `<section class="budget"><h2>API budget</h2><p class="none">No response from Nango seen yet.</p>${fleet}</section>`;
   }
   const limit = budget.accountLimit;
   const windowOver = budget.resetsAt !== null && budget.resetsAt.getTime() <= now.getTime();
@@ -36,6 +41,6 @@ export function renderApiBudget(budget: ApiBudget | null, now: Date): string {
   return (
     '<section class="budget"><h2>API budget</h2>' +
     `<div class="meter" role="meter" aria-valuemin="0" aria-valuemax="${limit}" aria-valuenow="${used ?? 0}"><span class="used" style="width:${pct.toFixed(1)}%"></span>${tick}</div>` +
-    `<p>${escapeHtml(`${formatCount(limit)} requests/min for the account${share}. ${usage}${reset}.`)}</p></section>`
+    `<p>${escapeHtml(`${formatCount(limit)} requests/min for the account${share}. ${usage}${reset}.`)}</p>${fleet}</section>`
   );
 }
