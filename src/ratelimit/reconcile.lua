@@ -73,8 +73,10 @@ if remaining <= 0 or remaining + tolerance < couldStillGrant then
       currentMs = untilMs
     end
   elseif untilMs > nowMs then
+    -- Spread over the time to the reset: Nango floors X-RateLimit-Reset, so the true reset lies up to 1 s later;
+    -- half of that is a fair guess, and every later response corrects the pace.
     local kept = math.min(tokens, available)
-    saveBucket(bucketKey, kept, lastMs, (available - kept) / (untilMs - nowMs), untilMs, capacity, ratePerMs)
+    saveBucket(bucketKey, kept, lastMs, (available - kept) / (horizonMs + 500), untilMs, capacity, ratePerMs)
   end
 end
 if currentMs <= nowMs then currentMs = 0 end

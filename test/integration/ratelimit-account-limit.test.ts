@@ -110,7 +110,7 @@ describe('the budget the account really has', () => {
     const paceRate = Number(await redis.hget(bucketKeys(PREFIX, key).bucket, 'paceRate'));
     const fullRate = size.ratePerMs;
     assert.ok(paceRate > 0 && paceRate < fullRate / 2, `paced at ${paceRate * 1000}/s instead of ${fullRate * 1000}/s`);
-    // (130 - burst) left, spread over the ~21 s to the reset: about 100/21 s in all.
+    // (130 - burst) left: whatever the pace, never more than that before the reset.
     assert.ok(paceRate * 21_000 <= 100 + 1e-6, 'never more than what is left');
 
     await Promise.all(Array.from({ length: size.burst + 2 }, () => gate.acquire()));

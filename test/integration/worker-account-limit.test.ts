@@ -44,7 +44,11 @@ describe('a fleet configured far above the account limit Nango reports', () => {
     // so the fleet always has requests waiting.
     for (const connectionId of CONNECTIONS) f.standIn.store.save(PCK, connectionId, 'Ticket', Array.from({ length: 1500 }, (_, n) => makeTicket(n)));
     f.writeConfig(
-      baseConfig(f, { rateLimit: `    requestsPerMinute: 100000\n    share: ${SHARE}\n    window: ${WINDOW_MS}ms` }).replace('every: 500ms', 'every: 30s') +
+      baseConfig(f, {
+        rateLimit: `    requestsPerMinute: 100000\n    share: ${SHARE}\n    window: ${WINDOW_MS}ms`,
+        // Enough jobs at once that requests always wait for the budget, not for a job.
+        worker: '  concurrency: 4\n  slice: 20\n  lockDuration: 3s\n  shutdownTimeout: 10s\n  backoff: 100ms\n  attempts: 3',
+      }).replace('every: 500ms', 'every: 30s') +
         `streams:\n  - integration: ${PCK}\n    every: 1s\n`,
     );
   });
