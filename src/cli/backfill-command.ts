@@ -10,6 +10,7 @@ import { syncJobOptions } from '../jobs/sync-job-options.js';
 import { describeBackfillResult, describeBackfillView } from './describe-backfill.js';
 import type { Terminal } from './terminal.js';
 import { type BackfillView, watchBackfill } from './watch-backfill.js';
+import { bullmqConnection } from '../redis-client/bullmq-connection.js';
 
 export interface BackfillCommandOptions {
   providerConfigKey: string;
@@ -55,10 +56,8 @@ export async function backfillCommand(
     io.terminal.write(`error: ${error.message}\n`);
     return 2;
   }
-  const queue = new Queue(BACKFILL_QUEUE, {
-    connection: { url: config.redisUrl.reveal(), connectionName: 'nango-replicator-cli' },
-    prefix: config.queuePrefix,
-  });
+  const bullmq = bullmqConnection(config, 'nango-replicator-cli');
+  const queue = new Queue(BACKFILL_QUEUE, { connection: bullmq.connection, prefix: config.queuePrefix });
   let lastError: unknown = null;
   queue.on('error', (error) => (lastError = error)); // reported by ready() below, or by the calls that fail
   try {
@@ -85,6 +84,7 @@ export async function backfillCommand(
     return watched.state === 'completed' && summary !== null && summary.refused === 0 && summary.failed === 0 ? 0 : 1;
   } finally {
     await queue.close();
+    await bullmq.close();
   }
 }
 

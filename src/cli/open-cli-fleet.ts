@@ -7,6 +7,7 @@ import { createStreamPullMarks, PULL_MARK_TTL_MS, pullMarkKeyPrefix, type Stream
 import { streamLockKeyPrefix } from '../jobs/with-stream-lock.js';
 import { createRedisLocks, type RedisLocks } from '../lock/redis-locks.js';
 import type { RedisRequestGate } from '../ratelimit/redis-request-gate.js';
+import { createRedisClient } from '../redis-client/create-redis-client.js';
 import { connectRedis } from './connect-redis.js';
 import { createFleetGate } from './fleet-gate.js';
 
@@ -34,8 +35,7 @@ export async function openCliFleet(
   secretKey: Secret,
   command: string,
 ): Promise<CliFleet> {
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(config.redisUrl.reveal(), { lazyConnect: true, connectionName: 'nango-replicator-cli', maxRetriesPerRequest: 3 });
+  const redis = createRedisClient(config, { lazyConnect: true, connectionName: 'nango-replicator-cli', maxRetriesPerRequest: 3 });
   redis.on('error', () => {}); // reported by connectRedis below, or by the gate and the locks while they wait
   try {
     await connectRedis(redis, config.redisUrl);

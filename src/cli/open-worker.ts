@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 import { Queue } from 'bullmq';
 import { Registry } from 'prom-client';
-import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { requireSecretKey } from '../config/load-config.js';
@@ -37,6 +36,8 @@ import { type App, openApp } from './open-app.js';
 import { type BackfillWorkerHandle, openBackfillWorker } from './open-backfill-worker.js';
 import { workerRoutes } from './worker-routes.js';
 import { readFleetBudget } from '../ratelimit/read-fleet-budget.js';
+import { bullmqConnection } from '../redis-client/bullmq-connection.js';
+import { createRedisClient } from '../redis-client/create-redis-client.js';
 
 /** A running worker process: its HTTP port, and how to stop it. */
 export interface RunningWorker {
@@ -79,12 +80,14 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
   const owner = `${hostname()}:${process.pid}`;
   const stack = createCloseStack(logger);
   const shutdown = new AbortController();
-  const connection = { url: config.redisUrl.reveal(), connectionName: 'nango-replicator-bullmq' };
+  const bullmq = bullmqConnection(config, 'nango-replicator-bullmq');
+  stack.push('bullmq redis', () => bullmq.close());
+  const { connection } = bullmq;
   let deadlineAt = Infinity;
   const remainingMs = () => Math.max(1000, deadlineAt - performance.now());
   try {
     const secretKey = requireSecretKey(config);
-    const redis = new Redis(config.redisUrl.reveal(), { connectionName: 'nango-replicator', lazyConnect: true });
+    const redis = createRedisClient(config, { connectionName: 'nango-replicator', lazyConnect: true });
     redis.on('error', (error) => logger.warn({ err: { message: error.message } }, 'Redis connection error'));
     stack.push('redis', () => redis.quit());
     await connectRedis(redis, config.redisUrl);

@@ -1,6 +1,7 @@
 import type { ReplicatorConfig } from '../config/replicator-config.js';
 import { describeFleetBudget } from '../ratelimit/describe-fleet-budget.js';
 import { readFleetBudget } from '../ratelimit/read-fleet-budget.js';
+import { createRedisClient } from '../redis-client/create-redis-client.js';
 import { connectRedis } from './connect-redis.js';
 import { fleetBudgetOptions } from './fleet-gate.js';
 
@@ -15,9 +16,7 @@ export async function readStatusBudget(
 ): Promise<string | null> {
   const secretKey = config.nango.secretKey;
   if (!env.REDIS_URL || secretKey === undefined) return null;
-  const { Redis } = await import('ioredis');
-  const options = { lazyConnect: true, connectionName: 'nango-replicator-status', maxRetriesPerRequest: 1 };
-  const redis = new Redis(config.redisUrl.reveal(), options);
+  const redis = createRedisClient(config, { lazyConnect: true, connectionName: 'nango-replicator-status', maxRetriesPerRequest: 1 });
   redis.on('error', () => {}); // reported by connectRedis
   try {
     await connectRedis(redis, config.redisUrl);

@@ -36,6 +36,12 @@ const streamRuleSchema = z.strictObject({
 
 /** A Redis key prefix chosen by the user. `{` would make it a Redis Cluster hash tag. */
 const keyPrefixSchema = z.string().min(1).max(100).regex(/^[^{}\s]+$/, 'must not contain {, } or whitespace');
+/** BullMQ's prefix: plain, or a `{hash tag}` first (needed on a Redis Cluster), e.g. `{nango-replicator}`. */
+const queuePrefixSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^(\{[^{}\s]+\})?[^{}\s]*$/, 'must be a name without whitespace, or a {hash tag} then a name, e.g. {nango-replicator}');
 
 /** A Postgres identifier the user chose for a schema: plain lower-case, so it needs no quoting to be typed. */
 const schemaNameSchema = z
@@ -108,7 +114,7 @@ export const configFileSchema = z.strictObject({
       maxDeleteFraction: z.number().min(0).max(1).default(0.5),
     })
     .prefault({}),
-  queue: z.strictObject({ prefix: keyPrefixSchema.optional() }).prefault({}),
+  queue: z.strictObject({ prefix: queuePrefixSchema.optional() }).prefault({}),
   redis: z.strictObject({ keyPrefix: keyPrefixSchema.default('nango-replicator:') }).prefault({}),
 });
 

@@ -22,6 +22,14 @@ export const envSchema = z.object({
     emptyAsUndefined,
     z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
   ),
+  /** A Redis Cluster's seed nodes, `host:port,host:port`; REDIS_URL then gives only the credentials and TLS. */
+  REDIS_CLUSTER_NODES: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[^,\s:]+:\d{1,5}(,[^,\s:]+:\d{1,5})*$/, 'must be a comma-separated list of host:port, e.g. 10.0.0.1:6379,10.0.0.2:6379')
+      .optional(),
+  ),
   NANGO_WEBHOOK_SIGNING_KEY: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
   NANGO_WEBHOOK_SIGNING_KEY_PREVIOUS: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
   REPLICATOR_CONFIG: z.preprocess(emptyAsUndefined, z.string().optional()),

@@ -32,6 +32,7 @@ export function loadConfig(deps: LoadConfigDeps): ReplicatorConfig {
     throw invalidConfig(`REPLICATOR_CONFIG points to ${configPath}, which does not exist.`);
   }
   const file = parseConfigFile(text ?? '', configPath);
+  const clusterNodes = parseClusterNodes(env.REDIS_CLUSTER_NODES);
 
   return deepFreeze({
     nango: {
@@ -42,7 +43,12 @@ export function loadConfig(deps: LoadConfigDeps): ReplicatorConfig {
       retries: file.nango.retries,
       retryMinDelayMs: file.nango.retryMinDelay,
       retryMaxDelayMs: file.nango.retryMaxDelay,
-      rateLimit: { ...file.nango.rateLimit, key: file.nango.rateLimit.key, windowMs: file.nango.rateLimit.window },
+      rateLimit: {
+        requestsPerMinute: file.nango.rateLimit.requestsPerMinute,
+        share: file.nango.rateLimit.share,
+        key: file.nango.rateLimit.key,
+        windowMs: file.nango.rateLimit.window,
+      },
     },
     target: {
       schema: file.target.schema,
@@ -71,11 +77,12 @@ export function loadConfig(deps: LoadConfigDeps): ReplicatorConfig {
       maxBodyBytes: file.webhooks.maxBodyBytes,
     },
     backfill: { ...file.backfill },
-    queuePrefix: file.queue.prefix,
+    queuePrefix: queuePrefix(file.queue.prefix, clusterNodes),
     redisKeyPrefix: file.redis.keyPrefix,
     httpPort: env.PORT,
     databaseUrl: new Secret(env.DATABASE_URL),
     redisUrl: new Secret(env.REDIS_URL),
+    redisClusterNodes: clusterNodes,
     logLevel: env.LOG_LEVEL,
     configPath: text === null ? null : configPath,
   });
@@ -101,6 +108,25 @@ export function requireSecretKey(config: ReplicatorConfig): Secret {
     );
   }
   return config.nango.secretKey;
+}
+
+function parseClusterNodes(value: string | undefined): Array<{ host: string; port: number }> | null {
+  if (value === undefined) return null;
+  return value.split(',').map((node) => {
+    const at = node.lastIndexOf(':');
+    return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
+  });
+}
+
+/** On a Redis Cluster BullMQ's keys must share a slot: the prefix must be a hash tag, `{nango-replicator}` by default. */
+function queuePrefix(configured: string | undefined, clusterNodes: unknown[] | null): string | undefined {
+  if (clusterNodes === null) return configured;
+  if (configured === undefined) return '{nango-replicator}';
+  if (/^\{[^{}]+\}/.test(configured)) return configured;
+  throw invalidConfig(
+    `queue.prefix "${configured}" has no hash tag, but REDIS_CLUSTER_NODES is set: on a Redis Cluster a queue's keys must ` +
+      'share a slot. Write it as {' + configured + '} (or leave it out for {nango-replicator}).',
+  );
 }
 
 function secretOrUndefined(value: string | undefined): Secret | undefined {

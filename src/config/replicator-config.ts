@@ -80,7 +80,10 @@ export interface ReplicatorConfig {
     /** Larger webhook bodies are refused with 413. Default 1 MiB. */
     readonly maxBodyBytes: number;
   };
-  /** BullMQ's key prefix (`bull` when absent, so other services can use a plain `new Queue(name)`). */
+  /**
+   * BullMQ's key prefix (`bull` when absent, so other services can use a plain `new Queue(name)`). On a Redis Cluster
+   * a hash tag such as `{nango-replicator}` (the default there), so that each queue's keys share a slot.
+   */
   readonly queuePrefix: string | undefined;
   /** Prefix of the replicator's own Redis keys: stream locks, discovery lease, rate-limit bucket. */
   readonly redisKeyPrefix: string;
@@ -90,6 +93,8 @@ export interface ReplicatorConfig {
   readonly databaseUrl: Secret;
   /** `REDIS_URL`, secret because it may hold a password. */
   readonly redisUrl: Secret;
+  /** `REDIS_CLUSTER_NODES`: the seed nodes of a Redis Cluster; null for a single Redis (REDIS_URL). */
+  readonly redisClusterNodes: ReadonlyArray<{ readonly host: string; readonly port: number }> | null;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** The YAML file that was read, or null when the default file was absent and defaults apply. */
   readonly configPath: string | null;

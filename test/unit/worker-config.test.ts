@@ -41,7 +41,7 @@ describe('worker configuration', () => {
     assert.equal(config.queuePrefix, undefined, "BullMQ's own default prefix");
     assert.equal(config.redisKeyPrefix, 'nango-replicator:');
     assert.equal(config.httpPort, 8080);
-    assert.deepEqual(config.nango.rateLimit, { requestsPerMinute: 200, share: 0.9, key: undefined });
+    assert.deepEqual(config.nango.rateLimit, { requestsPerMinute: 200, share: 0.9, key: undefined, windowMs: 60_000 });
   });
 
   test('a stream rule reads every notation; models and connections default to "*"', () => {
@@ -54,6 +54,15 @@ describe('worker configuration', () => {
       { integration: 'linear', models: '*', connections: ['acme'], everyMs: 90_000 },
     ]);
     assert.equal(config.httpPort, 9090);
+  });
+
+  test('a Redis Cluster: its seed nodes, and BullMQ keys under a hash tag so that each queue lives in one slot', () => {
+    const config = load('', { REDIS_CLUSTER_NODES: '10.0.0.1:7000,redis-b.internal:7001' });
+    assert.deepEqual(config.redisClusterNodes, [{ host: '10.0.0.1', port: 7000 }, { host: 'redis-b.internal', port: 7001 }]);
+    assert.equal(config.queuePrefix, '{nango-replicator}');
+    assert.equal(load('queue:\n  prefix: "{acme}-nr"\n', { REDIS_CLUSTER_NODES: '10.0.0.1:7000' }).queuePrefix, '{acme}-nr');
+    assert.equal(load('', {}).redisClusterNodes, null);
+    assert.equal(load('', {}).queuePrefix, undefined, 'a single Redis keeps BullMQ\'s own default');
   });
 
   test('mistakes name the key and what is allowed', () => {
@@ -70,7 +79,9 @@ describe('worker configuration', () => {
     assert.match(message('streams:\n  - integration: github\n    models: []\n'), /streams\.0\.models/);
     assert.match(message('worker:\n  concurrency: 0\n'), /worker\.concurrency: must be a whole number from 1 to 256 \(got 0\)/);
     assert.match(message('worker:\n  shutdownTimeout: soon\n'), /worker\.shutdownTimeout: must be a duration/);
-    assert.match(message('queue:\n  prefix: "{bull}"\n'), /queue\.prefix: must not contain/);
+    assert.match(message('queue:\n  prefix: "a{b}"\n'), /queue\.prefix: must be a name without whitespace, or a \{hash tag\} then a name/);
+    assert.match(message('queue:\n  prefix: bull\n', { REDIS_CLUSTER_NODES: '10.0.0.1:6379' }), /queue\.prefix "bull" has no hash tag/);
+    assert.match(message('', { REDIS_CLUSTER_NODES: '10.0.0.1' }), /REDIS_CLUSTER_NODES: must be a comma-separated list of host:port/);
     assert.match(message('nango:\n  rateLimit:\n    share: 1.5\n'), /nango\.rateLimit\.share: must be a number above 0 and at most 1 \(got 1\.5\)/);
     assert.match(message('', { PORT: 'eighty' }), /PORT/);
   });
