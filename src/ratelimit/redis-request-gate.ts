@@ -95,6 +95,7 @@ export function createRedisRequestGate(deps: RedisRequestGateDeps, options: Redi
   let pumping = false;
   let wakePump: (() => void) | undefined;
   let redisFailures = 0;
+  let lastShortResetMs = 0;
 
   function acquire(signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -215,7 +216,9 @@ export function createRedisRequestGate(deps: RedisRequestGateDeps, options: Redi
   async function reconcile(remaining: number, resetMs: number, blockUntilMs: number, limit: number | undefined): Promise<void> {
     const result = await scripts.reconcile(remaining, resetMs, blockUntilMs, limit);
     noteBlock(result.blockedUntilMs);
-    if (result.short) {
+    // Once per account window: while another client spends, every response of the window finds the account short.
+    if (result.short && resetMs !== lastShortResetMs) {
+      lastShortResetMs = resetMs;
       const how = result.blockedUntilMs > 0 ? 'waiting for the window to reset' : 'pacing what is left until the window resets';
       logger?.info({ key: options.key, remaining, blockedUntilMs: result.blockedUntilMs }, `Rate limit: account has less left than expected (another client is spending); ${how}`);
     }
