@@ -79,6 +79,20 @@ describe('the budget the account really has', () => {
     assert.ok(logs.some((l) => l.level === 'info' && /spends 1000 a minute again/.test(l.msg)), JSON.stringify(logs));
   });
 
+  it("sizes a class's own cap (the backfills') from the account limit the fleet's bucket recorded", async () => {
+    const key = freshKey();
+    const fleet = processOn(key);
+    const cap = processOn(key, { part: 'backfill', share: 0.5 });
+    await fleet.gate.observe({ status: 200, limit: 600, remaining: 599, resetEpochSeconds: await resetIn(59) });
+    const size = bucketSize(600, 0.5);
+    await Promise.all(Array.from({ length: size.burst + 1 }, () => cap.gate.acquire()));
+    const start = cap.grants[0] ?? 0;
+    assert.equal(cap.grants.filter((t) => t < start + 1 / size.ratePerMs).length, size.burst, 'half the account, not half the configuration');
+    const keys = bucketKeys(PREFIX, key, 'backfill');
+    assert.equal(keys.accountLimit, bucketKeys(PREFIX, key).accountLimit, 'one recorded limit, in the same slot');
+    assert.equal(await redis.exists(keys.bucket), 1);
+  });
+
   it('reads the configured budget before any response was seen', async () => {
     const budget = await readFleetBudget(redis, { key: freshKey(), keyPrefix: PREFIX, requestsPerMinute: 200, share: 0.9 });
     assert.equal(budget.accountLimitPerMinute, null);
