@@ -35,11 +35,14 @@ import { connectRedis } from './connect-redis.js';
 import { createFleetGate } from './fleet-gate.js';
 import { type App, openApp } from './open-app.js';
 import { type BackfillWorkerHandle, openBackfillWorker } from './open-backfill-worker.js';
+import { startAdminDoor } from './start-admin-door.js';
 import { workerRoutes } from './worker-routes.js';
 
 /** A running worker process: its HTTP port, and how to stop it. */
 export interface RunningWorker {
   readonly httpPort: number;
+  /** The admin door's port (status page, /metrics): see `startAdminDoor`. */
+  readonly adminPort: number;
   /** Resolves if BullMQ's loop ends by itself (a fatal error): the process should then shut down. */
   readonly failed: Promise<Error>;
   /**
@@ -125,16 +128,17 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       queue,
       requestSync: (stream, trigger) => requestStreamSync(queue, stream, { trigger, jobOptions }),
     };
+    const checks = [
+      { name: 'postgres', check: async () => void (await sql`SELECT 1`.execute(app.db)) },
+      { name: 'redis', check: async () => void (await redis.ping()) },
+      { name: 'worker', check: async () => assertRunning(worker, shutdown.signal) },
+    ];
     const http = await withInfrastructureErrors({ service: 'http', port: config.httpPort }, () => startHttpServer({ logger: logger.child({ component: 'http' }) }, {
       port: config.httpPort,
       routes: [
-        healthRoutes([
-          { name: 'postgres', check: async () => void (await sql`SELECT 1`.execute(app.db)) },
-          { name: 'redis', check: async () => void (await redis.ping()) },
-          { name: 'worker', check: async () => assertRunning(worker, shutdown.signal) },
-        ]),
+        healthRoutes(checks),
         ...workerRoutes({
-          config, logger, db: app.db, registry, metrics, requestSync: context.requestSync,
+          config, logger, db: app.db, metrics, requestSync: context.requestSync,
           requestReplace: async (stream, reason) => {
             if (backfill === undefined) throw new Error('backfills are not started yet');
             return backfill.scheduleReplace(stream, reason);
@@ -144,6 +148,8 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       ],
     }));
     stack.push('http', () => http.close());
+    const admin = await startAdminDoor({ config, logger, db: app.db, registry, metrics, checks });
+    stack.push('admin-http', () => admin.close());
 
     const scriptsConfig = createScriptsConfigCache({ nango: app.nango }, { maxAgeMs: config.discovery.everyMs, signal: shutdown.signal });
     const pullMarks = createStreamPullMarks({ redis }, { keyPrefix: pullMarkKeyPrefix(config.redisKeyPrefix), ttlMs: PULL_MARK_TTL_MS });
@@ -218,10 +224,12 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       { everyMs: config.discovery.everyMs, leaseKey: `${config.redisKeyPrefix}discovery-lease`, owner },
     );
     stack.push('discovery', () => discovery.close());
-    logger.info({ owner, concurrency: config.worker.concurrency, rules: config.streams.length, httpPort: http.port }, 'worker started');
+    const ports = { httpPort: http.port, adminPort: admin.port };
+    logger.info({ owner, concurrency: config.worker.concurrency, rules: config.streams.length, ...ports }, 'worker started');
 
     return {
       httpPort: http.port,
+      adminPort: admin.port,
       failed,
       async close(deadlineMs) {
         if (!shutdown.signal.aborted) {

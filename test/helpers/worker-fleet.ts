@@ -30,8 +30,10 @@ export interface SpawnedWorker {
   stderr(): string;
   /** Resolves with the first log line matching `pattern` (JSON lines), or rejects after `timeoutMs`. */
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
-  /** The HTTP port it listens on (read from its "http listening" log line). */
+  /** The public door's port: webhooks, health (read from its "http listening" log line). */
   port(): Promise<number>;
+  /** The admin door's port: status page, /metrics, health (read from its "admin http listening" log line). */
+  adminPort(): Promise<number>;
 }
 
 /** The stand-in, a database, Redis prefixes of this test file only, and a way to start workers against them. */
@@ -74,6 +76,7 @@ export async function createWorkerFleet(label: string, standInOptions: Partial<N
     REDIS_URL,
     REPLICATOR_CONFIG: configPath,
     PORT: '0',
+    ADMIN_PORT: '0',
     LOG_LEVEL: 'debug',
   };
   const children: SpawnedWorker[] = [];
@@ -177,6 +180,7 @@ function spawnWorker(env: Record<string, string>): SpawnedWorker {
     stderr: () => stderr,
     waitForLog,
     port: async () => (JSON.parse(await waitForLog(/"msg":"http listening"/)) as { port: number }).port,
+    adminPort: async () => (JSON.parse(await waitForLog(/"msg":"admin http listening"/)) as { port: number }).port,
   };
 }
 
