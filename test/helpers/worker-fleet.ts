@@ -57,14 +57,19 @@ export interface WorkerFleet {
   close(): Promise<void>;
 }
 
-export async function createWorkerFleet(label: string, standInOptions: Partial<NangoStandInOptions> = {}): Promise<WorkerFleet> {
+/** `migrate: false` leaves the new database empty (a test then migrates it as another role). Default true. */
+export async function createWorkerFleet(
+  label: string,
+  standInOptions: Partial<NangoStandInOptions> = {},
+  options: { migrate?: boolean } = {},
+): Promise<WorkerFleet> {
   const suffix = randomBytes(4).toString('hex');
   const queuePrefix = `test-${label}-${suffix}`;
   const keyPrefix = `test-${label}-${suffix}-nr:`;
   const database = await createTestDatabase(label);
   const standIn = await startNangoStandIn({ secretKey: TEST_SECRET_KEY, ...standInOptions });
   const db = createDatabase({ url: database.secretUrl });
-  await migrateToLatest(db);
+  if (options.migrate !== false) await migrateToLatest(db);
   const redis = new Redis(REDIS_URL);
   const queue = new Queue(SYNC_QUEUE, { connection: { url: REDIS_URL }, prefix: queuePrefix });
   const dir = mkdtempSync(join(tmpdir(), `nr-${label}-`));
