@@ -57,7 +57,7 @@ export interface OpenWorkerDeps {
   config: ReplicatorConfig;
   logger: Logger;
   fetch?: typeof fetch;
-  /** Extra HTTP routes (webhooks, metrics, status page) next to health and readiness, given what they may use. */
+  /** Extra HTTP routes on the public door, next to webhooks, health and readiness, given what they may use. */
   routes?: (context: WorkerContext) => ReadonlyArray<HttpRoutes>;
 }
 
