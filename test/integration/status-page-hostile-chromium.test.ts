@@ -66,7 +66,6 @@ describe('the status page in Chromium, served by the admin door, with hostile na
     assert.doesNotMatch(dom, /<body[^>]*data-pwned|\sdata-pwned="/, 'no payload ran');
     assert.doesNotMatch(dom, /<img[\s>]|<iframe[\s>]|<textarea[\s>]|<svg onload|<a href="javascript:/i, 'no element came from a name or a message');
     assert.doesNotMatch(dom, /<script/i, 'the page has no script, and none was injected');
-    assert.match(dom, /<title>nango-replicator status<\/title>/);
     // Each payload is on the page, as text (escaped in the serialized DOM).
     for (const text of ['&lt;img src=x onerror=', '&lt;/script&gt;&lt;script&gt;', '&lt;svg onload=', '&lt;iframe srcdoc=']) {
       assert.ok(dom.includes(text), `${text} shown as text`);
