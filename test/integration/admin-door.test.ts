@@ -106,6 +106,18 @@ describe('the admin door: status page and /metrics behind ADMIN_TOKEN, with secu
     assert.deepEqual(await terse.json(), { status: 'not ready' });
   });
 
+  test('an ADMIN_HOST that is not an address of this machine is named in the error', async () => {
+    const registry = new Registry();
+    await assert.rejects(
+      startAdminDoor({
+        // 203.0.113.0/24 is TEST-NET-3: never an address of this machine, so the bind fails at once (nothing is sent).
+        config: { admin: { port: 0, host: '203.0.113.7', token: new Secret(TOKEN) }, nango: { rateLimit: { share: 0.9 } } } as never,
+        logger: captureLogger().logger, db, registry, metrics: createReplicatorMetrics(registry), checks: [],
+      }),
+      { message: /the address to bind is not one of this machine's \(EADDRNOTAVAIL\): fix ADMIN_HOST/ },
+    );
+  });
+
   test('an ADMIN_PORT in use is named in the error', async () => {
     const holder: Server = createServer().listen(0, '127.0.0.1');
     await once(holder, 'listening');
