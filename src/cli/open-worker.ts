@@ -70,7 +70,7 @@ export interface WorkerContext {
 }
 
 /**
- * Opens, in order: Redis, Postgres (and its migrations), the `nango-sync` queue, the HTTP server, the
+ * Opens, in order: Redis, Postgres (and its migrations), the `nango-sync` queue, the public and admin doors, the
  * `nango-backfill` queue and its worker (see `openBackfillWorker`), the worker consuming `nango-sync` and the
  * discovery loop; `close` undoes them in reverse. Every Nango request takes a token
  * from the fleet's shared bucket; a 429 also pauses the queue (BullMQ's rate limit, the same call as the
