@@ -38,15 +38,18 @@ RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 
 FROM node:24-bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
+# PORT: the public door (webhooks, health). ADMIN_PORT: the admin door (status page, /metrics), bound to ADMIN_HOST,
+# 127.0.0.1 by default: set ADMIN_HOST=0.0.0.0 (and ADMIN_TOKEN) to reach it from outside the container.
 ENV NODE_ENV=production \
-    PORT=8080
+    PORT=8080 \
+    ADMIN_PORT=9464
 WORKDIR /app
 COPY --from=deps --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY --chown=root:root package.json ./
 COPY --chown=root:root config ./config
 USER node
-EXPOSE 8080
+EXPOSE 8080 9464
 # Liveness only: readiness (/readyz) is for orchestrators that route traffic or pace rollouts.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]

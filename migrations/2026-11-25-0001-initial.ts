@@ -11,7 +11,10 @@ import { type Kysely, sql } from 'kysely';
  * - dead_letters: records that could not be stored at all, kept whole for an operator to inspect and replay.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.createSchema('nango_replicator').ifNotExists().execute();
+  // Looks first: CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists, which a
+  // least-privilege role that owns a schema made for it lacks (README, Security).
+  const { rows } = await sql`SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = 'nango_replicator'`.execute(db);
+  if (rows.length === 0) await db.schema.createSchema('nango_replicator').ifNotExists().execute();
   const s = db.withSchema('nango_replicator').schema;
 
   await s

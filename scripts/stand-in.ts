@@ -76,7 +76,7 @@ function serve(standIn: NangoStandIn, args: StandInArgs): void {
   out(`export NANGO_HOST=${url}`);
   out(`export NANGO_SECRET_KEY=${args.secretKey}`);
   out(`export REPLICATOR_CONFIG=${args.writeConfig ?? 'demo.yaml'}`);
-  out('npm start    # the worker; its status page is on http://127.0.0.1:8080/ (PORT)');
+  out('npm start    # the worker; its status page is on http://127.0.0.1:9464/ (ADMIN_PORT)');
   out();
   out('Ready. Ctrl-C stops the stand-in.');
 

@@ -1,6 +1,7 @@
 import {
   authErrorReply,
   genericErrorReply,
+  insufficientScopeReply,
   invalidContentTypeReply,
   invalidJsonReply,
   tooManyRequestsReply,
@@ -11,11 +12,13 @@ import type { FaultPlan } from './fault-plan.js';
 import type { Reply } from './http-reply.js';
 import { rateLimitHeaders, type RateLimitWindow } from './rate-limit-window.js';
 import type { RouteDeps, RouteRequest } from './route-handler.js';
-import { findRoute, requiresJsonContentType } from './route-table.js';
+import { findRoute, requiresJsonContentType, routeScopes } from './route-table.js';
 
 /** Everything the pipeline needs besides the request. */
 export interface AnswerDeps extends RouteDeps {
   secretKey: string;
+  /** The key's scopes; undefined: full access (`environment:*`), as a key made in the dashboard has. */
+  scopes?: ReadonlyArray<string>;
   faults: FaultPlan;
   limiter: RateLimitWindow;
   /** Receives exceptions thrown by a handler (answered with 500 generic_error_support). */
@@ -27,7 +30,8 @@ const ACCOUNT_BUCKET = 'account-secret-1';
 
 /**
  * Nango's middleware order for an API-key route: body parser, JSON content-type check,
- * `secretKeyAuth`, rate limiter, then (stand-in only) injected response faults, then the handler.
+ * `secretKeyAuth`, rate limiter, `withScope` (403 for a key without the route's scope), then (stand-in only)
+ * injected response faults, then the handler.
  * Auth and content-type failures carry no rate-limit headers.
  */
 export function answerRequest(request: RouteRequest, rawBody: string, deps: AnswerDeps): Reply {
@@ -49,6 +53,11 @@ export function answerRequest(request: RouteRequest, rawBody: string, deps: Answ
   const decision = deps.limiter.consume(ACCOUNT_BUCKET);
   const limitHeaders = rateLimitHeaders(decision, nowMs);
   if (!decision.allowed) return withHeaders(tooManyRequestsReply(request.method, request.path), limitHeaders);
+
+  const scopes = routeScopes(request.method, request.path) ?? [];
+  if (deps.scopes !== undefined && !deps.scopes.includes('environment:*') && !scopes.some((s) => deps.scopes!.includes(s))) {
+    return withHeaders(insufficientScopeReply(scopes[0] ?? 'environment:*'), limitHeaders);
+  }
 
   const fault = deps.faults.takeResponseFault(request.path);
   if (fault?.kind === 'fail') return { status: fault.status, body: fault.body, headers: { ...limitHeaders, ...fault.headers } };

@@ -12,6 +12,11 @@ const AUTH_MESSAGES: Record<AuthErrorCode, string> = {
   unknown_account: 'Authentication failed. The provided authorization header does not match any account.',
 };
 
+/** Nango's `withScope` refusal (docs/nango-api.md 0): 403, naming the first scope the route accepts. */
+export function insufficientScopeReply(required: string): Reply {
+  return { status: 403, body: { error: { code: 'forbidden', message: `Insufficient scope. Required: ${required}` } } };
+}
+
 export function authErrorReply(code: AuthErrorCode): Reply {
   return { status: 401, body: { error: { message: AUTH_MESSAGES[code], code, payload: {} } } };
 }

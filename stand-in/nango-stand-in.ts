@@ -16,6 +16,11 @@ const UNLIMITED_POINTS = 1_000_000;
 export interface NangoStandInOptions {
   /** The only accepted environment secret key (a UUID v4); any other UUID v4 gets 401 unknown_account. */
   secretKey: string;
+  /**
+   * The scopes of the secret key, as a scoped API key has them: a route needing another answers 403 `forbidden`
+   * ("Insufficient scope. Required: ..."). Absent: full access.
+   */
+  scopes?: ReadonlyArray<string>;
   /** Port to listen on. Default 0: an ephemeral port. */
   port?: number;
   /** Interface to bind. Default `127.0.0.1`. */
@@ -75,7 +80,7 @@ export async function startNangoStandIn(options: NangoStandInOptions): Promise<N
     now,
   });
   const deps = {
-    secretKey: options.secretKey, store, faults, limiter, now, log, counters, signal: shutdown.signal,
+    secretKey: options.secretKey, scopes: options.scopes, store, faults, limiter, now, log, counters, signal: shutdown.signal,
     onError: (e: unknown) => errors.push(e),
   };
 

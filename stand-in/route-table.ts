@@ -3,11 +3,14 @@ import { getRecordsRoute } from './records-route.js';
 import type { RouteHandler } from './route-handler.js';
 import { scriptsConfigRoute } from './scripts-config-route.js';
 
-const ROUTES: ReadonlyArray<{ method: string; path: string; handler: RouteHandler }> = [
-  { method: 'GET', path: '/records', handler: getRecordsRoute },
-  { method: 'GET', path: '/connections', handler: listConnectionsRoute },
-  { method: 'GET', path: '/connection', handler: listConnectionsRoute },
-  { method: 'GET', path: '/scripts/config', handler: scriptsConfigRoute },
+const CONNECTIONS_SCOPES = ['environment:connections:list', 'environment:connections:list_credentials'];
+
+/** Each route with the scopes of Nango's `withScope(...)` (any one suffices), /work/shared/nango-api/REFERENCE.md 1, 3, 4. */
+const ROUTES: ReadonlyArray<{ method: string; path: string; handler: RouteHandler; scopes: ReadonlyArray<string> }> = [
+  { method: 'GET', path: '/records', handler: getRecordsRoute, scopes: ['environment:records:read'] },
+  { method: 'GET', path: '/connections', handler: listConnectionsRoute, scopes: CONNECTIONS_SCOPES },
+  { method: 'GET', path: '/connection', handler: listConnectionsRoute, scopes: CONNECTIONS_SCOPES },
+  { method: 'GET', path: '/scripts/config', handler: scriptsConfigRoute, scopes: ['environment:integrations:list_functions'] },
 ];
 
 /** Prefixes mounted behind Nango's `jsonContentTypeMiddleware`. */
@@ -20,9 +23,18 @@ const JSON_ONLY_PREFIXES = [
  * trailing slash ignored (`/records/` is `/records`), HEAD served by GET routes.
  */
 export function findRoute(method: string, path: string): RouteHandler | undefined {
+  return matchRoute(method, path)?.handler;
+}
+
+/** The scopes that let a key call the route (any one of them); undefined for an unknown route. */
+export function routeScopes(method: string, path: string): ReadonlyArray<string> | undefined {
+  return matchRoute(method, path)?.scopes;
+}
+
+function matchRoute(method: string, path: string) {
   const wanted = normalise(path);
   const verb = method === 'HEAD' ? 'GET' : method;
-  return ROUTES.find((route) => route.method === verb && route.path === wanted)?.handler;
+  return ROUTES.find((route) => route.method === verb && route.path === wanted);
 }
 
 /** True when Express `app.use(prefix, jsonContentTypeMiddleware)` would see this path. */

@@ -28,8 +28,14 @@ Environment:
   REDIS_URL          Redis for the worker and backfill
                      (default redis://127.0.0.1:6379)
   REPLICATOR_CONFIG  YAML settings file (default config/replicator.yaml)
-  PORT               the worker's HTTP port: status page at /, /metrics,
+  PORT               the worker's public door: POST /webhooks/nango,
                      /healthz, /readyz (default 8080)
+  ADMIN_PORT         the worker's admin door: status page at /, /metrics,
+                     /healthz, /readyz (default 9464)
+  ADMIN_HOST         the admin door's address (default 127.0.0.1; in a
+                     container 0.0.0.0)
+  ADMIN_TOKEN        when set, the status page and /metrics need
+                     Authorization: Bearer <token>
   LOG_LEVEL          fatal|error|warn|info|debug|trace|silent (default info;
                      sync and backfill on a terminal: warn)
 
@@ -107,9 +113,11 @@ export function buildProgram(
     .command('worker')
     .description(
       'Run as a service: keep every stream listed under `streams` in the YAML file (REPLICATOR_CONFIG, default ' +
-        'config/replicator.yaml) fresh, with any number of processes sharing Redis and Postgres. Serves on PORT ' +
-        '(default 8080): the status page at GET /, Prometheus metrics at GET /metrics, GET /healthz and /readyz, ' +
-        'and Nango webhooks at POST /webhooks/nango. The first SIGTERM or SIGINT drains (running jobs stop after ' +
+        'config/replicator.yaml) fresh, with any number of processes sharing Redis and Postgres. Two doors: PORT ' +
+        '(default 8080), the only one to expose to Nango, serves Nango webhooks at POST /webhooks/nango, GET /healthz ' +
+        'and /readyz, and nothing else; ADMIN_PORT (default 9464, on ADMIN_HOST, default 127.0.0.1) serves the ' +
+        'status page at GET /, Prometheus metrics at GET /metrics and the health routes, behind ' +
+        '"Authorization: Bearer $ADMIN_TOKEN" when ADMIN_TOKEN is set. The first SIGTERM or SIGINT drains (running jobs stop after ' +
         'their page in flight) and exits 0, or 1 if jobs were still running at worker.shutdownTimeout; a second ' +
         'one exits at once.',
     )

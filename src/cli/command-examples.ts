@@ -27,8 +27,9 @@ Examples:
 Examples:
   # the streams to follow are listed under \`streams\` in this file
   $ REPLICATOR_CONFIG=config/replicator.yaml nango-replicator worker
-  # then the status page is at http://localhost:8080/ (PORT, default 8080)
-  $ curl -s localhost:8080/metrics | grep nango_replicator_
+  # the status page is on the admin door: http://localhost:9464/ (ADMIN_PORT)
+  $ curl -s -H "Authorization: Bearer $ADMIN_TOKEN" localhost:9464/metrics
+  # the public door (PORT 8080) has the webhook route and health only
   $ curl -s localhost:8080/readyz`,
   status: `
 Examples:

@@ -34,6 +34,7 @@ import { connectRedis } from './connect-redis.js';
 import { createFleetGate, fleetBudgetOptions } from './fleet-gate.js';
 import { type App, openApp } from './open-app.js';
 import { type BackfillWorkerHandle, openBackfillWorker } from './open-backfill-worker.js';
+import { startAdminDoor } from './start-admin-door.js';
 import { workerRoutes } from './worker-routes.js';
 import { readFleetBudget } from '../ratelimit/read-fleet-budget.js';
 import { bullmqConnection } from '../redis-client/bullmq-connection.js';
@@ -42,6 +43,8 @@ import { createRedisClient } from '../redis-client/create-redis-client.js';
 /** A running worker process: its HTTP port, and how to stop it. */
 export interface RunningWorker {
   readonly httpPort: number;
+  /** The admin door's port (status page, /metrics): see `startAdminDoor`. */
+  readonly adminPort: number;
   /** Resolves if BullMQ's loop ends by itself (a fatal error): the process should then shut down. */
   readonly failed: Promise<Error>;
   /**
@@ -56,7 +59,7 @@ export interface OpenWorkerDeps {
   config: ReplicatorConfig;
   logger: Logger;
   fetch?: typeof fetch;
-  /** Extra HTTP routes (webhooks, metrics, status page) next to health and readiness, given what they may use. */
+  /** Extra HTTP routes on the public door, next to webhooks, health and readiness, given what they may use. */
   routes?: (context: WorkerContext) => ReadonlyArray<HttpRoutes>;
 }
 
@@ -69,7 +72,7 @@ export interface WorkerContext {
 }
 
 /**
- * Opens, in order: Redis, Postgres (and its migrations), the `nango-sync` queue, the HTTP server, the
+ * Opens, in order: Redis, Postgres (and its migrations), the `nango-sync` queue, the public and admin doors, the
  * `nango-backfill` queue and its worker (see `openBackfillWorker`), the worker consuming `nango-sync` and the
  * discovery loop; `close` undoes them in reverse. Every Nango request takes a token
  * from the fleet's shared bucket; a 429 also pauses the queue (BullMQ's rate limit, the same call as the
@@ -129,17 +132,17 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       queue,
       requestSync: (stream, trigger) => requestStreamSync(queue, stream, { trigger, jobOptions }),
     };
+    const checks = [
+      { name: 'postgres', check: async () => void (await sql`SELECT 1`.execute(app.db)) },
+      { name: 'redis', check: async () => void (await redis.ping()) },
+      { name: 'worker', check: async () => assertRunning(worker, shutdown.signal) },
+    ];
     const http = await withInfrastructureErrors({ service: 'http', port: config.httpPort }, () => startHttpServer({ logger: logger.child({ component: 'http' }) }, {
       port: config.httpPort,
       routes: [
-        healthRoutes([
-          { name: 'postgres', check: async () => void (await sql`SELECT 1`.execute(app.db)) },
-          { name: 'redis', check: async () => void (await redis.ping()) },
-          { name: 'worker', check: async () => assertRunning(worker, shutdown.signal) },
-        ]),
+        healthRoutes(checks),
         ...workerRoutes({
-          config, logger, db: app.db, registry, metrics, requestSync: context.requestSync,
-          fleetBudget: () => readFleetBudget(redis, fleetBudgetOptions(config, secretKey)),
+          config, logger, db: app.db, metrics, requestSync: context.requestSync,
           requestReplace: async (stream, reason) => {
             if (backfill === undefined) throw new Error('backfills are not started yet');
             return backfill.scheduleReplace(stream, reason);
@@ -149,6 +152,11 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       ],
     }));
     stack.push('http', () => http.close());
+    const admin = await startAdminDoor({
+      config, logger, db: app.db, registry, metrics, checks,
+      fleetBudget: () => readFleetBudget(redis, fleetBudgetOptions(config, secretKey)),
+    });
+    stack.push('admin-http', () => admin.close());
 
     const scriptsConfig = createScriptsConfigCache({ nango: app.nango }, { maxAgeMs: config.discovery.everyMs, signal: shutdown.signal });
     const pullMarks = createStreamPullMarks({ redis }, { keyPrefix: pullMarkKeyPrefix(config.redisKeyPrefix), ttlMs: PULL_MARK_TTL_MS });
@@ -223,10 +231,12 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       { everyMs: config.discovery.everyMs, leaseKey: `${config.redisKeyPrefix}discovery-lease`, owner },
     );
     stack.push('discovery', () => discovery.close());
-    logger.info({ owner, concurrency: config.worker.concurrency, rules: config.streams.length, httpPort: http.port }, 'worker started');
+    const ports = { httpPort: http.port, adminPort: admin.port };
+    logger.info({ owner, concurrency: config.worker.concurrency, rules: config.streams.length, ...ports }, 'worker started');
 
     return {
       httpPort: http.port,
+      adminPort: admin.port,
       failed,
       async close(deadlineMs) {
         if (!shutdown.signal.aborted) {

@@ -16,6 +16,7 @@ export function scrubSecrets(
   add(config?.nango.secretKey?.reveal() ?? env.NANGO_SECRET_KEY);
   add(config?.webhooks.signingKey?.reveal() ?? env.NANGO_WEBHOOK_SIGNING_KEY);
   add(config?.webhooks.previousSigningKey?.reveal() ?? env.NANGO_WEBHOOK_SIGNING_KEY_PREVIOUS);
+  add(config?.admin.token?.reveal() ?? env.ADMIN_TOKEN);
   for (const url of [config?.databaseUrl.reveal() ?? env.DATABASE_URL, config?.redisUrl.reveal() ?? env.REDIS_URL]) {
     add(url);
     add(passwordOf(url));

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { fillfactorSchema } from './config-file-schema.js';
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+const portSchema = z.coerce.number().int().min(0).max(65535);
 
 /** The environment variables the replicator reads. Parsed once, at an entry point. */
 export const envSchema = z.object({
@@ -33,7 +34,12 @@ export const envSchema = z.object({
   NANGO_WEBHOOK_SIGNING_KEY: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
   NANGO_WEBHOOK_SIGNING_KEY_PREVIOUS: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
   REPLICATOR_CONFIG: z.preprocess(emptyAsUndefined, z.string().optional()),
-  PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).default(8080)),
+  /** 0 picks a free port (several workers on one host, tests): the port taken is logged at start. */
+  PORT: z.preprocess(emptyAsUndefined, portSchema.default(8080)),
+  ADMIN_PORT: z.preprocess(emptyAsUndefined, portSchema.default(9464)),
+  /** Loopback by default: the admin door is for this machine unless chosen otherwise (containers need 0.0.0.0). */
+  ADMIN_HOST: z.preprocess(emptyAsUndefined, z.string().min(1).default('127.0.0.1')),
+  ADMIN_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters (e.g. openssl rand -hex 32)').optional()),
   /** Overrides `target.fillfactor` of the YAML file. */
   REPLICATOR_TABLE_FILLFACTOR: z.preprocess(
     (value) => (value === '' || value === undefined ? undefined : Number(value)),
@@ -52,4 +58,5 @@ export const SECRET_ENV_KEYS = [
   'NANGO_WEBHOOK_SIGNING_KEY_PREVIOUS',
   'DATABASE_URL',
   'REDIS_URL',
+  'ADMIN_TOKEN',
 ] as const;

@@ -26,6 +26,9 @@ export function loadConfig(deps: LoadConfigDeps): ReplicatorConfig {
     );
   }
   const env = envResult.data;
+  if (env.PORT !== 0 && env.PORT === env.ADMIN_PORT) {
+    throw invalidConfig(`PORT and ADMIN_PORT are both ${env.PORT}: the public door and the admin door need a port each. Change one.`);
+  }
   const configPath = env.REPLICATOR_CONFIG ?? DEFAULT_CONFIG_PATH;
   const text = deps.readTextFile(configPath);
   if (text === null && env.REPLICATOR_CONFIG !== undefined) {
@@ -80,6 +83,7 @@ export function loadConfig(deps: LoadConfigDeps): ReplicatorConfig {
     queuePrefix: queuePrefix(file.queue.prefix, clusterNodes),
     redisKeyPrefix: file.redis.keyPrefix,
     httpPort: env.PORT,
+    admin: { port: env.ADMIN_PORT, host: env.ADMIN_HOST, token: secretOrUndefined(env.ADMIN_TOKEN) },
     databaseUrl: new Secret(env.DATABASE_URL),
     redisUrl: new Secret(env.REDIS_URL),
     redisClusterNodes: clusterNodes,

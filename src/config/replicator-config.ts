@@ -87,8 +87,17 @@ export interface ReplicatorConfig {
   readonly queuePrefix: string | undefined;
   /** Prefix of the replicator's own Redis keys: stream locks, discovery lease, rate-limit bucket. */
   readonly redisKeyPrefix: string;
-  /** `PORT`: the worker's HTTP port (health, readiness). Default 8080; 0 picks a free port. */
+  /** `PORT`: the worker's public door (webhooks, health, readiness). Default 8080; 0 picks a free port. */
   readonly httpPort: number;
+  /** The worker's admin door: the status page, `/metrics`, health and readiness with details. */
+  readonly admin: {
+    /** `ADMIN_PORT`. Default 9464; 0 picks a free port. */
+    readonly port: number;
+    /** `ADMIN_HOST`: the address it binds. Default `127.0.0.1` (this machine only); `0.0.0.0` in a container. */
+    readonly host: string;
+    /** `ADMIN_TOKEN`: when set, the status page and `/metrics` need `Authorization: Bearer <token>`. */
+    readonly token: Secret | undefined;
+  };
   /** `DATABASE_URL`, secret because it may hold a password. */
   readonly databaseUrl: Secret;
   /** `REDIS_URL`, secret because it may hold a password. */

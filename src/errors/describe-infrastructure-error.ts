@@ -5,11 +5,11 @@ import { ReplicatorError } from './replicator-error.js';
 export type InfrastructureSetting =
   | { service: 'postgres'; url: Secret }
   | { service: 'redis'; url: Secret }
-  | { service: 'http'; port: number };
+  | { service: 'http'; port: number; /** The variable that chose the port. Default `PORT`. */ setting?: 'PORT' | 'ADMIN_PORT' };
 
 /**
  * A failure to reach or use Postgres, Redis or the HTTP port, as a ReplicatorError whose message names the service,
- * the setting (DATABASE_URL, REDIS_URL, PORT), where it points (host:port, never a user's password) and the next
+ * the setting (DATABASE_URL, REDIS_URL, PORT, ADMIN_PORT), where it points (host:port, never a user's password) and the next
  * step; `cause` keeps the original. Recognised by code only: Node's system error code (ECONNREFUSED...), Postgres'
  * SQLSTATE, or Redis' error reply code, found on the error or its causes. Anything else is returned unchanged.
  */
@@ -19,7 +19,7 @@ export function describeInfrastructureError(error: unknown, setting: Infrastruct
   const described =
     setting.service === 'postgres' ? describePostgres(found, setting.url)
     : setting.service === 'redis' ? describeRedis(found, setting.url)
-    : describeHttp(found.code, setting.port);
+    : describeHttp(found.code, setting.port, setting.setting ?? 'PORT');
   if (described === null) return error;
   return new ReplicatorError(described.code, described.message, { retry: described.retry, cause: error, details: { cause: found.code } });
 }
@@ -159,12 +159,23 @@ function describeRedis({ code }: FoundCode, url: Secret): Described | null {
   return null;
 }
 
-function describeHttp(code: string, port: number): Described | null {
+function describeHttp(code: string, port: number, name: 'PORT' | 'ADMIN_PORT'): Described | null {
   if (code === 'EADDRINUSE') {
-    return { code: 'port_in_use', retry: 'terminal', message: `PORT ${port} is in use by another process (EADDRINUSE): stop that process, or set PORT to a free port (PORT=0 picks one).` };
+    return {
+      code: 'port_in_use',
+      retry: 'terminal',
+      message: `${name} ${port} is in use by another process (EADDRINUSE): stop that process, or set ${name} to a free port (${name}=0 picks one).`,
+    };
   }
   if (code === 'EACCES') {
-    return { code: 'port_not_allowed', retry: 'terminal', message: `PORT ${port} needs privileges this process lacks (EACCES): set PORT to a port above 1023.` };
+    return { code: 'port_not_allowed', retry: 'terminal', message: `${name} ${port} needs privileges this process lacks (EACCES): set ${name} to a port above 1023.` };
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+    return {
+      code: 'host_not_available',
+      retry: 'terminal',
+      message: `${name} ${port}: the address to bind is not one of this machine's (${code}): fix ADMIN_HOST (127.0.0.1, or 0.0.0.0 in a container).`,
+    };
   }
   return null;
 }

@@ -30,6 +30,8 @@ export const REDACT_PATHS = [
   '*.password',
   'signingKey',
   '*.signingKey',
+  'token',
+  '*.token',
   'databaseUrl',
   '*.databaseUrl',
   'redisUrl',

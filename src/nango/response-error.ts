@@ -1,4 +1,5 @@
 import { ReplicatorError } from '../errors/replicator-error.js';
+import { forbiddenError } from './forbidden-error.js';
 
 /** What the request was about, to make error messages say what to check. Never holds secrets. */
 export interface RequestContext {
@@ -33,13 +34,7 @@ export function responseError(status: number, bodyText: string, context: Request
       { retry: 'terminal', details },
     );
   }
-  if (status === 403) {
-    return new ReplicatorError(
-      'nango_forbidden',
-      `The secret key lacks a permission (${what}: ${nango?.message ?? 'forbidden'}). Give the key the scope Nango names.`,
-      { retry: 'terminal', details },
-    );
-  }
+  if (status === 403) return forbiddenError(context, nango, details);
   if (status === 429) {
     return new ReplicatorError('nango_rate_limited', `Nango's rate limit was reached (${what}).`, {
       retry: 'transient',

@@ -9,6 +9,7 @@ import { commentModelTable } from './comment-model-table.js';
 import { ensureSyncedAtIndex, SYNCED_AT_INDEX_COLUMNS, SYNCED_AT_INDEX_SUFFIX } from './ensure-synced-at-index.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 import type { MappedColumn, TableLayout } from './table-layout.js';
+import { ensureSchema } from './ensure-schema.js';
 
 type Trx = Transaction<ReplicatorDatabase>;
 
@@ -43,7 +44,7 @@ export async function ensureModelTable(
 ): Promise<TableLayout> {
   const ensured = await deps.db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(hashtext(${`nango-replicator:ddl:${params.schema}`}))`.execute(trx);
-    await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(params.schema)}`.execute(trx);
+    await ensureSchema(trx, params.schema);
     const { table, isNew, relations } = await tableFor(trx, params.schema, params.model);
     const existing = isNew ? [] : await mappedColumns(trx, params.schema, table);
     const plan = planColumns(existing, params.fields ?? []);

@@ -1,6 +1,7 @@
 import { type Kysely, Migrator } from 'kysely';
 import { migrations } from '../../migrations/index.js';
 import { ReplicatorError } from '../errors/replicator-error.js';
+import { ensureSchema } from './ensure-schema.js';
 import { REPLICATOR_SCHEMA } from './replicator-tables.js';
 
 /**
@@ -9,7 +10,7 @@ import { REPLICATOR_SCHEMA } from './replicator-tables.js';
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's Migrator works on a Kysely<any>
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  await db.schema.createSchema(REPLICATOR_SCHEMA).ifNotExists().execute();
+  await ensureSchema(db, REPLICATOR_SCHEMA);
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },

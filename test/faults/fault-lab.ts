@@ -148,6 +148,8 @@ export async function openFaultLab(suite: FaultSuite, options: FaultLabOptions):
       REPLICATOR_CONFIG: configPath,
       NANGO_WEBHOOK_SIGNING_KEY: suite.signingKey,
       PORT: '0',
+      ADMIN_PORT: '0',
+      ADMIN_TOKEN: suite.adminToken,
       LOG_LEVEL: 'debug',
       ...extra,
     };

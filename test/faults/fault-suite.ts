@@ -15,6 +15,8 @@ export const SHARED_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379
 export interface FaultSuite {
   nangoKey: string;
   signingKey: string;
+  /** ADMIN_TOKEN of every worker: guards its admin door, and must never be printed either. */
+  adminToken: string;
   /** Every process the scenarios started, for the secret scan and for cleanup. */
   processes: ReplicatorProcess[];
   role: string;
@@ -46,6 +48,7 @@ export async function openFaultSuite(seed: number): Promise<FaultSuite> {
     nangoKey: randomUUID(),
     processes: [],
     signingKey: `whsec-${randomBytes(16).toString('hex')}`,
+    adminToken: randomBytes(24).toString('hex'),
     role,
     password,
     seed,

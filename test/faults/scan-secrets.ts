@@ -3,7 +3,7 @@ import type { ReplicatorProcess } from './replicator-process.js';
 import { emptyRow, type SurvivalRow } from './scenario.js';
 
 /**
- * Every line every process printed, searched for the Nango key, the webhook signing key and the database password
+ * Every line every process printed, searched for the Nango key, the webhook signing key, the admin token and the database password
  * (as given and URL-encoded). A row of the table: injected = lines scanned, survived = lines without a secret.
  */
 export function scanSecrets(suite: FaultSuite, processes: readonly ReplicatorProcess[]): SurvivalRow {
@@ -11,6 +11,7 @@ export function scanSecrets(suite: FaultSuite, processes: readonly ReplicatorPro
   const secrets = new Map<string, string>([
     ['Nango secret key', suite.nangoKey],
     ['webhook signing key', suite.signingKey],
+    ['admin token', suite.adminToken],
     ['database password', suite.password],
     ['database password (URL-encoded)', encodeURIComponent(suite.password)],
   ]);

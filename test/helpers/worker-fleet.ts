@@ -30,8 +30,10 @@ export interface SpawnedWorker {
   stderr(): string;
   /** Resolves with the first log line matching `pattern` (JSON lines), or rejects after `timeoutMs`. */
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
-  /** The HTTP port it listens on (read from its "http listening" log line). */
+  /** The public door's port: webhooks, health (read from its "http listening" log line). */
   port(): Promise<number>;
+  /** The admin door's port: status page, /metrics, health (read from its "admin http listening" log line). */
+  adminPort(): Promise<number>;
 }
 
 /** The stand-in, a database, Redis prefixes of this test file only, and a way to start workers against them. */
@@ -55,14 +57,19 @@ export interface WorkerFleet {
   close(): Promise<void>;
 }
 
-export async function createWorkerFleet(label: string, standInOptions: Partial<NangoStandInOptions> = {}): Promise<WorkerFleet> {
+/** `migrate: false` leaves the new database empty (a test then migrates it as another role). Default true. */
+export async function createWorkerFleet(
+  label: string,
+  standInOptions: Partial<NangoStandInOptions> = {},
+  options: { migrate?: boolean } = {},
+): Promise<WorkerFleet> {
   const suffix = randomBytes(4).toString('hex');
   const queuePrefix = `test-${label}-${suffix}`;
   const keyPrefix = `test-${label}-${suffix}-nr:`;
   const database = await createTestDatabase(label);
   const standIn = await startNangoStandIn({ secretKey: TEST_SECRET_KEY, ...standInOptions });
   const db = createDatabase({ url: database.secretUrl });
-  await migrateToLatest(db);
+  if (options.migrate !== false) await migrateToLatest(db);
   const redis = new Redis(REDIS_URL);
   const queue = new Queue(SYNC_QUEUE, { connection: { url: REDIS_URL }, prefix: queuePrefix });
   const dir = mkdtempSync(join(tmpdir(), `nr-${label}-`));
@@ -74,6 +81,7 @@ export async function createWorkerFleet(label: string, standInOptions: Partial<N
     REDIS_URL,
     REPLICATOR_CONFIG: configPath,
     PORT: '0',
+    ADMIN_PORT: '0',
     LOG_LEVEL: 'debug',
   };
   const children: SpawnedWorker[] = [];
@@ -177,6 +185,7 @@ function spawnWorker(env: Record<string, string>): SpawnedWorker {
     stderr: () => stderr,
     waitForLog,
     port: async () => (JSON.parse(await waitForLog(/"msg":"http listening"/)) as { port: number }).port,
+    adminPort: async () => (JSON.parse(await waitForLog(/"msg":"admin http listening"/)) as { port: number }).port,
   };
 }
 

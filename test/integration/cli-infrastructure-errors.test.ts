@@ -90,7 +90,7 @@ describe('errors that name what to fix', () => {
     const url = new URL(database.url);
     url.password = PG_PASSWORD;
     databaseUrl = url.toString();
-    env = { NANGO_SECRET_KEY: NANGO_KEY, DATABASE_URL: databaseUrl, REPLICATOR_CONFIG: configPath, LOG_LEVEL: 'warn', PORT: '0' };
+    env = { NANGO_SECRET_KEY: NANGO_KEY, DATABASE_URL: databaseUrl, REPLICATOR_CONFIG: configPath, LOG_LEVEL: 'warn', PORT: '0', ADMIN_PORT: '0' };
   });
   after(async () => {
     await database.drop();
@@ -189,6 +189,24 @@ describe('errors that name what to fix', () => {
       const result = await runCliProcess(['worker'], { ...env, REDIS_URL, PORT: String(port) });
       assert.equal(result.code, 1, result.stderr);
       assert.equal(errorLine(result), `error: PORT ${port} is in use by another process (EADDRINUSE): stop that process, or set PORT to a free port (PORT=0 picks one).`);
+      assertNoSecret(result);
+    } finally {
+      holder.close();
+    }
+  });
+
+  test('a worker whose ADMIN_PORT is taken names ADMIN_PORT, not PORT', async () => {
+    const holder: Server = createServer();
+    holder.listen(0, '127.0.0.1');
+    await once(holder, 'listening');
+    const { port } = holder.address() as { port: number };
+    try {
+      const result = await runCliProcess(['worker'], { ...env, REDIS_URL, ADMIN_PORT: String(port) });
+      assert.equal(result.code, 1, result.stderr);
+      assert.equal(
+        errorLine(result),
+        `error: ADMIN_PORT ${port} is in use by another process (EADDRINUSE): stop that process, or set ADMIN_PORT to a free port (ADMIN_PORT=0 picks one).`,
+      );
       assertNoSecret(result);
     } finally {
       holder.close();

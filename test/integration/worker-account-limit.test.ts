@@ -77,7 +77,7 @@ describe('a fleet configured far above the account limit Nango reports', () => {
     const budgetLine = 'API budget: The fleet spends at most 38 requests per 8 s window: 95% of the 40 the account allows ' +
       '(X-RateLimit-Limit), fewer than the configured requestsPerMinute 100000.';
     assert.equal(status.stdout.split('\n')[0], budgetLine);
-    const page = await (await fetch(`http://127.0.0.1:${await workers[0]!.port()}/`)).text();
+    const page = await (await fetch(`http://127.0.0.1:${await workers[0]!.adminPort()}/`)).text();
     assert.ok(page.includes('The fleet spends at most 38 requests per 8 s window'), 'and the status page says so');
   });
 

@@ -47,6 +47,7 @@ describe('a worker while Postgres connections are terminated under it', () => {
     f.standIn.faults.delayNext(RECORDS / 20, 15, { pathPrefix: '/records' });
     worker = f.spawnWorker();
     const port = await worker.port();
+    const adminPort = await worker.adminPort();
     await waitUntil(async () => assert.ok((await committedPages()) > 0 || !alive()), 60_000, 50);
 
     const storm = startBackendStorm({ database: f.database.name, everyMs: 300, maxRounds: 20, until: () => !alive() });
@@ -58,8 +59,8 @@ describe('a worker while Postgres connections are terminated under it', () => {
       for (; storming; await sleep(100)) {
         missing.push(await recordsMissingBehindCursor(f.database.url, STREAM, 'nango.ticket', records).catch(() => []));
         // The status page, metrics and readiness read Postgres too: they may answer an error, never crash the worker.
-        for (const path of ['/', '/metrics', '/readyz']) {
-          statuses.push(await fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.status, () => 0));
+        for (const [door, path] of [[adminPort, '/'], [adminPort, '/metrics'], [port, '/readyz']] as const) {
+          statuses.push(await fetch(`http://127.0.0.1:${door}${path}`).then((r) => r.status, () => 0));
         }
       }
     })();

@@ -100,13 +100,15 @@ describe('worker processes keeping a fleet of streams fresh', () => {
     assert.ok(await f.queue.getJobScheduler(streamSchedulerId({ providerConfigKey: PCK, connectionId: 'acme', model: 'Ticket' })));
   });
 
-  test('health and readiness answer on the HTTP port', async () => {
+  test('health and readiness answer on both doors; only the admin door names the checks', async () => {
     const port = await workers[0]!.port();
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
     assert.equal(health.status, 200);
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     assert.equal(ready.status, 200);
-    assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, { postgres: 'ok', redis: 'ok', worker: 'ok' });
+    assert.deepEqual(await ready.json(), { status: 'ready' });
+    const adminReady = await fetch(`http://127.0.0.1:${await workers[0]!.adminPort()}/readyz`);
+    assert.deepEqual(((await adminReady.json()) as { checks: unknown }).checks, { postgres: 'ok', redis: 'ok', worker: 'ok' });
   });
 
   test('SIGTERM stops both processes cleanly', async () => {

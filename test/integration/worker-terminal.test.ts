@@ -24,10 +24,10 @@ describe('the worker and backfill --wait on a terminal', () => {
     await f.close();
   });
 
-  test('the worker logs readable lines, serves its status page, and Ctrl-C drains it to exit 0', async () => {
+  test('the worker logs readable lines, serves its status page on the admin door, and Ctrl-C drains it to exit 0', async () => {
     const session = runCliInTerminal(['worker'], env);
-    const started = await session.waitFor(/INFO: worker started[^]*?httpPort: (\d+)/);
-    const port = Number(/INFO: worker started[^]*?httpPort: (\d+)/.exec(started)?.[1]);
+    const started = await session.waitFor(/INFO: worker started[^]*?adminPort: (\d+)/);
+    const port = Number(/INFO: worker started[^]*?adminPort: (\d+)/.exec(started)?.[1]);
     const page = await fetch(`http://127.0.0.1:${port}/`);
     assert.equal(page.status, 200);
     assert.match(await page.text(), /<html/i);

@@ -11,11 +11,14 @@ import { baseConfig, createWorkerFleet, type SpawnedWorker, waitUntil, type Work
 const { providerConfigKey: PCK, connectionId: CONN, model: MODEL } = TICKETS;
 const SIGNING_KEY = '3c1e9f0a-7b2d-4e8f-9a6c-5d4b3a2f1e0d';
 const OLD_SIGNING_KEY = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
+const ADMIN_TOKEN = 'f00dfeedcafe0123456789abcdef0123';
 
-describe('the worker over HTTP: signed webhooks, metrics and the status page', () => {
+describe('the worker over HTTP: signed webhooks on the public door, metrics and the status page on the admin door', () => {
   let f: WorkerFleet;
   let worker: SpawnedWorker;
   let base: string;
+  let admin: string;
+  const asAdmin = { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } };
   const source = () => f.standIn.store.snapshot(PCK, CONN, MODEL);
   const converged = async () => assertMatchesSource(await f.rows('ticket', CONN), source());
   const runs = async () => Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM nango_replicator.runs`.execute(f.db)).rows[0]?.n);
@@ -30,8 +33,9 @@ describe('the worker over HTTP: signed webhooks, metrics and the status page', (
     f.standIn.store.deploySync({ providerConfigKey: PCK, name: 'tickets', models: [{ name: MODEL, jsonSchema: ticketJsonSchema }], runs: 'every hour' });
     seedTickets(f.standIn, 0, 30);
     f.writeConfig(`${baseConfig(f)}streams:\n  - integration: ${PCK}\n    models: [${MODEL}]\n`);
-    worker = f.spawnWorker({ NANGO_WEBHOOK_SIGNING_KEY: SIGNING_KEY, NANGO_WEBHOOK_SIGNING_KEY_PREVIOUS: OLD_SIGNING_KEY });
+    worker = f.spawnWorker({ NANGO_WEBHOOK_SIGNING_KEY: SIGNING_KEY, NANGO_WEBHOOK_SIGNING_KEY_PREVIOUS: OLD_SIGNING_KEY, ADMIN_TOKEN });
     base = `http://127.0.0.1:${await worker.port()}`;
+    admin = `http://127.0.0.1:${await worker.adminPort()}`;
     await waitUntil(converged, 60_000);
   });
   after(async () => {
@@ -69,8 +73,32 @@ describe('the worker over HTTP: signed webhooks, metrics and the status page', (
     assert.equal(await runs(), before);
   });
 
+  test('the public door answers 404 for the status page and /metrics, and its readiness names no stream', async () => {
+    for (const path of ['/', '/metrics', '/status', '/webhooks/nango?x=<b>']) {
+      const response = await fetch(`${base}${path}`);
+      assert.equal(response.status, 404, path);
+      assert.doesNotMatch(await response.text(), /metrics|status|<b>/, 'the answer does not echo the path asked for');
+    }
+    const ready = await fetch(`${base}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(await ready.json(), { status: 'ready' });
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+  });
+
+  test('the admin door answers 401 without the token, 200 with it, and its health routes stay open', async () => {
+    for (const path of ['/', '/metrics']) {
+      assert.equal((await fetch(`${admin}${path}`)).status, 401, path);
+      assert.equal((await fetch(`${admin}${path}`, { headers: { authorization: 'Bearer not-the-token' } })).status, 401, path);
+      assert.equal((await fetch(`${admin}${path}`, asAdmin)).status, 200, path);
+    }
+    assert.equal((await fetch(`${admin}/healthz`)).status, 200);
+    const ready = (await (await fetch(`${admin}/readyz`)).json()) as { checks?: Record<string, string> };
+    assert.deepEqual(ready.checks, { postgres: 'ok', redis: 'ok', worker: 'ok' });
+    assert.doesNotMatch(worker.stderr(), new RegExp(ADMIN_TOKEN), 'the token is never logged');
+  });
+
   test('/metrics reports the rows written per stream, the webhooks by outcome and the jobs of both queues by state', async () => {
-    const text = await (await fetch(`${base}/metrics`)).text();
+    const text = await (await fetch(`${admin}/metrics`, asAdmin)).text();
     const upserted = new RegExp(`records_upserted_total\\{[^}]*connection="${CONN}"[^}]*\\} (\\d+)`).exec(text);
     assert.ok(upserted, text.slice(0, 2000));
     assert.equal(Number(upserted[1]), 30 + 3, '30 on the first run, then the changed and the two new ones');
@@ -81,7 +109,7 @@ describe('the worker over HTTP: signed webhooks, metrics and the status page', (
   });
 
   test('the status page lists the stream', async () => {
-    const response = await fetch(`${base}/`);
+    const response = await fetch(`${admin}/`, asAdmin);
     assert.equal(response.status, 200);
     const html = await response.text();
     assert.equal(html.match(/<tr class="stream/g)?.length, 1);

@@ -42,12 +42,13 @@ describe('--help and --version', () => {
     }
   });
 
-  test('worker --help names the status page, /metrics and the configuration file', () => {
+  test('worker --help teaches the two doors: webhooks on PORT, the status page and /metrics on ADMIN_PORT', () => {
     const text = fullHelp('worker').replace(/\s+/g, ' ');
-    assert.match(text, /status page at GET \//);
+    assert.match(text, /PORT \(default 8080\), the only one to expose to Nango, serves Nango webhooks at POST \/webhooks\/nango/);
+    assert.match(text, /ADMIN_PORT \(default 9464, on ADMIN_HOST, default 127\.0\.0\.1\) serves the status page at GET \//);
     assert.match(text, /GET \/metrics/);
+    assert.match(text, /ADMIN_TOKEN/);
     assert.match(text, /REPLICATOR_CONFIG/);
-    assert.match(text, /PORT \(default 8080\)/);
   });
 
   test('--version prints the version of the package', async () => {

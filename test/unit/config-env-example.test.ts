@@ -18,6 +18,7 @@ describe('config/env.example', () => {
     assert.equal(config.nango.secretKey?.reveal(), '00000000-0000-4000-8000-000000000000');
     assert.equal(config.databaseUrl.reveal(), 'postgres://postgres@127.0.0.1:5432/postgres');
     assert.equal(config.httpPort, 8080);
+    assert.deepEqual({ ...config.admin }, { port: 9464, host: '127.0.0.1', token: undefined });
     assert.equal(config.logLevel, 'info');
     assert.equal(config.target.fillfactor, 100);
     assert.equal(config.webhooks.signingKey, undefined);

@@ -106,6 +106,21 @@ describe('configuration', () => {
     }
   });
 
+  test('the admin door: 127.0.0.1:9464 by default, its token a secret; one port for both doors is refused', () => {
+    const defaults = loadConfig({ env: {}, readTextFile: files({}) });
+    assert.deepEqual({ ...defaults.admin }, { port: 9464, host: '127.0.0.1', token: undefined });
+    const set = loadConfig({ env: { ADMIN_PORT: '9100', ADMIN_HOST: '0.0.0.0', ADMIN_TOKEN: 'a-long-admin-token-0123' }, readTextFile: files({}) });
+    assert.equal(set.admin.port, 9100);
+    assert.equal(set.admin.host, '0.0.0.0');
+    assert.equal(set.admin.token?.reveal(), 'a-long-admin-token-0123');
+    assert.doesNotMatch(inspect(set) + JSON.stringify(set), /a-long-admin-token/);
+    assert.match(configError(() => loadConfig({ env: { ADMIN_PORT: '70000' }, readTextFile: files({}) })), /ADMIN_PORT: must be a whole number from 0 to 65535/);
+    const short = configError(() => loadConfig({ env: { ADMIN_TOKEN: 'hunter2' }, readTextFile: files({}) }));
+    assert.match(short, /ADMIN_TOKEN: must be at least 16 characters/);
+    assert.doesNotMatch(short, /hunter2/, 'a token is never echoed');
+    assert.match(configError(() => loadConfig({ env: { PORT: '9000', ADMIN_PORT: '9000' }, readTextFile: files({}) })), /PORT and ADMIN_PORT are both 9000/);
+  });
+
   test('a DATABASE_URL that is not a URL is named, without its value', () => {
     const message = configError(() => loadConfig({ env: { DATABASE_URL: 'postgres://app:s3cret pw@:port' }, readTextFile: files({}) }));
     assert.match(message, /DATABASE_URL: is not a valid URL: write it as postgres:\/\/user:password@host:5432\/database/);

@@ -61,3 +61,15 @@ describe('errors of the services, named by their setting', () => {
     assert.match(reset.message, /could not be reached \(ECONNRESET, on GET \/records\)/);
   });
 });
+
+describe('a port the worker cannot listen on names the setting that chose it', () => {
+  const http = (code: string, setting?: 'PORT' | 'ADMIN_PORT') =>
+    describeInfrastructureError(systemError(code, code), { service: 'http', port: 9464, ...(setting ? { setting } : {}) }) as ReplicatorError;
+
+  test('PORT by default, ADMIN_PORT for the admin door', () => {
+    assert.match(http('EADDRINUSE').message, /^PORT 9464 is in use by another process \(EADDRINUSE\): .* set PORT to a free port \(PORT=0 picks one\)\.$/);
+    assert.match(http('EADDRINUSE', 'ADMIN_PORT').message, /^ADMIN_PORT 9464 is in use .* set ADMIN_PORT to a free port \(ADMIN_PORT=0 picks one\)\.$/);
+    assert.match(http('EACCES', 'ADMIN_PORT').message, /^ADMIN_PORT 9464 needs privileges .* set ADMIN_PORT to a port above 1023\.$/);
+    assert.equal(http('EADDRINUSE', 'ADMIN_PORT').retry, 'terminal');
+  });
+});

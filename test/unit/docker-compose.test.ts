@@ -31,10 +31,13 @@ function dockerCompose(): boolean {
 }
 
 describe('docker-compose.yml', () => {
-  test('publishes the worker port on this machine, as a range so --scale still works', () => {
+  test('publishes both doors on this machine, as ranges so --scale still works; the admin door binds 0.0.0.0 inside', () => {
     assert.ok(worker);
-    assert.deepEqual(worker.ports, ['127.0.0.1:8080-8089:8080']);
+    assert.deepEqual(worker.ports, ['127.0.0.1:8080-8089:8080', '127.0.0.1:9464-9473:9464']);
     assert.equal(worker.environment?.PORT, '8080');
+    assert.equal(worker.environment?.ADMIN_PORT, '9464');
+    assert.equal(worker.environment?.ADMIN_HOST, '0.0.0.0', 'loopback inside a container is unreachable from outside it');
+    assert.equal(worker.environment?.ADMIN_TOKEN, undefined, 'the token comes from .env, never from this file');
     assert.equal(worker.profiles, undefined, 'started by a plain `docker compose up`');
   });
 
@@ -52,7 +55,7 @@ describe('docker-compose.yml', () => {
     assert.equal(demoWorker.environment?.REPLICATOR_CONFIG, 'config/demo.yaml');
     assert.ok(demoWorker.volumes?.includes('./config/demo.yaml:/app/config/demo.yaml:ro'));
     assert.deepEqual(Object.keys(demoWorker.depends_on ?? {}).sort(), ['postgres', 'redis', 'stand-in']);
-    assert.deepEqual(demoWorker.ports, ['127.0.0.1:8090:8080']);
+    assert.deepEqual(demoWorker.ports, ['127.0.0.1:8090:9464', '127.0.0.1:8091:8080']);
   });
 
   test('the product image is the last Dockerfile stage and carries no stand-in; the build leaves it out too', () => {

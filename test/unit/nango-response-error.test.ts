@@ -29,3 +29,16 @@ test('known secret values are scrubbed from any text shown to the operator', () 
   const scrubbed = scrubSecrets(text, undefined, env);
   assert.equal(scrubbed, 'failed with [redacted] at [redacted] (password [redacted])');
 });
+
+test('a 403 names the missing scope (from Nango, or from the request when Nango does not), the feature and where to add it', () => {
+  const named = responseError(403, '{"error":{"code":"forbidden","message":"Insufficient scope. Required: environment:records:read"}}', context);
+  assert.equal(named.code, 'nango_forbidden');
+  assert.equal(named.retry, 'terminal');
+  assert.equal(named.details?.scope, 'environment:records:read');
+  assert.match(named.message, /^The Nango API key \(NANGO_SECRET_KEY\) lacks the scope environment:records:read, needed for reading records/);
+  assert.match(named.message, /Environment Settings > API keys/);
+  const unnamed = responseError(403, '{"error":{"code":"forbidden"}}', { method: 'GET', path: '/connections' });
+  assert.match(unnamed.message, /lacks the scope environment:connections:list, needed for listing connections/);
+  const unknown = responseError(403, 'not json', { method: 'GET', path: '/elsewhere' });
+  assert.match(unknown.message, /lacks a permission \(GET \/elsewhere answered 403 forbidden/);
+});

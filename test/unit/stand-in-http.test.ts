@@ -210,3 +210,24 @@ describe('stand-in rate limiting', () => {
     await standIn.close();
   });
 });
+
+describe('stand-in scoped API keys', () => {
+  it('a key without the route\'s scope gets 403 forbidden naming it, after the rate limiter, as Nango\'s withScope', async () => {
+    const standIn = await startNangoStandIn({ secretKey: SECRET, scopes: ['environment:connections:list_credentials'] });
+    try {
+      standIn.store.addConnection({ providerConfigKey: PCK, connectionId: CONN });
+      const auth = { Authorization: `Bearer ${SECRET}` };
+      const refused = await fetch(`${standIn.url}/records?model=Issue`, { headers: { ...RECORDS_HEADERS, ...auth } });
+      assert.equal(refused.status, 403);
+      assert.deepEqual(await refused.json(), { error: { code: 'forbidden', message: 'Insufficient scope. Required: environment:records:read' } });
+      assert.notEqual(refused.headers.get('x-ratelimit-limit'), null, 'withScope runs after the rate limiter');
+      const scripts = await fetch(`${standIn.url}/scripts/config`, { headers: auth });
+      assert.equal(scripts.status, 403);
+      assert.equal(((await scripts.json()) as any).error.message, 'Insufficient scope. Required: environment:integrations:list_functions');
+      assert.equal((await fetch(`${standIn.url}/connections`, { headers: auth })).status, 200, 'either connections scope suffices');
+      assert.equal((await fetch(`${standIn.url}/records?model=Issue`, { headers: RECORDS_HEADERS })).status, 401, 'auth comes first');
+    } finally {
+      await standIn.close();
+    }
+  });
+});
