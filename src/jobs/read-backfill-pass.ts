@@ -66,7 +66,7 @@ async function readFrom(
   const earlier = pass.from?.totals ?? NO_TOTALS;
   const pageMetrics = deps.metrics ? pageMetricsRecorder(deps.metrics, pass.stream) : undefined;
   const summary = await replicateStream(
-    { db: deps.db, nango: deps.nango, logger: deps.logger },
+    { db: deps.db, nango: deps.nango, modelFields: deps.modelFields, logger: deps.logger },
     {
       stream: pass.stream, schema: settings.schema, deletes: settings.deletes, fillfactor: settings.fillfactor, pageSize: settings.pageSize,
       fields: pass.fields, full: true,

@@ -12,7 +12,7 @@ import type { PageRows } from '../store/page-statements.js';
 import type { PageResult } from '../store/write-page.js';
 import { PageWritePipeline } from './page-write-pipeline.js';
 import { type PlanState, planNextWrite } from './plan-next-write.js';
-import { resolveModelFields } from './resolve-model-fields.js';
+import type { ModelFieldsLookup } from './model-fields-lookup.js';
 
 /**
  * Pages written at once: while one page's transaction waits for its commit (or Postgres works on it), the next
@@ -31,6 +31,8 @@ const JOIN_MAX_BYTES = WRITE_LIMITS.maxBytes / WRITE_LIMITS.depth;
 export interface ReplicateDeps {
   db: Kysely<ReplicatorDatabase>;
   nango: NangoClient;
+  /** Where the model's fields come from when `options.fields` is not given (cached in a worker, direct in a command). */
+  modelFields: ModelFieldsLookup;
   /** Should already carry the stream's integration, connection and model. */
   logger: Logger;
 }
@@ -55,7 +57,7 @@ export interface ReplicateOptions {
   modifiedAfter?: Date;
   /** What the run is recorded as. Default `full` with `full`, else `sync`. */
   kind?: RunKind;
-  /** The model's fields if the caller already knows them; otherwise they are looked up in /scripts/config. */
+  /** The model's fields if the caller already knows them; otherwise they are looked up with `deps.modelFields`. */
   fields?: ReadonlyArray<ModelField> | null;
   /** Stop after this many pages (a bounded slice); the rest is read by the next run. Default: no limit. */
   maxPages?: number;
@@ -110,7 +112,7 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
   const { stream, signal } = options;
   const started = performance.now();
   const state = await ensureStream(deps.db, stream);
-  const fields = options.fields !== undefined ? options.fields : await resolveModelFields(deps.nango, stream, signal);
+  const fields = options.fields !== undefined ? options.fields : await deps.modelFields(stream, signal);
   const layout = await ensureModelTable(deps, { schema: options.schema, model: stream.model, fields, fillfactor: options.fillfactor });
   const kind: RunKind = options.kind ?? (options.full ? 'full' : 'sync');
   const runId = await startRun(deps.db, state.id, kind);

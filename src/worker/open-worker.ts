@@ -21,6 +21,7 @@ import { instrumentRequestGate } from '../metrics/instrument-request-gate.js';
 import { loadStreamFreshness } from '../metrics/load-stream-freshness.js';
 import { queueJobCounts } from '../metrics/queue-job-counts.js';
 import { createScriptsConfigCache } from '../nango/scripts-config-cache.js';
+import { cachedModelFields } from '../replicate/model-fields-lookup.js';
 import { notifyOnRateLimit } from '../ratelimit/notify-on-rate-limit.js';
 import type { StreamKey } from '../store/stream-key.js';
 import { createCloseStack } from '../util/close-stack.js';
@@ -127,6 +128,7 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       secretKey,
     );
     const scriptsConfig = createScriptsConfigCache({ nango }, { maxAgeMs: config.discovery.everyMs, signal: shutdown.signal });
+    const modelFields = cachedModelFields(scriptsConfig);
     const jobOptions = syncJobOptions({ attempts: config.worker.attempts, backoffMs: config.worker.backoffMs });
     const enqueueSync = async (data: SyncJobInput, jobId: string) => void (await syncQueue.add(SYNC_JOB, data, { ...jobOptions, jobId }));
     const requestSync = (stream: StreamKey, trigger: 'webhook' | 'manual') =>
@@ -138,14 +140,14 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
     const drains = { stack: work, remainingMs };
     const backfills = startBackfillConsumer(
       {
-        config, logger, db, nango: backfillNango, scriptsConfig, locks, metrics, queue: backfillQueue, connection, jobOptions, owner,
-        shutdown: shutdown.signal, followUps: { pullMarks, enqueue: enqueueSync },
+        config, logger, db, nango: backfillNango, scriptsConfig, modelFields, locks, metrics, queue: backfillQueue, connection,
+        jobOptions, owner, shutdown: shutdown.signal, followUps: { pullMarks, enqueue: enqueueSync },
       },
       drains,
     );
     const syncs = startSyncConsumer(
       {
-        config, logger, db, nango, scriptsConfig, locks, pullMarks, metrics, enqueue: enqueueSync, connection, owner,
+        config, logger, db, nango, modelFields, locks, pullMarks, metrics, enqueue: enqueueSync, connection, owner,
         shutdown: shutdown.signal, scheduleReplace,
       },
       drains,

@@ -13,6 +13,7 @@ import type { RedisLocks } from '../lock/redis-locks.js';
 import type { ReplicatorMetrics } from '../metrics/create-replicator-metrics.js';
 import type { NangoClient } from '../nango/nango-client.js';
 import type { ScriptsConfigCache } from '../nango/scripts-config-cache.js';
+import type { ModelFieldsLookup } from '../replicate/model-fields-lookup.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { CloseStack } from '../util/close-stack.js';
 import type { RunningConsumer } from './running-consumer.js';
@@ -33,7 +34,10 @@ export interface BackfillConsumerDeps {
   db: Kysely<ReplicatorDatabase>;
   /** A client whose requests pass the backfill share of the budget as well as the fleet's bucket. */
   nango: NangoClient;
+  /** For a backfill request: the integration's syncs and models. */
   scriptsConfig: ScriptsConfigCache;
+  /** For a stream job: the model's fields (the worker's cached lookup). */
+  modelFields: ModelFieldsLookup;
   locks: RedisLocks;
   metrics?: ReplicatorMetrics;
   /** `nango-backfill`, where a request adds its stream jobs. */
@@ -87,7 +91,7 @@ export function startBackfillConsumer(
       processStream: (job, signal) =>
         processBackfillStreamJob(
           {
-            db: deps.db, nango: deps.nango, scriptsConfig: deps.scriptsConfig, locks: deps.locks, logger, metrics: deps.metrics,
+            db: deps.db, nango: deps.nango, modelFields: deps.modelFields, locks: deps.locks, logger, metrics: deps.metrics,
             followUps: deps.followUps,
           },
           {
