@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { RedisLocks } from '../lock/redis-locks.js';
 import type { NangoClient } from '../nango/nango-client.js';
 import type { ModelFieldsLookup } from '../replicate/model-fields-lookup.js';
+import { NO_TOTALS } from '../replicate/totals.js';
 import { replicateStream, type ReplicateSummary } from '../replicate/replicate-stream.js';
 import type { ReplicatorMetrics } from '../metrics/create-replicator-metrics.js';
 import { pageMetricsRecorder } from '../metrics/page-metrics-recorder.js';
@@ -165,7 +166,5 @@ async function runSlice(
 }
 
 function emptySummary(): ReplicateSummary {
-  return {
-    pages: 0, records: 0, upserted: 0, deleted: 0, valueErrors: 0, rejected: 0, nulRemoved: 0, elapsedMs: 0, complete: false, cursor: null,
-  };
+  return { ...NO_TOTALS, complete: false, cursor: null };
 }

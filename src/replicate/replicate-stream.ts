@@ -9,20 +9,19 @@ import { finishRun, type RunKind, startRun } from '../store/record-run.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { StreamKey } from '../store/stream-key.js';
 import type { PageRows } from '../store/page-statements.js';
-import type { PageResult } from '../store/write-page.js';
 import { PageWritePipeline } from './page-write-pipeline.js';
+import { addCounts, NO_COUNTS, type TimedTotals, type Totals } from './totals.js';
 import { type PlanState, planNextWrite } from './plan-next-write.js';
 import type { ModelFieldsLookup } from './model-fields-lookup.js';
 
 /**
- * Pages written at once: while one page's transaction waits for its commit (or Postgres works on it), the next
- * pages' rows are written on other connections; cursors still commit in order. Three small pages hide the per-page
- * round trips best; the byte bound keeps big pages (10,000 records of 1 KB are about 9 MB) to two.
+ * Pages written at once, cursors still committed in order; the byte bound keeps big pages to two
+ * (docs/decisions/0001-pages-in-flight-commit-order.md).
  */
 const WRITE_LIMITS = { depth: 3, maxBytes: 24 * 2 ** 20 };
 /**
  * Records a write takes before it stops joining the pages after it into its transaction (see `joinPageWrites`):
- * pages of 1000 go five to a transaction, pages of 5000 or more one each.
+ * pages of 1000 go five to a transaction, pages of 5000 or more one each (docs/decisions/0002-page-joining.md).
  */
 export const RECORDS_PER_TRANSACTION = 5000;
 /** Page text a write takes before it stops joining pages: a third of what the pipeline holds in flight. */
@@ -84,18 +83,7 @@ export interface ReplicateOptions {
 }
 
 /** Totals of a run so far. */
-export interface ReplicateProgress {
-  pages: number;
-  records: number;
-  upserted: number;
-  deleted: number;
-  valueErrors: number;
-  rejected: number;
-  nulRemoved: number;
-  elapsedMs: number;
-}
-
-type Totals = Omit<ReplicateProgress, 'elapsedMs'>;
+export type ReplicateProgress = TimedTotals;
 
 export interface ReplicateSummary extends ReplicateProgress {
   /** True when the stream was read to its end (`next_cursor` null); false when stopped or sliced. */
@@ -118,7 +106,7 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
   const runId = await startRun(deps.db, state.id, kind);
   deps.logger.info({ runId, kind, cursor: state.cursor, table: `${layout.schema}.${layout.table}` }, 'run started');
 
-  const totals = { pages: 0, records: 0, upserted: 0, deleted: 0, valueErrors: 0, rejected: 0, nulRemoved: 0 };
+  const totals: Totals = { ...NO_COUNTS };
   let cursor = state.cursor;
   let complete = false;
   const from = options.full ? (options.fullFrom ?? null) : cursor;
@@ -134,7 +122,7 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
       cursor = result.cursor;
       position = plan.ends.shift() ?? position;
       plan.rows = result.rows === 'any' ? 'any' : plan.rows;
-      add(totals, result);
+      Object.assign(totals, addCounts(totals, result));
       if (last) complete = true;
       deps.logger.debug({ page: totals.pages, records: result.records, upserted: result.upserted }, 'page committed');
       options.onProgress?.({ ...totals, elapsedMs: performance.now() - started }, position);
@@ -193,14 +181,4 @@ async function stopped(
   await finishRun(deps.db, { runId: run.runId, streamId: run.streamId });
   deps.logger.info({ runId: run.runId, ...run.totals }, 'run stopped on request');
   return { ...run.totals, complete: false, cursor: run.cursor, elapsedMs: performance.now() - run.started };
-}
-
-function add(totals: Totals, page: PageResult): void {
-  totals.pages += page.pages;
-  totals.records += page.records;
-  totals.upserted += page.upserted;
-  totals.deleted += page.deleted;
-  totals.valueErrors += page.valueErrors;
-  totals.rejected += page.rejected;
-  totals.nulRemoved += page.nulRemoved;
 }
