@@ -1,5 +1,5 @@
 import { setImmediate as yieldToIo } from 'node:timers/promises';
-import type { RecordsPage } from '../nango/nango-record.js';
+import type { RecordsPage } from '../store/records-page.js';
 import { canJoinAfter, joinPageWrites } from '../store/join-page-writes.js';
 import type { PageRows } from '../store/page-statements.js';
 import type { PageWrite } from '../store/page-write.js';

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { errorSummary } from '../errors/error-summary.js';
 import type { NangoClient } from '../nango/nango-client.js';
+import { compareCursors } from '../nango/stream-cursor.js';
 import type { ModelField } from '../schema/model-fields.js';
 import { ensureModelTable } from '../store/ensure-model-table.js';
 import { ensureStream } from '../store/ensure-stream.js';
@@ -138,7 +139,9 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
       signal,
     });
     try {
-      const params = { stream, streamId: state.id, runId, layout, deletes: options.deletes, rowsPerStatement: options.rowsPerStatement };
+      const params = {
+        stream, streamId: state.id, runId, layout, deletes: options.deletes, rowsPerStatement: options.rowsPerStatement, compareCursors,
+      };
       const join = { records: options.recordsPerTransaction ?? RECORDS_PER_TRANSACTION, maxBytes: JOIN_MAX_BYTES, signal };
       for (let taken = 0; options.maxPages === undefined || taken < options.maxPages; ) {
         // The next page is taken (parsed) only once it can be written: until then it stays bytes in the iterator.

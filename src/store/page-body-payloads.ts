@@ -1,4 +1,4 @@
-import type { NangoRecord, RecordMetadata } from '../nango/nango-record.js';
+import type { NangoRecord, RecordMetadata } from './records-page.js';
 
 const KEY = Buffer.from('"_nango_metadata":');
 const NUL_ESCAPE = Buffer.from('\\u0000');

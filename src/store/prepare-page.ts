@@ -1,4 +1,4 @@
-import type { NangoRecord, RecordsPage } from '../nango/nango-record.js';
+import type { NangoRecord, RecordsPage } from './records-page.js';
 import { coerceValue } from '../schema/coerce-value.js';
 import { containsNul, stripNul } from '../schema/strip-nul.js';
 import { textArray, timestamptzArray } from './binary-arrays.js';
