@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { NangoRecord } from '../src/nango/nango-record.js';
+import type { NangoRecord } from '../src/store/records-page.js';
 import { cpuMsSince } from './cpu-ms-since.js';
 import { postgresCpuMs, postgresSince } from './postgres-cpu.js';
 import type { StreamKey } from '../src/store/stream-key.js';

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { NangoRecord } from '../src/nango/nango-record.js';
+import type { NangoRecord } from '../src/store/records-page.js';
 import type { StreamKey } from '../src/store/stream-key.js';
 import type { TableLayout } from '../src/store/table-layout.js';
 

@@ -1,9 +1,9 @@
 import { Secret } from '../src/config/secret.js';
 import { createLogger } from '../src/log/create-logger.js';
 import { createNangoClient } from '../src/nango/nango-client.js';
-import type { NangoRecord } from '../src/nango/nango-record.js';
+import type { NangoRecord } from '../src/store/records-page.js';
 import { openGate } from '../src/ratelimit/request-gate.js';
-import { resolveModelFields } from '../src/replicate/resolve-model-fields.js';
+import { directModelFields } from '../src/replicate/model-fields-lookup.js';
 import { renderRecord } from '../stand-in/render-record.js';
 import { ensureModelTable } from '../src/store/ensure-model-table.js';
 import type { TableLayout } from '../src/store/table-layout.js';
@@ -53,6 +53,6 @@ async function emptyTable(run: BenchRun, bench: BenchStandIn, schema: string): P
     { fetch, gate: openGate, logger },
     { host: bench.standIn.url, secretKey: new Secret(bench.secretKey), requestTimeoutMs: 30_000, retries: 2, retryMinDelayMs: 100, retryMaxDelayMs: 1000 },
   );
-  const fields = await resolveModelFields(nango, BENCH_STREAM);
+  const fields = await directModelFields(nango)(BENCH_STREAM);
   return ensureModelTable({ db: run.database.db, logger }, { schema, model: BENCH_STREAM.model, fields, fillfactor: run.args.fillfactor });
 }

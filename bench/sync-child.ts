@@ -9,6 +9,7 @@ import { createLogger } from '../src/log/create-logger.js';
 import { createNangoClient } from '../src/nango/nango-client.js';
 import { createRedisRequestGate } from '../src/ratelimit/redis-request-gate.js';
 import { openGate, type RequestGate } from '../src/ratelimit/request-gate.js';
+import { directModelFields } from '../src/replicate/model-fields-lookup.js';
 import { replicateStream } from '../src/replicate/replicate-stream.js';
 import { createDatabase } from '../src/store/create-database.js';
 import { cpuMsSince } from './cpu-ms-since.js';
@@ -57,7 +58,7 @@ const postgresBefore = postgresCpuMs();
 const cpuBefore = process.cpuUsage();
 try {
   const summary = await replicateStream(
-    { db, nango, logger },
+    { db, nango, modelFields: directModelFields(nango), logger },
     { stream: config.stream, schema: config.schema, deletes: 'soft', fillfactor: config.fillfactor, pageSize: config.pageSize, signal: AbortSignal.timeout(30 * 60_000) },
   );
   const result: SyncChildResult = {

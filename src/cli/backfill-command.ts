@@ -11,6 +11,7 @@ import { describeBackfillResult, describeBackfillView } from './describe-backfil
 import type { Terminal } from './terminal.js';
 import { type BackfillView, watchBackfill } from './watch-backfill.js';
 import { bullmqConnection } from '../redis-client/bullmq-connection.js';
+import { withDeadline } from '../util/with-deadline.js';
 
 export interface BackfillCommandOptions {
   providerConfigKey: string;
@@ -116,12 +117,10 @@ function describeRequest(o: BackfillCommandOptions): string {
 }
 
 async function ready(queue: Queue, url: Secret, lastError: () => unknown): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${REDIS_TIMEOUT_MS / 1000} s`)), REDIS_TIMEOUT_MS);
-  });
   try {
-    await Promise.race([queue.waitUntilReady(), timeout]);
+    await withDeadline(queue.waitUntilReady(), REDIS_TIMEOUT_MS, () => {
+      throw new Error(`no answer within ${REDIS_TIMEOUT_MS / 1000} s`);
+    });
   } catch (error) {
     // Unreachable or the password refused: the queue's last error event says which.
     const described = describeInfrastructureError(lastError() ?? error, { service: 'redis', url });
@@ -131,7 +130,5 @@ async function ready(queue: Queue, url: Secret, lastError: () => unknown): Promi
       retry: described instanceof ReplicatorError ? described.retry : 'transient',
       cause: error,
     });
-  } finally {
-    clearTimeout(timer);
   }
 }

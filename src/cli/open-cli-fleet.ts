@@ -3,22 +3,12 @@ import type { Logger } from 'pino';
 import type { ReplicatorConfig } from '../config/replicator-config.js';
 import type { Secret } from '../config/secret.js';
 import { ReplicatorError } from '../errors/replicator-error.js';
-import { createStreamPullMarks, PULL_MARK_TTL_MS, pullMarkKeyPrefix, type StreamPullMarks } from '../jobs/stream-pull-marks.js';
-import { streamLockKeyPrefix } from '../jobs/with-stream-lock.js';
-import { createRedisLocks, type RedisLocks } from '../lock/redis-locks.js';
-import type { RedisRequestGate } from '../ratelimit/redis-request-gate.js';
 import { createRedisClient } from '../redis-client/create-redis-client.js';
-import { connectRedis } from './connect-redis.js';
-import { createFleetGate } from './fleet-gate.js';
+import { connectRedis } from '../worker/connect-redis.js';
+import { createFleetServices, type FleetServices } from '../worker/fleet-services.js';
 
-/** What a one-shot command shares with the workers through `REDIS_URL`. */
-export interface CliFleet {
-  /** The fleet's Nango budget (see `createFleetGate`). */
-  gate: RedisRequestGate;
-  /** The stream locks the workers take (same key prefix and expiry), renewed while held. */
-  locks: RedisLocks;
-  /** The workers' pull marks: requests a job left while this process held a stream (see `withStreamLock`). */
-  pullMarks: StreamPullMarks;
+/** What a one-shot command shares with the workers through `REDIS_URL`: the fleet's gate, locks and pull marks. */
+export interface CliFleet extends FleetServices {
   /** Stored in the locks this process takes: `<host>:<pid> cli <command>`. */
   owner: string;
   close(): Promise<void>;
@@ -49,12 +39,7 @@ export async function openCliFleet(
     );
   }
   return {
-    gate: createFleetGate({ redis, logger: deps.logger }, config, secretKey),
-    locks: createRedisLocks(
-      { redis, logger: deps.logger.child({ component: 'lock' }) },
-      { keyPrefix: streamLockKeyPrefix(config.redisKeyPrefix), ttlMs: config.worker.lockDurationMs },
-    ),
-    pullMarks: createStreamPullMarks({ redis }, { keyPrefix: pullMarkKeyPrefix(config.redisKeyPrefix), ttlMs: PULL_MARK_TTL_MS }),
+    ...createFleetServices({ redis, logger: deps.logger }, config, secretKey),
     owner: `${hostname()}:${process.pid} cli ${command}`,
     close: async () => void (await redis.quit()),
   };

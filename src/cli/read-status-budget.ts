@@ -2,8 +2,8 @@ import type { ReplicatorConfig } from '../config/replicator-config.js';
 import { describeFleetBudget } from '../ratelimit/describe-fleet-budget.js';
 import { readFleetBudget } from '../ratelimit/read-fleet-budget.js';
 import { createRedisClient } from '../redis-client/create-redis-client.js';
-import { connectRedis } from './connect-redis.js';
-import { fleetBudgetOptions } from './fleet-gate.js';
+import { connectRedis } from '../worker/connect-redis.js';
+import { fleetBudgetOptions } from '../worker/fleet-gate.js';
 
 /**
  * The budget line of `status`: the fleet's API budget as its buckets apply it (see `readFleetBudget`), read from

@@ -1,9 +1,11 @@
 import type { RedisLocks } from '../lock/redis-locks.js';
 import type { StreamPullMarks } from '../jobs/stream-pull-marks.js';
-import { withStreamLock } from '../jobs/with-stream-lock.js';
+import type { Logger } from 'pino';
+import { runStreamJob, type StreamBusy } from '../jobs/run-stream-job.js';
+import { directModelFields } from '../replicate/model-fields-lookup.js';
 import { retryOnPostgresFailure, SYNC_RUN_RETRIES } from '../store/retry-on-postgres-failure.js';
 import { describeStream, type StreamKey } from '../store/stream-key.js';
-import { addTotals } from '../replicate/add-totals.js';
+import { addTotals } from '../replicate/totals.js';
 import { errorSummary } from '../errors/error-summary.js';
 import { replicateStream, type ReplicateProgress, type ReplicateSummary } from '../replicate/replicate-stream.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
@@ -132,14 +134,14 @@ async function syncOneStream(
   io: { terminal: Terminal; signal: AbortSignal; locks?: SyncCommandLocks },
   stream: StreamKey,
 ): Promise<StreamSyncOutcome> {
-  const logger = app.logger.child({ integration: stream.providerConfigKey, connection: stream.connectionId, model: stream.model });
+  const modelFields = directModelFields(app.nango);
   // A lost Postgres connection or a serialization failure fails the run, not the stream: the run is tried again
   // from the cursor that committed (what was in flight rolled back), a bounded number of times.
-  const read = (signal: AbortSignal, done?: ReplicateProgress) =>
-    retryOnPostgresFailure({ logger }, SYNC_RUN_RETRIES, signal, () => readOnce(signal, done));
-  const readOnce = (signal: AbortSignal, done?: ReplicateProgress) =>
+  const read = (signal: AbortSignal, logger: Logger, done?: ReplicateProgress) =>
+    retryOnPostgresFailure({ logger }, SYNC_RUN_RETRIES, signal, () => readOnce(signal, logger, done));
+  const readOnce = (signal: AbortSignal, logger: Logger, done?: ReplicateProgress) =>
     replicateStream(
-      { db: app.db, nango: app.nango, logger },
+      { db: app.db, nango: app.nango, modelFields, logger },
       {
         stream,
         schema: app.config.target.schema,
@@ -152,26 +154,40 @@ async function syncOneStream(
       },
     );
   const { locks } = io;
-  if (locks === undefined) return { stream, outcome: 'synced', summary: await read(io.signal) };
+  if (locks === undefined) {
+    const logger = app.logger.child({ integration: stream.providerConfigKey, connection: stream.connectionId, model: stream.model });
+    return { stream, outcome: 'synced', summary: await read(io.signal, logger) };
+  }
   let done: ReplicateSummary | undefined;
   let waiting = false;
   for (let reads = 0; ; ) {
-    const locked = await withStreamLock(
-      { db: app.db, locks: locks.locks, pullMarks: locks.pullMarks, logger },
-      { stream, owner: locks.owner, signal: io.signal, markIfBusy: done !== undefined },
-      async (stop) => {
-        const summary = await read(stop, done);
-        // Stopped, but not by us: the lock expired (Redis unreachable for a whole lockDuration) or was taken over.
-        return { lost: !summary.complete && stop.aborted && !io.signal.aborted, summary };
+    const step = await runStreamJob<{ lost: boolean; summary: ReplicateSummary }, LockedRead>(
+      { db: app.db, locks: locks.locks, pullMarks: locks.pullMarks, logger: app.logger },
+      {
+        stream,
+        owner: locks.owner,
+        signal: io.signal,
+        markIfBusy: done !== undefined,
+        givesWay: false, // a run that gave way is reported as such (stream_taken), not as read
+        read: async (stop, logger) => {
+          const summary = await read(stop, logger, done);
+          // Stopped, but not by us: the lock expired (Redis unreachable for a whole lockDuration) or was taken over.
+          return { lost: !summary.complete && stop.aborted && !io.signal.aborted, summary };
+        },
+        busy: (busy) => ({ taken: false, ...busy }),
+        afterRelease: async (pullMark, result, logger) => {
+          if (result.status !== 'read') throw new Error(`unexpected ${result.status} read`); // neither gives way nor is interrupted
+          return { taken: true, pullMark, logger, ...result.value };
+        },
       },
     );
     // Busy on a read again: the holder got our mark and serves it.
-    if (!locked.taken && done !== undefined) return { stream, outcome: 'synced', summary: done };
-    if (!locked.taken) {
-      const busy = { stream, outcome: 'busy', holder: locked.holder, expiresAt: locked.expiresAt } as const;
+    if (!step.taken && done !== undefined) return { stream, outcome: 'synced', summary: done };
+    if (!step.taken) {
+      const busy = { stream, outcome: 'busy', holder: step.holder, expiresAt: step.expiresAt } as const;
       if (options.wait !== true || io.signal.aborted) return busy;
-      if (!waiting && locked.holder !== null) {
-        io.terminal.write(`${streamWaitMessage(stream, locked)}\n`);
+      if (!waiting && step.holder !== null) {
+        io.terminal.write(`${streamWaitMessage(stream, step)}\n`);
         waiting = true;
       }
       // Stopped waiting (SIGINT): skipped like without --wait.
@@ -179,16 +195,22 @@ async function syncOneStream(
       continue;
     }
     reads += 1;
-    const { lost, summary } = locked.value;
+    const { lost, summary } = step;
     done = done === undefined ? summary : { ...addTotals(done, summary), complete: summary.complete, cursor: summary.cursor };
-    const served = locked.pullMark === null;
+    // The command's pull-mark policy: read the stream once more (a few times at most), else leave the mark again.
+    const served = step.pullMark === null;
     if (served || lost || !summary.complete || reads === 1 + MAX_EXTRA_READS || io.signal.aborted) {
       if (!served) await locks.pullMarks?.mark(stream, locks.owner); // not served here: left for the stream's next job
       return { stream, outcome: lost ? 'lock-lost' : 'synced', summary: done };
     }
-    logger.info({ requestedBy: locked.pullMark }, 'a worker asked for a pull of this stream while sync read it: reading it once more');
+    step.logger.info({ requestedBy: step.pullMark }, 'a worker asked for a pull of this stream while sync read it: reading it once more');
   }
 }
+
+/** One turn of `syncOneStream` under the kernel: the stream was busy, or read (and its pull mark taken). */
+type LockedRead =
+  | ({ taken: false } & StreamBusy)
+  | { taken: true; pullMark: string | null; logger: Logger; lost: boolean; summary: ReplicateSummary };
 
 function failureSummary(failures: ReadonlyArray<StreamSyncOutcome>, tried: number): string {
   const lines = failures.map((o) => (o.outcome === 'failed' ? `  ${describeStream(o.stream)}: ${o.error.code}: ${o.error.message}\n` : ''));

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { DEFAULT_CONFIG_PATH } from '../config/load-config.js';
-import { openWorker, type OpenWorkerDeps } from './open-worker.js';
+import { openWorker, type OpenWorkerDeps } from '../worker/open-worker.js';
 
 /**
  * `nango-replicator worker`: runs until `signal` aborts (the first SIGTERM or SIGINT; the entry point exits at

@@ -1,5 +1,6 @@
 import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
+import { withDeadline } from '../util/with-deadline.js';
 
 /**
  * Closes a BullMQ worker: it takes no new jobs, and the jobs running (already told to stop after their page in
@@ -8,10 +9,7 @@ import type { Logger } from 'pino';
  * job to another worker once its lock expires).
  */
 export async function drainWorker(worker: Worker, deadlineMs: number, logger: Logger): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), deadlineMs)));
-  const outcome = await Promise.race([worker.close().then(() => 'drained' as const), deadline]);
-  clearTimeout(timer);
+  const outcome = await withDeadline(worker.close().then(() => 'drained' as const), deadlineMs, () => 'late' as const);
   if (outcome === 'drained') return true;
   logger.warn('shutdown deadline reached with jobs still running: abandoning them (an open page transaction rolls back)');
   // Forced: stop waiting for the jobs; whatever this close reports no longer matters, the process is exiting.

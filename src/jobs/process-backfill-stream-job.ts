@@ -1,19 +1,16 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { isTerminal, ReplicatorError } from '../errors/replicator-error.js';
 import type { RedisLocks } from '../lock/redis-locks.js';
 import type { ReplicatorMetrics } from '../metrics/create-replicator-metrics.js';
 import { recordRunMetrics } from '../metrics/record-run-metrics.js';
 import type { NangoClient } from '../nango/nango-client.js';
-import type { ScriptsConfigCache } from '../nango/scripts-config-cache.js';
-import { errorSummary } from '../errors/error-summary.js';
+import type { ModelFieldsLookup } from '../replicate/model-fields-lookup.js';
 import { type ReplicateSummary } from '../replicate/replicate-stream.js';
-import { findModelFields, type ModelField } from '../schema/model-fields.js';
+import type { ModelField } from '../schema/model-fields.js';
 import { deleteUnseenRows, type DeleteUnseenResult } from '../store/delete-unseen-rows.js';
 import { databaseNow } from '../store/database-now.js';
 import { ensureModelTable } from '../store/ensure-model-table.js';
 import { recordBackfillOutcome } from '../store/record-backfill-outcome.js';
-import { recordStreamError } from '../store/record-stream-error.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { StreamKey } from '../store/stream-key.js';
 import { modifiedAfterOf } from './backfill-job-data.js';
@@ -24,13 +21,14 @@ import { readBackfillPass } from './read-backfill-pass.js';
 import { followUpJobId } from './stream-ids.js';
 import type { StreamPullMarks } from './stream-pull-marks.js';
 import type { SyncJobInput } from './sync-job-data.js';
-import { withStreamLock } from './with-stream-lock.js';
+import { runStreamJob } from './run-stream-job.js';
 
 export interface BackfillStreamDeps {
   db: Kysely<ReplicatorDatabase>;
   /** A client whose requests pass the backfill share of the budget as well as the fleet's bucket. */
   nango: NangoClient;
-  scriptsConfig: ScriptsConfigCache;
+  /** The model's fields: the worker's lookup, cached for all its jobs. */
+  modelFields: ModelFieldsLookup;
   locks: RedisLocks;
   logger: Logger;
   /** Per-stream counters, as for sync jobs (runs of kind `backfill`); optional so a test can leave them out. */
@@ -111,36 +109,44 @@ export async function processBackfillStreamJob(
 ): Promise<BackfillStreamResult> {
   const data = parseBackfillStreamJobData(job.data);
   const stream = backfillStreamOf(data);
-  const logger = deps.logger.child({
-    integration: stream.providerConfigKey,
-    connection: stream.connectionId,
-    model: stream.model,
-    jobId: job.id,
-  });
-  const lockDeps = { ...deps, logger, pullMarks: deps.followUps?.pullMarks };
-  const locked = await withStreamLock(lockDeps, { stream, owner: `${settings.owner} backfill ${job.id}`, signal }, async (stop) => {
-    try {
-      const report = await backfill({ ...deps, logger }, settings, { data, stream, job }, stop);
-      if (report === null) return { outcome: 'interrupted' } as const;
-      if (deps.metrics) recordRunMetrics(deps.metrics, stream, { kind: 'backfill', status: 'succeeded' });
-      await recordBackfillOutcome(deps.db, stream, { jobId: job.id, ...outcomeFacts(report) });
-      return report;
-    } catch (error) {
-      if (error instanceof ReplicatorError && error.code === 'stream_taken') return { outcome: 'interrupted' } as const;
-      if (stop.aborted && !isTerminal(error)) return { outcome: 'interrupted' } as const;
-      await noteFailure({ ...deps, logger }, { stream, data, job }, error);
-      throw error;
-    }
-  });
-  if (locked.taken) {
-    if (locked.pullMark !== null && deps.followUps !== undefined) {
-      logger.debug({ requestedBy: locked.pullMark }, 'a sync was requested while the backfill held the stream: one follows');
-      await deps.followUps.enqueue({ ...stream, trigger: 'follow-up' }, followUpJobId(stream, locked.pullMark));
-    }
-    return locked.value;
-  }
-  logger.debug({ holder: locked.holder }, 'stream busy: the backfill waits for the job reading it');
-  return { outcome: 'busy', holder: locked.holder };
+  const { followUps } = deps;
+  return runStreamJob<BackfillStreamResult, BackfillStreamResult>(
+    { ...deps, pullMarks: followUps?.pullMarks },
+    {
+      stream,
+      owner: `${settings.owner} backfill ${job.id}`,
+      signal,
+      logFields: { jobId: job.id },
+      interruptOnStop: true,
+      failure: {
+        what: 'backfill',
+        attempts: { made: job.attemptsMade, allowed: job.attempts },
+        onFailure: async (summary) => {
+          if (deps.metrics) recordRunMetrics(deps.metrics, stream, { kind: 'backfill', status: 'failed' });
+          await recordBackfillOutcome(deps.db, stream, { jobId: job.id, mode: data.mode, outcome: 'failed', error: summary });
+        },
+      },
+      read: async (stop, logger) => {
+        const report = await backfill({ ...deps, logger }, settings, { data, stream, job }, stop);
+        if (report === null) return { outcome: 'interrupted' };
+        if (deps.metrics) recordRunMetrics(deps.metrics, stream, { kind: 'backfill', status: 'succeeded' });
+        await recordBackfillOutcome(deps.db, stream, { jobId: job.id, ...outcomeFacts(report) });
+        return report;
+      },
+      busy: (busy, logger) => {
+        logger.debug({ holder: busy.holder }, 'stream busy: the backfill waits for the job reading it');
+        return { outcome: 'busy', holder: busy.holder };
+      },
+      // The backfill's pull-mark policy: one follow-up sync job serves the requests that found it holding the stream.
+      afterRelease: async (pullMark, read, logger) => {
+        if (pullMark !== null && followUps !== undefined) {
+          logger.debug({ requestedBy: pullMark }, 'a sync was requested while the backfill held the stream: one follows');
+          await followUps.enqueue({ ...stream, trigger: 'follow-up' }, followUpJobId(stream, pullMark));
+        }
+        return read.status === 'read' ? read.value : { outcome: 'interrupted' };
+      },
+    },
+  );
 }
 
 /** The pass itself; null when stopped before the end. */
@@ -152,7 +158,7 @@ async function backfill(
 ): Promise<BackfillStreamReport | null> {
   const { data, stream } = run;
   const modifiedAfter = data.since === undefined ? undefined : modifiedAfterOf(data.since, (deps.now ?? Date.now)());
-  const fields = findModelFields(await deps.scriptsConfig.get({ signal: stop }), stream.providerConfigKey, stream.model);
+  const fields = await deps.modelFields(stream, stop);
   const resumed = readResumePoint(run.job.progress);
   // Before the pass: every row it writes gets `_nango_synced_at = now()` of a later transaction. A continued pass
   // keeps the start of its first attempt, so the rows earlier attempts wrote still count as seen.
@@ -208,23 +214,4 @@ async function deleteUnseen(
 function outcomeFacts(report: BackfillStreamReport): Record<string, unknown> {
   const { stream: _stream, elapsedMs, ...facts } = report;
   return { ...facts, elapsedMs: Math.round(elapsedMs) };
-}
-
-async function noteFailure(
-  deps: BackfillStreamDeps,
-  run: { stream: StreamKey; data: BackfillStreamJobData; job: BackfillStreamJobRef },
-  error: unknown,
-): Promise<void> {
-  const attempt = run.job.attemptsMade + 1;
-  const willRetry = !isTerminal(error) && attempt < run.job.attempts;
-  const summary = { ...errorSummary(error), attempt, willRetry };
-  deps.logger.error({ err: summary }, willRetry ? 'backfill failed; BullMQ retries it' : 'backfill failed for good');
-  if (deps.metrics) recordRunMetrics(deps.metrics, run.stream, { kind: 'backfill', status: 'failed' });
-  try {
-    await recordStreamError(deps.db, run.stream, summary);
-    await recordBackfillOutcome(deps.db, run.stream, { jobId: run.job.id, mode: run.data.mode, outcome: 'failed', error: summary });
-  } catch (recordError) {
-    // The job's own failure is what matters; status misses this one error.
-    deps.logger.warn({ err: errorSummary(recordError) }, 'could not store the failure on the stream');
-  }
 }

@@ -1,27 +1,25 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { isTerminal, ReplicatorError } from '../errors/replicator-error.js';
 import type { RedisLocks } from '../lock/redis-locks.js';
 import type { NangoClient } from '../nango/nango-client.js';
-import type { ScriptsConfigCache } from '../nango/scripts-config-cache.js';
-import { errorSummary } from '../errors/error-summary.js';
+import type { ModelFieldsLookup } from '../replicate/model-fields-lookup.js';
+import { NO_TOTALS } from '../replicate/totals.js';
 import { replicateStream, type ReplicateSummary } from '../replicate/replicate-stream.js';
 import type { ReplicatorMetrics } from '../metrics/create-replicator-metrics.js';
 import { pageMetricsRecorder } from '../metrics/page-metrics-recorder.js';
 import { recordRunMetrics } from '../metrics/record-run-metrics.js';
-import { findModelFields } from '../schema/model-fields.js';
-import { recordStreamError } from '../store/record-stream-error.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { StreamKey } from '../store/stream-key.js';
 import { continuationJobId, followUpJobId } from './stream-ids.js';
 import type { StreamPullMarks } from './stream-pull-marks.js';
 import { parseSyncJobData, streamOf, type SyncJobInput } from './sync-job-data.js';
-import { withStreamLock } from './with-stream-lock.js';
+import { runStreamJob, type StreamRead } from './run-stream-job.js';
 
 export interface SyncJobDeps {
   db: Kysely<ReplicatorDatabase>;
   nango: NangoClient;
-  scriptsConfig: ScriptsConfigCache;
+  /** The model's fields: the worker's lookup, cached for all its jobs. */
+  modelFields: ModelFieldsLookup;
   locks: RedisLocks;
   /** Where a job that finds its stream busy leaves its request for the holder (see `withStreamLock`). */
   pullMarks: StreamPullMarks;
@@ -86,43 +84,49 @@ export async function processSyncJob(
 ): Promise<SyncJobResult> {
   const data = parseSyncJobData(job.data);
   const stream = streamOf(data);
-  const logger = deps.logger.child({
-    integration: stream.providerConfigKey,
-    connection: stream.connectionId,
-    model: stream.model,
-    jobId: job.id,
+  return runStreamJob<ReplicateSummary | null, SyncJobResult>(deps, {
+    stream,
+    owner: `${settings.owner} job ${job.id}`,
+    signal,
+    logFields: { jobId: job.id },
+    markIfBusy: true,
+    failure: { what: 'sync job', attempts: { made: job.attemptsMade, allowed: job.attempts } },
+    read: (stop, logger) => runSlice({ ...deps, logger }, settings, stream, stop),
+    busy: (busy, logger) => {
+      logger.debug({ holder: busy.holder }, 'stream busy: another job is reading it; it pulls once more when done');
+      return { outcome: 'busy', holder: busy.holder };
+    },
+    afterRelease: (pullMark, read, logger) => servePullMark({ ...deps, logger }, { stream, jobId: job.id }, pullMark, read),
   });
-  const lockOptions = { stream, owner: `${settings.owner} job ${job.id}`, signal, markIfBusy: true };
-  const locked = await withStreamLock({ ...deps, logger }, lockOptions, async (stop) => {
-    try {
-      return await runSlice({ ...deps, logger }, settings, stream, stop);
-    } catch (error) {
-      if (error instanceof ReplicatorError && error.code === 'stream_taken') {
-        logger.warn('another run moved the cursor: this slice stops, that run carries on');
-        return 'superseded' as const;
-      }
-      await noteFailure({ ...deps, logger }, stream, job, error);
-      throw error;
-    }
-  });
-  if (!locked.taken) {
-    logger.debug({ holder: locked.holder }, 'stream busy: another job is reading it; it pulls once more when done');
-    return { outcome: 'busy', holder: locked.holder };
-  }
-  const { pullMark } = locked;
+}
+
+/**
+ * The sync job's pull-mark policy: a slice that is not at the end queues its continuation, which serves the mark
+ * too (read after it was taken); one at the end, or superseded, queues a follow-up pull if a mark was left.
+ */
+async function servePullMark(
+  deps: SyncJobDeps,
+  job: { stream: StreamKey; jobId: string },
+  pullMark: string | null,
+  read: StreamRead<ReplicateSummary | null>,
+): Promise<SyncJobResult> {
+  const { stream } = job;
   const followUp = async () => {
     if (pullMark === null) return false;
-    logger.debug({ requestedBy: pullMark }, 'a pull was requested while this job held the stream: one more follows');
+    deps.logger.debug({ requestedBy: pullMark }, 'a pull was requested while this job held the stream: one more follows');
     await deps.enqueue({ ...stream, trigger: 'follow-up' }, followUpJobId(stream, pullMark));
     return true;
   };
-  if (locked.value === 'superseded') return { outcome: 'superseded', followedUp: await followUp() };
-  const summary = locked.value;
+  if (read.status !== 'read') {
+    deps.logger.warn('another run moved the cursor: this slice stops, that run carries on');
+    return { outcome: 'superseded', followedUp: await followUp() };
+  }
+  const summary = read.value;
   const complete = summary?.complete ?? false;
   if (!complete) {
     // Read after the mark was taken, the continuation serves it too.
     const cursor = summary?.cursor ?? null;
-    await deps.enqueue({ ...stream, trigger: 'continuation' }, continuationJobId(stream, job.id, cursor));
+    await deps.enqueue({ ...stream, trigger: 'continuation' }, continuationJobId(stream, job.jobId, cursor));
   }
   const followedUp = complete && (await followUp());
   const { elapsedMs: _elapsed, ...counts } = summary ?? emptySummary();
@@ -138,7 +142,7 @@ async function runSlice(
 ): Promise<ReplicateSummary | null> {
   let fields;
   try {
-    fields = findModelFields(await deps.scriptsConfig.get({ signal: stop }), stream.providerConfigKey, stream.model);
+    fields = await deps.modelFields(stream, stop);
   } catch (error) {
     if (stop.aborted) return null;
     throw error;
@@ -146,7 +150,7 @@ async function runSlice(
   const { metrics } = deps;
   try {
     const summary = await replicateStream(
-      { db: deps.db, nango: deps.nango, logger: deps.logger },
+      { db: deps.db, nango: deps.nango, modelFields: deps.modelFields, logger: deps.logger },
       {
         stream, schema: settings.schema, deletes: settings.deletes, fillfactor: settings.fillfactor, pageSize: settings.pageSize, fields,
         maxPages: settings.slicePages, signal: stop,
@@ -161,21 +165,6 @@ async function runSlice(
   }
 }
 
-async function noteFailure(deps: SyncJobDeps, stream: StreamKey, job: SyncJobRef, error: unknown): Promise<void> {
-  const attempt = job.attemptsMade + 1;
-  const willRetry = !isTerminal(error) && attempt < job.attempts;
-  const summary = { ...errorSummary(error), attempt, willRetry };
-  deps.logger.error({ err: summary }, willRetry ? 'sync job failed; BullMQ retries it' : 'sync job failed for good');
-  try {
-    await recordStreamError(deps.db, stream, summary);
-  } catch (recordError) {
-    // The job's own failure is what matters; status misses this one error.
-    deps.logger.warn({ err: errorSummary(recordError) }, 'could not store the failure on the stream');
-  }
-}
-
 function emptySummary(): ReplicateSummary {
-  return {
-    pages: 0, records: 0, upserted: 0, deleted: 0, valueErrors: 0, rejected: 0, nulRemoved: 0, elapsedMs: 0, complete: false, cursor: null,
-  };
+  return { ...NO_TOTALS, complete: false, cursor: null };
 }

@@ -6,7 +6,7 @@ import { type ReplicateDeps, type ReplicateOptions, replicateStream, type Replic
 import type { ModelField } from '../schema/model-fields.js';
 import type { StreamKey } from '../store/stream-key.js';
 import type { ProgressReporter } from './backfill-progress.js';
-import { addTotals, NO_TOTALS } from '../replicate/add-totals.js';
+import { addTotals, NO_TOTALS } from '../replicate/totals.js';
 import type { BackfillResumePoint } from './backfill-resume-point.js';
 
 export interface ReadBackfillPassDeps extends ReplicateDeps {
@@ -66,7 +66,7 @@ async function readFrom(
   const earlier = pass.from?.totals ?? NO_TOTALS;
   const pageMetrics = deps.metrics ? pageMetricsRecorder(deps.metrics, pass.stream) : undefined;
   const summary = await replicateStream(
-    { db: deps.db, nango: deps.nango, logger: deps.logger },
+    { db: deps.db, nango: deps.nango, modelFields: deps.modelFields, logger: deps.logger },
     {
       stream: pass.stream, schema: settings.schema, deletes: settings.deletes, fillfactor: settings.fillfactor, pageSize: settings.pageSize,
       fields: pass.fields, full: true,

@@ -1,16 +1,11 @@
+import type { Totals } from '../replicate/totals.js';
 import type { StreamKey } from '../store/stream-key.js';
 import type { ReplicatorMetrics } from './create-replicator-metrics.js';
 import { recordPageMetrics } from './record-page-metrics.js';
 import { streamLabels } from './stream-labels.js';
 
-/** Running totals of a run, as `replicateStream`'s `onProgress` reports them after every committed page. */
-export interface RunTotals {
-  pages: number;
-  upserted: number;
-  deleted: number;
-  valueErrors: number;
-  rejected: number;
-}
+/** The running totals of a run it reads, as `replicateStream`'s `onProgress` reports them after every committed page. */
+export type RunTotals = Pick<Totals, 'pages' | 'upserted' | 'deleted' | 'valueErrors' | 'rejected'>;
 
 /**
  * An `onProgress` callback for one run that turns its running totals into per-page metrics (the difference

@@ -2,7 +2,7 @@ import { getScriptsConfig } from './get-scripts-config.js';
 import { type NangoConnection, listConnections } from './list-connections.js';
 import { type ListRecordsParams, listRecords } from './list-records.js';
 import type { NangoHttpDeps, NangoHttpOptions } from './nango-request.js';
-import type { RecordsPage } from './nango-record.js';
+import type { RecordsPage } from '../store/records-page.js';
 
 /** The Nango API as the replicator uses it. Every call takes a token from the gate first. */
 export interface NangoClient {

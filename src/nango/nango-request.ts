@@ -191,8 +191,7 @@ export function parseResponseJson(response: NangoResponseBody): unknown {
  *
  * A body of ASCII bytes alone (no byte order mark, nothing to replace) reads the same as latin1, which Node turns
  * into a one-byte string, kept outside V8's heap over about 1 MB. UTF-8 decoding allocates a body over 128 kB in
- * V8's large-object space instead, which cost 4.5 ms per records page of 1000 here, as much as parsing it
- * (docs/performance.md, 16).
+ * V8's large-object space instead, which cost as much as parsing it (docs/decisions/0007-payloads-are-nangos-bytes.md).
  */
 export function decodeText(bytes: Uint8Array): string {
   if (isAscii(bytes)) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');

@@ -2,8 +2,8 @@
  * A response's whole body as bytes. Where the response says how long it is (`Content-Length`, no
  * `Content-Encoding`), the chunks are copied into one buffer of that length as they arrive; otherwise, or if more
  * arrives than announced, they are joined at the end. `Response.arrayBuffer()` does the same work through more of
- * the WHATWG stream machinery and joins every chunk into fresh memory at the end: for an 11 MB records page it took
- * 51 ms of CPU against 12 ms this way, 4.1 against 2.9 ms for 1.1 MB (docs/performance.md, 17).
+ * the WHATWG stream machinery and joins every chunk into fresh memory at the end, at several times the CPU
+ * (docs/decisions/0007-payloads-are-nangos-bytes.md).
  */
 export async function readBody(response: Response): Promise<Uint8Array> {
   const body = response.body;

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { errorSummary } from '../errors/error-summary.js';
 import type { NangoClient } from '../nango/nango-client.js';
+import { compareCursors } from '../nango/stream-cursor.js';
 import type { ModelField } from '../schema/model-fields.js';
 import { ensureModelTable } from '../store/ensure-model-table.js';
 import { ensureStream } from '../store/ensure-stream.js';
@@ -9,20 +10,19 @@ import { finishRun, type RunKind, startRun } from '../store/record-run.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { StreamKey } from '../store/stream-key.js';
 import type { PageRows } from '../store/page-statements.js';
-import type { PageResult } from '../store/write-page.js';
 import { PageWritePipeline } from './page-write-pipeline.js';
+import { addCounts, NO_COUNTS, type TimedTotals, type Totals } from './totals.js';
 import { type PlanState, planNextWrite } from './plan-next-write.js';
-import { resolveModelFields } from './resolve-model-fields.js';
+import type { ModelFieldsLookup } from './model-fields-lookup.js';
 
 /**
- * Pages written at once: while one page's transaction waits for its commit (or Postgres works on it), the next
- * pages' rows are written on other connections; cursors still commit in order. Three small pages hide the per-page
- * round trips best; the byte bound keeps big pages (10,000 records of 1 KB are about 9 MB) to two.
+ * Pages written at once, cursors still committed in order; the byte bound keeps big pages to two
+ * (docs/decisions/0001-pages-in-flight-commit-order.md).
  */
 const WRITE_LIMITS = { depth: 3, maxBytes: 24 * 2 ** 20 };
 /**
  * Records a write takes before it stops joining the pages after it into its transaction (see `joinPageWrites`):
- * pages of 1000 go five to a transaction, pages of 5000 or more one each.
+ * pages of 1000 go five to a transaction, pages of 5000 or more one each (docs/decisions/0002-page-joining.md).
  */
 export const RECORDS_PER_TRANSACTION = 5000;
 /** Page text a write takes before it stops joining pages: a third of what the pipeline holds in flight. */
@@ -31,6 +31,8 @@ const JOIN_MAX_BYTES = WRITE_LIMITS.maxBytes / WRITE_LIMITS.depth;
 export interface ReplicateDeps {
   db: Kysely<ReplicatorDatabase>;
   nango: NangoClient;
+  /** Where the model's fields come from when `options.fields` is not given (cached in a worker, direct in a command). */
+  modelFields: ModelFieldsLookup;
   /** Should already carry the stream's integration, connection and model. */
   logger: Logger;
 }
@@ -55,7 +57,7 @@ export interface ReplicateOptions {
   modifiedAfter?: Date;
   /** What the run is recorded as. Default `full` with `full`, else `sync`. */
   kind?: RunKind;
-  /** The model's fields if the caller already knows them; otherwise they are looked up in /scripts/config. */
+  /** The model's fields if the caller already knows them; otherwise they are looked up with `deps.modelFields`. */
   fields?: ReadonlyArray<ModelField> | null;
   /** Stop after this many pages (a bounded slice); the rest is read by the next run. Default: no limit. */
   maxPages?: number;
@@ -82,18 +84,7 @@ export interface ReplicateOptions {
 }
 
 /** Totals of a run so far. */
-export interface ReplicateProgress {
-  pages: number;
-  records: number;
-  upserted: number;
-  deleted: number;
-  valueErrors: number;
-  rejected: number;
-  nulRemoved: number;
-  elapsedMs: number;
-}
-
-type Totals = Omit<ReplicateProgress, 'elapsedMs'>;
+export type ReplicateProgress = TimedTotals;
 
 export interface ReplicateSummary extends ReplicateProgress {
   /** True when the stream was read to its end (`next_cursor` null); false when stopped or sliced. */
@@ -110,13 +101,13 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
   const { stream, signal } = options;
   const started = performance.now();
   const state = await ensureStream(deps.db, stream);
-  const fields = options.fields !== undefined ? options.fields : await resolveModelFields(deps.nango, stream, signal);
+  const fields = options.fields !== undefined ? options.fields : await deps.modelFields(stream, signal);
   const layout = await ensureModelTable(deps, { schema: options.schema, model: stream.model, fields, fillfactor: options.fillfactor });
   const kind: RunKind = options.kind ?? (options.full ? 'full' : 'sync');
   const runId = await startRun(deps.db, state.id, kind);
   deps.logger.info({ runId, kind, cursor: state.cursor, table: `${layout.schema}.${layout.table}` }, 'run started');
 
-  const totals = { pages: 0, records: 0, upserted: 0, deleted: 0, valueErrors: 0, rejected: 0, nulRemoved: 0 };
+  const totals: Totals = { ...NO_COUNTS };
   let cursor = state.cursor;
   let complete = false;
   const from = options.full ? (options.fullFrom ?? null) : cursor;
@@ -132,7 +123,7 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
       cursor = result.cursor;
       position = plan.ends.shift() ?? position;
       plan.rows = result.rows === 'any' ? 'any' : plan.rows;
-      add(totals, result);
+      Object.assign(totals, addCounts(totals, result));
       if (last) complete = true;
       deps.logger.debug({ page: totals.pages, records: result.records, upserted: result.upserted }, 'page committed');
       options.onProgress?.({ ...totals, elapsedMs: performance.now() - started }, position);
@@ -148,7 +139,9 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
       signal,
     });
     try {
-      const params = { stream, streamId: state.id, runId, layout, deletes: options.deletes, rowsPerStatement: options.rowsPerStatement };
+      const params = {
+        stream, streamId: state.id, runId, layout, deletes: options.deletes, rowsPerStatement: options.rowsPerStatement, compareCursors,
+      };
       const join = { records: options.recordsPerTransaction ?? RECORDS_PER_TRANSACTION, maxBytes: JOIN_MAX_BYTES, signal };
       for (let taken = 0; options.maxPages === undefined || taken < options.maxPages; ) {
         // The next page is taken (parsed) only once it can be written: until then it stays bytes in the iterator.
@@ -191,14 +184,4 @@ async function stopped(
   await finishRun(deps.db, { runId: run.runId, streamId: run.streamId });
   deps.logger.info({ runId: run.runId, ...run.totals }, 'run stopped on request');
   return { ...run.totals, complete: false, cursor: run.cursor, elapsedMs: performance.now() - run.started };
-}
-
-function add(totals: Totals, page: PageResult): void {
-  totals.pages += page.pages;
-  totals.records += page.records;
-  totals.upserted += page.upserted;
-  totals.deleted += page.deleted;
-  totals.valueErrors += page.valueErrors;
-  totals.rejected += page.rejected;
-  totals.nulRemoved += page.nulRemoved;
 }

@@ -9,8 +9,7 @@ const HEADER_BYTES = 20;
 /**
  * Arrays as Postgres' binary wire format (`array_send`), for parameters of `unnest($n::text[])` and
  * `unnest($n::timestamptz[])`: a Buffer parameter is sent as binary, so Postgres copies the elements instead of
- * parsing an array literal and every timestamp in it. Measured on a page of 10,000 records' metadata: about 42 ms
- * as text arrays (node-postgres' quoting, then Postgres' array and timestamp parsers), 13 ms as binary.
+ * parsing an array literal and every timestamp in it, a third of the cost (docs/decisions/0006-binary-arrays.md).
  */
 export function textArray(values: ReadonlyArray<string | null>): Buffer {
   let length = HEADER_BYTES;

@@ -13,8 +13,8 @@ export function canJoinAfter(write: PageWrite): boolean {
 /**
  * Two consecutive writes of one run as one: the statements of `first`, then those of `next`, in one transaction
  * that expects `first`'s cursor and stores `next`'s. Postgres spends a few milliseconds of CPU on every transaction
- * that wrote a statement of rows (5 ms per 1000 GitHub issues measured, docs/performance.md 18), so small pages go
- * together; a crash loses the whole write, which the next run reads again. Each statement keeps newer-wins, so a
+ * that wrote a statement of rows, so small pages go together (docs/decisions/0002-page-joining.md); a crash loses
+ * the whole write, which the next run reads again. Each statement keeps newer-wins, so a
  * record in both pages ends as the later version, as page by page.
  */
 export function joinPageWrites(first: PageWrite, next: PageWrite): PageWrite {

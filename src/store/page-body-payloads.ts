@@ -1,4 +1,4 @@
-import type { NangoRecord, RecordMetadata } from '../nango/nango-record.js';
+import type { NangoRecord, RecordMetadata } from './records-page.js';
 
 const KEY = Buffer.from('"_nango_metadata":');
 const NUL_ESCAPE = Buffer.from('\\u0000');
@@ -13,8 +13,8 @@ const CLOSE_BRACKET = 0x5d; // ]
  * The payloads of a page without serialising them again: Nango's response bytes turned, in place, into jsonb
  * parameters (version byte 1, then text), each the `records` array of one statement's records, with each record's
  * `"_nango_metadata":{...}` member blanked out with spaces, as is the envelope around the array. A few memory writes
- * per record, where JSON.stringify of a page was the largest cost of the sync process after parsing it (see
- * docs/performance.md). The results share `body`'s memory, so the body can no longer be read as the response.
+ * per record, where JSON.stringify of a page was the largest cost of the sync process after parsing it
+ * (docs/decisions/0007-payloads-are-nangos-bytes.md). The results share `body`'s memory, so the body can no longer be read as the response.
  *
  * `records` and `nextCursor` must be the page parsed from these bytes, every element of `records` a record, in
  * order. `statementStarts` are the indexes (ascending, 1 to records.length - 1) of the records that begin a new

@@ -14,8 +14,7 @@ export interface PageParams extends ValueErrorParams, PreparedRows {
  * `new`: none of the page's records is stored yet (a stream's first read), so they are written with a plain
  * INSERT, which fails with unique_violation (23505) if one is stored after all; the caller then writes the page
  * again as `any`. `any`: INSERT ... ON CONFLICT DO UPDATE, newer wins. A plain INSERT costs Postgres about a
- * fifth less per row: ON CONFLICT inserts speculatively (a lock taken and released and one more WAL record per
- * row, see docs/performance.md).
+ * fifth less per row (docs/decisions/0004-first-read-plain-insert.md).
  */
 export type PageRows = 'new' | 'any';
 

@@ -1,4 +1,4 @@
-import type { RejectedRecord } from '../nango/nango-record.js';
+import type { RejectedRecord } from './records-page.js';
 import type { PageRows } from './page-statements.js';
 import type { PreparedPage } from './prepare-page.js';
 import type { StreamKey } from './stream-key.js';

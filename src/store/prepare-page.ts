@@ -1,4 +1,4 @@
-import type { NangoRecord, RecordsPage } from '../nango/nango-record.js';
+import type { NangoRecord, RecordsPage } from './records-page.js';
 import { coerceValue } from '../schema/coerce-value.js';
 import { containsNul, stripNul } from '../schema/strip-nul.js';
 import { textArray, timestamptzArray } from './binary-arrays.js';
@@ -32,11 +32,8 @@ export interface PreparedMetadata {
 export type ArrayParam = Buffer | ReadonlyArray<string | null>;
 
 /**
- * Records a page writes per statement. A page of 10,000 records sent as one parameter cost Postgres about twice as
- * much per record to take apart as pages of 1000 (the statement's memory outgrows the caches and is mapped afresh,
- * page fault by page fault, for every page): 180-250 ms of backend CPU against 110-145 per 10,000 records, and
- * 8.1 s of Postgres CPU against 6.7 s for 200,000 records in the bench (docs/performance.md, 15). Smaller statements
- * (250, 500) measured no better. The statements of a page share its transaction, so the page still commits whole.
+ * Records a page writes per statement: a bigger statement costs Postgres more per record to take apart
+ * (docs/decisions/0005-rows-per-statement.md). The statements of a page share its transaction, so it commits whole.
  */
 export const ROWS_PER_STATEMENT = 1000;
 

@@ -1,6 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { RecordsPage } from '../nango/nango-record.js';
-import { compareCursors } from '../nango/stream-cursor.js';
+import type { RecordsPage } from './records-page.js';
 import { ReplicatorError } from '../errors/replicator-error.js';
 import { type CommitOrder, takeTurn, waitForPrevious } from './commit-order.js';
 import { restringified } from './page-body-payloads.js';
@@ -25,6 +24,8 @@ export interface WritePageParams {
   rows?: PageRows;
   /** Records per statement of the page's transaction. Default 1000 (`ROWS_PER_STATEMENT`, prepare-page.ts). */
   rowsPerStatement?: number;
+  /** Orders two of Nango's cursors (`compareCursors`, nango/stream-cursor.ts), so the stored one never moves back. */
+  compareCursors(a: string | null, b: string | null): number;
 }
 
 /** What one committed write (a page, or consecutive small pages sharing a transaction) did. */
@@ -76,7 +77,7 @@ export function planPageWrite(params: WritePageParams): PageWrite {
     records: page.records.length + page.rejected.length,
     ids: new Set(page.records.map((record) => record.id)),
     expectedCursor: params.expectedCursor,
-    cursor: end !== null && compareCursors(end, params.expectedCursor) > 0 ? end : params.expectedCursor,
+    cursor: end !== null && params.compareCursors(end, params.expectedCursor) > 0 ? end : params.expectedCursor,
     rows: params.rows ?? 'any',
   };
 }

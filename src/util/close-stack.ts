@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { withDeadline } from './with-deadline.js';
 
 /** Resources closed in the reverse order of their opening, each at most once. */
 export interface CloseStack {
@@ -23,16 +24,12 @@ export function createCloseStack(logger: Logger): CloseStack {
       closing ??= (async () => {
         for (const step of steps.reverse()) {
           const timeoutMs = options.stepTimeoutMs?.() ?? 10_000;
-          let timer: NodeJS.Timeout | undefined;
-          const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
           try {
-            const outcome = await Promise.race([Promise.resolve().then(step.close), timedOut]);
+            const outcome = await withDeadline(Promise.resolve().then(step.close), timeoutMs, () => 'timeout' as const);
             if (outcome === 'timeout') logger.warn({ resource: step.name, timeoutMs }, 'close took too long; abandoned');
             else logger.debug({ resource: step.name }, 'closed');
           } catch (error) {
             logger.warn({ resource: step.name, err: { message: (error as Error).message } }, 'close failed');
-          } finally {
-            clearTimeout(timer);
           }
         }
       })();

@@ -1,3 +1,5 @@
+import { withDeadline as settleWithin } from '../util/with-deadline.js';
+
 /** Thrown by `withDeadline` when the work did not settle in time. */
 export class DeadlineExceeded extends Error {
   constructor(readonly afterMs: number) {
@@ -7,24 +9,16 @@ export class DeadlineExceeded extends Error {
 }
 
 /**
- * Settles like `work`, or rejects with `DeadlineExceeded` after `ms`. The work is not cancelled: a late
- * rejection goes to `onLateError` instead of becoming an unhandled rejection.
+ * Settles like `work`, or rejects with `DeadlineExceeded` after `ms` (the race is `util/with-deadline.ts`). The
+ * work is not cancelled: a late rejection goes to `onLateError`.
  */
 export function withDeadline<T>(work: Promise<T>, ms: number, onLateError: (error: unknown) => void): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
   let late = false;
-  const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      late = true;
-      reject(new DeadlineExceeded(ms));
-    }, ms);
+  work.catch((error: unknown) => {
+    if (late) onLateError(error);
   });
-  work.then(
-    () => clearTimeout(timer),
-    (error: unknown) => {
-      clearTimeout(timer);
-      if (late) onLateError(error);
-    },
-  );
-  return Promise.race([work, deadline]);
+  return settleWithin(work, ms, () => {
+    late = true;
+    throw new DeadlineExceeded(ms);
+  });
 }

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Logger } from 'pino';
-import type { RecordsPage } from '../../src/nango/nango-record.js';
+import type { RecordsPage } from '../../src/store/records-page.js';
 import type { ModelField } from '../../src/schema/model-fields.js';
 import { ensureModelTable } from '../../src/store/ensure-model-table.js';
 import { ensureStream } from '../../src/store/ensure-stream.js';

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { Secret } from '../../src/config/secret.js';
 import { createNangoClient, type NangoClient } from '../../src/nango/nango-client.js';
 import { openGate } from '../../src/ratelimit/request-gate.js';
+import { directModelFields } from '../../src/replicate/model-fields-lookup.js';
 import { replicateStream, type ReplicateOptions, type ReplicateSummary } from '../../src/replicate/replicate-stream.js';
 import { startNangoStandIn, type NangoStandIn } from '../../stand-in/nango-stand-in.js';
 import { createDatabase } from '../../src/store/create-database.js';
@@ -67,7 +68,7 @@ export async function createReplicationFixture(label: string): Promise<Replicati
     logText: captured.text,
     sync: (options = {}) =>
       replicateStream(
-        { db, nango, logger: captured.logger },
+        { db, nango, modelFields: directModelFields(nango), logger: captured.logger },
         // Two pages of 25 to a transaction, so every test also runs pages joined in one write.
         { stream: TICKETS, schema: 'nango', deletes: 'soft', fillfactor: 100, pageSize: 25, recordsPerTransaction: 50, ...options },
       ),

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import type { Kysely } from 'kysely';
 import { Registry } from 'prom-client';
-import { startAdminDoor } from '../../src/cli/start-admin-door.js';
+import { startAdminDoor } from '../../src/worker/start-admin-door.js';
 import { Secret } from '../../src/config/secret.js';
 import { healthRoutes } from '../../src/http/health-routes.js';
 import type { HttpServer } from '../../src/http/start-http-server.js';

@@ -12,6 +12,7 @@ import { recordRunMetrics } from '../../src/metrics/record-run-metrics.js';
 import { registerMetricsRoute } from '../../src/metrics/register-metrics-route.js';
 import { createNangoClient } from '../../src/nango/nango-client.js';
 import { openGate } from '../../src/ratelimit/request-gate.js';
+import { directModelFields } from '../../src/replicate/model-fields-lookup.js';
 import { replicateStream } from '../../src/replicate/replicate-stream.js';
 import { startNangoStandIn, type NangoStandIn } from '../../stand-in/nango-stand-in.js';
 import { createDatabase } from '../../src/store/create-database.js';
@@ -61,7 +62,7 @@ describe('/metrics after a known sync', () => {
     );
     standIn.faults.rateLimitNext(1, 0, { pathPrefix: '/records' });
     const run = (kind: 'sync' | 'full') =>
-      replicateStream({ db, nango, logger }, { stream: TICKETS, schema: 'nango', deletes: 'soft', fillfactor: 100, pageSize: 25, full: kind === 'full', onProgress: pageMetricsRecorder(metrics, TICKETS) }).then(
+      replicateStream({ db, nango, modelFields: directModelFields(nango), logger }, { stream: TICKETS, schema: 'nango', deletes: 'soft', fillfactor: 100, pageSize: 25, full: kind === 'full', onProgress: pageMetricsRecorder(metrics, TICKETS) }).then(
         () => recordRunMetrics(metrics, TICKETS, { kind, status: 'succeeded' }),
       );
     await run('sync'); // 60 records in pages of 25, 25, 10

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import pg from 'pg';
+import { directModelFields } from '../../src/replicate/model-fields-lookup.js';
 import { replicateStream } from '../../src/replicate/replicate-stream.js';
 import { ensureModelTable } from '../../src/store/ensure-model-table.js';
 import type { StreamKey } from '../../src/store/stream-key.js';
@@ -38,7 +39,7 @@ const LONG_B: StreamKey = { providerConfigKey: PCK, connectionId: CONN, model: `
 describe('model tables have names a data engineer can query', () => {
   const f = useReplicationFixture('model_table_names');
   const sync = (stream: StreamKey) =>
-    replicateStream({ db: f.db, nango: f.nango, logger: f.logger }, { stream, schema: 'nango', deletes: 'soft', fillfactor: 100, pageSize: 25 });
+    replicateStream({ db: f.db, nango: f.nango, modelFields: directModelFields(f.nango), logger: f.logger }, { stream, schema: 'nango', deletes: 'soft', fillfactor: 100, pageSize: 25 });
   const tableOf = async (model: string) =>
     (await f.db.selectFrom('nango_replicator.model_tables').select('table_name').where('model', '=', model).executeTakeFirstOrThrow()).table_name;
   const columnsOf = async (table: string) =>

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Kysely } from 'kysely';
 import { Registry } from 'prom-client';
-import { startAdminDoor } from '../../src/cli/start-admin-door.js';
+import { startAdminDoor } from '../../src/worker/start-admin-door.js';
 import type { HttpServer } from '../../src/http/start-http-server.js';
 import { createReplicatorMetrics } from '../../src/metrics/create-replicator-metrics.js';
 import { createDatabase } from '../../src/store/create-database.js';

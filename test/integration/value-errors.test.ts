@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import type { NangoClient } from '../../src/nango/nango-client.js';
-import type { NangoRecord } from '../../src/nango/nango-record.js';
+import type { NangoRecord } from '../../src/store/records-page.js';
+import { directModelFields } from '../../src/replicate/model-fields-lookup.js';
 import { replicateStream } from '../../src/replicate/replicate-stream.js';
 import { TEST_SECRET_KEY, TICKETS, useReplicationFixture } from '../helpers/replication-fixture.js';
 import { runCliProcess } from '../helpers/run-cli-process.js';
@@ -74,7 +75,7 @@ describe('value errors describe the values stored now', () => {
         for await (const page of f.nango.listRecords(params)) yield { ...page, records: [structuredClone(older), ...page.records] };
       },
     };
-    await replicateStream({ db: f.db, nango: replaying, logger: f.logger }, { stream: TICKETS, schema: 'nango', deletes: 'soft', fillfactor: 100, pageSize: 25 });
+    await replicateStream({ db: f.db, nango: replaying, modelFields: directModelFields(replaying), logger: f.logger }, { stream: TICKETS, schema: 'nango', deletes: 'soft', fillfactor: 100, pageSize: 25 });
     assert.deepEqual(await errors(), []);
     assert.equal((await f.rows()).get('T-1')?.points, '5', 'the older version was not written');
     assert.equal((await runErrors()).at(-1), 0);

@@ -22,7 +22,7 @@ describe('asking for an immediate sync of a stream scheduled hourly', () => {
     return (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) - 1; // minus the hourly scheduler's next job
   };
   const writerWaitsOnLock = async () =>
-    Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'nango-replicator' AND wait_event_type = 'Lock'`.execute(f.db)).rows[0]?.n) > 0;
+    Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'nango-replicator' AND wait_event_type = 'Lock'`.execute(f.db)).rows[0]?.n) > 0;
   const runs = async () => Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM nango_replicator.runs`.execute(f.db)).rows[0]?.n);
 
   before(async () => {

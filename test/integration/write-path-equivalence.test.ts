@@ -3,9 +3,10 @@ import { after, before, describe, test } from 'node:test';
 import type { Kysely } from 'kysely';
 import { Secret } from '../../src/config/secret.js';
 import { createNangoClient, type NangoClient } from '../../src/nango/nango-client.js';
-import type { NangoRecord, RecordsPage } from '../../src/nango/nango-record.js';
+import type { NangoRecord, RecordsPage } from '../../src/store/records-page.js';
 import { parseRecordsPage } from '../../src/nango/parse-records-page.js';
 import { openGate } from '../../src/ratelimit/request-gate.js';
+import { directModelFields } from '../../src/replicate/model-fields-lookup.js';
 import { replicateStream } from '../../src/replicate/replicate-stream.js';
 import { modelFieldsFromSync } from '../../src/schema/model-fields.js';
 import { type NangoStandIn, startNangoStandIn } from '../../stand-in/nango-stand-in.js';
@@ -91,7 +92,7 @@ describe('the fast write path and a plain per-record reference produce identical
     const common = { stream: TICKETS, schema: 'nango', deletes: options.deletes ?? 'soft', fillfactor: 100, pageSize: 1, full: options.full, fields: FIELDS };
     // Statements of 7 records: a page of 25 is written in four, with duplicates, bad values and NUL across them; a
     // write takes a second page while it holds fewer than 40 records.
-    const summary = await replicateStream({ db: fast.db, nango: stub, logger }, { ...common, rowsPerStatement: 7, recordsPerTransaction: 40 });
+    const summary = await replicateStream({ db: fast.db, nango: stub, modelFields: directModelFields(stub), logger }, { ...common, rowsPerStatement: 7, recordsPerTransaction: 40 });
     await replicateReference({ db: reference.db, logger }, { ...common, pages: structuredClone(pages) });
     const [fastState, referenceState] = [await writtenState(fast.db), await writtenState(reference.db)];
     assert.ok(fastState.rows.length > 0);

@@ -4,6 +4,7 @@ import { parseRecordsPage } from '../../src/nango/parse-records-page.js';
 import { canJoinAfter, joinPageWrites } from '../../src/store/join-page-writes.js';
 import type { TableLayout } from '../../src/store/table-layout.js';
 import type { PageWrite } from '../../src/store/page-write.js';
+import { compareCursors } from '../../src/nango/stream-cursor.js';
 import { planPageWrite } from '../../src/store/write-page.js';
 
 const LAYOUT: TableLayout = { schema: 'nango', table: 'ticket', columns: [{ field: 'points', column: 'points', type: 'bigint' }] };
@@ -26,7 +27,7 @@ const record = (n: number, extra: { points?: unknown; deleted?: boolean } = {}) 
 function write(elements: unknown[], expectedCursor: string | null, deletes: 'soft' | 'hard' = 'soft'): PageWrite {
   const body = Buffer.from(JSON.stringify({ next_cursor: 'more', records: elements }));
   const page = { ...parseRecordsPage(JSON.parse(body.toString())), body };
-  return planPageWrite({ stream: STREAM, streamId: '1', runId: '7', layout: LAYOUT, deletes, page, expectedCursor });
+  return planPageWrite({ stream: STREAM, streamId: '1', runId: '7', layout: LAYOUT, deletes, page, expectedCursor, compareCursors });
 }
 
 describe('small pages joined into one write', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { NangoRecord } from '../../src/nango/nango-record.js';
+import type { NangoRecord } from '../../src/store/records-page.js';
 import { parseRecordsPage } from '../../src/nango/parse-records-page.js';
 import { pageBodyPayloads, restringified } from '../../src/store/page-body-payloads.js';
 

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Secret } from '../config/secret.js';
 import { describeInfrastructureError, urlTarget } from '../errors/describe-infrastructure-error.js';
 import { ReplicatorError } from '../errors/replicator-error.js';
+import { withDeadline } from '../util/with-deadline.js';
 
 /** How long connecting to Redis may take before the command gives up, ms. */
 export const REDIS_CONNECT_TIMEOUT_MS = 5000;
@@ -15,15 +16,10 @@ export async function connectRedis(redis: Redis, url: Secret, timeoutMs = REDIS_
   let last: unknown = null;
   const remember = (error: unknown) => (last = error);
   redis.on('error', remember);
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      redis.connect(),
-      new Promise((_, reject) => {
-        const timedOut = () => reject(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' }));
-        timer = setTimeout(timedOut, timeoutMs);
-      }),
-    ]);
+    await withDeadline(redis.connect(), timeoutMs, () => {
+      throw Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' });
+    });
   } catch (error) {
     redis.disconnect();
     const described = describeInfrastructureError(last ?? error, { service: 'redis', url });
@@ -34,7 +30,6 @@ export async function connectRedis(redis: Redis, url: Secret, timeoutMs = REDIS_
       cause: described,
     });
   } finally {
-    clearTimeout(timer);
     redis.off('error', remember);
   }
 }

@@ -1,3 +1,6 @@
+// The write path's input: a page of records as the Nango parser (`nango/parse-records-page.ts`) produces it. Defined
+// here, beside the writer that consumes it, so the write path imports nothing from `nango/`.
+
 /** `_nango_metadata` of a record, as `GET /records` returns it (docs/nango-api.md 1.2). Timestamps keep Nango's text. */
 export interface RecordMetadata {
   first_seen_at: string;
