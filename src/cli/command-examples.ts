@@ -42,4 +42,11 @@ Examples:
   $ nango-replicator backfill -i github --since 2026-06-01
   # re-read everything and delete the rows Nango no longer has
   $ nango-replicator backfill -i github -c acme --mode replace --wait`,
+  'dbt-sources': `
+Examples:
+  # write the sources file into a dbt project (the folder is created)
+  $ nango-replicator dbt-sources --output models/sources/nango.yml
+  # print it; then in dbt: select * from {{ source('nango', 'ticket') }}
+  $ nango-replicator dbt-sources
+  $ dbt source freshness`,
 };
