@@ -1,3 +1,4 @@
+import { setMetadataRoute } from './connection-metadata-route.js';
 import { listConnectionsRoute } from './connections-route.js';
 import { getRecordsRoute } from './records-route.js';
 import type { RouteHandler } from './route-handler.js';
@@ -7,6 +8,10 @@ const ROUTES: ReadonlyArray<{ method: string; path: string; handler: RouteHandle
   { method: 'GET', path: '/records', handler: getRecordsRoute },
   { method: 'GET', path: '/connections', handler: listConnectionsRoute },
   { method: 'GET', path: '/connection', handler: listConnectionsRoute },
+  { method: 'POST', path: '/connections/metadata', handler: setMetadataRoute('replace') },
+  { method: 'POST', path: '/connection/metadata', handler: setMetadataRoute('replace') },
+  { method: 'PATCH', path: '/connections/metadata', handler: setMetadataRoute('merge') },
+  { method: 'PATCH', path: '/connection/metadata', handler: setMetadataRoute('merge') },
   { method: 'GET', path: '/scripts/config', handler: scriptsConfigRoute },
 ];
 

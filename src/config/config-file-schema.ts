@@ -80,6 +80,7 @@ export const configFileSchema = z.strictObject({
       schema: schemaNameSchema.default('nango'),
       deletes: z.enum(['soft', 'hard']).default('soft'),
       fillfactor: fillfactorSchema.default(100),
+      onConnectionDeleted: z.enum(['keep', 'soft-delete']).default('keep'),
     })
     .prefault({}),
   streams: z.array(streamRuleSchema).default([]),

@@ -47,6 +47,7 @@ export function loadConfig(deps: LoadConfigDeps): ReplicatorConfig {
     target: {
       schema: file.target.schema,
       deletes: file.target.deletes,
+      onConnectionDeleted: file.target.onConnectionDeleted,
       fillfactor: env.REPLICATOR_TABLE_FILLFACTOR ?? file.target.fillfactor,
     },
     streams: file.streams.map((rule) => ({

@@ -33,6 +33,11 @@ export interface ReplicatorConfig {
     /** What a record Nango reports deleted does to its row: `soft` sets `_nango_deleted_at`, `hard` removes it. */
     readonly deletes: 'soft' | 'hard';
     /**
+     * The rows of a connection deleted in Nango (missing from two consecutive listings): `keep` leaves them as they
+     * are, `soft-delete` sets their `_nango_deleted_at`. Either way its streams stop. Default `keep`.
+     */
+    readonly onConnectionDeleted: 'keep' | 'soft-delete';
+    /**
      * Fillfactor of the model tables, 10..100: the percent of each page inserts fill; the rest lets an update put
      * the new row version on the same page (a HOT update). `target.fillfactor`, overridden by
      * `REPLICATOR_TABLE_FILLFACTOR`. Default 100 (Postgres' own default: no storage parameter is set).
