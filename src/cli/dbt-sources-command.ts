@@ -23,7 +23,7 @@ export async function dbtSourcesCommand(
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
 ): Promise<DbtSources> {
   const tables = await listModelTableCatalog(db);
-  if (tables.length === 0) {
+  if (!tables.some((t) => t.model !== null)) {
     throw new ReplicatorError(
       'no_model_tables',
       'The database holds no model tables yet: run `nango-replicator sync` (or a worker) first, then dbt-sources again.',

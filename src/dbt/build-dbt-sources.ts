@@ -30,8 +30,8 @@ export interface DbtColumn {
 export interface DbtTable {
   name: string;
   description?: string;
-  meta: { nango_model: string; integrations: string[] };
-  loaded_at_field: string;
+  meta?: { nango_model: string; integrations: string[] };
+  loaded_at_field?: string;
   freshness?: DbtFreshness;
   columns: DbtColumn[];
 }
@@ -45,7 +45,8 @@ export interface DbtSources {
  * The dbt sources file for `tables` (see `listModelTableCatalog`): one source per schema, named after it, one table
  * per model table, every column with its Postgres type and description. A table's freshness follows the longest
  * `every` among the rules that match its streams (the first matching rule of each, as the worker picks it); a table
- * none of whose streams has a rule with `every` gets no freshness block and is named in `notes`. Pure: no I/O.
+ * none of whose streams has a rule with `every` gets no freshness block and is named in `notes`. The connections
+ * table (`_nango_connections`) is listed with its columns, without freshness. Pure: no I/O.
  */
 export function buildDbtSources(
   tables: ReadonlyArray<CatalogTable>,
@@ -54,14 +55,19 @@ export function buildDbtSources(
   const notes: string[] = [];
   const bySchema = new Map<string, DbtTable[]>();
   for (const table of tables) {
-    const everyMs = tablePeriod(table, rules);
+    if (table.model === null) {
+      bySchema.set(table.schema, [...(bySchema.get(table.schema) ?? []), connectionsTable(table)]);
+      continue;
+    }
+    const model = table.model;
+    const everyMs = tablePeriod(table, model, rules);
     if (everyMs === null) {
       notes.push(`${table.schema}.${table.table}: no freshness block (no rule under \`streams\` with \`every\` covers its streams)`);
     }
     const entry: DbtTable = {
       name: table.table,
       ...(table.comment === null ? {} : { description: table.comment }),
-      meta: { nango_model: table.model, integrations: table.integrations },
+      meta: { nango_model: model, integrations: table.integrations },
       loaded_at_field: LOADED_AT_FIELD,
       ...(everyMs === null ? {} : { freshness: dbtFreshness(everyMs) }),
       columns: table.columns.map((c) => {
@@ -80,14 +86,23 @@ export function buildDbtSources(
   return { sources: { version: 2, sources }, notes };
 }
 
+/** The connections table: its columns; no freshness (a row is written only when the connection changes). */
+function connectionsTable(table: CatalogTable): DbtTable {
+  return {
+    name: table.table,
+    ...(table.comment === null ? {} : { description: table.comment }),
+    columns: table.columns.map((c) => ({ name: c.name, data_type: c.type, ...(c.comment === null ? {} : { description: c.comment }) })),
+  };
+}
+
 /** The longest `every` of the first rule matching each of the table's streams, or null when none sets one. */
-function tablePeriod(table: CatalogTable, rules: ReadonlyArray<StreamRule>): number | null {
+function tablePeriod(table: CatalogTable, model: string, rules: ReadonlyArray<StreamRule>): number | null {
   let longest: number | null = null;
   for (const stream of table.streams) {
     const rule = rules.find(
       (r) =>
         r.integration === stream.providerConfigKey &&
-        (r.models === '*' || r.models.includes(table.model)) &&
+        (r.models === '*' || r.models.includes(model)) &&
         (r.connections === '*' || r.connections.includes(stream.connectionId)),
     );
     if (rule?.everyMs !== undefined) longest = Math.max(longest ?? 0, rule.everyMs);

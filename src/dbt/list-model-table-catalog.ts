@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { CONNECTIONS_TABLE } from '../store/ensure-connections-table.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 
 /** One column of a model table as the Postgres catalog describes it. */
@@ -14,8 +15,8 @@ export interface CatalogColumn {
 export interface CatalogTable {
   schema: string;
   table: string;
-  /** The Nango model it holds. */
-  model: string;
+  /** The Nango model it holds; null for the connections table (`_nango_connections`). */
+  model: string | null;
   comment: string | null;
   columns: CatalogColumn[];
   /** The integrations whose streams of this model the replicator knows (`nango_replicator.streams`). */
@@ -25,15 +26,15 @@ export interface CatalogTable {
 }
 
 /**
- * Every model table the replicator created (`nango_replicator.model_tables`) that still exists, with the types and
- * comments the catalog holds: the catalog is the source of truth, so a table altered by hand is described as it is.
- * Ordered by schema and table.
+ * Every model table the replicator created (`nango_replicator.model_tables`) that still exists, and the connections
+ * table of each of their schemas if discovery made one, with the types and comments the catalog holds: the catalog is
+ * the source of truth, so a table altered by hand is described as it is. Ordered by schema and table.
  */
 export async function listModelTableCatalog(db: Kysely<ReplicatorDatabase>): Promise<CatalogTable[]> {
   const { rows } = await sql<{
     schema: string;
     table: string;
-    model: string;
+    model: string | null;
     table_comment: string | null;
     column: string;
     type: string;
@@ -43,11 +44,15 @@ export async function listModelTableCatalog(db: Kysely<ReplicatorDatabase>): Pro
            obj_description(c.oid, 'pg_class') AS table_comment,
            a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type,
            col_description(c.oid, a.attnum) AS column_comment
-    FROM nango_replicator.model_tables m
+    FROM (
+      SELECT table_schema, table_name, model FROM nango_replicator.model_tables
+      UNION ALL
+      SELECT DISTINCT table_schema, ${CONNECTIONS_TABLE}::text, NULL::text FROM nango_replicator.model_tables
+    ) m
     JOIN pg_namespace n ON n.nspname = m.table_schema
     JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = m.table_name AND c.relkind IN ('r', 'p')
     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-    ORDER BY m.table_schema, m.table_name, a.attnum
+    ORDER BY m.table_schema, m.table_name COLLATE "C", a.attnum
   `.execute(db);
   const streams = await db
     .selectFrom('nango_replicator.streams')
@@ -61,7 +66,7 @@ export async function listModelTableCatalog(db: Kysely<ReplicatorDatabase>): Pro
     let table = tables.get(key);
     if (table === undefined) {
       const own = streams
-        .filter((s) => s.model === row.model)
+        .filter((s) => row.model !== null && s.model === row.model)
         .map((s) => ({ providerConfigKey: s.provider_config_key, connectionId: s.connection_id }));
       const integrations = [...new Set(own.map((s) => s.providerConfigKey))];
       const { schema, model } = row;

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { parse } from 'yaml';
 import { createReplicationFixture, type ReplicationFixture, seedTickets, TEST_SECRET_KEY } from '../helpers/replication-fixture.js';
+import { refreshConnectionsTable } from '../../src/store/refresh-connections-table.js';
 import { runCliInTerminal } from '../helpers/run-cli-in-terminal.js';
 import { runCliProcess } from '../helpers/run-cli-process.js';
 
@@ -56,10 +57,16 @@ describe('dbt-sources', () => {
     f.standIn.store.save('helpdesk', 'acme', 'Agent', [{ id: 'a1', name: 'Ada' }]);
     await f.sync({ stream: { providerConfigKey: 'helpdesk', connectionId: 'acme', model: 'Agent' } });
 
+    // The connections table discovery keeps is listed too.
+    await refreshConnectionsTable(
+      { db: f.db, logger: f.logger },
+      { schema: 'nango', integrations: ['helpdesk'], connections: await f.nango.listConnections(), onConnectionDeleted: 'keep' },
+    );
+
     const output = join(dir, 'models', 'sources', 'nango.yml');
     const result = await runCliProcess(['dbt-sources', '--output', output], env);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /Wrote 2 tables in 1 source\(s\) to .*nango\.yml/);
+    assert.match(result.stdout, /Wrote 3 tables in 1 source\(s\) to .*nango\.yml/);
     assert.match(result.stderr, /note: nango\.agent: no freshness block/);
     const file = parse(readFileSync(output, 'utf8')) as SourcesFile;
 
@@ -86,13 +93,16 @@ describe('dbt-sources', () => {
     assert.match(ticket.columns.find((c) => c.name === 'title')?.description ?? '', /^Nango field "title" \(string\)/);
     const agent = file.sources[0]!.tables.find((t) => t.name === 'agent')!;
     assert.equal(agent.freshness, undefined);
+    const connections = file.sources[0]!.tables.find((t) => t.name === '_nango_connections')!;
+    for (const column of connections.columns) assert.ok(column.description, `_nango_connections.${column.name} has a description`);
+    assert.equal(connections.freshness, undefined);
   });
 
   test('without --output it prints the file, also on a terminal', async () => {
     const { code, screen } = await runCliInTerminal(['dbt-sources'], env).done;
     assert.equal(code, 0, screen);
     const file = parse(screen.slice(screen.indexOf('version:'))) as SourcesFile;
-    assert.deepEqual(file.sources[0]!.tables.map((t) => t.name).sort(), ['agent', 'ticket']);
+    assert.deepEqual(file.sources[0]!.tables.map((t) => t.name).sort(), ['_nango_connections', 'agent', 'ticket']);
   });
 
   test('--help shows the examples', async () => {
