@@ -65,6 +65,15 @@ export async function refreshConnectionsTable(
         l.provider_config_key, l.connection_id, l.provider, l.tags, l.metadata, l.end_user, l.errors, l.created, now(), now()
       FROM jsonb_to_recordset(${JSON.stringify(listed)}::jsonb) AS l(provider_config_key text, connection_id text,
         provider text, tags jsonb, metadata jsonb, end_user jsonb, errors jsonb, created timestamptz)
+      -- Unchanged rows are left out before the upsert, which would lock them (a page write) even when it skips them.
+      WHERE NOT EXISTS (
+        SELECT 1 FROM ${table} s
+        WHERE s.provider_config_key = l.provider_config_key AND s.connection_id = l.connection_id
+          AND (s.provider, s.tags, s.metadata, s.end_user, s.errors, s.created)
+              IS NOT DISTINCT FROM (l.provider, l.tags, l.metadata, l.end_user, l.errors, l.created)
+          AND s.missing_since IS NULL AND s.deleted_at IS NULL
+          AND s.last_seen_at >= now() - ${`${LAST_SEEN_PRECISION_MS} milliseconds`}::interval)
+      ORDER BY l.provider_config_key, l.connection_id
       ON CONFLICT (provider_config_key, connection_id) DO UPDATE SET
         provider = EXCLUDED.provider, tags = EXCLUDED.tags, metadata = EXCLUDED.metadata, end_user = EXCLUDED.end_user,
         errors = EXCLUDED.errors, created = EXCLUDED.created, last_seen_at = EXCLUDED.last_seen_at,
