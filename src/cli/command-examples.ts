@@ -8,6 +8,7 @@ Examples (from a clone: node dist/workers/cli.js instead of nango-replicator):
   $ nango-replicator sync -i github -c acme -m GithubIssue
   $ nango-replicator worker
   $ nango-replicator status
+  $ nango-replicator dbt-sources --output models/sources/nango.yml
   $ nango-replicator sync --help`,
   sync: `
 Examples:
