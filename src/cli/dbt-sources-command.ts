@@ -37,8 +37,17 @@ export async function dbtSourcesCommand(
     io.stdout.write(text);
     return sources;
   }
-  await mkdir(dirname(options.output), { recursive: true });
-  await writeFile(options.output, text);
+  try {
+    await mkdir(dirname(options.output), { recursive: true });
+    await writeFile(options.output, text);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+    throw new ReplicatorError(
+      'output_not_writable',
+      `Cannot write ${options.output} (${reason}): choose a file you may write with --output, or leave it out to print to stdout.`,
+      { retry: 'terminal', cause: error },
+    );
+  }
   const count = sources.sources.reduce((n, s) => n + s.tables.length, 0);
   io.stdout.write(`Wrote ${count} table${count === 1 ? '' : 's'} in ${sources.sources.length} source(s) to ${options.output}\n`);
   return sources;

@@ -105,6 +105,14 @@ describe('dbt-sources', () => {
     assert.deepEqual(file.sources[0]!.tables.map((t) => t.name).sort(), ['_nango_connections', 'agent', 'ticket']);
   });
 
+  test('a file that cannot be written is named, with what to do', async () => {
+    const blocker = join(dir, 'not-a-folder');
+    writeFileSync(blocker, '');
+    const result = await runCliProcess(['dbt-sources', '--output', join(blocker, 'nango.yml')], env);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^error: Cannot write .*not-a-folder\/nango\.yml \((ENOTDIR|EEXIST)\): choose a file you may write with --output/m);
+  });
+
   test('--help shows the examples', async () => {
     const result = await runCliProcess(['dbt-sources', '--help'], {});
     assert.equal(result.code, 0);
