@@ -110,7 +110,10 @@ describe('dbt-sources', () => {
     writeFileSync(blocker, '');
     const result = await runCliProcess(['dbt-sources', '--output', join(blocker, 'nango.yml')], env);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /^error: Cannot write .*not-a-folder\/nango\.yml \((ENOTDIR|EEXIST)\): choose a file you may write with --output/m);
+    assert.match(
+      result.stderr,
+      /^error: Cannot write .*not-a-folder\/nango\.yml \((ENOTDIR|EEXIST)\): choose a file you may write with --output/m,
+    );
   });
 
   test('--help shows the examples', async () => {
