@@ -2,6 +2,7 @@ import { createMicroClock } from './micro-clock.js';
 import { ModelRecords } from './model-records.js';
 import { formatPgTimestamp } from './pg-timestamp.js';
 import type { ConnectionError, ConnectionInput, EndUserInput, StoredConnection } from './public-connection.js';
+import type { CursorPosition } from './record-cursor.js';
 import { renderMetadata } from './render-record.js';
 import type { DeployedSync, DeploySyncInput } from './scripts-config.js';
 import { lastActionOf, type LastAction, type Payload, type StoredRecord, type WriteSummary } from './stored-record.js';
@@ -167,6 +168,15 @@ export class RecordStore {
   /** Empties payloads (all, or the given ids) and sets pruned_at; positions do not move. */
   prune(providerConfigKey: string, connectionId: string, model: string, ids?: readonly string[]): number {
     return this.#model(providerConfigKey, connectionId, model, true).prune(ids, this.#stamp());
+  }
+
+  /**
+   * `PATCH /records/prune`: empties the payloads of up to `limit` records not pruned yet at or before `until`, oldest
+   * first, and sets their pruned_at; positions do not move. Returns how many it pruned. `model` is the stored name
+   * (`Model::variant` for a variant).
+   */
+  pruneUntil(providerConfigKey: string, connectionId: string, model: string, until: CursorPosition, limit: number): number {
+    return this.#model(providerConfigKey, connectionId, model, false)?.pruneUntil(until, limit, this.#stamp()) ?? 0;
   }
 
   /** Removes records (all, or the given ids) without tombstones. */

@@ -1,11 +1,13 @@
 import { setMetadataRoute } from './connection-metadata-route.js';
 import { listConnectionsRoute } from './connections-route.js';
+import { pruneRecordsRoute } from './prune-records-route.js';
 import { getRecordsRoute } from './records-route.js';
 import type { RouteHandler } from './route-handler.js';
 import { scriptsConfigRoute } from './scripts-config-route.js';
 
 const ROUTES: ReadonlyArray<{ method: string; path: string; handler: RouteHandler }> = [
   { method: 'GET', path: '/records', handler: getRecordsRoute },
+  { method: 'PATCH', path: '/records/prune', handler: pruneRecordsRoute },
   { method: 'GET', path: '/connections', handler: listConnectionsRoute },
   { method: 'GET', path: '/connection', handler: listConnectionsRoute },
   { method: 'POST', path: '/connections/metadata', handler: setMetadataRoute('replace') },
