@@ -57,6 +57,7 @@ export async function openApp(deps: OpenAppDeps): Promise<App> {
       retries: config.nango.retries,
       retryMinDelayMs: config.nango.retryMinDelayMs,
       retryMaxDelayMs: config.nango.retryMaxDelayMs,
+      pruneAfterCommit: config.nango.pruneAfterCommit,
       failFastWhenUnreachable: deps.failFastWhenUnreachable,
     },
   );

@@ -102,6 +102,7 @@ export function openBackfillWorker(deps: OpenBackfillWorkerDeps): BackfillWorker
       retries: config.nango.retries,
       retryMinDelayMs: config.nango.retryMinDelayMs,
       retryMaxDelayMs: config.nango.retryMaxDelayMs,
+      pruneAfterCommit: config.nango.pruneAfterCommit,
     },
   );
   const queue = new Queue<BackfillQueueData>(BACKFILL_QUEUE, { connection: deps.connection, prefix: config.queuePrefix });

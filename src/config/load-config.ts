@@ -42,6 +42,7 @@ export function loadConfig(deps: LoadConfigDeps): ReplicatorConfig {
       retries: file.nango.retries,
       retryMinDelayMs: file.nango.retryMinDelay,
       retryMaxDelayMs: file.nango.retryMaxDelay,
+      pruneAfterCommit: file.nango.pruneAfterCommit,
       rateLimit: { ...file.nango.rateLimit, key: file.nango.rateLimit.key },
     },
     target: {

@@ -17,6 +17,11 @@ export interface ReplicatorConfig {
     readonly retryMinDelayMs: number;
     /** Longest backoff delay in ms. Default 30000. */
     readonly retryMaxDelayMs: number;
+    /**
+     * After each committed page, ask Nango to empty the payloads up to that page's cursor (`PATCH /records/prune`,
+     * scope `environment:records:write`), so Nango keeps no copy of what the tables hold. Default false.
+     */
+    readonly pruneAfterCommit: boolean;
     /** The account's API budget, shared by every process through Redis (worker only). */
     readonly rateLimit: {
       /** The account's plan limit per 60 s window. Default 200 (free plan). */
