@@ -44,7 +44,9 @@ export function pruneAfterCommit(deps: { nango: NangoClient; logger: Logger }, s
         pruned = until;
         deps.logger.debug({ pruned: result.count, requests: result.requests }, 'records pruned in Nango up to the committed cursor');
       } catch (error) {
-        deps.logger.warn({ err: errorSummary(error) }, 'could not prune records in Nango; the next committed page tries again');
+        // Stopping: the next run's first commit prunes what this one left.
+        if (signal?.aborted) deps.logger.debug('prune stopped with the run');
+        else deps.logger.warn({ err: errorSummary(error) }, 'could not prune records in Nango; the next committed page tries again');
       }
     }
   };
