@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { configFileSchema } from '../../src/config/config-file-schema.js';
+import { loadConfig } from '../../src/config/load-config.js';
 import { Secret } from '../../src/config/secret.js';
 import { createNangoClient } from '../../src/nango/nango-client.js';
 import { openGate, type RequestGate } from '../../src/ratelimit/request-gate.js';
@@ -56,7 +56,9 @@ describe('prune after commit (nango.pruneAfterCommit)', () => {
   const range = (count: number) => Array.from({ length: count }, (_, n) => n);
 
   test('is off by default: a sync sends no PATCH and Nango keeps every payload', async () => {
-    assert.equal(configFileSchema.parse({}).nango.pruneAfterCommit, false);
+    const config = (file: string | null) => loadConfig({ env: {}, readTextFile: () => file });
+    assert.equal(config(null).nango.pruneAfterCommit, false);
+    assert.equal(config('nango:\n  pruneAfterCommit: true\n').nango.pruneAfterCommit, true);
     seedTickets(f.standIn, 0, 60);
     const before = prunes().length;
     await f.sync();
