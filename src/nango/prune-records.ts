@@ -8,6 +8,8 @@ export interface PruneRecordsParams {
   providerConfigKey: string;
   connectionId: string;
   model: string;
+  /** The sync variant; absent or `base` for a sync without variants (then not sent). */
+  variant?: string;
   /** Nango's cursor of the last record to prune: every record up to and including it is pruned. */
   untilCursor: string;
   /** Records pruned per request, 1..10000. Default 10000 (Nango's default is 1000). */
@@ -42,7 +44,12 @@ export async function pruneRecords(deps: NangoHttpDeps, options: NangoHttpOption
       method: 'PATCH',
       path: '/records/prune',
       headers: { 'Connection-Id': params.connectionId, 'Provider-Config-Key': params.providerConfigKey },
-      json: { model: params.model, until_cursor: params.untilCursor, limit: params.limit ?? DEFAULT_LIMIT },
+      json: {
+        model: params.model,
+        variant: params.variant === undefined || params.variant === 'base' ? undefined : params.variant,
+        until_cursor: params.untilCursor,
+        limit: params.limit ?? DEFAULT_LIMIT,
+      },
       context: { integration: params.providerConfigKey, connection: params.connectionId, model: params.model },
       signal: params.signal,
     });

@@ -82,6 +82,16 @@ describe('PATCH /records/prune on the stand-in (docs/nango-api.md 1.8)', () => {
     assert.deepEqual((await prune({ model: MODEL, until_cursor: until, limit: 3 })).body, { count: 0, has_more: false });
   });
 
+  it('prunes the records of the variant named, and only those', async () => {
+    standIn.store.save(PCK, CONN, MODEL, [{ id: 1, title: 'base' }]);
+    standIn.store.save(PCK, CONN, `${MODEL}::v1`, [{ id: 1, title: 'v1' }]);
+    const res = await fetch(`${standIn.url}/records?model=${MODEL}&variant=v1`, { headers });
+    const until = ((await res.json()) as { records: Array<{ _nango_metadata: Meta }> }).records[0]!._nango_metadata['cursor']!;
+    assert.deepEqual((await prune({ model: MODEL, variant: 'v1', until_cursor: until })).body, { count: 1, has_more: false });
+    assert.equal(standIn.store.snapshot(PCK, CONN, `${MODEL}::v1`)[0]!.prunedAt !== null, true);
+    assert.equal(standIn.store.snapshot(PCK, CONN, MODEL)[0]!.payload['title'], 'base', 'the base stream keeps its payload');
+  });
+
   it('refuses a bad body, an unknown connection and an undecodable cursor as Nango does', async () => {
     assert.equal((await prune({ model: MODEL })).status, 400);
     assert.equal((await prune({ model: MODEL, until_cursor: 'x', limit: 10001 })).status, 400);
