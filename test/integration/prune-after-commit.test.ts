@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { loadConfig } from '../../src/config/load-config.js';
 import { Secret } from '../../src/config/secret.js';
+import { ReplicatorError } from '../../src/errors/replicator-error.js';
 import { createNangoClient } from '../../src/nango/nango-client.js';
 import { openGate, type RequestGate } from '../../src/ratelimit/request-gate.js';
 import { replicateStream, type ReplicateOptions, type ReplicateSummary } from '../../src/replicate/replicate-stream.js';
@@ -98,66 +99,85 @@ describe('prune after commit (nango.pruneAfterCommit)', () => {
     );
   });
 
-  test('never prunes past the committed cursor when a page transaction fails with pages in flight behind it', async () => {
-    seedTickets(f.standIn, 0, 100);
-    await f.sync({ pageSize: 1000 }); // creates the table, without pruning
-    await sql`TRUNCATE nango.ticket`.execute(f.db);
-    await sql`UPDATE nango_replicator.streams SET cursor = NULL`.execute(f.db);
-    const order = source();
-    const failing = order[64]!.id;
-    // The failing record's insert is slow first, so the pages after it are written and wait for it to commit.
-    await sql`
-      CREATE FUNCTION nango.fail_later() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN IF NEW.id = ${sql.lit(failing)} THEN PERFORM pg_sleep(0.3); RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$;
-      CREATE TRIGGER fail_later BEFORE INSERT ON nango.ticket FOR EACH ROW EXECUTE FUNCTION nango.fail_later();
-    `.execute(f.db);
+  for (const failure of ['raises', 'loses its connection'] as const) {
+    test(`never prunes past the committed cursor when a page transaction ${failure} with pages in flight behind it`, async () => {
+      seedTickets(f.standIn, 0, 100);
+      await f.sync({ pageSize: 1000 }); // creates the table, without pruning
+      await sql`TRUNCATE nango.ticket`.execute(f.db);
+      await sql`UPDATE nango_replicator.streams SET cursor = NULL`.execute(f.db);
+      const order = source();
+      const failing = order[64]!.id;
+      // The failing record's insert is slow first, so the pages after it are written and wait for it to commit; then
+      // it raises, or sleeps until the test terminates its session.
+      const then =
+        failure === 'raises' ? sql.raw(`PERFORM pg_sleep(0.3); RAISE EXCEPTION 'injected failure';`) : sql.raw('PERFORM pg_sleep(30);');
+      await sql`
+        CREATE FUNCTION nango.fail_later() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.id = ${sql.lit(failing)} THEN ${then} END IF; RETURN NEW; END $$;
+        CREATE TRIGGER fail_later BEFORE INSERT ON nango.ticket FOR EACH ROW EXECUTE FUNCTION nango.fail_later();
+      `.execute(f.db);
 
-    // Pages of 10, two to a transaction, three transactions in flight: the one of records 60..79 fails.
-    let running = true;
-    const run = pruningSync({ pageSize: 10, recordsPerTransaction: 20 });
-    void run.catch(() => {}).finally(() => (running = false)); // observed below, once the loop ends
-    // Meanwhile: whatever Nango has pruned (looked at first) was committed (looked at after).
-    while (running) {
-      const pruned = source()
-        .filter((record) => record.prunedAt !== null)
-        .map((record) => record.id);
-      const { rows } = await sql<{ id: string }>`SELECT id FROM nango.ticket`.execute(f.db);
-      const committed = new Set(rows.map((row) => row.id));
-      for (const id of pruned) assert.ok(committed.has(id), `${id} was pruned before its page committed`);
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-    await assert.rejects(run, /injected failure/);
+      // Pages of 10, up to two to a transaction, three transactions in flight.
+      let running = true;
+      let terminated = false;
+      const run = pruningSync({ pageSize: 10, recordsPerTransaction: 20 });
+      void run.catch(() => {}).finally(() => (running = false)); // observed below, once the loop ends
+      // Meanwhile: whatever Nango has pruned (looked at first) was committed (looked at after).
+      while (running) {
+        const pruned = source()
+          .filter((record) => record.prunedAt !== null)
+          .map((record) => record.id);
+        const { rows } = await sql<{ id: string }>`SELECT id FROM nango.ticket`.execute(f.db);
+        const committed = new Set(rows.map((row) => row.id));
+        for (const id of pruned) assert.ok(committed.has(id), `${id} was pruned before its page committed`);
+        if (failure === 'loses its connection' && !terminated) terminated = await terminateSleeper();
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      if (failure === 'raises') await assert.rejects(run, /injected failure/);
+      else await assert.rejects(run, (error) => error instanceof ReplicatorError && error.code === 'postgres_connection_lost');
 
-    const { cursor } = await f.db.selectFrom('nango_replicator.streams').select('cursor').executeTakeFirstOrThrow();
-    const last = order.findIndex((record) => record.cursor === cursor);
-    // Which pages share a transaction depends on what arrived together: the failing page (60..69) may have joined 50..59.
-    assert.ok(last === 49 || last === 59, `the transactions before the failing one committed (up to ${last})`);
-    assert.deepEqual(
-      [...(await f.rows()).keys()].sort(),
-      order
-        .slice(0, last + 1)
-        .map((record) => record.id)
-        .sort(),
-    );
-    const after = source();
-    assert.deepEqual(
-      after.map((record) => record.prunedAt !== null),
-      after.map((_, index) => index <= last),
-      'pruned exactly up to the committed cursor',
-    );
-    assert.ok(
-      after.slice(last + 1).every((record) => record.payload['title'] !== undefined),
-      'Nango keeps what did not commit',
-    );
+      const { cursor } = await f.db.selectFrom('nango_replicator.streams').select('cursor').executeTakeFirstOrThrow();
+      const last = order.findIndex((record) => record.cursor === cursor);
+      // Which pages share a transaction depends on what arrived together: the failing page (60..69) may have joined 50..59.
+      assert.ok(last === 49 || last === 59, `the transactions before the failing one committed (up to ${last})`);
+      const stored = [...(await f.rows()).keys()].sort();
+      assert.deepEqual(
+        stored,
+        order
+          .slice(0, last + 1)
+          .map((record) => record.id)
+          .sort(),
+      );
+      const after = source();
+      assert.deepEqual(
+        after.map((record) => record.prunedAt !== null),
+        after.map((_, index) => index <= last),
+        'pruned exactly up to the committed cursor',
+      );
+      assert.ok(
+        after.slice(last + 1).every((record) => record.payload['title'] !== undefined),
+        'Nango keeps what did not commit',
+      );
 
-    await sql`DROP TRIGGER fail_later ON nango.ticket`.execute(f.db);
-    await pruningSync({ pageSize: 10 });
-    assert.ok(
-      source().every((record) => record.prunedAt !== null),
-      'the next run prunes the rest once it committed',
-    );
-    await assertTableHolds(range(100));
-  });
+      await sql`DROP TRIGGER fail_later ON nango.ticket`.execute(f.db);
+      await pruningSync({ pageSize: 10 });
+      assert.ok(
+        source().every((record) => record.prunedAt !== null),
+        'the next run prunes the rest once it committed',
+      );
+      await assertTableHolds(range(100));
+    });
+  }
+
+  /** Terminates the session whose trigger sleeps in pg_sleep, if one does yet; true when it did. */
+  async function terminateSleeper(): Promise<boolean> {
+    const { rows } = await sql<{ pid: number }>`
+      SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'`.execute(f.db);
+    const pid = rows[0]?.pid;
+    if (pid === undefined) return false;
+    await sql`SELECT pg_terminate_backend(${pid})`.execute(f.db);
+    return true;
+  }
 
   test('a prune that fails is logged, does not fail the run, and the next committed page prunes up to its own cursor', async () => {
     seedTickets(f.standIn, 0, 100);
