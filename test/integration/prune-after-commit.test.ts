@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import { loadConfig } from '../../src/config/load-config.js';
 import { Secret } from '../../src/config/secret.js';
@@ -8,6 +11,7 @@ import { createNangoClient } from '../../src/nango/nango-client.js';
 import { openGate, type RequestGate } from '../../src/ratelimit/request-gate.js';
 import { replicateStream, type ReplicateOptions, type ReplicateSummary } from '../../src/replicate/replicate-stream.js';
 import { seedTickets, TEST_SECRET_KEY, TICKETS, useReplicationFixture } from '../helpers/replication-fixture.js';
+import { runCliProcess } from '../helpers/run-cli-process.js';
 import { makeTicket } from '../helpers/ticket-model.js';
 
 const { providerConfigKey: PCK, connectionId: CONN, model: MODEL } = TICKETS;
@@ -168,6 +172,27 @@ describe('prune after commit (nango.pruneAfterCommit)', () => {
       await assertTableHolds(range(100));
     });
   }
+
+  test('the sync command prunes when the config file turns it on', async () => {
+    seedTickets(f.standIn, 0, 60);
+    const dir = mkdtempSync(join(tmpdir(), 'prune-after-commit-'));
+    try {
+      const configPath = join(dir, 'replicator.yaml');
+      writeFileSync(configPath, 'nango:\n  pruneAfterCommit: true\n');
+      const env = {
+        NANGO_SECRET_KEY: TEST_SECRET_KEY,
+        NANGO_HOST: f.standIn.url,
+        DATABASE_URL: f.database.url,
+        REPLICATOR_CONFIG: configPath,
+      };
+      const result = await runCliProcess(['sync', '--integration', PCK, '--connection', CONN, '--model', MODEL, '--page-size', '25'], env);
+      assert.equal(result.code, 0, result.stderr);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    assert.ok(source().every((record) => record.prunedAt !== null && Object.keys(record.payload).length === 0));
+    await assertTableHolds(range(60));
+  });
 
   /** Terminates the session whose trigger sleeps in pg_sleep, if one does yet; true when it did. */
   async function terminateSleeper(): Promise<boolean> {
