@@ -72,7 +72,8 @@ export function answerRequest(request: RouteRequest, rawBody: string, deps: Answ
   }
 
   try {
-    return withHeaders(handler(request, deps), limitHeaders);
+    const body = rawBody.trim() === '' || jsonProblem(rawBody) !== undefined ? undefined : (JSON.parse(rawBody) as unknown);
+    return withHeaders(handler({ ...request, body }, deps), limitHeaders);
   } catch (error) {
     // Express's error handler: the support id is the only thing the client learns.
     deps.onError(error);

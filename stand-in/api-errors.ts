@@ -28,7 +28,10 @@ export interface ValidationIssue {
   path: PropertyKey[];
 }
 
-export function validationErrorReply(code: 'invalid_query_params' | 'invalid_headers', issues: readonly ValidationIssue[]): Reply {
+export function validationErrorReply(
+  code: 'invalid_query_params' | 'invalid_headers' | 'invalid_body',
+  issues: readonly ValidationIssue[],
+): Reply {
   return { status: 400, body: { error: { code, errors: issues.map(({ code, message, path }) => ({ code, message, path })) } } };
 }
 

@@ -11,6 +11,26 @@ export interface FailOptions extends FaultMatch {
   headers?: Record<string, string | number>;
 }
 
+/** Which request {@link FaultPlan.holdNext} holds: a path prefix and query parameters it must carry. */
+export interface HoldMatch extends FaultMatch {
+  /** Each given parameter must have exactly this value, e.g. `{ page: '1' }`. */
+  query?: Record<string, string>;
+}
+
+/** A request held until the test lets it go. */
+export interface HeldRequest {
+  /** Resolves when the matching request arrives (it is then held). */
+  reached: Promise<void>;
+  /** Lets the request (or, if it has not come yet, the next matching one) go through at once. Idempotent. */
+  release(): void;
+}
+
+interface ArmedHold {
+  match: HoldMatch;
+  arrive: () => void;
+  released: Promise<void>;
+}
+
 /** A response-level fault, answered after auth and rate limiting. */
 export type ResponseFault =
   | { kind: 'fail'; status: number; body: unknown; headers: Record<string, string | number> }
@@ -28,6 +48,33 @@ type ArmedFault =
  */
 export class FaultPlan {
   #armed: ArmedFault[] = [];
+  #holds: ArmedHold[] = [];
+
+  /**
+   * Holds the next request matching `match` (before auth, like a delay) until `release()`: a test can change the
+   * data between two requests of a client, e.g. delete a connection while a listing pages (REFERENCE 10.3).
+   */
+  holdNext(match: HoldMatch = {}): HeldRequest {
+    let arrive = () => {};
+    let release = () => {};
+    const reached = new Promise<void>((resolve) => (arrive = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.#holds.push({ match, arrive, released });
+    return { reached, release };
+  }
+
+  /** Consumes a hold for this request: a promise to wait on before answering, or undefined when none matches. */
+  takeHold(path: string, query: Readonly<Record<string, unknown>>): Promise<void> | undefined {
+    const index = this.#holds.findIndex(
+      ({ match }) =>
+        path.startsWith(match.pathPrefix ?? '') && Object.entries(match.query ?? {}).every(([key, value]) => query[key] === value),
+    );
+    const hold = this.#holds[index];
+    if (!hold) return undefined;
+    this.#holds.splice(index, 1);
+    hold.arrive();
+    return hold.released;
+  }
 
   /** Answers the next `count` matching requests with the given status, body and headers. */
   failNext(count: number, options: FailOptions): void {
@@ -58,6 +105,7 @@ export class FaultPlan {
   /** Disarms every fault. */
   clear(): void {
     this.#armed = [];
+    this.#holds = [];
   }
 
   /** How many injections are still armed, all kinds together. */
@@ -83,7 +131,8 @@ export class FaultPlan {
   }
 
   #arm(fault: ArmedFault): void {
-    if (!Number.isInteger(fault.remaining) || fault.remaining < 1) throw new RangeError(`count must be a positive integer, got ${fault.remaining}`);
+    if (!Number.isInteger(fault.remaining) || fault.remaining < 1)
+      throw new RangeError(`count must be a positive integer, got ${fault.remaining}`);
     this.#armed.push(fault);
   }
 

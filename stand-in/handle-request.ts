@@ -44,6 +44,8 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
     const rawBody = await readBody(req);
     const delayMs = deps.faults.takeDelay(entry.path);
     if (delayMs > 0) await sleep(delayMs, undefined, { signal: deps.signal });
+    const hold = deps.faults.takeHold(entry.path, entry.query);
+    if (hold) await untilReleased(hold, deps.signal);
     if (deps.faults.takeDestroy(entry.path)) {
       deps.counters.socketsDestroyed += 1;
       req.socket.resetAndDestroy();
@@ -60,6 +62,19 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, d
     deps.onError(error);
     sendReply(res, genericErrorReply());
   }
+}
+
+/** Waits for a held request's release; rejects when the stand-in closes first (the socket is then reset). */
+function untilReleased(hold: Promise<void>, signal: AbortSignal): Promise<void> {
+  signal.throwIfAborted();
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void hold.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

@@ -1,4 +1,5 @@
 import { deepMerge } from './deep-merge.js';
+import type { CursorPosition } from './record-cursor.js';
 import { recordNamespace, recordUuid } from './record-uuid.js';
 import { stableHash } from './stable-hash.js';
 import { compareStreamOrder, type Payload, type StoredRecord, type WriteSummary } from './stored-record.js';
@@ -98,6 +99,19 @@ export class ModelRecords {
   prune(externalIds: readonly string[] | undefined, stampMicros: number): number {
     let count = 0;
     for (const row of this.#select(externalIds)) {
+      if (row.prunedAt !== null) continue;
+      row.payload = {};
+      row.prunedAt = stampMicros;
+      count += 1;
+    }
+    return count;
+  }
+
+  /** Prunes (as {@link prune}) up to `limit` unpruned rows at or before `until` in stream order, oldest first. */
+  pruneUntil(until: CursorPosition, limit: number, stampMicros: number): number {
+    let count = 0;
+    for (const row of this.ordered()) {
+      if (count >= limit || compareStreamOrder(row, { updatedAt: until.updatedAtMicros, uuid: until.uuid }) > 0) break;
       if (row.prunedAt !== null) continue;
       row.payload = {};
       row.prunedAt = stampMicros;

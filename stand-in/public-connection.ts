@@ -9,6 +9,12 @@ export interface EndUserInput {
   organization?: { id: string; displayName?: string | null } | null;
 }
 
+/** One entry of a connection's `errors` (REFERENCE 10.3). */
+export interface ConnectionError {
+  type: 'auth' | 'sync';
+  log_id: string;
+}
+
 /** What a test passes to {@link RecordStore.addConnection}. */
 export interface ConnectionInput {
   providerConfigKey: string;
@@ -19,6 +25,8 @@ export interface ConnectionInput {
   tags?: Record<string, string>;
   metadata?: Record<string, unknown> | null;
   endUser?: EndUserInput | null;
+  /** Default: none. */
+  errors?: ConnectionError[];
 }
 
 /** A connection as the stand-in keeps it. `pk` is the numeric id that feeds record uuids. */
@@ -30,6 +38,7 @@ export interface StoredConnection {
   tags: Record<string, string>;
   metadata: Record<string, unknown> | null;
   endUser: EndUserInput | null;
+  errors: ConnectionError[];
   /** Creation time, microseconds since the epoch. */
   createdAt: number;
 }
@@ -40,7 +49,7 @@ export interface PublicConnection {
   connection_id: string;
   provider_config_key: string;
   provider: string;
-  errors: { type: 'auth' | 'sync'; log_id: string }[];
+  errors: ConnectionError[];
   end_user: {
     id: string;
     display_name: string | null;
@@ -61,7 +70,7 @@ export function toPublicConnection(connection: StoredConnection): PublicConnecti
     connection_id: connection.connectionId,
     provider_config_key: connection.providerConfigKey,
     provider: connection.provider,
-    errors: [],
+    errors: connection.errors.map((e) => ({ ...e })),
     end_user: endUser
       ? {
           id: endUser.id,

@@ -1,7 +1,8 @@
 import { createMicroClock } from './micro-clock.js';
 import { ModelRecords } from './model-records.js';
 import { formatPgTimestamp } from './pg-timestamp.js';
-import type { ConnectionInput, StoredConnection } from './public-connection.js';
+import type { ConnectionError, ConnectionInput, EndUserInput, StoredConnection } from './public-connection.js';
+import type { CursorPosition } from './record-cursor.js';
 import { renderMetadata } from './render-record.js';
 import type { DeployedSync, DeploySyncInput } from './scripts-config.js';
 import { lastActionOf, type LastAction, type Payload, type StoredRecord, type WriteSummary } from './stored-record.js';
@@ -57,6 +58,7 @@ export class RecordStore {
       tags: Object.fromEntries(Object.entries(input.tags ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
       metadata: input.metadata ?? null,
       endUser: input.endUser ?? null,
+      errors: input.errors ?? [],
       createdAt: this.#stamp(),
     };
     this.#connections.set(key, connection);
@@ -72,6 +74,46 @@ export class RecordStore {
       if (key.startsWith(`${connection.pk}\u0000`)) this.#records.delete(key);
     }
     return true;
+  }
+
+  /**
+   * Changes what Nango holds about a connection besides metadata (tags and end user change through Connect sessions,
+   * errors through failed refreshes and syncs). Tag keys are lowercased as Nango does. Throws for an unknown one.
+   */
+  updateConnection(
+    providerConfigKey: string,
+    connectionId: string,
+    changes: { tags?: Record<string, string>; endUser?: EndUserInput | null; errors?: ConnectionError[] },
+  ): void {
+    const connection = this.findConnection(providerConfigKey, connectionId);
+    if (!connection) throw new Error(`No connection ${connectionId} for ${providerConfigKey}`);
+    if (changes.tags !== undefined) {
+      connection.tags = Object.fromEntries(Object.entries(changes.tags).map(([k, v]) => [k.toLowerCase(), v]));
+    }
+    if (changes.endUser !== undefined) connection.endUser = changes.endUser;
+    if (changes.errors !== undefined) connection.errors = changes.errors;
+  }
+
+  /**
+   * `POST /connections/metadata` (`replace`) or `PATCH` (`merge`, shallow), docs/nango-api.md 3.3 and REFERENCE 3.3:
+   * all or nothing; returns the first connection id that does not exist (nothing changed then), or null. An empty
+   * metadata object is stored as null, as Nango lists it.
+   */
+  setConnectionMetadata(
+    providerConfigKey: string,
+    connectionIds: readonly string[],
+    metadata: Record<string, unknown>,
+    mode: 'replace' | 'merge',
+  ): string | null {
+    const connections = connectionIds.map((id) => ({ id, connection: this.findConnection(providerConfigKey, id) }));
+    const unknown = connections.find((c) => c.connection === undefined);
+    if (unknown) return unknown.id;
+    for (const { connection } of connections) {
+      if (!connection) continue;
+      const next = mode === 'replace' ? structuredClone(metadata) : { ...connection.metadata, ...structuredClone(metadata) };
+      connection.metadata = Object.keys(next).length === 0 ? null : next;
+    }
+    return null;
   }
 
   findConnection(providerConfigKey: string, connectionId: string): StoredConnection | undefined {
@@ -126,6 +168,15 @@ export class RecordStore {
   /** Empties payloads (all, or the given ids) and sets pruned_at; positions do not move. */
   prune(providerConfigKey: string, connectionId: string, model: string, ids?: readonly string[]): number {
     return this.#model(providerConfigKey, connectionId, model, true).prune(ids, this.#stamp());
+  }
+
+  /**
+   * `PATCH /records/prune`: empties the payloads of up to `limit` records not pruned yet at or before `until`, oldest
+   * first, and sets their pruned_at; positions do not move. Returns how many it pruned. `model` is the stored name
+   * (`Model::variant` for a variant).
+   */
+  pruneUntil(providerConfigKey: string, connectionId: string, model: string, until: CursorPosition, limit: number): number {
+    return this.#model(providerConfigKey, connectionId, model, false)?.pruneUntil(until, limit, this.#stamp()) ?? 0;
   }
 
   /** Removes records (all, or the given ids) without tombstones. */

@@ -10,6 +10,8 @@ export interface RouteRequest {
   path: string;
   query: ParsedQuery;
   headers: IncomingHttpHeaders;
+  /** The JSON body, parsed; undefined when the request had none. */
+  body?: unknown;
 }
 
 /** Collaborators of the route handlers. */

@@ -1,16 +1,25 @@
+import { setMetadataRoute } from './connection-metadata-route.js';
 import { listConnectionsRoute } from './connections-route.js';
+import { pruneRecordsRoute } from './prune-records-route.js';
 import { getRecordsRoute } from './records-route.js';
 import type { RouteHandler } from './route-handler.js';
 import { scriptsConfigRoute } from './scripts-config-route.js';
 
+/** Not in the reference: the stand-in accepts a full-access key (or one with this scope) for metadata writes. */
+const METADATA_SCOPES = ['environment:connections:update'];
 const CONNECTIONS_SCOPES = ['environment:connections:list', 'environment:connections:list_credentials'];
 
 /** Each route with the scopes of Nango's `withScope(...)` (any one suffices), /work/shared/nango-api/REFERENCE.md 1, 3, 4. */
 const ROUTES: ReadonlyArray<{ method: string; path: string; handler: RouteHandler; scopes: ReadonlyArray<string> }> = [
   { method: 'GET', path: '/records', handler: getRecordsRoute, scopes: ['environment:records:read'] },
+  { method: 'PATCH', path: '/records/prune', handler: pruneRecordsRoute, scopes: ['environment:records:write'] },
   { method: 'GET', path: '/connections', handler: listConnectionsRoute, scopes: CONNECTIONS_SCOPES },
   { method: 'GET', path: '/connection', handler: listConnectionsRoute, scopes: CONNECTIONS_SCOPES },
   { method: 'GET', path: '/scripts/config', handler: scriptsConfigRoute, scopes: ['environment:integrations:list_functions'] },
+  { method: 'POST', path: '/connections/metadata', handler: setMetadataRoute('replace'), scopes: METADATA_SCOPES },
+  { method: 'POST', path: '/connection/metadata', handler: setMetadataRoute('replace'), scopes: METADATA_SCOPES },
+  { method: 'PATCH', path: '/connections/metadata', handler: setMetadataRoute('merge'), scopes: METADATA_SCOPES },
+  { method: 'PATCH', path: '/connection/metadata', handler: setMetadataRoute('merge'), scopes: METADATA_SCOPES },
 ];
 
 /** Prefixes mounted behind Nango's `jsonContentTypeMiddleware`. */

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { addBackfillCommand, type BackfillRequest } from './add-backfill-command.js';
+import { addDbtSourcesCommand, type DbtSourcesRequest } from './add-dbt-sources-command.js';
 import { COMMAND_EXAMPLES } from './command-examples.js';
 
 /** What a parsed command line asks for. The entry point carries it out. */
@@ -17,7 +18,8 @@ export type CliRequest =
   | { command: 'migrate' }
   | { command: 'worker' }
   | { command: 'status'; json: boolean }
-  | BackfillRequest;
+  | BackfillRequest
+  | DbtSourcesRequest;
 
 const ENVIRONMENT_HELP = `
 Environment:
@@ -130,6 +132,7 @@ export function buildProgram(
     .action((options: { json: boolean }) => onRequest({ command: 'status', json: options.json }));
 
   addBackfillCommand(program, onRequest);
+  addDbtSourcesCommand(program, onRequest);
   for (const command of [program, ...program.commands]) {
     const examples = COMMAND_EXAMPLES[command.name()];
     if (examples !== undefined) command.addHelpText('after', examples);

@@ -8,6 +8,7 @@ Examples (from a clone: node dist/workers/cli.js instead of nango-replicator):
   $ nango-replicator sync -i github -c acme -m GithubIssue
   $ nango-replicator worker
   $ nango-replicator status
+  $ nango-replicator dbt-sources --output models/sources/nango.yml
   $ nango-replicator sync --help`,
   sync: `
 Examples:
@@ -43,4 +44,11 @@ Examples:
   $ nango-replicator backfill -i github --since 2026-06-01
   # re-read everything and delete the rows Nango no longer has
   $ nango-replicator backfill -i github -c acme --mode replace --wait`,
+  'dbt-sources': `
+Examples:
+  # write the sources file into a dbt project (the folder is created)
+  $ nango-replicator dbt-sources --output models/sources/nango.yml
+  # print it; then in dbt: select * from {{ source('nango', 'ticket') }}
+  $ nango-replicator dbt-sources
+  $ dbt source freshness`,
 };

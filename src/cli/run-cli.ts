@@ -8,6 +8,7 @@ import { createDatabase } from '../store/create-database.js';
 import { migrateToLatest } from '../store/migrate-to-latest.js';
 import { backfillCommand } from './backfill-command.js';
 import { buildProgram, type CliRequest } from './build-program.js';
+import { dbtSourcesCommand } from './dbt-sources-command.js';
 import { cliLogLevel } from './cli-log-level.js';
 import { openCliFleet } from './open-cli-fleet.js';
 import { openApp } from './open-app.js';
@@ -90,6 +91,16 @@ async function execute(request: CliRequest, config: ReplicatorConfig, io: CliIo,
       await withInfrastructureErrors({ service: 'postgres', url: config.databaseUrl }, () => migrateToLatest(db));
       const budget = request.json ? null : await readStatusBudget(config, io.env);
       await statusCommand(db, { schema: config.target.schema, json: request.json, budget }, { stdout: io.stdout });
+      return 0;
+    } finally {
+      await db.destroy();
+    }
+  }
+  if (request.command === 'dbt-sources') {
+    const db = createDatabase({ url: config.databaseUrl });
+    try {
+      await withInfrastructureErrors({ service: 'postgres', url: config.databaseUrl }, () => migrateToLatest(db));
+      await dbtSourcesCommand(db, { rules: config.streams, output: request.output }, { stdout: io.stdout, stderr: io.stderr });
       return 0;
     } finally {
       await db.destroy();

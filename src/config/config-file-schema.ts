@@ -72,6 +72,7 @@ export const configFileSchema = z.strictObject({
       retries: z.number().int().min(0).max(20).default(5),
       retryMinDelay: durationSchema.default(500),
       retryMaxDelay: durationSchema.default(30_000),
+      pruneAfterCommit: z.boolean().default(false),
       rateLimit: z
         .strictObject({
           requestsPerMinute: z.number().int().min(2).default(200),
@@ -87,6 +88,7 @@ export const configFileSchema = z.strictObject({
       schema: schemaNameSchema.default('nango'),
       deletes: z.enum(['soft', 'hard']).default('soft'),
       fillfactor: fillfactorSchema.default(100),
+      onConnectionDeleted: z.enum(['keep', 'soft-delete']).default('keep'),
     })
     .prefault({}),
   streams: z.array(streamRuleSchema).default([]),

@@ -46,6 +46,7 @@ export function loadConfig(deps: LoadConfigDeps): ReplicatorConfig {
       retries: file.nango.retries,
       retryMinDelayMs: file.nango.retryMinDelay,
       retryMaxDelayMs: file.nango.retryMaxDelay,
+      pruneAfterCommit: file.nango.pruneAfterCommit,
       rateLimit: {
         requestsPerMinute: file.nango.rateLimit.requestsPerMinute,
         share: file.nango.rateLimit.share,
@@ -56,6 +57,7 @@ export function loadConfig(deps: LoadConfigDeps): ReplicatorConfig {
     target: {
       schema: file.target.schema,
       deletes: file.target.deletes,
+      onConnectionDeleted: file.target.onConnectionDeleted,
       fillfactor: env.REPLICATOR_TABLE_FILLFACTOR ?? file.target.fillfactor,
     },
     streams: file.streams.map((rule) => ({

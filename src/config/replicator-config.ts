@@ -17,6 +17,11 @@ export interface ReplicatorConfig {
     readonly retryMinDelayMs: number;
     /** Longest backoff delay in ms. Default 30000. */
     readonly retryMaxDelayMs: number;
+    /**
+     * After each committed page, ask Nango to empty the payloads up to that page's cursor (`PATCH /records/prune`,
+     * scope `environment:records:write`), so Nango keeps no copy of what the tables hold. Default false.
+     */
+    readonly pruneAfterCommit: boolean;
     /** The account's API budget, shared by every process through Redis (worker only). */
     readonly rateLimit: {
       /** The account's plan limit per 60 s window. Default 200 (free plan). */
@@ -34,6 +39,11 @@ export interface ReplicatorConfig {
     readonly schema: string;
     /** What a record Nango reports deleted does to its row: `soft` sets `_nango_deleted_at`, `hard` removes it. */
     readonly deletes: 'soft' | 'hard';
+    /**
+     * The rows of a connection deleted in Nango (missing from two consecutive listings): `keep` leaves them as they
+     * are, `soft-delete` sets their `_nango_deleted_at`. Either way its streams stop. Default `keep`.
+     */
+    readonly onConnectionDeleted: 'keep' | 'soft-delete';
     /**
      * Fillfactor of the model tables, 10..100: the percent of each page inserts fill; the rest lets an update put
      * the new row version on the same page (a HOT update). `target.fillfactor`, overridden by

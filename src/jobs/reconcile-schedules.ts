@@ -1,8 +1,10 @@
 import type { JobSchedulerTemplateOptions, Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { StreamRule } from '../config/replicator-config.js';
+import type { NangoConnection } from '../nango/list-connections.js';
 import type { NangoClient } from '../nango/nango-client.js';
 import type { ScriptsConfigCache } from '../nango/scripts-config-cache.js';
+import type { ConnectionsRefresh } from '../store/refresh-connections-table.js';
 import { forEachBounded } from '../util/for-each-bounded.js';
 import { type DesiredStream, desiredStreams, integrationsToList, needsScriptsConfig } from './desired-streams.js';
 import { type ExistingScheduler, listSyncSchedulers } from './list-sync-schedulers.js';
@@ -15,6 +17,12 @@ export interface ReconcileDeps {
   /** The `nango-sync` queue. */
   queue: Queue<SyncJobInput>;
   logger: Logger;
+  /**
+   * Records each complete listing (e.g. `refreshConnectionsTable` bound to its deps) and says which connections a
+   * listing missed once (still followed) and which are gone (missed twice in a row: no longer synced). Absent: a
+   * connection missing from a listing loses its schedulers at once.
+   */
+  trackConnections?(listed: ReadonlyArray<NangoConnection>, integrations: ReadonlyArray<string>): Promise<ConnectionsRefresh>;
 }
 
 export interface ReconcileOptions {
@@ -34,6 +42,8 @@ export interface ReconcileSummary {
   unchanged: number;
   /** Things an operator may want to know (an integration without syncs, a model without a frequency). */
   notes: string[];
+  /** With `trackConnections`: connections added, changed, missed once and found deleted by this listing. */
+  connections?: { added: number; updated: number; missing: number; deleted: number };
 }
 
 /**
@@ -47,7 +57,11 @@ export async function reconcileSchedules(deps: ReconcileDeps, options: Reconcile
   const integrations = integrationsToList(rules);
   const connections = integrations.length === 0 ? [] : await deps.nango.listConnections({ integrationIds: integrations, signal });
   const scriptsConfig = needsScriptsConfig(rules) ? await deps.scriptsConfig.get({ fresh: true, signal }) : null;
-  const { streams, notes } = desiredStreams(rules, { connections, scriptsConfig });
+  const tracked = deps.trackConnections && integrations.length > 0 ? await deps.trackConnections(connections, integrations) : null;
+  const desired = desiredStreams(rules, { connections: [...connections, ...(tracked?.missing ?? [])], scriptsConfig });
+  const gone = new Set(tracked?.gone.map((c) => `${c.providerConfigKey}\u0000${c.connectionId}`));
+  const streams = desired.streams.filter((s) => !gone.has(`${s.stream.providerConfigKey}\u0000${s.stream.connectionId}`));
+  const { notes } = desired;
   const existing = await listSyncSchedulers(deps.queue, signal);
 
   const upserts: Array<{ desired: DesiredStream; isNew: boolean }> = [];
@@ -76,7 +90,10 @@ export async function reconcileSchedules(deps: ReconcileDeps, options: Reconcile
     deps.logger.info({ scheduler: id }, 'stream no longer followed: schedule removed, its rows stay');
   });
   const added = upserts.filter((u) => u.isNew).length;
-  return { desired: streams.length, added, updated: upserts.length - added, removed: removals.length, unchanged, notes };
+  const summary = { desired: streams.length, added, updated: upserts.length - added, removed: removals.length, unchanged, notes };
+  if (tracked === null) return summary;
+  const { missing, deleted } = tracked;
+  return { ...summary, connections: { added: tracked.added, updated: tracked.updated, missing: missing.length, deleted: deleted.length } };
 }
 
 function templateData(desired: DesiredStream): SyncJobInput {

@@ -10,6 +10,10 @@ const connectionSchema = z.looseObject({
   created: z.string().optional(),
   tags: z.record(z.string(), z.unknown()).nullish(),
   metadata: z.record(z.string(), z.unknown()).nullish(),
+  /** Deprecated by Nango in favour of tags, still listed (REFERENCE 10.3). */
+  end_user: z.record(z.string(), z.unknown()).nullish(),
+  /** `[{type: "auth" | "sync", log_id}]`. */
+  errors: z.array(z.unknown()).nullish(),
 });
 
 const connectionsPageSchema = z.looseObject({ connections: z.array(connectionSchema) });
@@ -22,7 +26,9 @@ const PAGE_LIMIT = 2000;
 
 /**
  * Every connection, optionally of some integrations, paging with an explicit `limit` (docs/nango-api.md 3.1: without
- * it Nango falls back to a legacy 10000) until a short page marks the end.
+ * it Nango falls back to a legacy 10000) until a short page marks the end. Paging is by offset, newest first, so a
+ * connection created meanwhile can be listed twice (kept once here) and one deleted meanwhile can make another be
+ * skipped (REFERENCE 10.3): a connection missing from one listing is not necessarily gone.
  */
 export async function listConnections(
   deps: NangoHttpDeps,
@@ -46,6 +52,17 @@ export async function listConnections(
       );
     }
     all.push(...parsed.data.connections);
-    if (parsed.data.connections.length < PAGE_LIMIT) return all;
+    if (parsed.data.connections.length < PAGE_LIMIT) return uniqueConnections(all);
   }
+}
+
+/** The first of each (integration, connection id): newest first, a connection created while paging comes twice. */
+function uniqueConnections(connections: NangoConnection[]): NangoConnection[] {
+  const seen = new Set<string>();
+  return connections.filter((c) => {
+    const key = `${c.provider_config_key}\u0000${c.connection_id}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

@@ -33,9 +33,13 @@ export interface NangoHttpOptions {
 }
 
 export interface NangoRequest {
+  /** Default GET. Only idempotent methods: a request is retried as a whole. */
+  method?: 'GET' | 'PATCH';
   path: string;
   query?: Record<string, string | number | undefined>;
   headers?: Record<string, string>;
+  /** Sent as JSON. */
+  json?: unknown;
   context: Omit<RequestContext, 'method' | 'path'>;
   signal?: AbortSignal;
 }
@@ -52,9 +56,9 @@ export interface NangoResponseBody {
 }
 
 /**
- * One GET to Nango, with one retry layer (p-retry, jitter on): transient failures back off, a 429 waits
- * for `Retry-After` (or `X-RateLimit-Reset`) and does not use up the retry budget, terminal errors
- * (4xx) fail at once. Resolves with the parsed JSON body.
+ * One request to Nango (a GET unless `request.method` says otherwise), with one retry layer (p-retry, jitter on):
+ * transient failures back off, a 429 waits for `Retry-After` (or `X-RateLimit-Reset`) and does not use up the retry
+ * budget, terminal errors (4xx) fail at once. Resolves with the parsed JSON body.
  */
 export async function nangoGet(deps: NangoHttpDeps, options: NangoHttpOptions, request: NangoRequest): Promise<unknown> {
   return parseResponseJson(await nangoGetBody(deps, options, request));
@@ -67,7 +71,8 @@ export async function nangoGet(deps: NangoHttpDeps, options: NangoHttpOptions, r
  */
 export async function nangoGetBody(deps: NangoHttpDeps, options: NangoHttpOptions, request: NangoRequest): Promise<NangoResponseBody> {
   const url = buildUrl(options.host, request.path, request.query);
-  const context: RequestContext = { method: 'GET', path: request.path, host: displayHost(options.host), ...request.context };
+  const method = request.method ?? 'GET';
+  const context: RequestContext = { method, path: request.path, host: displayHost(options.host), ...request.context };
   return pRetry(() => attempt(deps, options, request, url, context), {
     retries: options.retries,
     minTimeout: options.retryMinDelayMs,
@@ -107,7 +112,8 @@ async function attempt(
   let response: Response;
   let bytes: Uint8Array;
   try {
-    response = await deps.fetch(url, { method: 'GET', headers: headers(options, request), signal });
+    const body = request.json === undefined ? undefined : JSON.stringify(request.json);
+    response = await deps.fetch(url, { method: context.method, headers: headers(options, request), body, signal });
     bytes = await readBody(response);
   } catch (error) {
     request.signal?.throwIfAborted();
@@ -130,6 +136,7 @@ function headers(options: NangoHttpOptions, request: NangoRequest): Record<strin
     'User-Agent': USER_AGENT,
     'Nango-Is-Sync': 'false',
     'Nango-Is-Script': 'false', // true would make Nango treat the key as an internal script key (docs/nango-api.md 0)
+    ...(request.json === undefined ? {} : { 'Content-Type': 'application/json' }),
     ...request.headers,
   };
 }

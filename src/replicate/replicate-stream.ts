@@ -14,6 +14,7 @@ import { PageWritePipeline } from './page-write-pipeline.js';
 import { addCounts, NO_COUNTS, type TimedTotals, type Totals } from './totals.js';
 import { type PlanState, planNextWrite } from './plan-next-write.js';
 import type { ModelFieldsLookup } from './model-fields-lookup.js';
+import { pruneAfterCommit } from './prune-after-commit.js';
 
 /**
  * Pages written at once, cursors still committed in order; the byte bound keeps big pages to two
@@ -117,6 +118,7 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
   const rows: PageRows = state.readToEnd || (options.full === true && state.cursor !== null) ? 'any' : 'new';
   const plan: PlanState = { planned: cursor, read: from, pageBytes: 0, ends: [], rows, ahead: null };
   let position = from;
+  const pruner = pruneAfterCommit(deps, stream, signal);
   const pipeline = new PageWritePipeline(deps.db, {
     ...WRITE_LIMITS,
     onCommit: (result, last) => {
@@ -125,6 +127,7 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
       plan.rows = result.rows === 'any' ? 'any' : plan.rows;
       Object.assign(totals, addCounts(totals, result));
       if (last) complete = true;
+      pruner.committed(position);
       deps.logger.debug({ page: totals.pages, records: result.records, upserted: result.upserted }, 'page committed');
       options.onProgress?.({ ...totals, elapsedMs: performance.now() - started }, position);
     },
@@ -156,9 +159,11 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
       await pages.return(undefined);
     }
     await pipeline.drain();
+    await pruner.settle();
   } catch (error) {
     // Pages already in flight commit or roll back as a whole; the earliest failure in stream order is reported.
     const writeFailure: unknown = await pipeline.drain().then(() => undefined, (failure: unknown) => failure);
+    await pruner.settle();
     const failure = writeFailure ?? error;
     if (signal?.aborted && writeFailure === undefined) return stopped(deps, { runId, streamId: state.id, totals, cursor, started });
     const summary = errorSummary(failure);

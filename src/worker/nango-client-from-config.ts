@@ -32,6 +32,7 @@ export function nangoClientFromConfig(
       retries: config.nango.retries,
       retryMinDelayMs: config.nango.retryMinDelayMs,
       retryMaxDelayMs: config.nango.retryMaxDelayMs,
+      pruneAfterCommit: config.nango.pruneAfterCommit,
       failFastWhenUnreachable: options.failFastWhenUnreachable,
     },
   );

@@ -12,6 +12,7 @@ import { startDiscoveryLoop } from '../jobs/discovery-loop.js';
 import { BACKFILL_QUEUE, SYNC_JOB, SYNC_QUEUE } from '../jobs/queue-names.js';
 import { reapAbandonedRuns } from '../jobs/reap-abandoned-runs.js';
 import { reconcileSchedules } from '../jobs/reconcile-schedules.js';
+import { refreshConnectionsTable } from '../store/refresh-connections-table.js';
 import { requestStreamSync, type StreamSyncRequestOutcome } from '../jobs/request-stream-sync.js';
 import { scheduleAutomaticBackfill } from '../jobs/schedule-automatic-backfill.js';
 import type { SyncJobInput } from '../jobs/sync-job-data.js';
@@ -194,7 +195,12 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
         sweep: async (signal) => void (await reapAbandonedRuns({ db, locks, logger: logger.child({ component: 'sweep' }) }, { signal })),
         reconcile: (signal) =>
           reconcileSchedules(
-            { nango, scriptsConfig, queue: syncQueue, logger: logger.child({ component: 'discovery' }) },
+            {
+              nango, scriptsConfig, queue: syncQueue, logger: logger.child({ component: 'discovery' }),
+              trackConnections: (connections, integrations) => refreshConnectionsTable({ db, logger }, {
+                schema: config.target.schema, integrations, connections, onConnectionDeleted: config.target.onConnectionDeleted,
+              }),
+            },
             { rules: config.streams, jobOptions, signal },
           ),
       },
