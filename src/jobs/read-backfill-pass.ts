@@ -23,6 +23,8 @@ export interface BackfillPass {
   modifiedAfter: Date | undefined;
   /** The start of the pass's first attempt, stored with every position reported. */
   passStartedAt: Date;
+  /** A `replace` pass: the ids it reads are noted, so its end deletes only what it did not see. */
+  replace: boolean;
   progress: ProgressReporter;
 }
 
@@ -69,7 +71,7 @@ async function readFrom(
     { db: deps.db, nango: deps.nango, logger: deps.logger },
     {
       stream: pass.stream, schema: settings.schema, deletes: settings.deletes, fillfactor: settings.fillfactor, pageSize: settings.pageSize,
-      fields: pass.fields, full: true,
+      fields: pass.fields, full: true, notesPass: pass.replace,
       fullFrom: pass.from?.cursor ?? null, modifiedAfter: pass.modifiedAfter, kind: 'backfill', signal: stop,
       onProgress: (p, position) => {
         const totals = addTotals(earlier, p);

@@ -79,6 +79,11 @@ export interface ReplicateOptions {
    * committed.
    */
   onProgress?: (progress: ReplicateProgress, position: string | null) => void;
+  /**
+   * The run is a `replace` backfill's pass: the ids it reads are noted (`nango_replicator.pass_records`), so its end
+   * deletes only rows it did not see, including rows it saw unchanged and did not write. Default false.
+   */
+  notesPass?: boolean;
 }
 
 /** Totals of a run so far. */
@@ -148,7 +153,8 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
       signal,
     });
     try {
-      const params = { stream, streamId: state.id, runId, layout, deletes: options.deletes, rowsPerStatement: options.rowsPerStatement };
+      const { deletes, rowsPerStatement, notesPass } = options;
+      const params = { stream, streamId: state.id, runId, layout, deletes, rowsPerStatement, notesPass };
       const join = { records: options.recordsPerTransaction ?? RECORDS_PER_TRANSACTION, maxBytes: JOIN_MAX_BYTES, signal };
       for (let taken = 0; options.maxPages === undefined || taken < options.maxPages; ) {
         // The next page is taken (parsed) only once it can be written: until then it stays bytes in the iterator.

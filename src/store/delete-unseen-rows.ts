@@ -6,7 +6,10 @@ import type { TableLayout } from './table-layout.js';
 export interface DeleteUnseenParams {
   layout: TableLayout;
   stream: StreamKey;
-  /** Database time at which the full pass started: every row the pass wrote has `_nango_synced_at` after it. */
+  /**
+   * Database time at which the full pass started: every row the pass wrote has `_nango_synced_at` after it; the
+   * rows it read unchanged (and did not write) are in `nango_replicator.pass_records`.
+   */
   passStartedAt: Date;
   deletes: 'soft' | 'hard';
   /** Refuse when more than this fraction of the stream's live rows would go (0..1). */
@@ -33,7 +36,11 @@ export async function deleteUnseenRows(db: Kysely<ReplicatorDatabase>, params: D
   const { layout, stream } = params;
   const table = sql.table(`${layout.schema}.${layout.table}`);
   const ofStream = sql`_nango_provider_config_key = ${stream.providerConfigKey} AND _nango_connection_id = ${stream.connectionId}`;
-  const unseen = sql`_nango_deleted_at IS NULL AND _nango_synced_at < ${params.passStartedAt}`;
+  const streamId = sql`(SELECT id FROM nango_replicator.streams
+    WHERE provider_config_key = ${stream.providerConfigKey} AND connection_id = ${stream.connectionId} AND model = ${stream.model})`;
+  // Not written since the pass started, and not read by it unchanged either.
+  const unseen = sql`_nango_deleted_at IS NULL AND _nango_synced_at < ${params.passStartedAt}
+    AND NOT EXISTS (SELECT 1 FROM nango_replicator.pass_records p WHERE p.stream_id = ${streamId} AND p.record_id = ${table}.id)`;
 
   return db.transaction().execute(async (trx) => {
     const { rows } = await sql<{ live: number; unseen: number }>`
@@ -41,7 +48,10 @@ export async function deleteUnseenRows(db: Kysely<ReplicatorDatabase>, params: D
       FROM ${table} WHERE ${ofStream} AND _nango_deleted_at IS NULL`.execute(trx);
     const liveRows = rows[0]?.live ?? 0;
     const wouldDelete = rows[0]?.unseen ?? 0;
-    if (wouldDelete === 0) return { refused: false, deleted: 0, liveRows };
+    if (wouldDelete === 0) {
+      await clearPassRecords(trx, stream);
+      return { refused: false, deleted: 0, liveRows };
+    }
     if (!params.force && wouldDelete > liveRows * params.maxDeleteFraction) {
       const percent = Math.round((wouldDelete / liveRows) * 100);
       return {
@@ -63,12 +73,24 @@ export async function deleteUnseenRows(db: Kysely<ReplicatorDatabase>, params: D
             AND s.model = ${stream.model} AND v.stream_id = s.id AND v.record_id = g.id
         )
         SELECT count(*)::int AS deleted FROM gone`.execute(trx);
+      await clearPassRecords(trx, stream);
       return { refused: false, deleted: removed.rows[0]?.deleted ?? 0, liveRows };
     }
     // A soft-deleted row keeps its values, and so their value errors.
     const result = await sql`
       UPDATE ${table} SET _nango_deleted_at = now(), _nango_last_action = 'DELETED', _nango_synced_at = now()
       WHERE ${ofStream} AND ${unseen}`.execute(trx);
+    await clearPassRecords(trx, stream);
     return { refused: false, deleted: Number(result.numAffectedRows ?? 0n), liveRows };
   });
+}
+
+/**
+ * Forgets the ids a `replace` pass of the stream noted (`nango_replicator.pass_records`): when a new pass starts from
+ * the beginning, and once a pass has deleted what it did not see.
+ */
+export async function clearPassRecords(db: Kysely<ReplicatorDatabase>, stream: StreamKey): Promise<void> {
+  await sql`DELETE FROM nango_replicator.pass_records p USING nango_replicator.streams s
+    WHERE s.provider_config_key = ${stream.providerConfigKey} AND s.connection_id = ${stream.connectionId}
+      AND s.model = ${stream.model} AND p.stream_id = s.id`.execute(db);
 }

@@ -28,6 +28,7 @@ export type PageRows = 'new' | 'any';
  * Invariants:
  * - newer wins: a row is only overwritten by a version whose `last_modified_at` is not older (with `rows: 'new'`
  *   no row is overwritten: the statement fails instead);
+ * - unchanged is skipped: a version with the stored payload, deletion and pruning is not written at all;
  * - a deleted or pruned record keeps the stored values (Nango often replaces a deleted record's payload
  *   with just `{id}`, and empties pruned ones) and only updates the `_nango_*` columns;
  * - a value that did not fit its column is NULL there (the JSON value is always intact in `_nango_raw`), and the
@@ -72,12 +73,21 @@ export function writeRowsStatement(layout: TableLayout, params: PageParams): Raw
     FROM written`;
 }
 
-/** Newer wins; a deleted or pruned version keeps the stored values and updates only the `_nango_*` columns. */
+/**
+ * Newer wins, and unchanged is skipped: a version whose payload, deletion and pruning are those of the stored row
+ * writes nothing (no new row version, no WAL, nothing for a reader of the change feed), whatever its metadata
+ * timestamps say. A deleted or pruned version keeps the stored values and updates only the `_nango_*` columns, so
+ * its payload (`{id}`, or emptied) is not compared. The typed columns are compared with `_nango_raw`, so a value
+ * changed downstream is still repaired by a re-read. jsonb equality ignores key order and number spelling.
+ */
 function onConflictUpdate(layout: TableLayout): RawBuilder<unknown> {
   const keep = sql`(EXCLUDED._nango_deleted_at IS NOT NULL OR EXCLUDED._nango_pruned_at IS NOT NULL)`;
   const keepOrTake = (column: string) =>
     sql`${sql.id(column)} = CASE WHEN ${keep} THEN t.${sql.id(column)} ELSE EXCLUDED.${sql.id(column)} END`;
   const updates = [...layout.columns.map((c) => keepOrTake(c.column)), keepOrTake('_nango_raw')];
+  const values = [...layout.columns.map((c) => c.column), '_nango_raw'];
+  const stored = sql.join(values.map((c) => sql`t.${sql.id(c)}`));
+  const offered = sql.join(values.map((c) => sql`EXCLUDED.${sql.id(c)}`));
   return sql`ON CONFLICT (_nango_provider_config_key, _nango_connection_id, id) DO UPDATE SET
         ${sql.join(updates)},
         _nango_last_action = EXCLUDED._nango_last_action,
@@ -87,7 +97,10 @@ function onConflictUpdate(layout: TableLayout): RawBuilder<unknown> {
         _nango_pruned_at = EXCLUDED._nango_pruned_at,
         _nango_cursor = EXCLUDED._nango_cursor,
         _nango_synced_at = EXCLUDED._nango_synced_at
-      WHERE t._nango_last_modified_at <= EXCLUDED._nango_last_modified_at`;
+      WHERE t._nango_last_modified_at <= EXCLUDED._nango_last_modified_at
+        AND (t._nango_deleted_at IS DISTINCT FROM EXCLUDED._nango_deleted_at
+          OR t._nango_pruned_at IS DISTINCT FROM EXCLUDED._nango_pruned_at
+          OR (NOT ${keep} AND ROW(${stored}) IS DISTINCT FROM ROW(${offered})))`;
 }
 
 /** The counts one {@link writeRowsStatement} returns (as text: bigint counts). */

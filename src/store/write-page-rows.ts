@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { hardDeleteStatement, type PageParams, type WrittenCounts, writeRowsStatement } from './page-statements.js';
 import type { PreparedPage } from './prepare-page.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
@@ -46,6 +46,13 @@ export async function recordDeadLetters(trx: Transaction<ReplicatorDatabase>, wr
       )
       .execute();
   }
+}
+
+/** The ids a `replace` backfill's pass read (see `PageWrite.notesPass`), written or not. */
+export async function notePassRecords(trx: Transaction<ReplicatorDatabase>, write: PageWrite): Promise<void> {
+  if (write.ids.size === 0) return;
+  await sql`INSERT INTO nango_replicator.pass_records (stream_id, record_id)
+    SELECT ${write.streamId}::bigint, unnest(${[...write.ids]}::text[]) ON CONFLICT DO NOTHING`.execute(trx);
 }
 
 /**

@@ -6,7 +6,7 @@ import { type CommitOrder, takeTurn, waitForPrevious } from './commit-order.js';
 import { restringified } from './page-body-payloads.js';
 import type { PageWrite } from './page-write.js';
 import type { PageRows } from './page-statements.js';
-import { recordDeadLetters, RecordsAlreadyStored, ResponseTextRefused, writeRows } from './write-page-rows.js';
+import { notePassRecords, recordDeadLetters, RecordsAlreadyStored, ResponseTextRefused, writeRows } from './write-page-rows.js';
 import { preparePage } from './prepare-page.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 import type { StreamKey } from './stream-key.js';
@@ -25,6 +25,11 @@ export interface WritePageParams {
   rows?: PageRows;
   /** Records per statement of the page's transaction. Default 1000 (`ROWS_PER_STATEMENT`, prepare-page.ts). */
   rowsPerStatement?: number;
+  /**
+   * The page belongs to a `replace` backfill's pass: its ids are noted in `nango_replicator.pass_records`, so the
+   * end of the pass knows the rows it saw even where nothing changed and nothing was written. Default false.
+   */
+  notesPass?: boolean;
 }
 
 /** What one committed write (a page, or consecutive small pages sharing a transaction) did. */
@@ -78,6 +83,7 @@ export function planPageWrite(params: WritePageParams): PageWrite {
     expectedCursor: params.expectedCursor,
     cursor: end !== null && compareCursors(end, params.expectedCursor) > 0 ? end : params.expectedCursor,
     rows: params.rows ?? 'any',
+    notesPass: params.notesPass ?? false,
   };
 }
 
@@ -136,6 +142,7 @@ async function pageTransaction(
     if (order !== undefined && options.takeTurn) await takeTurn(trx, order);
     const written = await writeRows(trx, write);
     await recordDeadLetters(trx, write);
+    if (write.notesPass) await notePassRecords(trx, write);
     if (order !== undefined) await waitForPrevious(trx, order);
 
     const claimed = await trx
