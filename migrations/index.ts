@@ -5,6 +5,7 @@ import * as runOutcomes from './2026-11-27-0003-run-outcomes.js';
 import * as readToEnd from './2026-11-28-0004-read-to-end.js';
 import * as valueErrorsView from './2026-12-06-0005-value-errors-view.js';
 import * as passRecords from './2026-12-07-0006-pass-records.js';
+import * as changeFeed from './2026-12-07-0007-change-feed.js';
 
 /**
  * Every migration, in order. Listed statically (rather than read from the folder at run time) so the
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-28-0004-read-to-end': readToEnd,
   '2026-12-06-0005-value-errors-view': valueErrorsView,
   '2026-12-07-0006-pass-records': passRecords,
+  '2026-12-07-0007-change-feed': changeFeed,
 };

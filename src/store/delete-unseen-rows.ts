@@ -1,4 +1,6 @@
 import { type Kysely, sql } from 'kysely';
+import { notifyChanges } from './notify-changes.js';
+import { tombstones } from './page-statements.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 import type { StreamKey } from './stream-key.js';
 import type { TableLayout } from './table-layout.js';
@@ -26,7 +28,8 @@ export type DeleteUnseenResult =
 /**
  * The end of a `replace` backfill: rows of the stream that the full pass did not see (Nango dropped them
  * without a tombstone: an emptyCache re-sync, the 60-day cleanup) are soft- or hard-deleted (a row removed takes its
- * value errors with it).
+ * value errors with it). Soft deletes are row updates in the change feed; hard ones leave tombstones in
+ * `nango_replicator.deleted_rows`; a notification on `nango_replicator_changes` follows the commit.
  *
  * A circuit breaker refuses to remove more than `maxDeleteFraction` of the live rows unless forced: a
  * pass that saw far fewer records than are stored more likely read the wrong thing than lost them.
@@ -71,17 +74,23 @@ export async function deleteUnseenRows(db: Kysely<ReplicatorDatabase>, params: D
           DELETE FROM nango_replicator.value_errors v USING gone g, nango_replicator.streams s
           WHERE s.provider_config_key = ${stream.providerConfigKey} AND s.connection_id = ${stream.connectionId}
             AND s.model = ${stream.model} AND v.stream_id = s.id AND v.record_id = g.id
-        )
+        ),
+        ${tombstones(layout, stream, sql`gone`)}
         SELECT count(*)::int AS deleted FROM gone`.execute(trx);
+      const deleted = removed.rows[0]?.deleted ?? 0;
+      await notifyChanges(trx, { ...layout, stream, count: deleted });
       await clearPassRecords(trx, stream);
-      return { refused: false, deleted: removed.rows[0]?.deleted ?? 0, liveRows };
+      return { refused: false, deleted, liveRows };
     }
     // A soft-deleted row keeps its values, and so their value errors.
     const result = await sql`
-      UPDATE ${table} SET _nango_deleted_at = now(), _nango_last_action = 'DELETED', _nango_synced_at = now()
+      UPDATE ${table} SET _nango_deleted_at = now(), _nango_last_action = 'DELETED', _nango_synced_at = now(),
+        _nango_txid = pg_current_xact_id()
       WHERE ${ofStream} AND ${unseen}`.execute(trx);
+    const deleted = Number(result.numAffectedRows ?? 0n);
+    await notifyChanges(trx, { ...layout, stream, count: deleted });
     await clearPassRecords(trx, stream);
-    return { refused: false, deleted: Number(result.numAffectedRows ?? 0n), liveRows };
+    return { refused: false, deleted, liveRows };
   });
 }
 

@@ -31,6 +31,7 @@ export type PageRows = 'new' | 'any';
  * - unchanged is skipped: a version with the stored payload, deletion and pruning is not written at all;
  * - a deleted or pruned record keeps the stored values (Nango often replaces a deleted record's payload
  *   with just `{id}`, and empties pruned ones) and only updates the `_nango_*` columns;
+ * - every row written carries the writing transaction's id in `_nango_txid` (the change feed's position);
  * - a value that did not fit its column is NULL there (the JSON value is always intact in `_nango_raw`), and the
  *   record's rows in `value_errors` are those of the version written (see {@link replaceValueErrors}).
  *
@@ -52,9 +53,9 @@ export function writeRowsStatement(layout: TableLayout, params: PageParams): Raw
       INSERT INTO ${table} AS t (
         _nango_provider_config_key, _nango_connection_id, id, ${sql.join([...typed, sql`_nango_raw`])},
         _nango_last_action, _nango_first_seen_at, _nango_last_modified_at, _nango_deleted_at, _nango_pruned_at,
-        _nango_cursor, _nango_synced_at)
+        _nango_cursor, _nango_synced_at, _nango_txid)
       SELECT ${params.providerConfigKey}, ${params.connectionId}, r->>'id', ${sql.join([...extracted, sql`r`])},
-        action, first_seen, last_modified, deleted, pruned, cursor, now()
+        action, first_seen, last_modified, deleted, pruned, cursor, now(), pg_current_xact_id()
       FROM (
         SELECT r, ${bad} AS b, action, first_seen, last_modified, deleted, pruned, cursor
         FROM (
@@ -65,12 +66,37 @@ export function writeRowsStatement(layout: TableLayout, params: PageParams): Raw
             jsonb_array_elements(${params.payloads}::jsonb) AS r
         ) AS zipped
       ) AS e
-      ${params.rows === 'new' ? sql`` : onConflictUpdate(layout)}
+      ${params.rows === 'new' ? sql`` : sql`${skipStored(table, layout, params, extracted)} ${onConflictUpdate(layout)}`}
       RETURNING t.id, t._nango_deleted_at IS NOT NULL AS deleted, t._nango_deleted_at IS NULL AND t._nango_pruned_at IS NULL AS took
     ),
     ${errors.ctes}
     SELECT count(*)::text AS upserted, count(*) FILTER (WHERE deleted)::text AS deleted, ${errors.count}::text AS value_errors
     FROM written`;
+}
+
+/**
+ * Leaves out of the insert the records whose stored row, as the statement's snapshot sees it, is newer or unchanged
+ * (the rule of {@link onConflictUpdate}): an ON CONFLICT that ends in no update still locks the row, which dirties its
+ * page and writes WAL (a full page image after a checkpoint), so a re-read of unchanged records would cost almost
+ * what an update does. A row changed by a transaction that commits after the snapshot is still caught by the
+ * ON CONFLICT's own condition.
+ */
+function skipStored(
+  table: RawBuilder<unknown>,
+  layout: TableLayout,
+  params: PageParams,
+  extracted: ReadonlyArray<RawBuilder<unknown>>,
+): RawBuilder<unknown> {
+  const stored = sql.join([...layout.columns.map((c) => sql`s.${sql.id(c.column)}`), sql`s._nango_raw`]);
+  const offered = sql.join([...extracted, sql`r`]);
+  return sql`WHERE NOT EXISTS (
+        SELECT 1 FROM ${table} AS s
+        WHERE s._nango_provider_config_key = ${params.providerConfigKey} AND s._nango_connection_id = ${params.connectionId}
+          AND s.id = r->>'id'
+          AND (s._nango_last_modified_at > last_modified
+            OR (s._nango_deleted_at IS NOT DISTINCT FROM deleted AND s._nango_pruned_at IS NOT DISTINCT FROM pruned
+              AND (deleted IS NOT NULL OR pruned IS NOT NULL OR ROW(${stored}) IS NOT DISTINCT FROM ROW(${offered}))))
+      )`;
 }
 
 /**
@@ -96,7 +122,8 @@ function onConflictUpdate(layout: TableLayout): RawBuilder<unknown> {
         _nango_deleted_at = EXCLUDED._nango_deleted_at,
         _nango_pruned_at = EXCLUDED._nango_pruned_at,
         _nango_cursor = EXCLUDED._nango_cursor,
-        _nango_synced_at = EXCLUDED._nango_synced_at
+        _nango_synced_at = EXCLUDED._nango_synced_at,
+        _nango_txid = EXCLUDED._nango_txid
       WHERE t._nango_last_modified_at <= EXCLUDED._nango_last_modified_at
         AND (t._nango_deleted_at IS DISTINCT FROM EXCLUDED._nango_deleted_at
           OR t._nango_pruned_at IS DISTINCT FROM EXCLUDED._nango_pruned_at
@@ -131,7 +158,8 @@ function extract(column: MappedColumn): RawBuilder<unknown> {
 
 /**
  * Removes the rows of records Nango reports deleted (`deletes: hard`), unless the stored row is newer, and the
- * value-error rows of the records removed. Returns how many rows were removed.
+ * value-error rows of the records removed, and leaves a tombstone of each in `nango_replicator.deleted_rows` for the
+ * change feed. Returns how many rows were removed.
  */
 export function hardDeleteStatement(
   layout: TableLayout,
@@ -148,6 +176,22 @@ export function hardDeleteStatement(
     ),
     cleared AS (
       DELETE FROM nango_replicator.value_errors v USING gone g WHERE v.stream_id = ${stream.streamId}::bigint AND v.record_id = g.id
-    )
+    ),
+    ${tombstones(layout, stream, sql`gone`)}
     SELECT count(*)::text AS deleted FROM gone`;
+}
+
+/**
+ * A CTE `buried` that leaves a tombstone in `nango_replicator.deleted_rows` for every row of CTE `gone(id)` (rows of
+ * the stream just removed), positioned in the change feed by the removing transaction's id.
+ */
+export function tombstones(
+  layout: Pick<TableLayout, 'schema' | 'table'>,
+  stream: { providerConfigKey: string; connectionId: string },
+  gone: RawBuilder<unknown>,
+): RawBuilder<unknown> {
+  return sql`buried AS (
+      INSERT INTO nango_replicator.deleted_rows (table_schema, table_name, provider_config_key, connection_id, record_id)
+      SELECT ${layout.schema}, ${layout.table}, ${stream.providerConfigKey}, ${stream.connectionId}, g.id FROM ${gone} g
+    )`;
 }

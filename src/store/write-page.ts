@@ -7,6 +7,7 @@ import { restringified } from './page-body-payloads.js';
 import type { PageWrite } from './page-write.js';
 import type { PageRows } from './page-statements.js';
 import { notePassRecords, recordDeadLetters, RecordsAlreadyStored, ResponseTextRefused, writeRows } from './write-page-rows.js';
+import { notifyChanges } from './notify-changes.js';
 import { preparePage } from './prepare-page.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 import type { StreamKey } from './stream-key.js';
@@ -143,6 +144,8 @@ async function pageTransaction(
     const written = await writeRows(trx, write);
     await recordDeadLetters(trx, write);
     if (write.notesPass) await notePassRecords(trx, write);
+    // Delivered by Postgres at commit, never before (and not at all on a rollback).
+    await notifyChanges(trx, { schema: write.layout.schema, table: write.layout.table, stream: write.stream, count: written.changed });
     if (order !== undefined) await waitForPrevious(trx, order);
 
     const claimed = await trx

@@ -38,6 +38,11 @@ export async function writePageReference(db: Kysely<ReplicatorDatabase>, params:
           WHERE _nango_provider_config_key = ${stream.providerConfigKey} AND _nango_connection_id = ${stream.connectionId}
             AND id = ${record.id} AND _nango_last_modified_at <= ${meta.last_modified_at}::timestamptz`.execute(trx);
         const removed = Number(gone.numAffectedRows ?? 0n);
+        // Every row removed leaves a tombstone for the change feed.
+        if (removed > 0) {
+          await sql`INSERT INTO nango_replicator.deleted_rows (table_schema, table_name, provider_config_key, connection_id, record_id)
+            VALUES (${layout.schema}, ${layout.table}, ${stream.providerConfigKey}, ${stream.connectionId}, ${record.id})`.execute(trx);
+        }
         result.deleted += removed;
         // A record removed has no values left, so no value errors.
         if (removed > 0) await replaceValueErrors(trx, params, record, []);
@@ -139,8 +144,8 @@ async function upsertOne(
   const row = stored.rows[0];
   if (row === undefined) {
     const all = new Map([...typedAndRaw, ...system]);
-    await sql`INSERT INTO ${table} (_nango_provider_config_key, _nango_connection_id, id, ${sql.join([...all.keys()].map((c) => sql.id(c)))}, _nango_synced_at)
-      VALUES (${stream.providerConfigKey}, ${stream.connectionId}, ${record.id}, ${sql.join([...all.values()])}, now())`.execute(trx);
+    await sql`INSERT INTO ${table} (_nango_provider_config_key, _nango_connection_id, id, ${sql.join([...all.keys()].map((c) => sql.id(c)))}, _nango_synced_at, _nango_txid)
+      VALUES (${stream.providerConfigKey}, ${stream.connectionId}, ${record.id}, ${sql.join([...all.values()])}, now(), pg_current_xact_id())`.execute(trx);
     return 'inserted';
   }
   if (row.newer) return 'skipped';
@@ -149,6 +154,6 @@ async function upsertOne(
   // and pruning.
   if ((keep || row.same_raw) && row.same_deleted && row.same_pruned) return 'skipped';
   const changes = keep ? system : new Map([...typedAndRaw, ...system]);
-  await sql`UPDATE ${table} SET ${sql.join([...changes].map(([c, v]) => sql`${sql.id(c)} = ${v}`))}, _nango_synced_at = now() WHERE ${key}`.execute(trx);
+  await sql`UPDATE ${table} SET ${sql.join([...changes].map(([c, v]) => sql`${sql.id(c)} = ${v}`))}, _nango_synced_at = now(), _nango_txid = pg_current_xact_id() WHERE ${key}`.execute(trx);
   return 'updated';
 }
