@@ -1,3 +1,4 @@
+import { historyFor } from '../config/history-for.js';
 import { type ConnectionOptions, type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
@@ -145,6 +146,7 @@ export function openBackfillWorker(deps: OpenBackfillWorkerDeps): BackfillWorker
           {
             schema: config.target.schema,
             deletes: config.target.deletes,
+            history: (stream) => historyFor(config, stream),
             fillfactor: config.target.fillfactor,
             pageSize: config.nango.pageSize,
             maxDeleteFraction: config.backfill.maxDeleteFraction,

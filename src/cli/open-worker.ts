@@ -1,3 +1,4 @@
+import { historyFor } from '../config/history-for.js';
 import { hostname } from 'node:os';
 import { Queue } from 'bullmq';
 import { Registry } from 'prom-client';
@@ -172,6 +173,7 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
     const settings: SyncJobSettings = {
       schema: config.target.schema,
       deletes: config.target.deletes,
+      history: (stream) => historyFor(config, stream),
       fillfactor: config.target.fillfactor,
       pageSize: config.nango.pageSize,
       slicePages: config.worker.slicePages,

@@ -32,6 +32,7 @@ const streamRuleSchema = z.strictObject({
   models: allOrListSchema.default('*'),
   connections: allOrListSchema.default('*'),
   every: frequencySchema.optional(),
+  history: z.boolean().optional(),
 });
 
 /** A Redis key prefix chosen by the user. `{` would make it a Redis Cluster hash tag. */
@@ -80,6 +81,7 @@ export const configFileSchema = z.strictObject({
       schema: schemaNameSchema.default('nango'),
       deletes: z.enum(['soft', 'hard']).default('soft'),
       fillfactor: fillfactorSchema.default(100),
+      history: z.boolean().default(false),
     })
     .prefault({}),
   streams: z.array(streamRuleSchema).default([]),

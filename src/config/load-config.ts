@@ -48,12 +48,14 @@ export function loadConfig(deps: LoadConfigDeps): ReplicatorConfig {
       schema: file.target.schema,
       deletes: file.target.deletes,
       fillfactor: env.REPLICATOR_TABLE_FILLFACTOR ?? file.target.fillfactor,
+      history: file.target.history,
     },
     streams: file.streams.map((rule) => ({
       integration: rule.integration,
       models: rule.models,
       connections: rule.connections,
       everyMs: rule.every,
+      ...(rule.history === undefined ? {} : { history: rule.history }),
     })),
     discovery: { everyMs: file.discovery.every },
     worker: {

@@ -48,6 +48,8 @@ export interface BackfillStreamDeps {
 export interface BackfillStreamSettings {
   schema: string;
   deletes: 'soft' | 'hard';
+  /** Whether a stream's table keeps every version (`historyFor`); absent: no history. */
+  history?: (stream: StreamKey) => boolean;
   /** Fillfactor of the model tables (see `ReplicateOptions.fillfactor`). */
   fillfactor: number;
   pageSize: number;

@@ -84,6 +84,8 @@ export interface ReplicateOptions {
    * deletes only rows it did not see, including rows it saw unchanged and did not write. Default false.
    */
   notesPass?: boolean;
+  /** History mode (`target.history`): every version kept in `<table>_history`; once on, a table keeps it. Default false. */
+  history?: boolean;
 }
 
 /** Totals of a run so far. */
@@ -116,7 +118,9 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
   const started = performance.now();
   const state = await ensureStream(deps.db, stream);
   const fields = options.fields !== undefined ? options.fields : await resolveModelFields(deps.nango, stream, signal);
-  const layout = await ensureModelTable(deps, { schema: options.schema, model: stream.model, fields, fillfactor: options.fillfactor });
+  const layout = await ensureModelTable(deps, {
+    schema: options.schema, model: stream.model, fields, fillfactor: options.fillfactor, history: options.history,
+  });
   const kind: RunKind = options.kind ?? (options.full ? 'full' : 'sync');
   const runId = await startRun(deps.db, state.id, kind);
   deps.logger.info({ runId, kind, cursor: state.cursor, table: `${layout.schema}.${layout.table}` }, 'run started');

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { notifyChanges } from './notify-changes.js';
-import { tombstones } from './page-statements.js';
+import { historyCtes } from './history-statements.js';
+import { tombstones, wholeRow } from './page-statements.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 import type { StreamKey } from './stream-key.js';
 import type { TableLayout } from './table-layout.js';
@@ -43,12 +44,12 @@ export async function deleteUnseenRows(db: Kysely<ReplicatorDatabase>, params: D
     WHERE provider_config_key = ${stream.providerConfigKey} AND connection_id = ${stream.connectionId} AND model = ${stream.model})`;
   // Not written since the pass started, and not read by it unchanged either.
   const unseen = sql`_nango_deleted_at IS NULL AND _nango_synced_at < ${params.passStartedAt}
-    AND NOT EXISTS (SELECT 1 FROM nango_replicator.pass_records p WHERE p.stream_id = ${streamId} AND p.record_id = ${table}.id)`;
+    AND NOT EXISTS (SELECT 1 FROM nango_replicator.pass_records p WHERE p.stream_id = ${streamId} AND p.record_id = t.id)`;
 
   return db.transaction().execute(async (trx) => {
     const { rows } = await sql<{ live: number; unseen: number }>`
       SELECT count(*)::int AS live, count(*) FILTER (WHERE ${unseen})::int AS unseen
-      FROM ${table} WHERE ${ofStream} AND _nango_deleted_at IS NULL`.execute(trx);
+      FROM ${table} AS t WHERE ${ofStream} AND _nango_deleted_at IS NULL`.execute(trx);
     const liveRows = rows[0]?.live ?? 0;
     const wouldDelete = rows[0]?.unseen ?? 0;
     if (wouldDelete === 0) {
@@ -69,13 +70,14 @@ export async function deleteUnseenRows(db: Kysely<ReplicatorDatabase>, params: D
     if (params.deletes === 'hard') {
       // A record removed has no values left, so its value errors go with it.
       const removed = await sql<{ deleted: number }>`
-        WITH gone AS (DELETE FROM ${table} WHERE ${ofStream} AND ${unseen} RETURNING id),
+        WITH gone AS (DELETE FROM ${table} AS t WHERE ${ofStream} AND ${unseen} RETURNING id ${wholeRow(layout)}),
         cleared AS (
           DELETE FROM nango_replicator.value_errors v USING gone g, nango_replicator.streams s
           WHERE s.provider_config_key = ${stream.providerConfigKey} AND s.connection_id = ${stream.connectionId}
             AND s.model = ${stream.model} AND v.stream_id = s.id AND v.record_id = g.id
         ),
         ${tombstones(layout, stream, sql`gone`)}
+        ${historyCtes(layout, stream, { source: 'gone', deleted: sql`true`, historic: sql`true` })}
         SELECT count(*)::int AS deleted FROM gone`.execute(trx);
       const deleted = removed.rows[0]?.deleted ?? 0;
       await notifyChanges(trx, { ...layout, stream, count: deleted });
@@ -83,11 +85,16 @@ export async function deleteUnseenRows(db: Kysely<ReplicatorDatabase>, params: D
       return { refused: false, deleted, liveRows };
     }
     // A soft-deleted row keeps its values, and so their value errors.
-    const result = await sql`
-      UPDATE ${table} SET _nango_deleted_at = now(), _nango_last_action = 'DELETED', _nango_synced_at = now(),
-        _nango_txid = pg_current_xact_id()
-      WHERE ${ofStream} AND ${unseen}`.execute(trx);
-    const deleted = Number(result.numAffectedRows ?? 0n);
+    const result = await sql<{ deleted: number }>`
+      WITH marked AS (
+        UPDATE ${table} AS t SET _nango_deleted_at = now(), _nango_last_action = 'DELETED', _nango_synced_at = now(),
+          _nango_txid = pg_current_xact_id()
+        WHERE ${ofStream} AND ${unseen}
+        RETURNING id ${wholeRow(layout)}
+      )
+      ${historyCtes(layout, stream, { source: 'marked', deleted: sql`true`, historic: sql`true` })}
+      SELECT count(*)::int AS deleted FROM marked`.execute(trx);
+    const deleted = result.rows[0]?.deleted ?? 0;
     await notifyChanges(trx, { ...layout, stream, count: deleted });
     await clearPassRecords(trx, stream);
     return { refused: false, deleted, liveRows };

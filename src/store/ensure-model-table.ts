@@ -6,6 +6,7 @@ import { derivedIdentifier } from '../schema/derived-identifier.js';
 import type { ModelField } from '../schema/model-fields.js';
 import { planColumns } from '../schema/plan-columns.js';
 import { commentModelTable } from './comment-model-table.js';
+import { ensureHistoryTable } from './ensure-history-table.js';
 import {
   CHANGE_POSITION_COLUMN, CHANGE_POSITION_INDEX_COLUMNS, CHANGE_POSITION_INDEX_SUFFIX, ensureChangePosition,
 } from './ensure-change-position.js';
@@ -44,6 +45,8 @@ export async function ensureModelTable(
     fields: ReadonlyArray<ModelField> | null;
     /** 10..100, validated by the config; 100 is Postgres' default and sets no storage parameter. */
     fillfactor: number;
+    /** History mode (`target.history`): keep every version in `<table>_history` (see `ensureHistoryTable`). Default false. */
+    history?: boolean;
   },
 ): Promise<TableLayout> {
   const ensured = await deps.db.transaction().execute(async (trx) => {
@@ -67,7 +70,11 @@ export async function ensureModelTable(
     await recordColumns(trx, params.schema, table, existing.length, plan.added);
     const columns = [...existing, ...plan.added];
     await commentModelTable(trx, deps.logger, { schema: params.schema, table, model: params.model, columns });
-    return { layout: { schema: params.schema, table, columns }, isNew };
+    const history = await ensureHistoryTable(trx, deps.logger, {
+      schema: params.schema, table, columns, added: plan.added, wanted: params.history ?? false,
+    });
+    const layout: TableLayout = { schema: params.schema, table, columns, ...(history === undefined ? {} : { history }) };
+    return { layout, isNew };
   });
   if (!ensured.isNew) {
     const target = { schema: params.schema, table: ensured.layout.table };

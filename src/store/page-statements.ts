@@ -1,6 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { ColumnType } from '../schema/column-type.js';
 import type { PreparedRows } from './prepare-page.js';
+import { historicWrite, historyCtes, WRITTEN_ROW } from './history-statements.js';
 import { replaceValueErrors, type ValueErrorParams } from './replace-value-errors.js';
 import type { MappedColumn, TableLayout } from './table-layout.js';
 
@@ -68,8 +69,10 @@ export function writeRowsStatement(layout: TableLayout, params: PageParams): Raw
       ) AS e
       ${params.rows === 'new' ? sql`` : sql`${skipStored(table, layout, params, extracted)} ${onConflictUpdate(layout)}`}
       RETURNING t.id, t._nango_deleted_at IS NOT NULL AS deleted, t._nango_deleted_at IS NULL AND t._nango_pruned_at IS NULL AS took
+        ${wholeRow(layout)}
     ),
     ${errors.ctes}
+    ${historyCtes(layout, params, { source: 'written', deleted: sql`w.deleted`, historic: historicWrite() })}
     SELECT count(*)::text AS upserted, count(*) FILTER (WHERE deleted)::text AS deleted, ${errors.count}::text AS value_errors
     FROM written`;
 }
@@ -130,6 +133,11 @@ function onConflictUpdate(layout: TableLayout): RawBuilder<unknown> {
           OR (NOT ${keep} AND ROW(${stored}) IS DISTINCT FROM ROW(${offered})))`;
 }
 
+/** History mode: the changed row whole, for the history CTEs (see {@link historyCtes}). */
+export function wholeRow(layout: TableLayout): RawBuilder<unknown> {
+  return layout.history === undefined ? sql`` : sql`, t AS ${sql.id(WRITTEN_ROW)}`;
+}
+
 /** The counts one {@link writeRowsStatement} returns (as text: bigint counts). */
 export interface WrittenCounts {
   upserted: string;
@@ -172,12 +180,13 @@ export function hardDeleteStatement(
       USING jsonb_to_recordset(${json}::jsonb) AS d(id text, m timestamptz)
       WHERE t._nango_provider_config_key = ${stream.providerConfigKey} AND t._nango_connection_id = ${stream.connectionId}
         AND t.id = d.id AND t._nango_last_modified_at <= d.m
-      RETURNING t.id
+      RETURNING t.id ${wholeRow(layout)}
     ),
     cleared AS (
       DELETE FROM nango_replicator.value_errors v USING gone g WHERE v.stream_id = ${stream.streamId}::bigint AND v.record_id = g.id
     ),
     ${tombstones(layout, stream, sql`gone`)}
+    ${historyCtes(layout, stream, { source: 'gone', deleted: sql`true`, historic: sql`true` })}
     SELECT count(*)::text AS deleted FROM gone`;
 }
 

@@ -29,6 +29,7 @@ export interface FeedStream {
 export interface FeedFixture {
   database: TestDatabase;
   db: Kysely<ReplicatorDatabase>;
+  /** The ticket table's layout pages are written with (a test may replace it, e.g. once history is on). */
   layout: TableLayout;
   streams: FeedStream[];
   /** A record of ticket `n` with `overrides`, modified at the next instant of a clock of its own. */
@@ -40,12 +41,12 @@ export interface FeedFixture {
   close(): Promise<void>;
 }
 
-export async function createFeedFixture(label: string, streams: number): Promise<FeedFixture> {
+export async function createFeedFixture(label: string, streams: number, options: { history?: boolean } = {}): Promise<FeedFixture> {
   const database = await createTestDatabase(label);
   const db = createDatabase({ url: database.secretUrl, maxConnections: 20 });
   await migrateToLatest(db);
   const { logger } = captureLogger('warn');
-  const layout = await ensureModelTable({ db, logger }, { schema: 'nango', model: 'Ticket', fields: TICKET_FIELDS, fillfactor: 100 });
+  const layout = await ensureModelTable({ db, logger }, { schema: 'nango', model: 'Ticket', fields: TICKET_FIELDS, fillfactor: 100, history: options.history });
   const all: FeedStream[] = [];
   for (let i = 0; i < streams; i++) {
     const key = { providerConfigKey: 'helpdesk', connectionId: `c${i}`, model: 'Ticket' };
@@ -54,7 +55,7 @@ export async function createFeedFixture(label: string, streams: number): Promise
   }
   const clients: pg.Client[] = [];
   let tick = 0;
-  return {
+  const fixture: FeedFixture = {
     database,
     db,
     layout,
@@ -69,7 +70,7 @@ export async function createFeedFixture(label: string, streams: number): Promise
       const page: RecordsPage = { records, rejected: [], nextCursor: null, endCursor: records.at(-1)?._nango_metadata.cursor ?? null };
       const expectedCursor = options.expectedCursor !== undefined ? options.expectedCursor : stream.cursor;
       const result = await writePage(db, {
-        stream: stream.key, streamId: stream.streamId, runId: stream.runId, layout, deletes: options.deletes ?? 'soft', page, expectedCursor,
+        stream: stream.key, streamId: stream.streamId, runId: stream.runId, layout: fixture.layout, deletes: options.deletes ?? 'soft', page, expectedCursor,
       });
       stream.cursor = result.cursor;
       return result;
@@ -86,6 +87,7 @@ export async function createFeedFixture(label: string, streams: number): Promise
       await database.drop();
     },
   };
+  return fixture;
 }
 
 /** Reads the change feed of the ticket table from `watermark` (null: everything): the next watermark and the changes. */
