@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { RecordsPage } from '../nango/nango-record.js';
 import { compareCursors } from '../nango/stream-cursor.js';
 import { ReplicatorError } from '../errors/replicator-error.js';
-import { type CommitOrder, takeTurn, waitForPrevious } from './commit-order.js';
+import { type CommitOrder, endTurn, takeTurn, waitForPrevious } from './commit-order.js';
 import { restringified } from './page-body-payloads.js';
 import type { PageWrite } from './page-write.js';
 import type { PageRows } from './page-statements.js';
@@ -99,21 +99,24 @@ export async function writePlannedPage(db: Kysely<ReplicatorDatabase>, write: Pa
   // Every attempt on the connection of the first: one more taken from the pool could wait behind the pages after
   // this one, which hold theirs while they wait for this page's outcome.
   return db.connection().execute(async (connection) => {
-    let attempt = write;
-    let takeTurn = true;
-    // Each rewrite turns one setting of the write to its general form for good, so there are at most two.
-    for (;;) {
-      try {
-        return await pageTransaction(connection, attempt, order, { takeTurn });
-      } catch (error) {
-        const rewritten = rewrite(attempt, error);
-        if (rewritten === null) throw error;
-        attempt = rewritten;
-        // The turn is not taken again: the page after this one may already hold this page's key (shared) and waits
-        // for this write's outcome in Node, so asking for the key would never end. Commit order still holds: this
-        // transaction waits for the page before it as any other.
-        takeTurn = false;
+    // The turn is held from before the first transaction to the final outcome, across a rewrite: the page after
+    // this one waits for it in Postgres, never in Node with a transaction open (see CommitOrder).
+    if (order !== undefined) await takeTurn(connection, order);
+    try {
+      let attempt = write;
+      // Each rewrite turns one setting of the write to its general form for good, so there are at most two.
+      for (;;) {
+        try {
+          return await pageTransaction(connection, attempt, order);
+        } catch (error) {
+          const rewritten = rewrite(attempt, error);
+          if (rewritten === null) throw error;
+          attempt = rewritten;
+        }
       }
+    } finally {
+      // A connection that broke took its session lock with it.
+      if (order !== undefined) await endTurn(connection, order).catch(() => undefined);
     }
   });
 }
@@ -132,15 +135,9 @@ function rewrite(write: PageWrite, error: unknown): PageWrite | null {
   return null;
 }
 
-async function pageTransaction(
-  db: Kysely<ReplicatorDatabase>,
-  write: PageWrite,
-  order: CommitOrder | undefined,
-  options: { takeTurn: boolean },
-): Promise<PageResult> {
+async function pageTransaction(db: Kysely<ReplicatorDatabase>, write: PageWrite, order: CommitOrder | undefined): Promise<PageResult> {
   const { prepared } = write;
   return db.transaction().execute(async (trx) => {
-    if (order !== undefined && options.takeTurn) await takeTurn(trx, order);
     const written = await writeRows(trx, write);
     await recordDeadLetters(trx, write);
     if (write.notesPass) await notePassRecords(trx, write);
