@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import type { NangoRecord } from '../../src/nango/nango-record.js';
+import { deleteUnseenRows } from '../../src/store/delete-unseen-rows.js';
 import { ensureModelTable } from '../../src/store/ensure-model-table.js';
 import { captureLogger } from '../helpers/capture-logger.js';
 import { createFeedFixture, type FeedFixture, type FeedStream, TICKET_FIELDS } from '../helpers/feed-fixture.js';
@@ -78,5 +79,22 @@ describe('history mode', () => {
     ]);
     const before = await sql<{ n: number }>`SELECT count(*)::int AS n FROM nango.ticket_as_of('2020-01-01')`.execute(f.db);
     assert.equal(before.rows[0]?.n, 0, 'nothing is known from before history began');
+  });
+
+  test('a row a replace pass did not see closes its version and adds a deleted one', async () => {
+    const stream = f.streams[0] as FeedStream;
+    const { rows } = await sql<{ now: Date }>`SELECT now() AS now`.execute(f.db);
+    await f.write(stream, [f.record(1, { title: 'one, edited', points: 77 })]); // unchanged: a pass that saw only T-1
+    await sql`INSERT INTO nango_replicator.pass_records VALUES (${stream.streamId}, 'T-1')`.execute(f.db);
+    const result = await deleteUnseenRows(f.db, {
+      layout: f.layout, stream: stream.key, passStartedAt: rows[0]?.now as Date, deletes: 'soft', maxDeleteFraction: 1, force: true,
+    });
+    assert.deepEqual(result, { refused: false, deleted: 1, liveRows: 2 });
+    const t2 = (await versions()).filter((x) => x.id === 'T-2');
+    assert.deepEqual(t2.slice(-2), [
+      { id: 'T-2', title: 'two, back', points: '6', deleted: false, open: false },
+      { id: 'T-2', title: 'two, back', points: '6', deleted: true, open: true },
+    ]);
+    assert.equal((await versions()).filter((x) => x.id === 'T-1').length, 3, 'T-1 was seen: no new version');
   });
 });
