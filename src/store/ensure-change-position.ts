@@ -25,7 +25,9 @@ export async function ensureChangePosition(trx: Transaction<ReplicatorDatabase>,
       WHERE n.nspname = ${target.schema} AND c.relname = ${target.table} AND a.attname = ${CHANGE_POSITION_COLUMN} AND NOT a.attisdropped
     ) AS present`.execute(trx);
   if (rows[0]?.present === true) return;
+  const { rows: setting } = await sql<{ value: string }>`SELECT current_setting('lock_timeout') AS value`.execute(trx);
   await sql`SELECT set_config('lock_timeout', ${`${ADD_COLUMN_LOCK_TIMEOUT_MS}ms`}, true)`.execute(trx);
   await sql`ALTER TABLE ${sql.id(target.schema, target.table)} ADD COLUMN ${sql.id(CHANGE_POSITION_COLUMN)} xid8`.execute(trx);
-  await sql`SELECT set_config('lock_timeout', '0', true)`.execute(trx);
+  // The rest of the DDL transaction runs with the session's own setting again.
+  await sql`SELECT set_config('lock_timeout', ${setting[0]?.value ?? '0'}, true)`.execute(trx);
 }
