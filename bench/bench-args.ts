@@ -31,7 +31,7 @@ export interface BenchArgs {
   help: boolean;
 }
 
-export const SCENARIOS = ['ceiling', 'insert', 'update', 'naive', 'limiter', 'rate-limited'] as const;
+export const SCENARIOS = ['ceiling', 'insert', 'update', 'reread', 'naive', 'limiter', 'rate-limited'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export const USAGE = `npm run bench -- [--records N] [--runs K] [--page-sizes 10000,1000] [--naive-records N]
@@ -40,6 +40,7 @@ export const USAGE = `npm run bench -- [--records N] [--runs K] [--page-sizes 10
 LIST: comma-separated, among ${SCENARIOS.join(', ')} (default: all)
   With insert or update, the ceiling runs once before each of their runs, and "x ceiling" is the median of the
   runs' ratios to their own ceiling run; alone, it runs --runs times.
+  reread: the whole stream read again (full) with nothing changed: rows written (0) and WAL, against update.
 --fillfactor: 10 to 100, of the product's tables and the ceiling's alike (default 100, Postgres' own)
 --cpu-prof: a CPU profile of every timed insert and update sync in DIR/<scenario>-<run>/, open it in Chrome
   DevTools; the log shows each one's top functions by self time. Profiled runs are a few percent slower.`;

@@ -37,6 +37,10 @@ export interface Figure {
    * the elapsed time (2.0 on two cores is all of them). Null where Postgres' CPU cannot be read.
    */
   coresBusy: number | null;
+  /** Rows the sync wrote, median over the runs (update: every record; re-read of unchanged records: 0). */
+  rowsWritten?: number | null;
+  /** WAL written over the sync, median over the runs, bytes (the whole server's: other sessions count too). */
+  walBytes?: number | null;
 }
 
 /** One timed run's elapsed time and the CPU spent meanwhile, ms (null: not measured; no `syncCpuMs`: no sync ran). */
@@ -118,7 +122,7 @@ function vsCeiling(f: Figure, ceiling: Figure): number {
 
 /** A Markdown table, so the same text reads on a terminal and in docs/performance.md. */
 export function formatTable(figures: ReadonlyArray<Figure>): string {
-  const header = ['scenario', 'records', 'median s', 'records/s', 'x ceiling', 'x naive', 'GET /records (min), per 1000', 'peak RSS', 'sync CPU s', 'Postgres CPU s', 'bench CPU s', 'cores busy'];
+  const header = ['scenario', 'records', 'median s', 'records/s', 'x ceiling', 'x naive', 'GET /records (min), per 1000', 'peak RSS', 'sync CPU s', 'Postgres CPU s', 'bench CPU s', 'cores busy', 'rows written', 'WAL MB'];
   const rows = figures.map((f) => [
     f.scenario,
     f.records.toLocaleString('en-US'),
@@ -132,6 +136,8 @@ export function formatTable(figures: ReadonlyArray<Figure>): string {
     f.postgresCpuMs === null ? '' : (f.postgresCpuMs / 1000).toFixed(2),
     f.benchCpuMs === null ? '' : (f.benchCpuMs / 1000).toFixed(2),
     f.coresBusy === null ? '' : f.coresBusy.toFixed(2),
+    f.rowsWritten === null || f.rowsWritten === undefined ? '' : f.rowsWritten.toLocaleString('en-US'),
+    f.walBytes === null || f.walBytes === undefined ? '' : (f.walBytes / 2 ** 20).toFixed(1),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`;

@@ -8,7 +8,7 @@ import { type BenchRun, formatSeconds, repeat } from './bench-run.js';
 import { type BenchStandIn, startBenchStandIn } from './bench-stand-in.js';
 import { compileChildren } from './compile-children.js';
 import { limiterThroughput } from './limiter-bench.js';
-import { type ProductSample, productInsert, productUpdate } from './product-scenarios.js';
+import { type ProductSample, productInsert, productReread, productUpdate } from './product-scenarios.js';
 import { type RateLimitedSample, rateLimitedRun } from './rate-limited-run.js';
 import { type CeilingSample, ceilingFigure, ceilingRecords, ceilingRun, naiveScenario } from './reference-scenarios.js';
 
@@ -39,7 +39,7 @@ export async function runBench(args: BenchArgs, log: (line: string) => void, sig
   const run: BenchRun = { args, log, signal, children, database };
   try {
     const result: BenchResult = { date: new Date().toISOString(), machine: await machine(database), args, figures: [], limiter: [], rateLimited: null };
-    const writes: Scenario[] = ['ceiling', 'insert', 'update', 'naive'];
+    const writes: Scenario[] = ['ceiling', 'insert', 'update', 'reread', 'naive'];
     if (writes.some((s) => args.scenarios.has(s))) result.figures = await writeScenarios(run);
     if (args.scenarios.has('limiter')) result.limiter = await limiterScenarios(run);
     if (args.scenarios.has('rate-limited')) result.rateLimited = await rateLimitedScenario(run);
@@ -83,6 +83,10 @@ async function writeScenarios(run: BenchRun): Promise<Figure[]> {
     for (const pageSize of has('update') ? args.pageSizes : []) {
       const samples = await paired(`update page ${pageSize}`, () => productUpdate(ctx, pageSize, ++round));
       figures.push(productFigure(`update, page ${pageSize}`, pageSize, samples));
+    }
+    for (const pageSize of has('reread') ? args.pageSizes : []) {
+      const samples = await paired(`re-read unchanged, page ${pageSize}`, () => productReread(ctx, pageSize));
+      figures.push(productFigure(`re-read unchanged, page ${pageSize}`, pageSize, samples));
     }
     const naive = has('naive') ? await naiveScenario(run, bench) : undefined;
     const yardstick = ceiling?.figure();
@@ -140,6 +144,8 @@ function productFigure(scenario: string, pageSize: number, samples: PairedSample
     minimumRequests: Math.ceil(records / pageSize),
     peakRssBytes: Math.max(...samples.map((s) => s.maxRssBytes)),
     ...cpuFigures(samples),
+    rowsWritten: median(samples.map((s) => s.rowsWritten)),
+    walBytes: median(samples.map((s) => s.walBytes)),
   });
 }
 

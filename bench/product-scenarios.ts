@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { sql } from 'kysely';
 import { join } from 'node:path';
 import type { BenchDatabase } from './bench-database.js';
 import { cpuMsSince } from './cpu-ms-since.js';
@@ -25,6 +26,10 @@ export interface ProductSample {
   requests: number;
   recordRequests: number;
   tooManyRequests: number;
+  /** Rows the sync wrote (upserted). */
+  rowsWritten: number;
+  /** WAL the server wrote over the sync (`pg_current_wal_lsn()` before and after; the whole server's), bytes. */
+  walBytes: number;
 }
 
 export interface ProductContext {
@@ -68,15 +73,35 @@ export async function productUpdate(ctx: ProductContext, pageSize: number, round
   return timedSync(ctx, `update-page${pageSize}`, pageSize);
 }
 
-async function timedSync(ctx: ProductContext, label: string, pageSize: number, nodeFlags: ReadonlyArray<string> = []): Promise<ProductSample> {
+/**
+ * The whole stream read again with nothing changed in the source (a merge backfill, the safety net): an untimed
+ * first sync fills the table, then the timed full re-read. Unchanged records are not written: 0 rows, little WAL.
+ */
+export async function productReread(ctx: ProductContext, pageSize: number): Promise<ProductSample> {
+  await ctx.database.reset([PRODUCT_SCHEMA]);
+  const first = await runSyncChild(ctx.syncChild, childConfig(ctx, 10_000));
+  expectAll(ctx, first, 'first sync before the re-read');
+  await ctx.database.checkpoint();
+  return timedSync(ctx, `reread-page${pageSize}`, pageSize, [], { full: true, expectedRows: 0 });
+}
+
+async function timedSync(
+  ctx: ProductContext,
+  label: string,
+  pageSize: number,
+  nodeFlags: ReadonlyArray<string> = [],
+  options: { full?: boolean; expectedRows?: number } = {},
+): Promise<ProductSample> {
   const profileDir = ctx.cpuProfile === null ? null : profileFolder(ctx.cpuProfile, label);
   const flags = profileDir === null ? nodeFlags : [...nodeFlags, '--cpu-prof', `--cpu-prof-dir=${profileDir}`];
   const before = ctx.bench.requestCounts();
   const benchCpu = process.cpuUsage();
-  const result = await runSyncChild(ctx.syncChild, childConfig(ctx, pageSize), flags);
+  const walBefore = await walPosition(ctx.database);
+  const result = await runSyncChild(ctx.syncChild, { ...childConfig(ctx, pageSize), full: options.full }, flags);
   const benchCpuMs = cpuMsSince(benchCpu);
+  const walBytes = await walSince(ctx.database, walBefore);
   const after = ctx.bench.requestCounts();
-  expectAll(ctx, result, `sync at page size ${pageSize}`);
+  expectAll(ctx, result, `sync at page size ${pageSize}`, options.expectedRows);
   if (profileDir !== null) ctx.cpuProfile?.log(`CPU profile in ${profileDir}, top functions by self time:\n${formatSelfTimes(topSelfTimes(profileDir, PROFILE_TOP))}`);
   return {
     elapsedMs: result.elapsedMs,
@@ -88,7 +113,19 @@ async function timedSync(ctx: ProductContext, label: string, pageSize: number, n
     requests: after.all - before.all,
     recordRequests: after.records - before.records,
     tooManyRequests: after.tooManyRequests - before.tooManyRequests,
+    rowsWritten: result.upserted,
+    walBytes,
   };
+}
+
+async function walPosition(database: BenchDatabase): Promise<string> {
+  const { rows } = await sql<{ lsn: string }>`SELECT pg_current_wal_lsn()::text AS lsn`.execute(database.db);
+  return rows[0]?.lsn ?? '0/0';
+}
+
+async function walSince(database: BenchDatabase, before: string): Promise<number> {
+  const { rows } = await sql<{ bytes: string }>`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), ${before}::pg_lsn)::text AS bytes`.execute(database.db);
+  return Number(rows[0]?.bytes ?? 0);
 }
 
 export function childConfig(ctx: Pick<ProductContext, 'database' | 'bench' | 'fillfactor'>, pageSize: number): SyncChildConfig {
@@ -113,8 +150,8 @@ function profileFolder(profiling: CpuProfiling, label: string): string {
 }
 
 /** A scenario that did not replicate the whole stream measured something else: fail loudly. */
-export function expectAll(ctx: Pick<ProductContext, 'bench'>, result: SyncChildResult, what: string): void {
-  if (!result.complete || result.records !== ctx.bench.records || result.upserted !== ctx.bench.records) {
-    throw new Error(`${what}: expected ${ctx.bench.records} records upserted to the end, got ${JSON.stringify(result)}`);
+export function expectAll(ctx: Pick<ProductContext, 'bench'>, result: SyncChildResult, what: string, rows = ctx.bench.records): void {
+  if (!result.complete || result.records !== ctx.bench.records || result.upserted !== rows) {
+    throw new Error(`${what}: expected ${ctx.bench.records} records read to the end, ${rows} upserted, got ${JSON.stringify(result)}`);
   }
 }

@@ -25,6 +25,8 @@ export interface SyncChildConfig {
   pageSize: number;
   /** The product table's fillfactor (`target.fillfactor`). */
   fillfactor: number;
+  /** Read from the beginning instead of the stored cursor (a full re-read). Default false. */
+  full?: boolean;
   /** The shared Redis token bucket in front of every request; absent: no limiter. */
   gate?: { redisUrl: string; keyPrefix: string; key: string; requestsPerMinute: number; share: number };
 }
@@ -59,7 +61,7 @@ const cpuBefore = process.cpuUsage();
 try {
   const summary = await replicateStream(
     { db, nango, modelFields: directModelFields(nango), logger },
-    { stream: config.stream, schema: config.schema, deletes: 'soft', fillfactor: config.fillfactor, pageSize: config.pageSize, signal: AbortSignal.timeout(30 * 60_000) },
+    { stream: config.stream, schema: config.schema, deletes: 'soft', fillfactor: config.fillfactor, pageSize: config.pageSize, full: config.full, signal: AbortSignal.timeout(30 * 60_000) },
   );
   const result: SyncChildResult = {
     elapsedMs: summary.elapsedMs,

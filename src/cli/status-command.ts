@@ -20,7 +20,7 @@ export async function statusCommand(
   const streams = await listStreamStatus(db, { schema: options.schema });
   if (!options.json && options.budget) io.stdout.write(`${options.budget}\n\n`);
   if (options.json) io.stdout.write(`${JSON.stringify(streams, null, 2)}\n`);
-  else io.stdout.write(streams.length === 0 ? 'No streams yet: run `nango-replicator worker` or `sync`.\n' : table(streams) + backfillNotes(streams));
+  else io.stdout.write(streams.length === 0 ? 'No streams yet: run `nango-replicator worker` or `sync`.\n' : table(streams) + backfillNotes(streams) + historyNotes(streams));
   return streams;
 }
 
@@ -34,6 +34,14 @@ function backfillNotes(streams: ReadonlyArray<StreamStatus>): string {
     return [];
   });
   return lines.length === 0 ? '' : `\nBackfills needing attention (until the stream's next backfill):\n${lines.join('\n')}\n`;
+}
+
+/** Models whose table keeps every version (history mode): one line each, with since when. */
+function historyNotes(streams: ReadonlyArray<StreamStatus>): string {
+  const since = new Map<string, Date>();
+  for (const s of streams) if (s.historySince !== null) since.set(s.model, s.historySince);
+  const lines = [...since].map(([model, at]) => `  ${model}: every version kept since ${at.toISOString()} (the rows as they stood then)`);
+  return lines.length === 0 ? '' : `\nHistory mode:\n${lines.join('\n')}\n`;
 }
 
 function table(streams: ReadonlyArray<StreamStatus>): string {

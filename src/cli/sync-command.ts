@@ -1,3 +1,4 @@
+import { historyFor } from '../config/history-for.js';
 import type { RedisLocks } from '../lock/redis-locks.js';
 import type { StreamPullMarks } from '../jobs/stream-pull-marks.js';
 import type { Logger } from 'pino';
@@ -146,6 +147,7 @@ async function syncOneStream(
         stream,
         schema: app.config.target.schema,
         deletes: app.config.target.deletes,
+        history: historyFor(app.config, stream),
         fillfactor: app.config.target.fillfactor,
         pageSize: options.pageSize ?? app.config.nango.pageSize,
         full: options.full && done === undefined, // a read again for a pull request goes on from the cursor

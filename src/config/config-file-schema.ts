@@ -32,6 +32,7 @@ const streamRuleSchema = z.strictObject({
   models: allOrListSchema.default('*'),
   connections: allOrListSchema.default('*'),
   every: frequencySchema.optional(),
+  history: z.boolean().optional(),
 });
 
 /** A Redis key prefix chosen by the user. `{` would make it a Redis Cluster hash tag. */
@@ -89,6 +90,7 @@ export const configFileSchema = z.strictObject({
       deletes: z.enum(['soft', 'hard']).default('soft'),
       fillfactor: fillfactorSchema.default(100),
       onConnectionDeleted: z.enum(['keep', 'soft-delete']).default('keep'),
+      history: z.boolean().default(false),
     })
     .prefault({}),
   streams: z.array(streamRuleSchema).default([]),

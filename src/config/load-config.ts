@@ -59,12 +59,14 @@ export function loadConfig(deps: LoadConfigDeps): ReplicatorConfig {
       deletes: file.target.deletes,
       onConnectionDeleted: file.target.onConnectionDeleted,
       fillfactor: env.REPLICATOR_TABLE_FILLFACTOR ?? file.target.fillfactor,
+      history: file.target.history,
     },
     streams: file.streams.map((rule) => ({
       integration: rule.integration,
       models: rule.models,
       connections: rule.connections,
       everyMs: rule.every,
+      ...(rule.history === undefined ? {} : { history: rule.history }),
     })),
     discovery: { everyMs: file.discovery.every },
     worker: {

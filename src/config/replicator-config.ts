@@ -50,6 +50,11 @@ export interface ReplicatorConfig {
      * `REPLICATOR_TABLE_FILLFACTOR`. Default 100 (Postgres' own default: no storage parameter is set).
      */
     readonly fillfactor: number;
+    /**
+     * History mode: every version of every record kept in `<table>_history`, with `<table>_as_of(at)` for the table as
+     * it was at an instant. `target.history`, or `history` on a stream rule. Once on, a table keeps it. Default false.
+     */
+    readonly history: boolean;
   };
   /** What the worker keeps fresh: one rule per entry of `streams` in the YAML file. Empty: nothing. */
   readonly streams: ReadonlyArray<StreamRule>;
@@ -129,4 +134,6 @@ export interface StreamRule {
   readonly connections: '*' | ReadonlyArray<string>;
   /** Interval between syncs, ms; undefined: the sync's own `runs`. */
   readonly everyMs: number | undefined;
+  /** History mode for the streams of this rule (see `target.history`). Default false. */
+  readonly history?: boolean;
 }

@@ -7,7 +7,7 @@ import type { NangoClient } from '../nango/nango-client.js';
 import type { ModelFieldsLookup } from '../replicate/model-fields-lookup.js';
 import { type ReplicateSummary } from '../replicate/replicate-stream.js';
 import type { ModelField } from '../schema/model-fields.js';
-import { deleteUnseenRows, type DeleteUnseenResult } from '../store/delete-unseen-rows.js';
+import { clearPassRecords, deleteUnseenRows, type DeleteUnseenResult } from '../store/delete-unseen-rows.js';
 import { databaseNow } from '../store/database-now.js';
 import { ensureModelTable } from '../store/ensure-model-table.js';
 import { recordBackfillOutcome } from '../store/record-backfill-outcome.js';
@@ -46,6 +46,8 @@ export interface BackfillStreamDeps {
 export interface BackfillStreamSettings {
   schema: string;
   deletes: 'soft' | 'hard';
+  /** Whether a stream's table keeps every version (`historyFor`); absent: no history. */
+  history?: (stream: StreamKey) => boolean;
   /** Fillfactor of the model tables (see `ReplicateOptions.fillfactor`). */
   fillfactor: number;
   pageSize: number;
@@ -167,7 +169,10 @@ async function backfill(
   if (resumed !== null) progress.page(resumed.totals, resumed); // watchers see the pass's totals from the start
   if (resumed === null) deps.logger.info({ mode: data.mode, since: data.since, force: data.force }, 'backfill started');
   else deps.logger.info({ mode: data.mode, since: data.since, force: data.force, pages: resumed.totals.pages, records: resumed.totals.records }, 'backfill continues after its last committed page');
-  const summary = await readBackfillPass(deps, settings, { stream, fields, modifiedAfter, passStartedAt, resumed, progress }, stop);
+  // A pass from the beginning forgets what an earlier, unfinished replace pass saw.
+  if (resumed === null && data.mode === 'replace') await clearPassRecords(deps.db, stream);
+  const pass = { stream, fields, modifiedAfter, passStartedAt, replace: data.mode === 'replace', resumed, progress };
+  const summary = await readBackfillPass(deps, settings, pass, stop);
   if (!summary.complete) {
     await progress.flush();
     deps.logger.info({ pages: summary.pages }, 'backfill stopped before the end; it runs again later, after its last committed page');

@@ -34,6 +34,8 @@ export interface SyncJobSettings {
   /** Postgres schema of the model tables. */
   schema: string;
   deletes: 'soft' | 'hard';
+  /** Whether a stream's table keeps every version (`historyFor`); absent: no history. */
+  history?: (stream: StreamKey) => boolean;
   /** Fillfactor of the model tables (see `ReplicateOptions.fillfactor`). */
   fillfactor: number;
   pageSize: number;
@@ -153,7 +155,7 @@ async function runSlice(
       { db: deps.db, nango: deps.nango, modelFields: deps.modelFields, logger: deps.logger },
       {
         stream, schema: settings.schema, deletes: settings.deletes, fillfactor: settings.fillfactor, pageSize: settings.pageSize, fields,
-        maxPages: settings.slicePages, signal: stop,
+        maxPages: settings.slicePages, signal: stop, history: settings.history?.(stream),
         onProgress: metrics ? pageMetricsRecorder(metrics, stream) : undefined,
       },
     );

@@ -15,7 +15,9 @@ export interface ReadBackfillPassDeps extends ReplicateDeps {
 }
 
 /** How the pass writes pages (see `ReplicateOptions`). */
-export type ReadBackfillPassSettings = Pick<ReplicateOptions, 'schema' | 'deletes' | 'fillfactor' | 'pageSize'>;
+export type ReadBackfillPassSettings = Pick<ReplicateOptions, 'schema' | 'deletes' | 'fillfactor' | 'pageSize'> & {
+  history?: (stream: StreamKey) => boolean;
+};
 
 export interface BackfillPass {
   stream: StreamKey;
@@ -23,6 +25,8 @@ export interface BackfillPass {
   modifiedAfter: Date | undefined;
   /** The start of the pass's first attempt, stored with every position reported. */
   passStartedAt: Date;
+  /** A `replace` pass: the ids it reads are noted, so its end deletes only what it did not see. */
+  replace: boolean;
   progress: ProgressReporter;
 }
 
@@ -69,7 +73,7 @@ async function readFrom(
     { db: deps.db, nango: deps.nango, modelFields: deps.modelFields, logger: deps.logger },
     {
       stream: pass.stream, schema: settings.schema, deletes: settings.deletes, fillfactor: settings.fillfactor, pageSize: settings.pageSize,
-      fields: pass.fields, full: true,
+      fields: pass.fields, full: true, notesPass: pass.replace, history: settings.history?.(pass.stream),
       fullFrom: pass.from?.cursor ?? null, modifiedAfter: pass.modifiedAfter, kind: 'backfill', signal: stop,
       onProgress: (p, position) => {
         const totals = addTotals(earlier, p);

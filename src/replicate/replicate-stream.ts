@@ -82,6 +82,13 @@ export interface ReplicateOptions {
    * committed.
    */
   onProgress?: (progress: ReplicateProgress, position: string | null) => void;
+  /**
+   * The run is a `replace` backfill's pass: the ids it reads are noted (`nango_replicator.pass_records`), so its end
+   * deletes only rows it did not see, including rows it saw unchanged and did not write. Default false.
+   */
+  notesPass?: boolean;
+  /** History mode (`target.history`): every version kept in `<table>_history`; once on, a table keeps it. Default false. */
+  history?: boolean;
 }
 
 /** Totals of a run so far. */
@@ -103,7 +110,9 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
   const started = performance.now();
   const state = await ensureStream(deps.db, stream);
   const fields = options.fields !== undefined ? options.fields : await deps.modelFields(stream, signal);
-  const layout = await ensureModelTable(deps, { schema: options.schema, model: stream.model, fields, fillfactor: options.fillfactor });
+  const layout = await ensureModelTable(deps, {
+    schema: options.schema, model: stream.model, fields, fillfactor: options.fillfactor, history: options.history,
+  });
   const kind: RunKind = options.kind ?? (options.full ? 'full' : 'sync');
   const runId = await startRun(deps.db, state.id, kind);
   deps.logger.info({ runId, kind, cursor: state.cursor, table: `${layout.schema}.${layout.table}` }, 'run started');
@@ -142,9 +151,8 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
       signal,
     });
     try {
-      const params = {
-        stream, streamId: state.id, runId, layout, deletes: options.deletes, rowsPerStatement: options.rowsPerStatement, compareCursors,
-      };
+      const { deletes, rowsPerStatement, notesPass } = options;
+      const params = { stream, streamId: state.id, runId, layout, deletes, rowsPerStatement, notesPass, compareCursors };
       const join = { records: options.recordsPerTransaction ?? RECORDS_PER_TRANSACTION, maxBytes: JOIN_MAX_BYTES, signal };
       for (let taken = 0; options.maxPages === undefined || taken < options.maxPages; ) {
         // The next page is taken (parsed) only once it can be written: until then it stays bytes in the iterator.

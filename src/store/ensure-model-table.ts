@@ -6,7 +6,11 @@ import { derivedIdentifier } from '../schema/derived-identifier.js';
 import type { ModelField } from '../schema/model-fields.js';
 import { planColumns } from '../schema/plan-columns.js';
 import { commentModelTable } from './comment-model-table.js';
-import { ensureSyncedAtIndex, SYNCED_AT_INDEX_COLUMNS, SYNCED_AT_INDEX_SUFFIX } from './ensure-synced-at-index.js';
+import { ensureHistoryTable } from './ensure-history-table.js';
+import {
+  CHANGE_POSITION_COLUMN, CHANGE_POSITION_INDEX_COLUMNS, CHANGE_POSITION_INDEX_SUFFIX, ensureChangePosition,
+} from './ensure-change-position.js';
+import { ensureSyncedAtIndex, ensureTableIndex, SYNCED_AT_INDEX_COLUMNS, SYNCED_AT_INDEX_SUFFIX } from './ensure-synced-at-index.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 import type { MappedColumn, TableLayout } from './table-layout.js';
 import { ensureSchema } from './ensure-schema.js';
@@ -30,7 +34,9 @@ const DEFAULT_FILLFACTOR = 100;
  * The table and each typed column carry a `COMMENT` naming the Nango model and field (kept up to date as columns
  * are added), and the table has an index on `(_nango_provider_config_key, _nango_connection_id, _nango_synced_at)`
  * for downstream incremental reads: created with a new table, and built `CONCURRENTLY` after the transaction for a
- * table created before the index existed (see `ensureSyncedAtIndex`).
+ * table created before the index existed (see `ensureSyncedAtIndex`). The change feed's `_nango_txid` column and
+ * its index come the same way (a table from before the feed gains the column without a rewrite, see
+ * `ensureChangePosition`).
  */
 export async function ensureModelTable(
   deps: { db: Kysely<ReplicatorDatabase>; logger: Logger },
@@ -40,6 +46,8 @@ export async function ensureModelTable(
     fields: ReadonlyArray<ModelField> | null;
     /** 10..100, validated by the config; 100 is Postgres' default and sets no storage parameter. */
     fillfactor: number;
+    /** History mode (`target.history`): keep every version in `<table>_history` (see `ensureHistoryTable`). Default false. */
+    history?: boolean;
   },
 ): Promise<TableLayout> {
   const ensured = await deps.db.transaction().execute(async (trx) => {
@@ -57,14 +65,24 @@ export async function ensureModelTable(
     if (isNew) await createTable(trx, { schema: params.schema, table, relations }, plan.added, params.fillfactor);
     else {
       for (const column of plan.added) await addColumn(trx, params.schema, table, column);
+      await ensureChangePosition(trx, { schema: params.schema, table });
       await applyFillfactor(trx, deps.logger, { schema: params.schema, table, fillfactor: params.fillfactor });
     }
     await recordColumns(trx, params.schema, table, existing.length, plan.added);
     const columns = [...existing, ...plan.added];
     await commentModelTable(trx, deps.logger, { schema: params.schema, table, model: params.model, columns });
-    return { layout: { schema: params.schema, table, columns }, isNew };
+    const history = await ensureHistoryTable(trx, deps.logger, {
+      schema: params.schema, table, columns, added: plan.added, wanted: params.history ?? false,
+    });
+    const layout: TableLayout = { schema: params.schema, table, columns, ...(history === undefined ? {} : { history }) };
+    return { layout, isNew };
   });
-  if (!ensured.isNew) await ensureSyncedAtIndex(deps, { schema: params.schema, table: ensured.layout.table });
+  if (!ensured.isNew) {
+    const target = { schema: params.schema, table: ensured.layout.table };
+    await ensureSyncedAtIndex(deps, target);
+    const feedIndex = { columns: CHANGE_POSITION_INDEX_COLUMNS, suffix: CHANGE_POSITION_INDEX_SUFFIX, what: 'change feed (_nango_txid)' };
+    await ensureTableIndex(deps, { ...target, ...feedIndex });
+  }
   return ensured.layout;
 }
 
@@ -122,6 +140,8 @@ async function createTable(
   const primaryKey = derivedIdentifier(table, '_pkey', taken);
   taken.add(primaryKey);
   const syncedAtIndex = derivedIdentifier(table, SYNCED_AT_INDEX_SUFFIX, taken);
+  taken.add(syncedAtIndex);
+  const txidIndex = derivedIdentifier(table, CHANGE_POSITION_INDEX_SUFFIX, taken);
   let builder = trx.schema
     .withSchema(schema)
     .createTable(table)
@@ -138,11 +158,13 @@ async function createTable(
     .addColumn('_nango_pruned_at', 'timestamptz')
     .addColumn('_nango_cursor', 'text', (c) => c.notNull())
     .addColumn('_nango_synced_at', 'timestamptz', (c) => c.notNull())
+    .addColumn(CHANGE_POSITION_COLUMN, sql`xid8`)
     .addPrimaryKeyConstraint(primaryKey, ['_nango_provider_config_key', '_nango_connection_id', 'id']);
   // At Postgres' default the table gets no storage parameter at all, as before the setting existed.
   if (fillfactor === DEFAULT_FILLFACTOR) await created.execute();
   else await created.modifyEnd(sql`WITH (fillfactor = ${sql.lit(fillfactor)})`).execute();
   await trx.schema.withSchema(schema).createIndex(syncedAtIndex).on(table).columns([...SYNCED_AT_INDEX_COLUMNS]).execute();
+  await trx.schema.withSchema(schema).createIndex(txidIndex).on(table).columns([...CHANGE_POSITION_INDEX_COLUMNS]).execute();
 }
 
 /**

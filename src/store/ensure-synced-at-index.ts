@@ -34,10 +34,27 @@ export async function ensureSyncedAtIndex(
   deps: { db: Kysely<ReplicatorDatabase>; logger: Logger },
   target: { schema: string; table: string },
 ): Promise<void> {
+  await ensureTableIndex(deps, { ...target, columns: SYNCED_AT_INDEX_COLUMNS, suffix: SYNCED_AT_INDEX_SUFFIX, what: '_nango_synced_at' });
+}
+
+/** An index {@link ensureTableIndex} gives a model table: its key columns, its name's suffix, and what it is called in logs. */
+export interface TableIndex {
+  schema: string;
+  table: string;
+  columns: ReadonlyArray<string>;
+  suffix: string;
+  what: string;
+}
+
+/**
+ * Gives a model table created before an index existed that index, once, `CONCURRENTLY` and without failing the run
+ * (see {@link ensureSyncedAtIndex} for every rule; the change feed's `_nango_txid` index is built the same way).
+ */
+export async function ensureTableIndex(deps: { db: Kysely<ReplicatorDatabase>; logger: Logger }, target: TableIndex): Promise<void> {
   const found = await findIndex(deps.db, target);
   if (found === 'missing-table' || found?.valid === true) return;
   await deps.db.connection().execute(async (conn) => {
-    const key = `nango-replicator:index:${target.schema}.${target.table}`;
+    const key = `nango-replicator:index:${target.schema}.${target.table}:${target.suffix}`;
     const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(hashtext(${key})) AS locked`.execute(conn);
     if (rows[0]?.locked !== true) return;
     try {
@@ -46,7 +63,7 @@ export async function ensureSyncedAtIndex(
     } catch (error) {
       deps.logger.warn(
         { err: error, table: `${target.schema}.${target.table}` },
-        'the _nango_synced_at index could not be built (a long transaction in the database?); the next run tries again',
+        `the ${target.what} index could not be built (a long transaction in the database?); the next run tries again`,
       );
     } finally {
       // The connection goes back to the pool: leave it as it was.
@@ -56,25 +73,25 @@ export async function ensureSyncedAtIndex(
   });
 }
 
-async function build(conn: Kysely<ReplicatorDatabase>, logger: Logger, target: { schema: string; table: string }) {
+async function build(conn: Kysely<ReplicatorDatabase>, logger: Logger, target: TableIndex) {
   const found = await findIndex(conn, target);
   if (found === 'missing-table' || found?.valid === true) return;
   if (found !== null) await sql`DROP INDEX CONCURRENTLY IF EXISTS ${sql.id(target.schema, found.name)}`.execute(conn);
   const { rows } = await sql<{ name: string }>`
     SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ${target.schema}
   `.execute(conn);
-  const name = derivedIdentifier(target.table, SYNCED_AT_INDEX_SUFFIX, new Set(rows.map((r) => r.name)));
+  const name = derivedIdentifier(target.table, target.suffix, new Set(rows.map((r) => r.name)));
   const table = `${target.schema}.${target.table}`;
-  logger.info({ table, index: name }, 'building the _nango_synced_at index of a table created before it existed (once, without blocking writes)');
+  logger.info({ table, index: name }, `building the ${target.what} index of a table created before it existed (once, without blocking writes)`);
   await sql`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${sql.id(name)} ON ${sql.id(target.schema, target.table)}
-    (${sql.join(SYNCED_AT_INDEX_COLUMNS.map((c) => sql.id(c)))})`.execute(conn);
-  logger.info({ table, index: name }, '_nango_synced_at index built');
+    (${sql.join(target.columns.map((c) => sql.id(c)))})`.execute(conn);
+  logger.info({ table, index: name }, `${target.what} index built`);
 }
 
-/** The table's index on exactly {@link SYNCED_AT_INDEX_COLUMNS} (no expression, no predicate), if any. */
+/** The table's index on exactly `target.columns` (no expression, no predicate), if any. */
 async function findIndex(
   db: Kysely<ReplicatorDatabase>,
-  target: { schema: string; table: string },
+  target: TableIndex,
 ): Promise<{ name: string; valid: boolean } | null | 'missing-table'> {
   const { rows } = await sql<{ name: string | null; valid: boolean | null }>`
     SELECT ic.relname AS name, i.indisvalid AS valid
@@ -83,7 +100,7 @@ async function findIndex(
     LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indexprs IS NULL AND i.indpred IS NULL AND i.indkey::text = (
       -- int2vector's text is the column numbers separated by spaces (its array form starts at index 0).
       SELECT string_agg(a.attnum::text, ' ' ORDER BY k.ord)
-      FROM unnest(${sql.val([...SYNCED_AT_INDEX_COLUMNS])}::text[]) WITH ORDINALITY AS k(name, ord)
+      FROM unnest(${sql.val([...target.columns])}::text[]) WITH ORDINALITY AS k(name, ord)
       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = k.name
     )
     LEFT JOIN pg_class ic ON ic.oid = i.indexrelid

@@ -30,6 +30,7 @@ export function joinPageWrites(first: PageWrite, next: PageWrite): PageWrite {
     ids: new Set([...first.ids, ...next.ids]),
     cursor: next.cursor,
     rows: first.rows === 'any' || next.rows === 'any' ? 'any' : 'new',
+    notesPass: first.notesPass || next.notesPass,
   };
 }
 

@@ -39,6 +39,11 @@ export interface StreamStatus {
    * for a refused replace the breaker's `reason`); null before the first. Kept until the next backfill.
    */
   lastBackfill: Record<string, unknown> | null;
+  /**
+   * History mode: since when the model's table keeps every version (`<table>_history`; the first versions are the
+   * rows as they stood then); null when it keeps none.
+   */
+  historySince: Date | null;
 }
 
 /** Every stream the replicator knows, ordered by integration, connection, model, with its row counts. */
@@ -58,6 +63,7 @@ export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: 
       's.last_error',
       's.last_backfill',
       't.table_name',
+      't.history_since',
       'last_run.kind as run_kind',
       'last_run.status as run_status',
       'last_run.started_at as run_started_at',
@@ -95,6 +101,7 @@ export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: 
       freshnessLagMs: s.freshness_lag_ms,
       lastError: s.last_error,
       lastBackfill: s.last_backfill,
+      historySince: s.history_since,
     };
   });
 }

@@ -31,4 +31,6 @@ export interface PageWrite {
   /** The cursor this write stores: the page's end, unless that is behind `expectedCursor` (never moves back). */
   cursor: string | null;
   rows: PageRows;
+  /** The write belongs to a `replace` backfill's pass: the ids it read go to `nango_replicator.pass_records`. */
+  notesPass: boolean;
 }

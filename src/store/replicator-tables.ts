@@ -28,6 +28,9 @@ export interface ModelTablesTable {
   model: string;
   table_name: string;
   created_at: Generated<Timestamp>;
+  /** History mode: the `<table>_history` table, and when it began (its first versions are the rows then). */
+  history_table: ColumnType<string | null, string | null | undefined, string | null>;
+  history_since: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface TableColumnsTable {

@@ -15,4 +15,6 @@ export interface TableLayout {
   table: string;
   /** Typed columns in table order; the system columns are implied. */
   columns: ReadonlyArray<MappedColumn>;
+  /** History mode: the table every version is kept in (`<table>_history`, same schema); absent when off. */
+  history?: string;
 }

@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { hardDeleteStatement, type PageParams, type WrittenCounts, writeRowsStatement } from './page-statements.js';
 import type { PreparedPage } from './prepare-page.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
@@ -12,6 +12,8 @@ export interface WrittenRows {
   deleted: number;
   /** Value-error rows written: the values that did not fit, of the versions written. */
   valueErrors: number;
+  /** Rows changed: written (soft deletes included) or removed; what the change feed's notification counts. */
+  changed: number;
 }
 
 /**
@@ -20,16 +22,18 @@ export interface WrittenRows {
  */
 export async function writeRows(trx: Transaction<ReplicatorDatabase>, write: PageWrite): Promise<WrittenRows> {
   const { prepared, layout, stream, streamId } = write;
-  const written: WrittenRows = { upserted: 0, deleted: 0, valueErrors: 0 };
+  const written: WrittenRows = { upserted: 0, deleted: 0, valueErrors: 0, changed: 0 };
   for (const statement of prepared.statements) {
     const row = await upsert(trx, layout, { ...stream, streamId, ...statement, rows: write.rows }, prepared.payloadsText);
     written.upserted += Number(row?.upserted ?? 0);
+    written.changed += Number(row?.upserted ?? 0);
     written.deleted += Number(row?.deleted ?? 0);
     written.valueErrors += Number(row?.value_errors ?? 0);
   }
   if (prepared.hardDeleteJson !== null && prepared.hardDeleteCount > 0) {
     const [row] = (await hardDeleteStatement(layout, { ...stream, streamId }, prepared.hardDeleteJson).execute(trx)).rows;
     written.deleted += Number(row?.deleted ?? 0);
+    written.changed += Number(row?.deleted ?? 0);
   }
   return written;
 }
@@ -46,6 +50,13 @@ export async function recordDeadLetters(trx: Transaction<ReplicatorDatabase>, wr
       )
       .execute();
   }
+}
+
+/** The ids a `replace` backfill's pass read (see `PageWrite.notesPass`), written or not. */
+export async function notePassRecords(trx: Transaction<ReplicatorDatabase>, write: PageWrite): Promise<void> {
+  if (write.ids.size === 0) return;
+  await sql`INSERT INTO nango_replicator.pass_records (stream_id, record_id)
+    SELECT ${write.streamId}::bigint, unnest(${[...write.ids]}::text[]) ON CONFLICT DO NOTHING`.execute(trx);
 }
 
 /**

@@ -1,11 +1,12 @@
 import { type Kysely, sql } from 'kysely';
 import type { RecordsPage } from './records-page.js';
 import { ReplicatorError } from '../errors/replicator-error.js';
-import { type CommitOrder, takeTurn, waitForPrevious } from './commit-order.js';
+import { type CommitOrder, endTurn, takeTurn, waitForPrevious } from './commit-order.js';
 import { restringified } from './page-body-payloads.js';
 import type { PageWrite } from './page-write.js';
 import type { PageRows } from './page-statements.js';
-import { recordDeadLetters, RecordsAlreadyStored, ResponseTextRefused, writeRows } from './write-page-rows.js';
+import { notePassRecords, recordDeadLetters, RecordsAlreadyStored, ResponseTextRefused, writeRows } from './write-page-rows.js';
+import { notifyChanges } from './notify-changes.js';
 import { preparePage } from './prepare-page.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 import type { StreamKey } from './stream-key.js';
@@ -26,6 +27,11 @@ export interface WritePageParams {
   rowsPerStatement?: number;
   /** Orders two of Nango's cursors (`compareCursors`, nango/stream-cursor.ts), so the stored one never moves back. */
   compareCursors(a: string | null, b: string | null): number;
+  /**
+   * The page belongs to a `replace` backfill's pass: its ids are noted in `nango_replicator.pass_records`, so the
+   * end of the pass knows the rows it saw even where nothing changed and nothing was written. Default false.
+   */
+  notesPass?: boolean;
 }
 
 /** What one committed write (a page, or consecutive small pages sharing a transaction) did. */
@@ -79,6 +85,7 @@ export function planPageWrite(params: WritePageParams): PageWrite {
     expectedCursor: params.expectedCursor,
     cursor: end !== null && params.compareCursors(end, params.expectedCursor) > 0 ? end : params.expectedCursor,
     rows: params.rows ?? 'any',
+    notesPass: params.notesPass ?? false,
   };
 }
 
@@ -93,21 +100,24 @@ export async function writePlannedPage(db: Kysely<ReplicatorDatabase>, write: Pa
   // Every attempt on the connection of the first: one more taken from the pool could wait behind the pages after
   // this one, which hold theirs while they wait for this page's outcome.
   return db.connection().execute(async (connection) => {
-    let attempt = write;
-    let takeTurn = true;
-    // Each rewrite turns one setting of the write to its general form for good, so there are at most two.
-    for (;;) {
-      try {
-        return await pageTransaction(connection, attempt, order, { takeTurn });
-      } catch (error) {
-        const rewritten = rewrite(attempt, error);
-        if (rewritten === null) throw error;
-        attempt = rewritten;
-        // The turn is not taken again: the page after this one may already hold this page's key (shared) and waits
-        // for this write's outcome in Node, so asking for the key would never end. Commit order still holds: this
-        // transaction waits for the page before it as any other.
-        takeTurn = false;
+    // The turn is held from before the first transaction to the final outcome, across a rewrite: the page after
+    // this one waits for it in Postgres, never in Node with a transaction open (see CommitOrder).
+    if (order !== undefined) await takeTurn(connection, order);
+    try {
+      let attempt = write;
+      // Each rewrite turns one setting of the write to its general form for good, so there are at most two.
+      for (;;) {
+        try {
+          return await pageTransaction(connection, attempt, order);
+        } catch (error) {
+          const rewritten = rewrite(attempt, error);
+          if (rewritten === null) throw error;
+          attempt = rewritten;
+        }
       }
+    } finally {
+      // A connection that broke took its session lock with it.
+      if (order !== undefined) await endTurn(connection, order).catch(() => undefined);
     }
   });
 }
@@ -126,17 +136,14 @@ function rewrite(write: PageWrite, error: unknown): PageWrite | null {
   return null;
 }
 
-async function pageTransaction(
-  db: Kysely<ReplicatorDatabase>,
-  write: PageWrite,
-  order: CommitOrder | undefined,
-  options: { takeTurn: boolean },
-): Promise<PageResult> {
+async function pageTransaction(db: Kysely<ReplicatorDatabase>, write: PageWrite, order: CommitOrder | undefined): Promise<PageResult> {
   const { prepared } = write;
   return db.transaction().execute(async (trx) => {
-    if (order !== undefined && options.takeTurn) await takeTurn(trx, order);
     const written = await writeRows(trx, write);
     await recordDeadLetters(trx, write);
+    if (write.notesPass) await notePassRecords(trx, write);
+    // Delivered by Postgres at commit, never before (and not at all on a rollback).
+    await notifyChanges(trx, { schema: write.layout.schema, table: write.layout.table, stream: write.stream, count: written.changed });
     if (order !== undefined) await waitForPrevious(trx, order);
 
     const claimed = await trx

@@ -1,3 +1,5 @@
+import type { StreamKey } from '../store/stream-key.js';
+import { historyFor } from '../config/history-for.js';
 import type { ConnectionOptions, JobsOptions, Queue } from 'bullmq';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -97,6 +99,7 @@ export function startBackfillConsumer(
           {
             schema: config.target.schema,
             deletes: config.target.deletes,
+            history: (stream: StreamKey) => historyFor(config, stream),
             fillfactor: config.target.fillfactor,
             pageSize: config.nango.pageSize,
             maxDeleteFraction: config.backfill.maxDeleteFraction,

@@ -1,3 +1,4 @@
+import { historyFor } from '../config/history-for.js';
 import type { ConnectionOptions } from 'bullmq';
 import type { ReplicatorConfig } from '../config/replicator-config.js';
 import { backfillOnRejectedCursor } from '../jobs/backfill-on-rejected-cursor.js';
@@ -28,6 +29,7 @@ export function startSyncConsumer(deps: SyncConsumerDeps, drains: { stack: Close
   const settings = {
     schema: config.target.schema,
     deletes: config.target.deletes,
+    history: (stream: StreamKey) => historyFor(config, stream),
     fillfactor: config.target.fillfactor,
     pageSize: config.nango.pageSize,
     slicePages: config.worker.slicePages,

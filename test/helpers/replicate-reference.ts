@@ -27,7 +27,7 @@ export async function replicateReference(
   await finishRun(deps.db, { runId, streamId: state.id });
 }
 
-/** Everything a write leaves behind that two paths must agree on (`_nango_synced_at` and ids aside). */
+/** Everything a write leaves behind that two paths must agree on (`_nango_synced_at`, transaction ids and ids aside). */
 export async function writtenState(db: Kysely<ReplicatorDatabase>) {
   const { rows } = await sql<Record<string, unknown>>`SELECT * FROM nango.ticket ORDER BY id`.execute(db);
   const stream = await db.selectFrom('nango_replicator.streams').select(['cursor', 'newest_modified_at']).executeTakeFirstOrThrow();
@@ -42,8 +42,11 @@ export async function writtenState(db: Kysely<ReplicatorDatabase>) {
     .select(['kind', 'status', 'pages', 'records', 'upserted', 'deleted', 'value_errors', 'rejected', 'nul_removed'])
     .orderBy('id')
     .execute();
+  const tombstones = await sql<Record<string, unknown>>`
+    SELECT table_schema, table_name, provider_config_key, connection_id, record_id FROM nango_replicator.deleted_rows ORDER BY record_id, id`.execute(db);
   return {
-    rows: rows.map(({ _nango_synced_at: _, ...row }) => row),
+    rows: rows.map(({ _nango_synced_at: _, _nango_txid: _txid, ...row }) => row),
+    tombstones: tombstones.rows,
     cursor: stream.cursor,
     newestModifiedAt: stream.newest_modified_at,
     valueErrors,

@@ -41,6 +41,11 @@ export async function writePageReference(db: Kysely<ReplicatorDatabase>, params:
           WHERE _nango_provider_config_key = ${stream.providerConfigKey} AND _nango_connection_id = ${stream.connectionId}
             AND id = ${record.id} AND _nango_last_modified_at <= ${meta.last_modified_at}::timestamptz`.execute(trx);
         const removed = Number(gone.numAffectedRows ?? 0n);
+        // Every row removed leaves a tombstone for the change feed.
+        if (removed > 0) {
+          await sql`INSERT INTO nango_replicator.deleted_rows (table_schema, table_name, provider_config_key, connection_id, record_id)
+            VALUES (${layout.schema}, ${layout.table}, ${stream.providerConfigKey}, ${stream.connectionId}, ${record.id})`.execute(trx);
+        }
         result.deleted += removed;
         // A record removed has no values left, so no value errors.
         if (removed > 0) await replaceValueErrors(trx, params, record, []);
@@ -109,7 +114,7 @@ async function replaceValueErrors(trx: Trx, params: WritePageParams, record: Nan
 }
 
 /**
- * Inserts the record, or updates the stored row if it is not newer. A deleted or pruned record only updates the
+ * Inserts the record, or updates the stored row if it is not newer and the record changed. A deleted or pruned record only updates the
  * `_nango_*` columns, keeping the last known values. Returns what happened to the row.
  */
 async function upsertOne(
@@ -132,18 +137,26 @@ async function upsertOne(
     ['_nango_cursor', meta.cursor],
   ]);
   const key = sql`_nango_provider_config_key = ${stream.providerConfigKey} AND _nango_connection_id = ${stream.connectionId} AND id = ${record.id}`;
-  const stored = await sql<{ newer: boolean }>`
-    SELECT _nango_last_modified_at > ${meta.last_modified_at}::timestamptz AS newer FROM ${table} WHERE ${key} FOR UPDATE`.execute(trx);
+  const sameTyped = layout.columns.map((c) => sql`${sql.id(c.column)} IS NOT DISTINCT FROM ${columns.get(c.column)}::${sql.raw(c.type)}`);
+  const stored = await sql<{ newer: boolean; same_raw: boolean; same_deleted: boolean; same_pruned: boolean }>`
+    SELECT _nango_last_modified_at > ${meta.last_modified_at}::timestamptz AS newer,
+      _nango_raw = ${JSON.stringify(payload)}::jsonb AND ${sql.join([sql`true`, ...sameTyped], sql` AND `)} AS same_raw,
+      _nango_deleted_at IS NOT DISTINCT FROM ${meta.deleted_at}::timestamptz AS same_deleted,
+      _nango_pruned_at IS NOT DISTINCT FROM ${meta.pruned_at}::timestamptz AS same_pruned
+    FROM ${table} WHERE ${key} FOR UPDATE`.execute(trx);
   const row = stored.rows[0];
   if (row === undefined) {
     const all = new Map([...typedAndRaw, ...system]);
-    await sql`INSERT INTO ${table} (_nango_provider_config_key, _nango_connection_id, id, ${sql.join([...all.keys()].map((c) => sql.id(c)))}, _nango_synced_at)
-      VALUES (${stream.providerConfigKey}, ${stream.connectionId}, ${record.id}, ${sql.join([...all.values()])}, now())`.execute(trx);
+    await sql`INSERT INTO ${table} (_nango_provider_config_key, _nango_connection_id, id, ${sql.join([...all.keys()].map((c) => sql.id(c)))}, _nango_synced_at, _nango_txid)
+      VALUES (${stream.providerConfigKey}, ${stream.connectionId}, ${record.id}, ${sql.join([...all.values()])}, now(), pg_current_xact_id())`.execute(trx);
     return 'inserted';
   }
   if (row.newer) return 'skipped';
   const keep = meta.deleted_at !== null || meta.pruned_at !== null;
+  // Unchanged is skipped: the same payload and typed values (not compared when the stored values are kept), deletion
+  // and pruning.
+  if ((keep || row.same_raw) && row.same_deleted && row.same_pruned) return 'skipped';
   const changes = keep ? system : new Map([...typedAndRaw, ...system]);
-  await sql`UPDATE ${table} SET ${sql.join([...changes].map(([c, v]) => sql`${sql.id(c)} = ${v}`))}, _nango_synced_at = now() WHERE ${key}`.execute(trx);
+  await sql`UPDATE ${table} SET ${sql.join([...changes].map(([c, v]) => sql`${sql.id(c)} = ${v}`))}, _nango_synced_at = now(), _nango_txid = pg_current_xact_id() WHERE ${key}`.execute(trx);
   return 'updated';
 }

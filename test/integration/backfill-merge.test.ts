@@ -22,9 +22,9 @@ describe('a merge backfill', () => {
   let f: WorkerFleet;
   let queue: Queue;
   const source = () => f.standIn.store.snapshot(PCK, 'acme', 'Ticket');
-  /** Each row's content without the time it was last written, by id. */
+  /** Each row's content without the time and transaction it was last written by, by id. */
   const contents = async () =>
-    new Map([...(await f.rows('ticket', 'acme'))].map(([id, { _nango_synced_at: _synced, ...rest }]) => [id, JSON.stringify(rest)]));
+    new Map([...(await f.rows('ticket', 'acme'))].map(([id, { _nango_synced_at: _synced, _nango_txid: _txid, ...rest }]) => [id, JSON.stringify(rest)]));
   const changedIds = (before: Map<string, string>, after: Map<string, string>) =>
     [...new Set([...before.keys(), ...after.keys()])].filter((id) => before.get(id) !== after.get(id)).sort();
 

@@ -109,10 +109,10 @@ describe('model tables have names a data engineer can query', () => {
       FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid
       WHERE t.relname IN (${a}, ${b}) ORDER BY 1, 3 DESC
     `.execute(f.db);
-    assert.equal(rows.length, 4, 'a primary key and a _nango_synced_at index each');
-    assert.equal(new Set(rows.map((r) => r.index)).size, 4, 'all four names differ');
+    assert.equal(rows.length, 6, 'a primary key, a _nango_synced_at and a _nango_txid index each');
+    assert.equal(new Set(rows.map((r) => r.index)).size, 6, 'all six names differ');
     for (const row of rows) assert.ok(Buffer.byteLength(row.index) <= 63, row.index);
-    assert.deepEqual(rows.map((r) => r.index.endsWith(r.primary ? '_pkey' : '_synced_at_idx')), [true, true, true, true]);
+    assert.deepEqual(rows.map((r) => (r.primary ? r.index.endsWith('_pkey') : /_(synced_at|txid)_idx$/.test(r.index))), [true, true, true, true, true, true]);
   });
 
   test('the table and each typed column say which Nango model and field they hold, added columns too', async () => {
@@ -162,7 +162,7 @@ describe('model tables have names a data engineer can query', () => {
 
     const index = await sql<{ name: string; valid: boolean }>`
       SELECT i.relname AS name, x.indisvalid AS valid FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
-      WHERE x.indrelid = 'nango.ticket'::regclass AND NOT x.indisprimary
+      WHERE x.indrelid = 'nango.ticket'::regclass AND NOT x.indisprimary AND i.relname <> 'ticket_txid_idx'
     `.execute(f.db);
     assert.deepEqual(index.rows, [{ name: 'ticket_synced_at_idx', valid: true }], 'the existing table got its index at the next run');
   });
@@ -181,7 +181,7 @@ describe('model tables have names a data engineer can query', () => {
     await ensure();
     const { rows } = await sql<{ name: string; valid: boolean }>`
       SELECT i.relname AS name, x.indisvalid AS valid FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
-      WHERE x.indrelid = 'nango.ticket'::regclass AND NOT x.indisprimary
+      WHERE x.indrelid = 'nango.ticket'::regclass AND NOT x.indisprimary AND i.relname <> 'ticket_txid_idx'
     `.execute(f.db);
     assert.deepEqual(rows, [{ name: 'ticket_synced_at_idx', valid: true }]);
   });
@@ -195,7 +195,7 @@ describe('model tables have names a data engineer can query', () => {
     const indexes = async () =>
       (await sql<{ name: string; valid: boolean }>`
         SELECT i.relname AS name, x.indisvalid AS valid FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
-        WHERE x.indrelid = 'nango.ticket'::regclass AND NOT x.indisprimary
+        WHERE x.indrelid = 'nango.ticket'::regclass AND NOT x.indisprimary AND i.relname <> 'ticket_txid_idx'
       `.execute(f.db)).rows;
     try {
       // A session that wrote to the table and stays idle in its transaction, as a forgotten psql prompt would.
@@ -214,7 +214,7 @@ describe('model tables have names a data engineer can query', () => {
     assert.deepEqual(await indexes(), [{ name: 'ticket_synced_at_idx', valid: true }], 'the next run replaced it');
   });
 
-  test('model tables are indexed for reading one stream since a _nango_synced_at', async () => {
+  test('model tables are indexed for reading one stream since a _nango_synced_at, and for the change feed', async () => {
     f.standIn.store.save(PCK, CONN, TICKETS.model, [{ id: 'T-1', title: 't' }]);
     await f.sync();
     const { rows } = await sql<{ definition: string }>`
@@ -222,6 +222,7 @@ describe('model tables have names a data engineer can query', () => {
     `.execute(f.db);
     assert.deepEqual(rows.map((r) => r.definition), [
       'CREATE INDEX ticket_synced_at_idx ON nango.ticket USING btree (_nango_provider_config_key, _nango_connection_id, _nango_synced_at)',
+      'CREATE INDEX ticket_txid_idx ON nango.ticket USING btree (_nango_txid)',
     ]);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { Secret } from '../../src/config/secret.js';
 import { createNangoClient, type NangoClient } from '../../src/nango/nango-client.js';
 import type { NangoRecord, RecordsPage } from '../../src/store/records-page.js';
@@ -157,6 +157,14 @@ describe('the fast write path and a plain per-record reference produce identical
     const pruned = state.rows.find((row) => row.id === 'T-20');
     assert.ok(pruned?._nango_pruned_at instanceof Date);
     assert.equal(pruned.title, 'Ticket number 20');
+  });
+
+  test('a re-read of unchanged records, deleted and pruned ones included, writes no row on either path', async () => {
+    const versions = async () => (await sql<{ id: string; x: string }>`SELECT id, xmin::text AS x FROM nango.ticket ORDER BY id`.execute(fast.db)).rows;
+    const before = await versions();
+    const { state } = await writeBoth(await capture(null, 40), { full: true });
+    assert.equal(state.runs.at(-1)?.upserted, 0, 'nothing was written again');
+    assert.deepEqual(await versions(), before, 'no row got a new version');
   });
 
   test('hard deletes remove the rows, unless the stored row is newer', async () => {

@@ -92,7 +92,7 @@ describe('configuration', () => {
     assert.match(load('nango:\n  pagesize: 500\n'), /c\.yaml: nango: Unrecognized key: "pagesize" \(did you mean pageSize\?\)/);
     assert.match(load('workr:\n  concurrency: 2\n'), /\(root\): Unrecognized key: "workr" \(did you mean worker\?\)/);
     assert.match(load('worker:\n  atempts: 3\n'), /worker: Unrecognized key: "atempts" \(did you mean attempts\?\)/);
-    assert.match(load('target:\n  colour: blue\n'), /target: Unrecognized key: "colour" \(known keys: schema, deletes, fillfactor, onConnectionDeleted\)/);
+    assert.match(load('target:\n  colour: blue\n'), /target: Unrecognized key: "colour" \(known keys: schema, deletes, fillfactor, onConnectionDeleted, history\)/);
   });
 
   test('a number out of range states the whole range', () => {
