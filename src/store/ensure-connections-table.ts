@@ -1,3 +1,4 @@
+import { ensureSchema } from './ensure-schema.js';
 import { type Kysely, sql } from 'kysely';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 
@@ -34,7 +35,7 @@ export async function ensureConnectionsTable(db: Kysely<ReplicatorDatabase>, sch
   if (await exists(db, schema)) return;
   await db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(hashtext(${`nango-replicator:ddl:${schema}`}))`.execute(trx);
-    await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(trx);
+    await ensureSchema(trx, schema);
     const table = sql.id(schema, CONNECTIONS_TABLE);
     await sql`
       CREATE TABLE IF NOT EXISTS ${table} (

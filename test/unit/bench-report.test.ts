@@ -73,9 +73,9 @@ describe('bench report', () => {
     });
     const [head, rule, row, naive] = formatTable([insert, figure('naive peer', 20_000, [10_000])]).split('\n');
     const cells = (line: string | undefined) => (line ?? '').split('|').slice(1, -1).map((c) => c.trim());
-    assert.deepEqual(cells(head), ['scenario', 'records', 'median s', 'records/s', 'x ceiling', 'x naive', 'GET /records (min), per 1000', 'peak RSS', 'sync CPU s', 'Postgres CPU s', 'bench CPU s', 'cores busy']);
+    assert.deepEqual(cells(head), ['scenario', 'records', 'median s', 'records/s', 'x ceiling', 'x naive', 'GET /records (min), per 1000', 'peak RSS', 'sync CPU s', 'Postgres CPU s', 'bench CPU s', 'cores busy', 'rows written', 'WAL MB']);
     assert.match(rule ?? '', /^\|-+(\|-+)+\|$/);
-    assert.deepEqual(cells(row), ['insert, page 10000', '200,000', '8.00', '25,000', '', '', '20 (20), 0.1', '240 MB', '4.34', '5.22', '0.82', '1.30']);
+    assert.deepEqual(cells(row), ['insert, page 10000', '200,000', '8.00', '25,000', '', '', '20 (20), 0.1', '240 MB', '4.34', '5.22', '0.82', '1.30', '', '']);
     assert.deepEqual(cells(naive).slice(0, 4), ['naive peer', '20,000', '10.00', '2,000']);
     assert.ok(cells(naive).slice(4).every((c) => c === ''));
   });
@@ -98,6 +98,6 @@ describe('bench arguments', () => {
     assert.throws(() => parseBenchArgs(['--runs', '0']), /--runs must be an integer from 1 to \d+, got "0"\nnpm run bench/);
     assert.throws(() => parseBenchArgs(['--page-sizes', '20000']), /--page-sizes must be an integer from 1 to 10000, got "20000"/);
     assert.throws(() => parseBenchArgs(['--fillfactor', '5']), /--fillfactor must be an integer from 10 to 100, got "5"/);
-    assert.throws(() => parseBenchArgs(['--scenarios', 'ceiling,copy']), /unknown scenario "copy"; known: ceiling, insert, update, naive, limiter, rate-limited/);
+    assert.throws(() => parseBenchArgs(['--scenarios', 'ceiling,copy']), /unknown scenario "copy"; known: ceiling, insert, update, reread, naive, limiter, rate-limited/);
   });
 });
