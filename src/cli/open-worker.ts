@@ -28,6 +28,8 @@ import { loadStreamFreshness } from '../metrics/load-stream-freshness.js';
 import { queueJobCounts } from '../metrics/queue-job-counts.js';
 import { createScriptsConfigCache } from '../nango/scripts-config-cache.js';
 import { notifyOnRateLimit } from '../ratelimit/notify-on-rate-limit.js';
+import { noticingWebhooks } from '../schedule/noticing-webhooks.js';
+import { pollAdaptively } from '../schedule/poll-adaptively.js';
 import type { StreamKey } from '../store/stream-key.js';
 import { createCloseStack } from '../util/close-stack.js';
 import { withInfrastructureErrors } from '../errors/describe-infrastructure-error.js';
@@ -123,7 +125,7 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
     const context: WorkerContext = {
       db: app.db,
       queue,
-      requestSync: (stream, trigger) => requestStreamSync(queue, stream, { trigger, jobOptions }),
+      requestSync: noticingWebhooks({ db: app.db, logger }, (stream, trigger) => requestStreamSync(queue, stream, { trigger, jobOptions })),
     };
     const http = await withInfrastructureErrors({ service: 'http', port: config.httpPort }, () => startHttpServer({ logger: logger.child({ component: 'http' }) }, {
       port: config.httpPort,
@@ -181,7 +183,10 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       {
         logger,
         process: backfillOnRejectedCursor(
-          (job, signal) => processSyncJob(jobDeps, settings, job, AbortSignal.any([signal, shutdown.signal])),
+          pollAdaptively((job, signal) => processSyncJob(jobDeps, settings, job, AbortSignal.any([signal, shutdown.signal])), {
+            db: app.db,
+            logger,
+          }),
           {
             schedule: (stream, reason) => backfills.scheduleReplace(stream, reason),
             logger,

@@ -18,7 +18,7 @@ export async function statusCommand(
 ): Promise<StreamStatus[]> {
   const streams = await listStreamStatus(db, { schema: options.schema });
   if (options.json) io.stdout.write(`${JSON.stringify(streams, null, 2)}\n`);
-  else io.stdout.write(streams.length === 0 ? 'No streams yet: run `nango-replicator worker` or `sync`.\n' : table(streams) + backfillNotes(streams));
+  else io.stdout.write(streams.length === 0 ? 'No streams yet: run `nango-replicator worker` or `sync`.\n' : table(streams) + backfillNotes(streams) + pollingNotes(streams));
   return streams;
 }
 
@@ -32,6 +32,12 @@ function backfillNotes(streams: ReadonlyArray<StreamStatus>): string {
     return [];
   });
   return lines.length === 0 ? '' : `\nBackfills needing attention (until the stream's next backfill):\n${lines.join('\n')}\n`;
+}
+
+/** Streams read at another period than their `every` (idle, webhooks not arriving, budget-limited): one line each. */
+function pollingNotes(streams: ReadonlyArray<StreamStatus>): string {
+  const lines = streams.flatMap((s) => (s.pollingReason === null ? [] : [`  ${s.providerConfigKey}/${s.connectionId}/${s.model}: ${s.pollingReason}`]));
+  return lines.length === 0 ? '' : `\nPolling (webhooks pull at once; these are the safety-net reads):\n${lines.join('\n')}\n`;
 }
 
 function table(streams: ReadonlyArray<StreamStatus>): string {

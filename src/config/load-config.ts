@@ -54,8 +54,11 @@ export function loadConfig(deps: LoadConfigDeps): ReplicatorConfig {
       models: rule.models,
       connections: rule.connections,
       everyMs: rule.every,
+      safetyNetMs: rule.safetyNet,
+      detection: rule.detection,
     })),
     discovery: { everyMs: file.discovery.every },
+    syncStatus: { everyMs: file.syncStatus.every, timeoutMs: file.syncStatus.timeout },
     worker: {
       concurrency: file.worker.concurrency,
       shutdownTimeoutMs: file.worker.shutdownTimeout,

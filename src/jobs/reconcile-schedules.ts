@@ -80,7 +80,7 @@ export async function reconcileSchedules(deps: ReconcileDeps, options: Reconcile
 }
 
 function templateData(desired: DesiredStream): SyncJobInput {
-  return { ...desired.stream, trigger: 'schedule' };
+  return { ...desired.stream, trigger: 'schedule', everyMs: desired.everyMs, safetyNetMs: desired.safetyNetMs };
 }
 
 function isCurrent(current: ExistingScheduler, desired: DesiredStream, jobOptions: JobSchedulerTemplateOptions): boolean {

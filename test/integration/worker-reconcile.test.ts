@@ -85,7 +85,9 @@ describe('discovery keeps one job scheduler per stream', () => {
     assert.equal(await count(), 4000);
     const ticket = await queue.getJobScheduler(streamSchedulerId({ providerConfigKey: 'helpdesk', connectionId: 'tenant-7', model: 'Ticket' }));
     assert.equal(ticket?.every, 30 * 60_000);
-    assert.deepEqual(ticket?.template?.data, { providerConfigKey: 'helpdesk', connectionId: 'tenant-7', model: 'Ticket', trigger: 'schedule' });
+    assert.deepEqual(ticket?.template?.data, {
+      providerConfigKey: 'helpdesk', connectionId: 'tenant-7', model: 'Ticket', trigger: 'schedule', everyMs: 1_800_000, safetyNetMs: 6 * 3_600_000,
+    });
     const escalation = await queue.getJobScheduler('sync/helpdesk/tenant-7/Escalation');
     assert.equal(escalation?.every, 5 * 60_000, 'the shortest frequency among the syncs returning the model');
     assert.deepEqual(calls.listConnections.at(-1), ['helpdesk'], 'connections of the configured integrations only');

@@ -1,0 +1,143 @@
+import { type Kysely, sql } from 'kysely';
+import type { ReplicatorDatabase } from '../store/replicator-tables.js';
+import type { StreamKey } from '../store/stream-key.js';
+import { webhooksMissingSql } from '../store/stream-polling.js';
+import { nextPeriodMs, type PollingState } from './polling-plan.js';
+
+/** A stream's configured period and ceiling, as its scheduled job carries them, ms. */
+export interface PollingSettings {
+  everyMs: number;
+  safetyNetMs: number;
+}
+
+/**
+ * Stores the stream's configured period and ceiling (creating its row if needed) and returns its polling state,
+ * with the database's `now`. One statement plus one read; no API call.
+ */
+export async function loadPollingState(
+  db: Kysely<ReplicatorDatabase>,
+  stream: StreamKey,
+  settings: PollingSettings,
+): Promise<{ state: PollingState; now: Date }> {
+  const { rows } = await sql<StateRow>`
+    WITH upserted AS (
+      INSERT INTO nango_replicator.streams AS s (provider_config_key, connection_id, model, poll_every_ms, safety_net_ms)
+      VALUES (${stream.providerConfigKey}, ${stream.connectionId}, ${stream.model}, ${settings.everyMs}, ${settings.safetyNetMs})
+      ON CONFLICT ON CONSTRAINT streams_stream_key DO UPDATE
+        SET poll_every_ms = EXCLUDED.poll_every_ms, safety_net_ms = EXCLUDED.safety_net_ms
+        WHERE s.poll_every_ms IS DISTINCT FROM EXCLUDED.poll_every_ms OR s.safety_net_ms IS DISTINCT FROM EXCLUDED.safety_net_ms
+      RETURNING 1
+    )
+    SELECT s.poll_period_ms, s.empty_reads, s.last_read_at, s.read_requested_at,
+           ${webhooksMissingSql} AS webhooks_missing,
+           coalesce((SELECT f.stretch FROM nango_replicator.fleet_schedule f WHERE f.id = 1), 1) AS stretch,
+           now() AS now, (SELECT count(*) FROM upserted) AS touched
+      FROM nango_replicator.streams s
+      LEFT JOIN nango_replicator.polling_integrations i ON i.provider_config_key = s.provider_config_key
+     WHERE s.provider_config_key = ${stream.providerConfigKey} AND s.connection_id = ${stream.connectionId}
+       AND s.model = ${stream.model}`.execute(db);
+  const row = rows[0];
+  if (row === undefined) {
+    // The row was created by this statement, invisible to its own SELECT: a stream never read.
+    const state = {
+      ...settings, periodMs: null, emptyReads: 0, lastReadAt: null, readRequestedAt: null, webhooksMissing: false, stretch: 1,
+    };
+    return { state, now: new Date() };
+  }
+  return {
+    state: {
+      ...settings,
+      periodMs: row.poll_period_ms,
+      emptyReads: row.empty_reads,
+      lastReadAt: row.last_read_at,
+      readRequestedAt: row.read_requested_at,
+      webhooksMissing: row.webhooks_missing,
+      stretch: row.stretch,
+    },
+    now: row.now,
+  };
+}
+
+interface StateRow {
+  poll_period_ms: number | null;
+  empty_reads: number;
+  last_read_at: Date | null;
+  read_requested_at: Date | null;
+  webhooks_missing: boolean;
+  stretch: number;
+  now: Date;
+}
+
+/** What a read that reached the end found. */
+export interface ReadOutcome {
+  /** When the read started (the database's clock), so a change made while it ran is still caught next time. */
+  startedAt: Date;
+  /** Records (changes, deletions included) it wrote. */
+  records: number;
+}
+
+/**
+ * Records a read that reached the end, and adapts the stream's period: changes bring it back to `every`, nothing
+ * doubles it up to the safety net. Changes that no webhook announced (none arrived for the stream since its
+ * previous read; the first read of a stream is a load, not a change) mark the integration's webhooks missing.
+ * Returns whether they were unannounced.
+ */
+export async function recordRead(
+  db: Kysely<ReplicatorDatabase>,
+  stream: StreamKey,
+  outcome: ReadOutcome,
+): Promise<{ unannounced: boolean }> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .selectFrom('nango_replicator.streams')
+      .select(['id', 'poll_every_ms', 'safety_net_ms', 'poll_period_ms', 'last_read_at', 'webhook_at'])
+      .where('provider_config_key', '=', stream.providerConfigKey)
+      .where('connection_id', '=', stream.connectionId)
+      .where('model', '=', stream.model)
+      .forUpdate()
+      .executeTakeFirst();
+    if (row === undefined) return { unannounced: false };
+    const found = outcome.records > 0;
+    const unannounced =
+      found && row.last_read_at !== null && (row.webhook_at === null || row.webhook_at < row.last_read_at);
+    const everyMs = row.poll_every_ms;
+    const period =
+      everyMs === null ? null : nextPeriodMs({ everyMs, safetyNetMs: row.safety_net_ms ?? everyMs, periodMs: row.poll_period_ms }, found);
+    await trx
+      .updateTable('nango_replicator.streams')
+      .set((eb) => ({
+        poll_period_ms: period,
+        empty_reads: found ? 0 : eb('empty_reads', '+', 1),
+        last_read_at: sql<Date>`greatest(last_read_at, ${outcome.startedAt}::timestamptz)`,
+      }))
+      .where('id', '=', row.id)
+      .execute();
+    if (unannounced) {
+      await trx
+        .insertInto('nango_replicator.polling_integrations')
+        .values({ provider_config_key: stream.providerConfigKey, webhooks_missing_since: sql`now()` })
+        .onConflict((oc) => oc.column('provider_config_key').doUpdateSet({ webhooks_missing_since: sql`now()` }))
+        .execute();
+    }
+    return { unannounced };
+  });
+}
+
+/**
+ * Notes that a webhook asked for the stream: its next changes count as announced, and its integration's webhooks
+ * as arriving again.
+ */
+export async function noteWebhook(db: Kysely<ReplicatorDatabase>, stream: StreamKey): Promise<void> {
+  await db
+    .updateTable('nango_replicator.streams')
+    .set({ webhook_at: sql`now()` })
+    .where('provider_config_key', '=', stream.providerConfigKey)
+    .where('connection_id', '=', stream.connectionId)
+    .where('model', '=', stream.model)
+    .execute();
+  await db
+    .insertInto('nango_replicator.polling_integrations')
+    .values({ provider_config_key: stream.providerConfigKey, webhook_at: sql`now()` })
+    .onConflict((oc) => oc.column('provider_config_key').doUpdateSet({ webhook_at: sql`now()` }))
+    .execute();
+}
