@@ -28,7 +28,12 @@ import { loadStreamFreshness } from '../metrics/load-stream-freshness.js';
 import { queueJobCounts } from '../metrics/queue-job-counts.js';
 import { createScriptsConfigCache } from '../nango/scripts-config-cache.js';
 import { notifyOnRateLimit } from '../ratelimit/notify-on-rate-limit.js';
+import { createScheduleMetrics } from '../schedule/create-schedule-metrics.js';
+import { fleetBudgetPerMinute } from '../schedule/fleet-budget.js';
 import { noticingWebhooks } from '../schedule/noticing-webhooks.js';
+import { loadFleetSchedule } from '../schedule/plan-fleet-schedule.js';
+import { planAfterDiscovery, scheduleOverheadPerMinute } from '../schedule/plan-after-discovery.js';
+import { wasScheduled } from '../schedule/was-scheduled.js';
 import { pollAdaptively } from '../schedule/poll-adaptively.js';
 import type { StreamKey } from '../store/stream-key.js';
 import { createCloseStack } from '../util/close-stack.js';
@@ -97,6 +102,10 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       streams: () => loadStreamFreshness(app.db),
       queues: [queueJobCounts(SYNC_QUEUE, () => queueRef), queueJobCounts(BACKFILL_QUEUE, () => backfillQueueRef)],
       onSourceError: (source, error) => logger.warn({ source, err: { message: String(error) } }, 'a metrics source failed'),
+    });
+    const scheduleMetrics = createScheduleMetrics(registry, {
+      load: () => loadFleetSchedule(app.db),
+      onSourceError: (error) => logger.warn({ source: 'schedule', err: { message: String(error) } }, 'a metrics source failed'),
     });
     const gate = createFleetGate({ redis, logger }, config, secretKey);
     const fleetGate = instrumentRequestGate(notifyOnRateLimit(gate, (ms) => pauseQueue(ms), logger), metrics);
@@ -214,11 +223,22 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
         logger: logger.child({ component: 'discovery' }),
         sweep: async (signal) =>
           void (await reapAbandonedRuns({ db: app.db, locks, logger: logger.child({ component: 'sweep' }) }, { signal })),
-        reconcile: (signal) =>
-          reconcileSchedules(
-            { nango: app.nango, scriptsConfig, queue, logger: logger.child({ component: 'discovery' }) },
-            { rules: config.streams, jobOptions, signal },
-          ),
+        reconcile: planAfterDiscovery(
+          {
+            db: app.db, logger: logger.child({ component: 'schedule' }), metrics: scheduleMetrics,
+            budgetPerMinute: () => fleetBudgetPerMinute(config),
+            backfillsActive: async () => Object.values(await backfills.queue.getJobCounts('active', 'waiting')).some((n) => n > 0),
+            reconcile: (signal) =>
+              reconcileSchedules(
+                {
+                  nango: app.nango, scriptsConfig, queue, logger: logger.child({ component: 'discovery' }),
+                  wasScheduled: (ids) => wasScheduled(app.db, ids),
+                },
+                { rules: config.streams, jobOptions, signal },
+              ),
+          },
+          { overheadPerMinute: scheduleOverheadPerMinute(config), backfillShare: config.backfill.budgetShare },
+        ),
       },
       { everyMs: config.discovery.everyMs, leaseKey: `${config.redisKeyPrefix}discovery-lease`, owner },
     );

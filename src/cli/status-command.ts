@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import { describeFleetSchedule } from '../schedule/describe-fleet-schedule.js';
+import { loadFleetSchedule } from '../schedule/plan-fleet-schedule.js';
 import { listStreamStatus, type StreamStatus } from '../store/list-stream-status.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import { formatCount } from '../util/format-count.js';
@@ -17,8 +19,9 @@ export async function statusCommand(
   io: { stdout: NodeJS.WritableStream },
 ): Promise<StreamStatus[]> {
   const streams = await listStreamStatus(db, { schema: options.schema });
+  const schedule = describeFleetSchedule(await loadFleetSchedule(db));
   if (options.json) io.stdout.write(`${JSON.stringify(streams, null, 2)}\n`);
-  else io.stdout.write(streams.length === 0 ? 'No streams yet: run `nango-replicator worker` or `sync`.\n' : table(streams) + backfillNotes(streams) + pollingNotes(streams));
+  else io.stdout.write(streams.length === 0 ? 'No streams yet: run `nango-replicator worker` or `sync`.\n' : table(streams) + backfillNotes(streams) + pollingNotes(streams) + (schedule === null ? '' : `\nSchedule: ${schedule}\n`));
   return streams;
 }
 

@@ -8,6 +8,8 @@ import type { StreamSyncRequestOutcome } from '../jobs/request-stream-sync.js';
 import type { ReplicatorMetrics } from '../metrics/create-replicator-metrics.js';
 import { registerMetricsRoute } from '../metrics/register-metrics-route.js';
 import { readApiBudget } from '../status-page/read-api-budget.js';
+import { describeFleetSchedule } from '../schedule/describe-fleet-schedule.js';
+import { loadFleetSchedule } from '../schedule/plan-fleet-schedule.js';
 import { registerStatusPage } from '../status-page/register-status-page.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { StreamKey } from '../store/stream-key.js';
@@ -29,7 +31,14 @@ export function workerRoutes(deps: WorkerRoutesDeps): HttpRoutes[] {
   const { config, logger, db, metrics } = deps;
   return [
     (scope) => registerMetricsRoute(scope, { registry: deps.registry }),
-    (scope) => registerStatusPage(scope, { db, logger, budget: () => readApiBudget(metrics, config.nango.rateLimit.share) }),
+    (scope) =>
+      registerStatusPage(scope, {
+        db, logger,
+        budget: async () => ({
+          ...(await readApiBudget(metrics, config.nango.rateLimit.share)),
+          schedule: describeFleetSchedule(await loadFleetSchedule(db)),
+        }),
+      }),
     (scope) =>
       registerNangoWebhookRoute(
         scope,

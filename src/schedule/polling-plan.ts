@@ -35,7 +35,9 @@ export interface PollingPlan {
 /** The stream's period now, and why. Pure. */
 export function pollingPlan(state: PollingState): PollingPlan {
   const base = state.webhooksMissing ? state.everyMs : clampPeriod(state.periodMs ?? state.everyMs, state);
-  const effective = Math.round(base * Math.max(1, state.stretch));
+  // Whole ticks (a stretched period is read at the first tick after it), never fewer than the base's.
+  const ticks = Math.max(1, Math.ceil((base * Math.max(1, state.stretch)) / state.everyMs - 1e-9));
+  const effective = Math.max(base, ticks * state.everyMs);
   const reasons: string[] = [];
   if (state.webhooksMissing) {
     reasons.push(`webhooks not arriving: changes came that no webhook announced; polling every ${formatDuration(state.everyMs)}`);
@@ -48,8 +50,8 @@ export function pollingPlan(state: PollingState): PollingPlan {
 
 /**
  * Whether a scheduled tick should read the stream. Ticks come every `every`; the stream is due when its effective
- * period has (nearly: half a tick of slack, so a period of n ticks is read at the n-th) passed since its last read,
- * or a hint asked for it since. Pure.
+ * period (whole ticks) has passed since its last read, give or take half a tick for the ticks' jitter, or a hint
+ * asked for it since. Pure.
  */
 export function isDue(state: PollingState, now: Date): boolean {
   if (state.lastReadAt === null) return true;

@@ -12,6 +12,8 @@ export interface ApiBudget {
   resetsAt: Date | null;
   /** Fraction of the account budget the replicator may spend, (0, 1]; null when no shared limiter is set up. */
   share: number | null;
+  /** The fleet's schedule against the budget (e.g. `budget-limited: ...`, see `describeFleetSchedule`); absent or null: none. */
+  schedule?: string | null;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface ApiBudget {
  */
 export function renderApiBudget(budget: ApiBudget | null, now: Date): string {
   if (budget === null || budget.accountLimit === null || budget.accountLimit <= 0) {
-    return '<section class="budget"><h2>API budget</h2><p class="none">No response from Nango seen yet.</p></section>';
+    return `<section class="budget"><h2>API budget</h2><p class="none">No response from Nango seen yet.</p>${schedule(budget)}</section>`;
   }
   const limit = budget.accountLimit;
   const windowOver = budget.resetsAt !== null && budget.resetsAt.getTime() <= now.getTime();
@@ -36,6 +38,11 @@ export function renderApiBudget(budget: ApiBudget | null, now: Date): string {
   return (
     '<section class="budget"><h2>API budget</h2>' +
     `<div class="meter" role="meter" aria-valuemin="0" aria-valuemax="${limit}" aria-valuenow="${used ?? 0}"><span class="used" style="width:${pct.toFixed(1)}%"></span>${tick}</div>` +
-    `<p>${escapeHtml(`${formatCount(limit)} requests/min for the account${share}. ${usage}${reset}.`)}</p></section>`
+    `<p>${escapeHtml(`${formatCount(limit)} requests/min for the account${share}. ${usage}${reset}.`)}</p>${schedule(budget)}</section>`
   );
+}
+
+function schedule(budget: ApiBudget | null): string {
+  const note = budget?.schedule;
+  return note === undefined || note === null ? '' : `<p class="schedule">Schedule: ${escapeHtml(note)}</p>`;
 }

@@ -118,7 +118,7 @@ export interface FleetScheduleTable {
   demand_per_minute: number;
   needed_per_minute: number;
   stretch: number;
-  planned_at: Generated<Timestamp>;
+  planned_at: Timestamp;
 }
 
 /** Kysely's view of the database: the replicator's tables, addressed as `nango_replicator.<table>`. */

@@ -22,6 +22,9 @@ describe('adaptive polling: webhooks first, polling as a safety net that backs o
     assert.ok(found, 'the stream has a row');
     return found;
   };
+  const lastReadAt = async () =>
+    (await sql<{ at: Date | null }>`SELECT last_read_at AS at FROM nango_replicator.streams WHERE connection_id = ${CONN}`.execute(f.db)).rows[0]?.at
+      ?.getTime();
   const emptyReads = async () =>
     Number((await sql<{ n: number }>`SELECT empty_reads AS n FROM nango_replicator.streams WHERE connection_id = ${CONN}`.execute(f.db)).rows[0]?.n);
 
@@ -50,6 +53,9 @@ describe('adaptive polling: webhooks first, polling as a safety net that backs o
 
   test('a signed webhook still pulls the backed-off stream at once, and its changes bring it back to `every`', async () => {
     const backedOff = (await row()).effectivePeriodMs ?? 0;
+    // Just after a safety-net read, so the next one is a backed-off period away and cannot take the change first.
+    const lastRead = await lastReadAt();
+    await waitUntil(async () => assert.notEqual(await lastReadAt(), lastRead), 60_000, 50);
     f.standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-3', title: 'announced by a webhook' }]);
     const body = nangoWebhookBody(syncSuccessPayload({ providerConfigKey: PCK, connectionId: CONN, model: MODEL, syncName: 'tickets' }));
     const response = await fetch(`${base}/webhooks/nango`, {

@@ -81,7 +81,7 @@ describe('discovery keeps one job scheduler per stream', () => {
 
   test('2,000 connections and two models become 4,000 schedulers in one pass, each at its sync\'s own frequency', async () => {
     const summary = await reconcile();
-    assert.deepEqual({ ...summary, notes: [] }, { desired: 4000, added: 4000, updated: 0, removed: 0, unchanged: 0, notes: [] });
+    assert.deepEqual({ ...summary, notes: [] }, { desired: 4000, added: 4000, updated: 0, removed: 0, unchanged: 0, repaired: 0, notes: [] });
     assert.equal(await count(), 4000);
     const ticket = await queue.getJobScheduler(streamSchedulerId({ providerConfigKey: 'helpdesk', connectionId: 'tenant-7', model: 'Ticket' }));
     assert.equal(ticket?.every, 30 * 60_000);
