@@ -2,12 +2,14 @@ import { listConnectionsRoute } from './connections-route.js';
 import { getRecordsRoute } from './records-route.js';
 import type { RouteHandler } from './route-handler.js';
 import { scriptsConfigRoute } from './scripts-config-route.js';
+import { syncStatusRoute } from './sync-status-route.js';
 
 const ROUTES: ReadonlyArray<{ method: string; path: string; handler: RouteHandler }> = [
   { method: 'GET', path: '/records', handler: getRecordsRoute },
   { method: 'GET', path: '/connections', handler: listConnectionsRoute },
   { method: 'GET', path: '/connection', handler: listConnectionsRoute },
   { method: 'GET', path: '/scripts/config', handler: scriptsConfigRoute },
+  { method: 'GET', path: '/sync/status', handler: syncStatusRoute },
 ];
 
 /** Prefixes mounted behind Nango's `jsonContentTypeMiddleware`. */

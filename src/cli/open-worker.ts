@@ -33,6 +33,7 @@ import { fleetBudgetPerMinute } from '../schedule/fleet-budget.js';
 import { noticingWebhooks } from '../schedule/noticing-webhooks.js';
 import { loadFleetSchedule } from '../schedule/plan-fleet-schedule.js';
 import { planAfterDiscovery, scheduleOverheadPerMinute } from '../schedule/plan-after-discovery.js';
+import { startSyncStatusHints } from '../schedule/sync-status-hints.js';
 import { wasScheduled } from '../schedule/was-scheduled.js';
 import { pollAdaptively } from '../schedule/poll-adaptively.js';
 import type { StreamKey } from '../store/stream-key.js';
@@ -243,6 +244,15 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       { everyMs: config.discovery.everyMs, leaseKey: `${config.redisKeyPrefix}discovery-lease`, owner },
     );
     stack.push('discovery', () => discovery.close());
+    const hinted = [...new Set(config.streams.filter((rule) => rule.detection === 'syncStatus').map((rule) => rule.integration))];
+    if (hinted.length > 0) {
+      const hints = startSyncStatusHints(
+        { db: app.db, nango: app.nango, redis, logger: logger.child({ component: 'sync-status' }),
+          requestPull: (stream) => requestStreamSync(queue, stream, { trigger: 'manual', jobOptions }) },
+        { integrations: hinted, ...config.syncStatus, leaseKey: `${config.redisKeyPrefix}sync-status-lease`, owner },
+      );
+      stack.push('sync-status hints', () => hints.close());
+    }
     logger.info({ owner, concurrency: config.worker.concurrency, rules: config.streams.length, httpPort: http.port }, 'worker started');
 
     return {

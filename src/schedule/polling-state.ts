@@ -79,7 +79,7 @@ export interface ReadOutcome {
 /**
  * Records a read that reached the end, and adapts the stream's period: changes bring it back to `every`, nothing
  * doubles it up to the safety net. Changes that no webhook announced (none arrived for the stream since its
- * previous read; the first read of a stream is a load, not a change) mark the integration's webhooks missing.
+ * previous read, nor a `/sync/status` hint; the first read of a stream is a load, not a change) mark the integration's webhooks missing.
  * Returns whether they were unannounced.
  */
 export async function recordRead(
@@ -90,7 +90,7 @@ export async function recordRead(
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .selectFrom('nango_replicator.streams')
-      .select(['id', 'poll_every_ms', 'safety_net_ms', 'poll_period_ms', 'last_read_at', 'webhook_at'])
+      .select(['id', 'poll_every_ms', 'safety_net_ms', 'poll_period_ms', 'last_read_at', 'webhook_at', 'read_requested_at'])
       .where('provider_config_key', '=', stream.providerConfigKey)
       .where('connection_id', '=', stream.connectionId)
       .where('model', '=', stream.model)
@@ -98,8 +98,9 @@ export async function recordRead(
       .executeTakeFirst();
     if (row === undefined) return { unannounced: false };
     const found = outcome.records > 0;
-    const unannounced =
-      found && row.last_read_at !== null && (row.webhook_at === null || row.webhook_at < row.last_read_at);
+    const since = (at: Date | null) => at !== null && row.last_read_at !== null && at >= row.last_read_at;
+    // Announced by a webhook, or by a `/sync/status` hint, since the previous read.
+    const unannounced = found && row.last_read_at !== null && !since(row.webhook_at) && !since(row.read_requested_at);
     const everyMs = row.poll_every_ms;
     const period =
       everyMs === null ? null : nextPeriodMs({ everyMs, safetyNetMs: row.safety_net_ms ?? everyMs, periodMs: row.poll_period_ms }, found);
