@@ -5,7 +5,7 @@ import type { SyncJobRef, SyncJobResult } from '../jobs/process-sync-job.js';
 import { parseSyncJobData, streamOf } from '../jobs/sync-job-data.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import { databaseNow } from '../store/database-now.js';
-import { isDue, pollingPlan } from './polling-plan.js';
+import { isDue, pollingPlan } from '../store/polling-plan.js';
 import { loadPollingState, recordRead } from './polling-state.js';
 
 type Process = (job: SyncJobRef, signal: AbortSignal) => Promise<SyncJobResult>;

@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { StreamKey } from '../store/stream-key.js';
 import { webhooksMissingSql } from '../store/stream-polling.js';
-import { nextPeriodMs, type PollingState } from './polling-plan.js';
+import { nextPeriodMs, type PollingState } from '../store/polling-plan.js';
 
 /** A stream's configured period and ceiling, as its scheduled job carries them, ms. */
 export interface PollingSettings {

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { pollingPlan } from '../schedule/polling-plan.js';
+import { pollingPlan } from './polling-plan.js';
 
 /** SQL: whether the integration (`i`, its `polling_integrations` row, left-joined) has its webhooks missing. */
 export const webhooksMissingSql = sql<boolean>`coalesce(i.webhooks_missing_since > coalesce(i.webhook_at, '-infinity'), false)`;

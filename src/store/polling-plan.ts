@@ -3,6 +3,9 @@ import ms from 'ms';
 /** `6h`, `40m`, `2s`: short enough for a status row. */
 const formatDuration = (periodMs: number): string => ms(Math.round(periodMs));
 
+// The polling rule, pure: shared by the scheduled ticks (src/schedule/) and the status rows (list-stream-status.ts),
+// so it lives here, below both.
+
 /** What decides when a stream is read next (stored in `nango_replicator.streams`, see migration 0006). */
 export interface PollingState {
   /** The stream's configured period (`streams[].every`), ms. */
