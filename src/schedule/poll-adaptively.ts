@@ -4,7 +4,6 @@ import { errorSummary } from '../errors/error-summary.js';
 import type { SyncJobRef, SyncJobResult } from '../jobs/process-sync-job.js';
 import { parseSyncJobData, streamOf } from '../jobs/sync-job-data.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
-import { databaseNow } from '../store/database-now.js';
 import { isDue, pollingPlan } from '../store/polling-plan.js';
 import { loadPollingState, recordRead } from './polling-state.js';
 
@@ -17,8 +16,9 @@ type Process = (job: SyncJobRef, signal: AbortSignal) => Promise<SyncJobResult>;
  * - every read that reaches the end is recorded: changes bring the stream back to `every`, an empty read doubles its
  *   period up to the safety net, and changes no webhook announced mark the integration's webhooks missing (logged
  *   once per integration and process).
- * Other triggers (webhook, manual, follow-up, continuation) always read. A failure to read or store the polling
- * state never fails the job: the tick then reads, as it did before adaptive polling.
+ * Other triggers (webhook, manual, follow-up, continuation) always read, and touch Postgres only after their read
+ * (a job that finds its stream busy must end at once, whatever the database is doing). A failure to read or store
+ * the polling state never fails the job: the tick then reads, as it did before adaptive polling.
  */
 export function pollAdaptively(process: Process, deps: { db: Kysely<ReplicatorDatabase>; logger: Logger }): Process {
   const warned = new Set<string>();
@@ -30,18 +30,16 @@ export function pollAdaptively(process: Process, deps: { db: Kysely<ReplicatorDa
       if (data.trigger === 'schedule' && data.everyMs !== undefined) {
         const settings = { everyMs: data.everyMs, safetyNetMs: data.safetyNetMs ?? data.everyMs };
         const { state, now } = await loadPollingState(deps.db, stream, settings);
-        if (!isDue(state, now)) return { outcome: 'not-due' };
+        if (now !== null && !isDue(state, now)) return { outcome: 'not-due' };
         startedAt = now;
         const { reason } = pollingPlan(state);
         if (reason !== null) deps.logger.debug({ ...stream, jobId: job.id, reason }, 'safety-net read');
-      } else {
-        startedAt = await databaseNow(deps.db);
       }
     } catch (error) {
       deps.logger.warn({ err: errorSummary(error), jobId: job.id }, 'polling state unreadable: this tick reads the stream');
     }
     const result = await process(job, signal);
-    if (result.outcome !== 'synced' || startedAt === null) return result;
+    if (result.outcome !== 'synced') return result;
     // A slice that did not reach the end found records; its continuation records the read.
     if (!result.complete) return result;
     try {

@@ -12,13 +12,13 @@ export interface PollingSettings {
 
 /**
  * Stores the stream's configured period and ceiling (creating its row if needed) and returns its polling state,
- * with the database's `now`. One statement plus one read; no API call.
+ * with the database's `now` (null for a stream whose row this call created: never read, so due). One statement plus one read; no API call.
  */
 export async function loadPollingState(
   db: Kysely<ReplicatorDatabase>,
   stream: StreamKey,
   settings: PollingSettings,
-): Promise<{ state: PollingState; now: Date }> {
+): Promise<{ state: PollingState; now: Date | null }> {
   const { rows } = await sql<StateRow>`
     WITH upserted AS (
       INSERT INTO nango_replicator.streams AS s (provider_config_key, connection_id, model, poll_every_ms, safety_net_ms)
@@ -42,7 +42,7 @@ export async function loadPollingState(
     const state = {
       ...settings, periodMs: null, emptyReads: 0, lastReadAt: null, readRequestedAt: null, webhooksMissing: false, stretch: 1,
     };
-    return { state, now: new Date() };
+    return { state, now: null };
   }
   return {
     state: {
@@ -70,8 +70,11 @@ interface StateRow {
 
 /** What a read that reached the end found. */
 export interface ReadOutcome {
-  /** When the read started (the database's clock), so a change made while it ran is still caught next time. */
-  startedAt: Date;
+  /**
+   * When the read started (the database's clock), so a change made while it ran is still caught next time; null:
+   * the start of the stream's latest run (`last_run_started_at`).
+   */
+  startedAt: Date | null;
   /** Records (changes, deletions included) it wrote. */
   records: number;
 }
@@ -109,7 +112,7 @@ export async function recordRead(
       .set((eb) => ({
         poll_period_ms: period,
         empty_reads: found ? 0 : eb('empty_reads', '+', 1),
-        last_read_at: sql<Date>`greatest(last_read_at, ${outcome.startedAt}::timestamptz)`,
+        last_read_at: sql<Date>`greatest(last_read_at, coalesce(${outcome.startedAt}::timestamptz, last_run_started_at, now()))`,
       }))
       .where('id', '=', row.id)
       .execute();
