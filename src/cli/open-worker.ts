@@ -15,7 +15,6 @@ import { drainWorker, runUntilFailure } from '../jobs/drain-worker.js';
 import { processSyncJob, type SyncJobDeps, type SyncJobSettings } from '../jobs/process-sync-job.js';
 import { BACKFILL_QUEUE, SYNC_JOB, SYNC_QUEUE } from '../jobs/queue-names.js';
 import { reapAbandonedRuns } from '../jobs/reap-abandoned-runs.js';
-import { reconcileSchedules } from '../jobs/reconcile-schedules.js';
 import { requestStreamSync, type StreamSyncRequestOutcome } from '../jobs/request-stream-sync.js';
 import { createStreamPullMarks, PULL_MARK_TTL_MS, pullMarkKeyPrefix } from '../jobs/stream-pull-marks.js';
 import type { SyncJobInput } from '../jobs/sync-job-data.js';
@@ -29,13 +28,10 @@ import { queueJobCounts } from '../metrics/queue-job-counts.js';
 import { createScriptsConfigCache } from '../nango/scripts-config-cache.js';
 import { notifyOnRateLimit } from '../ratelimit/notify-on-rate-limit.js';
 import { createScheduleMetrics } from '../schedule/create-schedule-metrics.js';
-import { fleetBudgetPerMinute } from '../schedule/fleet-budget.js';
 import { noticingWebhooks } from '../schedule/noticing-webhooks.js';
 import { loadFleetSchedule } from '../schedule/plan-fleet-schedule.js';
-import { planAfterDiscovery, scheduleOverheadPerMinute } from '../schedule/plan-after-discovery.js';
-import { startSyncStatusHints } from '../schedule/sync-status-hints.js';
-import { wasScheduled } from '../schedule/was-scheduled.js';
 import { pollAdaptively } from '../schedule/poll-adaptively.js';
+import { scheduleDiscoveryPass, startConfiguredHints } from '../schedule/schedule-wiring.js';
 import type { StreamKey } from '../store/stream-key.js';
 import { createCloseStack } from '../util/close-stack.js';
 import { withInfrastructureErrors } from '../errors/describe-infrastructure-error.js';
@@ -218,41 +214,23 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
     });
     const failed = Promise.race([runUntilFailure(running, shutdown.signal), backfills.failed]);
 
+    const scheduleDeps = {
+      config, db: app.db, nango: app.nango, scriptsConfig, redis, queue, jobOptions, backfillQueue: backfills.queue,
+      metrics: scheduleMetrics, logger, owner,
+    };
     const discovery = startDiscoveryLoop(
       {
         redis,
         logger: logger.child({ component: 'discovery' }),
         sweep: async (signal) =>
           void (await reapAbandonedRuns({ db: app.db, locks, logger: logger.child({ component: 'sweep' }) }, { signal })),
-        reconcile: planAfterDiscovery(
-          {
-            db: app.db, logger: logger.child({ component: 'schedule' }), metrics: scheduleMetrics,
-            budgetPerMinute: () => fleetBudgetPerMinute(config),
-            backfillsActive: async () => Object.values(await backfills.queue.getJobCounts('active', 'waiting')).some((n) => n > 0),
-            reconcile: (signal) =>
-              reconcileSchedules(
-                {
-                  nango: app.nango, scriptsConfig, queue, logger: logger.child({ component: 'discovery' }),
-                  wasScheduled: (ids) => wasScheduled(app.db, ids),
-                },
-                { rules: config.streams, jobOptions, signal },
-              ),
-          },
-          { overheadPerMinute: scheduleOverheadPerMinute(config), backfillShare: config.backfill.budgetShare },
-        ),
+        reconcile: scheduleDiscoveryPass(scheduleDeps),
       },
       { everyMs: config.discovery.everyMs, leaseKey: `${config.redisKeyPrefix}discovery-lease`, owner },
     );
     stack.push('discovery', () => discovery.close());
-    const hinted = [...new Set(config.streams.filter((rule) => rule.detection === 'syncStatus').map((rule) => rule.integration))];
-    if (hinted.length > 0) {
-      const hints = startSyncStatusHints(
-        { db: app.db, nango: app.nango, redis, logger: logger.child({ component: 'sync-status' }),
-          requestPull: (stream) => requestStreamSync(queue, stream, { trigger: 'manual', jobOptions }) },
-        { integrations: hinted, ...config.syncStatus, leaseKey: `${config.redisKeyPrefix}sync-status-lease`, owner },
-      );
-      stack.push('sync-status hints', () => hints.close());
-    }
+    const hints = startConfiguredHints(scheduleDeps);
+    if (hints !== null) stack.push('sync-status hints', () => hints.close());
     logger.info({ owner, concurrency: config.worker.concurrency, rules: config.streams.length, httpPort: http.port }, 'worker started');
 
     return {

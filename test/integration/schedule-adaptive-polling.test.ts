@@ -63,8 +63,11 @@ describe('adaptive polling: webhooks first, polling as a safety net that backs o
     });
     assert.equal(response.status, 200);
     await waitUntil(converged, 60_000);
-    const pulled = (await f.queue.getCompleted()).filter((j) => j.data.trigger === 'webhook' && j.returnvalue?.records > 0);
-    assert.equal(pulled.length, 1, 'the change came by the webhook pull, not by a safety-net read');
+    // The rows are visible a moment before the job that wrote them is marked completed.
+    await waitUntil(async () => {
+      const pulled = (await f.queue.getCompleted()).filter((j) => j.data.trigger === 'webhook' && j.returnvalue?.records > 0);
+      assert.equal(pulled.length, 1, 'the change came by the webhook pull, not by a safety-net read');
+    }, 30_000);
     assert.ok(backedOff >= 8000);
     const status = await waitUntil(async () => {
       const s = await row();
