@@ -11,8 +11,9 @@ export interface PollingSettings {
 }
 
 /**
- * Stores the stream's configured period and ceiling (creating its row if needed) and returns its polling state,
- * with the database's `now` (null for a stream whose row this call created: never read, so due). One statement plus one read; no API call.
+ * Returns the stream's polling state with the database's `now` (null for a stream never seen: due), and stores its
+ * configured period and ceiling when they are new or changed (creating its row if needed). Usually one read and
+ * no write (so no row lock: a tick never waits for the page transaction of a run holding the stream); no API call.
  */
 export async function loadPollingState(
   db: Kysely<ReplicatorDatabase>,
@@ -20,25 +21,19 @@ export async function loadPollingState(
   settings: PollingSettings,
 ): Promise<{ state: PollingState; now: Date | null }> {
   const { rows } = await sql<StateRow>`
-    WITH upserted AS (
-      INSERT INTO nango_replicator.streams AS s (provider_config_key, connection_id, model, poll_every_ms, safety_net_ms)
-      VALUES (${stream.providerConfigKey}, ${stream.connectionId}, ${stream.model}, ${settings.everyMs}, ${settings.safetyNetMs})
-      ON CONFLICT ON CONSTRAINT streams_stream_key DO UPDATE
-        SET poll_every_ms = EXCLUDED.poll_every_ms, safety_net_ms = EXCLUDED.safety_net_ms
-        WHERE s.poll_every_ms IS DISTINCT FROM EXCLUDED.poll_every_ms OR s.safety_net_ms IS DISTINCT FROM EXCLUDED.safety_net_ms
-      RETURNING 1
-    )
-    SELECT s.poll_period_ms, s.empty_reads, s.last_read_at, s.read_requested_at,
+    SELECT s.poll_every_ms, s.safety_net_ms, s.poll_period_ms, s.empty_reads, s.last_read_at, s.read_requested_at,
            ${webhooksMissingSql} AS webhooks_missing,
            coalesce((SELECT f.stretch FROM nango_replicator.fleet_schedule f WHERE f.id = 1), 1) AS stretch,
-           now() AS now, (SELECT count(*) FROM upserted) AS touched
+           now() AS now
       FROM nango_replicator.streams s
       LEFT JOIN nango_replicator.polling_integrations i ON i.provider_config_key = s.provider_config_key
      WHERE s.provider_config_key = ${stream.providerConfigKey} AND s.connection_id = ${stream.connectionId}
        AND s.model = ${stream.model}`.execute(db);
   const row = rows[0];
+  if (row === undefined || row.poll_every_ms !== settings.everyMs || row.safety_net_ms !== settings.safetyNetMs) {
+    await storeSettings(db, stream, settings);
+  }
   if (row === undefined) {
-    // The row was created by this statement, invisible to its own SELECT: a stream never read.
     const state = {
       ...settings, periodMs: null, emptyReads: 0, lastReadAt: null, readRequestedAt: null, webhooksMissing: false, stretch: 1,
     };
@@ -58,7 +53,22 @@ export async function loadPollingState(
   };
 }
 
+async function storeSettings(db: Kysely<ReplicatorDatabase>, stream: StreamKey, settings: PollingSettings): Promise<void> {
+  await db
+    .insertInto('nango_replicator.streams')
+    .values({
+      provider_config_key: stream.providerConfigKey, connection_id: stream.connectionId, model: stream.model,
+      poll_every_ms: settings.everyMs, safety_net_ms: settings.safetyNetMs,
+    })
+    .onConflict((oc) =>
+      oc.constraint('streams_stream_key').doUpdateSet({ poll_every_ms: settings.everyMs, safety_net_ms: settings.safetyNetMs }),
+    )
+    .execute();
+}
+
 interface StateRow {
+  poll_every_ms: number | null;
+  safety_net_ms: number | null;
   poll_period_ms: number | null;
   empty_reads: number;
   last_read_at: Date | null;
