@@ -7,6 +7,7 @@ import * as valueErrorsView from './2026-12-06-0005-value-errors-view.js';
 import * as passRecords from './2026-12-07-0006-pass-records.js';
 import * as changeFeed from './2026-12-07-0007-change-feed.js';
 import * as history from './2026-12-07-0008-history.js';
+import * as adaptivePolling from './2026-12-07-0009-adaptive-polling.js';
 
 /**
  * Every migration, in order. Listed statically (rather than read from the folder at run time) so the
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07-0006-pass-records': passRecords,
   '2026-12-07-0007-change-feed': changeFeed,
   '2026-12-07-0008-history': history,
+  '2026-12-07-0009-adaptive-polling': adaptivePolling,
 };

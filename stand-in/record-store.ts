@@ -5,6 +5,7 @@ import type { ConnectionError, ConnectionInput, EndUserInput, StoredConnection }
 import type { CursorPosition } from './record-cursor.js';
 import { renderMetadata } from './render-record.js';
 import type { DeployedSync, DeploySyncInput } from './scripts-config.js';
+import { SyncJobs } from './sync-jobs.js';
 import { lastActionOf, type LastAction, type Payload, type StoredRecord, type WriteSummary } from './stored-record.js';
 
 /** Options of {@link RecordStore}. */
@@ -37,6 +38,8 @@ export class RecordStore {
   readonly #connections = new Map<string, StoredConnection>();
   readonly #records = new Map<string, ModelRecords>();
   readonly #syncs: DeployedSync[] = [];
+  /** Sync jobs and schedules, for `GET /sync/status` (set by tests). */
+  readonly syncJobs = new SyncJobs();
   #nextConnectionPk = 1;
   #nextSyncId = 1;
 

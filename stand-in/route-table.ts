@@ -4,6 +4,7 @@ import { pruneRecordsRoute } from './prune-records-route.js';
 import { getRecordsRoute } from './records-route.js';
 import type { RouteHandler } from './route-handler.js';
 import { scriptsConfigRoute } from './scripts-config-route.js';
+import { syncStatusRoute } from './sync-status-route.js';
 
 /** Not in the reference: the stand-in accepts a full-access key (or one with this scope) for metadata writes. */
 const METADATA_SCOPES = ['environment:connections:update'];
@@ -15,6 +16,7 @@ const ROUTES: ReadonlyArray<{ method: string; path: string; handler: RouteHandle
   { method: 'PATCH', path: '/records/prune', handler: pruneRecordsRoute, scopes: ['environment:records:write'] },
   { method: 'GET', path: '/connections', handler: listConnectionsRoute, scopes: CONNECTIONS_SCOPES },
   { method: 'GET', path: '/connection', handler: listConnectionsRoute, scopes: CONNECTIONS_SCOPES },
+  { method: 'GET', path: '/sync/status', handler: syncStatusRoute, scopes: ['environment:syncs:read'] },
   { method: 'GET', path: '/scripts/config', handler: scriptsConfigRoute, scopes: ['environment:integrations:list_functions'] },
   { method: 'POST', path: '/connections/metadata', handler: setMetadataRoute('replace'), scopes: METADATA_SCOPES },
   { method: 'POST', path: '/connection/metadata', handler: setMetadataRoute('replace'), scopes: METADATA_SCOPES },

@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import { describeFleetSchedule } from '../schedule/describe-fleet-schedule.js';
+import { loadFleetSchedule } from '../schedule/plan-fleet-schedule.js';
 import { listStreamStatus, type StreamStatus } from '../store/list-stream-status.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import { formatCount } from '../util/format-count.js';
@@ -18,9 +20,10 @@ export async function statusCommand(
   io: { stdout: NodeJS.WritableStream },
 ): Promise<StreamStatus[]> {
   const streams = await listStreamStatus(db, { schema: options.schema });
+  const schedule = describeFleetSchedule(await loadFleetSchedule(db));
   if (!options.json && options.budget) io.stdout.write(`${options.budget}\n\n`);
   if (options.json) io.stdout.write(`${JSON.stringify(streams, null, 2)}\n`);
-  else io.stdout.write(streams.length === 0 ? 'No streams yet: run `nango-replicator worker` or `sync`.\n' : table(streams) + backfillNotes(streams) + historyNotes(streams));
+  else io.stdout.write(streams.length === 0 ? 'No streams yet: run `nango-replicator worker` or `sync`.\n' : table(streams) + backfillNotes(streams) + historyNotes(streams) + pollingNotes(streams) + (schedule === null ? '' : `\nSchedule: ${schedule}\n`));
   return streams;
 }
 
@@ -42,6 +45,12 @@ function historyNotes(streams: ReadonlyArray<StreamStatus>): string {
   for (const s of streams) if (s.historySince !== null) since.set(s.model, s.historySince);
   const lines = [...since].map(([model, at]) => `  ${model}: every version kept since ${at.toISOString()} (the rows as they stood then)`);
   return lines.length === 0 ? '' : `\nHistory mode:\n${lines.join('\n')}\n`;
+}
+
+/** Streams read at another period than their `every` (idle, webhooks not arriving, budget-limited): one line each. */
+function pollingNotes(streams: ReadonlyArray<StreamStatus>): string {
+  const lines = streams.flatMap((s) => (s.pollingReason === null ? [] : [`  ${s.providerConfigKey}/${s.connectionId}/${s.model}: ${s.pollingReason}`]));
+  return lines.length === 0 ? '' : `\nPolling (webhooks pull at once; these are the safety-net reads):\n${lines.join('\n')}\n`;
 }
 
 function table(streams: ReadonlyArray<StreamStatus>): string {

@@ -33,6 +33,8 @@ const streamRuleSchema = z.strictObject({
   connections: allOrListSchema.default('*'),
   every: frequencySchema.optional(),
   history: z.boolean().optional(),
+  safetyNet: durationSchema.pipe(z.number().min(1000)).default(6 * 3600_000),
+  detection: z.enum(['none', 'syncStatus']).default('none'),
 });
 
 /** A Redis key prefix chosen by the user. `{` would make it a Redis Cluster hash tag. */
@@ -95,6 +97,12 @@ export const configFileSchema = z.strictObject({
     .prefault({}),
   streams: z.array(streamRuleSchema).default([]),
   discovery: z.strictObject({ every: durationSchema.pipe(z.number().min(100)).default(60_000) }).prefault({}),
+  syncStatus: z
+    .strictObject({
+      every: durationSchema.pipe(z.number().min(100)).default(600_000),
+      timeout: durationSchema.pipe(z.number().min(100)).default(30_000),
+    })
+    .prefault({}),
   worker: z
     .strictObject({
       concurrency: z.number().int().min(1).max(256).default(4),

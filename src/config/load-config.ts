@@ -67,8 +67,11 @@ export function loadConfig(deps: LoadConfigDeps): ReplicatorConfig {
       connections: rule.connections,
       everyMs: rule.every,
       ...(rule.history === undefined ? {} : { history: rule.history }),
+      safetyNetMs: rule.safetyNet,
+      detection: rule.detection,
     })),
     discovery: { everyMs: file.discovery.every },
+    syncStatus: { everyMs: file.syncStatus.every, timeoutMs: file.syncStatus.timeout },
     worker: {
       concurrency: file.worker.concurrency,
       shutdownTimeoutMs: file.worker.shutdownTimeout,

@@ -62,6 +62,13 @@ export interface ReplicatorConfig {
     /** How often connections and models are looked up again, ms. Default 60000. */
     readonly everyMs: number;
   };
+  /** The `GET /sync/status` hint of streams with `detection: syncStatus` (docs/nango-api.md 10.1). */
+  readonly syncStatus: {
+    /** One request per integration this often, ms. Default 600000 (10 min). */
+    readonly everyMs: number;
+    /** An answer slower than this is abandoned (the streams keep polling), ms. Default 30000. */
+    readonly timeoutMs: number;
+  };
   readonly worker: {
     /** Jobs one process runs at once. Default 4. */
     readonly concurrency: number;
@@ -136,4 +143,8 @@ export interface StreamRule {
   readonly everyMs: number | undefined;
   /** History mode for the streams of this rule (see `target.history`). Default false. */
   readonly history?: boolean;
+  /** Longest period an idle stream backs off to (never below `every`), ms. Absent: 6 h (`DEFAULT_SAFETY_NET_MS`). */
+  readonly safetyNetMs?: number;
+  /** `syncStatus`: also read the streams `GET /sync/status` says changed; `none` (default, also when absent): webhooks and polling only. */
+  readonly detection?: 'none' | 'syncStatus';
 }

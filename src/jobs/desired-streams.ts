@@ -11,6 +11,8 @@ export interface DesiredStream {
   id: string;
   stream: StreamKey;
   everyMs: number;
+  /** Longest period the stream backs off to when idle, >= `everyMs`. */
+  safetyNetMs: number;
 }
 
 /** What Nango said, as the rules need it. */
@@ -20,6 +22,9 @@ export interface DiscoverySources {
   /** The body of GET /scripts/config; null when no rule needed it. */
   scriptsConfig: unknown;
 }
+
+/** The ceiling of an idle stream's period when its rule sets no `safetyNet`: 6 h, ms. */
+export const DEFAULT_SAFETY_NET_MS = 6 * 3600_000;
 
 /** Interval of a stream whose rule sets no `every` and whose model no sync declares. */
 export const FALLBACK_EVERY_MS = 3_600_000;
@@ -51,7 +56,9 @@ export function desiredStreams(
       for (const connectionId of connectionIds) {
         const stream = { providerConfigKey: rule.integration, connectionId, model };
         const id = streamSchedulerId(stream);
-        if (!byId.has(id)) byId.set(id, { id, stream, everyMs: everyMs ?? FALLBACK_EVERY_MS });
+        const every = everyMs ?? FALLBACK_EVERY_MS;
+        const safetyNetMs = Math.max(rule.safetyNetMs ?? DEFAULT_SAFETY_NET_MS, every);
+        if (!byId.has(id)) byId.set(id, { id, stream, everyMs: every, safetyNetMs });
       }
     }
   }

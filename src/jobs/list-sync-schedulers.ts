@@ -8,6 +8,8 @@ export interface ExistingScheduler {
   /** The template data, serialised for comparison. */
   dataJson: string;
   attempts: number | undefined;
+  /** When its next job is due (epoch ms); its job id is `repeat:<id>:<next>`. */
+  next: number | undefined;
 }
 
 /** Schedulers read per Redis round trip. */
@@ -30,6 +32,7 @@ export async function listSyncSchedulers(queue: Queue, signal?: AbortSignal): Pr
         everyMs: scheduler.every,
         dataJson: JSON.stringify(scheduler.template?.data ?? null),
         attempts: scheduler.template?.opts?.attempts,
+        next: scheduler.next,
       });
     }
     if (page.length < PAGE) return found;

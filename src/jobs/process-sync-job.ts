@@ -66,7 +66,9 @@ export type SyncJobResult =
    */
   | { outcome: 'busy'; holder: string | null }
   /** Another run moved the cursor under this one (the lock expired); its page rolled back and that run carries on. */
-  | { outcome: 'superseded'; followedUp: boolean };
+  | { outcome: 'superseded'; followedUp: boolean }
+  /** A scheduled tick whose stream was not due (adaptive polling, `src/schedule/`): nothing was read. */
+  | { outcome: 'not-due' };
 
 /**
  * Runs one bounded slice of one stream: takes the stream's lock (else leaves a pull mark and ends at once: the

@@ -23,6 +23,11 @@ export interface ReconcileDeps {
    * connection missing from a listing loses its schedulers at once.
    */
   trackConnections?(listed: ReadonlyArray<NangoConnection>, integrations: ReadonlyArray<string>): Promise<ConnectionsRefresh>;
+  /**
+   * Of these scheduler ids (missing from the queue), those whose stream had a schedule before: re-creating theirs
+   * is a repair (a scheduler deleted by hand, or lost), counted in `repaired`. Absent: every missing one is new.
+   */
+  wasScheduled?(ids: ReadonlyArray<string>): Promise<ReadonlySet<string>>;
 }
 
 export interface ReconcileOptions {
@@ -40,6 +45,11 @@ export interface ReconcileSummary {
   updated: number;
   removed: number;
   unchanged: number;
+  /**
+   * Schedulers repaired: re-created although their stream had one (see `wasScheduled`), or stuck (their next job
+   * gone, so they would never fire again) and re-created. Each is also logged.
+   */
+  repaired: number;
   /** Things an operator may want to know (an integration without syncs, a model without a frequency). */
   notes: string[];
   /** With `trackConnections`: connections added, changed, missed once and found deleted by this listing. */
@@ -63,6 +73,7 @@ export async function reconcileSchedules(deps: ReconcileDeps, options: Reconcile
   const streams = desired.streams.filter((s) => !gone.has(`${s.stream.providerConfigKey}\u0000${s.stream.connectionId}`));
   const { notes } = desired;
   const existing = await listSyncSchedulers(deps.queue, signal);
+  const existingById = new Map(existing);
 
   const upserts: Array<{ desired: DesiredStream; isNew: boolean }> = [];
   let unchanged = 0;
@@ -73,6 +84,11 @@ export async function reconcileSchedules(deps: ReconcileDeps, options: Reconcile
     else upserts.push({ desired, isNew: current === undefined });
   }
   const removals = [...existing.keys()];
+  const upserted = new Set(upserts.map((u) => u.desired.id));
+  const current = streams.filter((d) => !upserted.has(d.id));
+  const stuck = await findStuckSchedulers(deps.queue, current, existingById, Date.now());
+  const unscheduled = upserts.filter((u) => u.isNew).map((u) => u.desired.id);
+  const lost = unscheduled.length === 0 || deps.wasScheduled === undefined ? new Set<string>() : await deps.wasScheduled(unscheduled);
 
   const concurrency = options.concurrency ?? 50;
   await forEachBounded(upserts, concurrency, async ({ desired, isNew }) => {
@@ -82,22 +98,63 @@ export async function reconcileSchedules(deps: ReconcileDeps, options: Reconcile
       { every: desired.everyMs },
       { name: SYNC_JOB, data: templateData(desired), opts: options.jobOptions },
     );
-    deps.logger.info({ scheduler: desired.id, everyMs: desired.everyMs }, isNew ? 'stream scheduled' : 'stream schedule updated');
+    if (lost.has(desired.id)) deps.logger.warn({ scheduler: desired.id }, 'scheduler repaired: it was missing, re-created');
+    else deps.logger.info({ scheduler: desired.id, everyMs: desired.everyMs }, isNew ? 'stream scheduled' : 'stream schedule updated');
+  });
+  await forEachBounded(stuck, concurrency, async (desired) => {
+    signal?.throwIfAborted();
+    // Removed first: an upsert with unchanged settings would keep the lost next job's time and add no job.
+    await deps.queue.removeJobScheduler(desired.id);
+    await deps.queue.upsertJobScheduler(
+      desired.id,
+      { every: desired.everyMs },
+      { name: SYNC_JOB, data: templateData(desired), opts: options.jobOptions },
+    );
+    deps.logger.warn({ scheduler: desired.id }, 'scheduler repaired: its next job was gone, re-created');
   });
   await forEachBounded(removals, concurrency, async (id) => {
     signal?.throwIfAborted();
     await deps.queue.removeJobScheduler(id);
     deps.logger.info({ scheduler: id }, 'stream no longer followed: schedule removed, its rows stay');
   });
-  const added = upserts.filter((u) => u.isNew).length;
-  const summary = { desired: streams.length, added, updated: upserts.length - added, removed: removals.length, unchanged, notes };
+  const added = unscheduled.length - lost.size;
+  const updated = upserts.length - unscheduled.length;
+  const repaired = lost.size + stuck.length;
+  const summary = { desired: streams.length, added, updated, removed: removals.length, unchanged, repaired, notes };
   if (tracked === null) return summary;
   const { missing, deleted } = tracked;
   return { ...summary, connections: { added: tracked.added, updated: tracked.updated, missing: missing.length, deleted: deleted.length } };
 }
 
+/**
+ * The desired streams whose scheduler is in place but stuck: its next job, due more than a period (and at least
+ * 5 s) ago, is neither waiting nor running (gone, or finished without a successor), so the scheduler would never
+ * fire again. One Redis call per scheduler late that much,
+ * none for the others.
+ */
+const PENDING = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
+
+async function findStuckSchedulers(
+  queue: Queue<SyncJobInput>,
+  streams: ReadonlyArray<DesiredStream>,
+  existing: ReadonlyMap<string, ExistingScheduler>,
+  nowMs: number,
+): Promise<DesiredStream[]> {
+  const late = streams.filter((d) => {
+    const next = existing.get(d.id)?.next;
+    return next !== undefined && next < nowMs - Math.max(d.everyMs, 5000);
+  });
+  const stuck: DesiredStream[] = [];
+  await forEachBounded(late, 50, async (desired) => {
+    const next = existing.get(desired.id)?.next;
+    const state = await queue.getJobState(`repeat:${desired.id}:${next}`);
+    if (!PENDING.has(state)) stuck.push(desired);
+  });
+  return stuck;
+}
+
 function templateData(desired: DesiredStream): SyncJobInput {
-  return { ...desired.stream, trigger: 'schedule' };
+  return { ...desired.stream, trigger: 'schedule', everyMs: desired.everyMs, safetyNetMs: desired.safetyNetMs };
 }
 
 function isCurrent(current: ExistingScheduler, desired: DesiredStream, jobOptions: JobSchedulerTemplateOptions): boolean {

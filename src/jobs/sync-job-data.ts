@@ -15,6 +15,9 @@ export const syncJobDataSchema = z.strictObject({
   connectionId: z.string().min(1).max(255),
   model: z.string().min(1).max(255),
   trigger: z.enum(SYNC_TRIGGERS).default('manual'),
+  /** A scheduled job's period and safety net, ms (see `src/schedule/`); absent on other jobs. */
+  everyMs: z.number().int().positive().optional(),
+  safetyNetMs: z.number().int().positive().optional(),
 });
 
 /** What a producer sends. */

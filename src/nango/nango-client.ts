@@ -1,4 +1,5 @@
 import { getScriptsConfig } from './get-scripts-config.js';
+import { getSyncStatus, type SyncStatusItem } from './get-sync-status.js';
 import { type NangoConnection, listConnections } from './list-connections.js';
 import { type ListRecordsParams, listRecords } from './list-records.js';
 import type { NangoHttpDeps, NangoHttpOptions } from './nango-request.js';
@@ -18,6 +19,11 @@ export interface NangoClient {
    * Default false.
    */
   readonly pruneAfterCommit?: boolean;
+  /**
+   * `GET /sync/status` of a whole integration, as a hint: no retries, and `timeoutMs` (default the request timeout)
+   * bounds the wait. Optional so a test's stand-in client may leave it out.
+   */
+  getSyncStatus?(params: { providerConfigKey: string; timeoutMs?: number; signal?: AbortSignal }): Promise<SyncStatusItem[]>;
 }
 
 /** Binds the Nango endpoints to one set of deps and options. No I/O until a method is called. */
@@ -29,5 +35,7 @@ export function createNangoClient(deps: NangoHttpDeps, options: NangoHttpOptions
     // One attempt per page: a failed prune is tried again after the next commit (and a 429 still waits).
     pruneRecords: (params) => pruneRecords(deps, { ...options, retries: 0 }, params),
     pruneAfterCommit: options.pruneAfterCommit ?? false,
+    getSyncStatus: (params) =>
+      getSyncStatus(deps, { ...options, retries: 0, requestTimeoutMs: params.timeoutMs ?? options.requestTimeoutMs }, params),
   };
 }

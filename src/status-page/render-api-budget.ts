@@ -16,6 +16,8 @@ export interface ApiBudget {
   share: number | null;
   /** What the fleet's buckets grant (see `readFleetBudget`); absent when unknown. */
   fleet?: FleetBudget | null;
+  /** The fleet's schedule against the budget (e.g. `budget-limited: ...`, see `describeFleetSchedule`); absent or null: none. */
+  schedule?: string | null;
 }
 
 /**
@@ -25,7 +27,7 @@ export interface ApiBudget {
 export function renderApiBudget(budget: ApiBudget | null, now: Date): string {
   const fleet = budget?.fleet ? `<p class="fleet">${escapeHtml(describeFleetBudget(budget.fleet))}</p>` : '';
   if (budget === null || budget.accountLimit === null || budget.accountLimit <= 0) {
-    return `<section class="budget"><h2>API budget</h2><p class="none">No response from Nango seen yet.</p>${fleet}</section>`;
+    return `<section class="budget"><h2>API budget</h2><p class="none">No response from Nango seen yet.</p>${fleet}${schedule(budget)}</section>`;
   }
   const limit = budget.accountLimit;
   const windowOver = budget.resetsAt !== null && budget.resetsAt.getTime() <= now.getTime();
@@ -41,6 +43,11 @@ export function renderApiBudget(budget: ApiBudget | null, now: Date): string {
   return (
     '<section class="budget"><h2>API budget</h2>' +
     `<div class="meter" role="meter" aria-valuemin="0" aria-valuemax="${limit}" aria-valuenow="${used ?? 0}"><span class="used" style="width:${pct.toFixed(1)}%"></span>${tick}</div>` +
-    `<p>${escapeHtml(`${formatCount(limit)} requests/min for the account${share}. ${usage}${reset}.`)}</p>${fleet}</section>`
+    `<p>${escapeHtml(`${formatCount(limit)} requests/min for the account${share}. ${usage}${reset}.`)}</p>${fleet}${schedule(budget)}</section>`
   );
+}
+
+function schedule(budget: ApiBudget | null): string {
+  const note = budget?.schedule;
+  return note === undefined || note === null ? '' : `<p class="schedule">Schedule: ${escapeHtml(note)}</p>`;
 }

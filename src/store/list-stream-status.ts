@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { countStreamRows } from './count-stream-rows.js';
+import { pollingColumns, streamPolling } from './stream-polling.js';
 import { latestRun } from './latest-run.js';
 import type { ReplicatorDatabase, RunStatus } from './replicator-tables.js';
 
@@ -44,6 +45,14 @@ export interface StreamStatus {
    * rows as they stood then); null when it keeps none.
    */
   historySince: Date | null;
+  /**
+   * The period the stream is read at now (adaptive polling, `src/schedule/`): its `every`, backed off toward its
+   * safety net while idle, stretched when the fleet's budget does not allow it, ms; null before its first scheduled
+   * read.
+   */
+  effectivePeriodMs: number | null;
+  /** Why that period differs from `every` (idle, webhooks not arriving, budget-limited); null when it does not. */
+  pollingReason: string | null;
 }
 
 /** Every stream the replicator knows, ordered by integration, connection, model, with its row counts. */
@@ -54,6 +63,7 @@ export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: 
       join.onRef('t.model', '=', 's.model').on('t.table_schema', '=', options.schema),
     )
     .leftJoinLateral(latestRun, (join) => join.onTrue())
+    .leftJoin('nango_replicator.polling_integrations as i', 'i.provider_config_key', 's.provider_config_key')
     .select([
       's.provider_config_key',
       's.connection_id',
@@ -71,6 +81,7 @@ export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: 
       sql<number | null>`round(extract(epoch FROM now() - s.cursor_updated_at) * 1000)::float8`.as('cursor_age_ms'),
       sql<number | null>`round(extract(epoch FROM now() - s.newest_modified_at) * 1000)::float8`.as('freshness_lag_ms'),
       sql<number>`(SELECT count(*)::int FROM nango_replicator.value_errors v WHERE v.stream_id = s.id)`.as('value_errors'),
+      ...pollingColumns,
     ])
     .orderBy('s.provider_config_key')
     .orderBy('s.connection_id')
@@ -102,6 +113,7 @@ export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: 
       lastError: s.last_error,
       lastBackfill: s.last_backfill,
       historySince: s.history_since,
+      ...streamPolling(s),
     };
   });
 }

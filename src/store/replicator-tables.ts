@@ -20,6 +20,18 @@ export interface StreamsTable {
   last_backfill: JSONColumnType<Record<string, unknown>> | null;
   /** When a run first read the stream to its end; null while its first read is in progress (migration 0004). */
   read_to_end_at: Timestamp | null;
+  /** Adaptive polling state (migration 0006): configured period and ceiling, backed-off period, ms. */
+  poll_every_ms: ColumnType<number | null, number | null, number | null>;
+  safety_net_ms: ColumnType<number | null, number | null, number | null>;
+  poll_period_ms: ColumnType<number | null, number | null, number | null>;
+  /** Reads in a row that found nothing. */
+  empty_reads: Generated<number>;
+  /** Start of the latest read that reached the end. */
+  last_read_at: Timestamp | null;
+  /** When a webhook last asked for the stream. */
+  webhook_at: Timestamp | null;
+  /** When a hint (`GET /sync/status`) last said the stream changed. */
+  read_requested_at: Timestamp | null;
   created_at: Generated<Timestamp>;
 }
 
@@ -94,6 +106,24 @@ export interface DeadLettersTable {
   received_at: Generated<Timestamp>;
 }
 
+/** Per integration: whether its webhooks arrive (migration 0006). */
+export interface PollingIntegrationsTable {
+  provider_config_key: string;
+  /** A read last found changes no webhook announced; the integration polls at `every` while this is after `webhook_at`. */
+  webhooks_missing_since: Timestamp | null;
+  webhook_at: Timestamp | null;
+}
+
+/** The fleet's budget and demand, one row (id 1), planned by the discovery holder (migration 0006). */
+export interface FleetScheduleTable {
+  id: number;
+  budget_per_minute: number;
+  demand_per_minute: number;
+  needed_per_minute: number;
+  stretch: number;
+  planned_at: Timestamp;
+}
+
 /** Kysely's view of the database: the replicator's tables, addressed as `nango_replicator.<table>`. */
 export interface ReplicatorDatabase {
   'nango_replicator.streams': StreamsTable;
@@ -103,4 +133,6 @@ export interface ReplicatorDatabase {
   'nango_replicator.value_errors': ValueErrorsTable;
   'nango_replicator.value_errors_view': ValueErrorsView;
   'nango_replicator.dead_letters': DeadLettersTable;
+  'nango_replicator.polling_integrations': PollingIntegrationsTable;
+  'nango_replicator.fleet_schedule': FleetScheduleTable;
 }

@@ -11,8 +11,6 @@ import { type HttpRoutes, startHttpServer } from '../http/start-http-server.js';
 import { startDiscoveryLoop } from '../jobs/discovery-loop.js';
 import { BACKFILL_QUEUE, SYNC_JOB, SYNC_QUEUE } from '../jobs/queue-names.js';
 import { reapAbandonedRuns } from '../jobs/reap-abandoned-runs.js';
-import { reconcileSchedules } from '../jobs/reconcile-schedules.js';
-import { refreshConnectionsTable } from '../store/refresh-connections-table.js';
 import { requestStreamSync, type StreamSyncRequestOutcome } from '../jobs/request-stream-sync.js';
 import { scheduleAutomaticBackfill } from '../jobs/schedule-automatic-backfill.js';
 import type { SyncJobInput } from '../jobs/sync-job-data.js';
@@ -24,6 +22,12 @@ import { queueJobCounts } from '../metrics/queue-job-counts.js';
 import { createScriptsConfigCache } from '../nango/scripts-config-cache.js';
 import { cachedModelFields } from '../replicate/model-fields-lookup.js';
 import { notifyOnRateLimit } from '../ratelimit/notify-on-rate-limit.js';
+import { createScheduleMetrics } from '../schedule/create-schedule-metrics.js';
+import { noticingWebhooks } from '../schedule/noticing-webhooks.js';
+import { loadFleetSchedule } from '../schedule/plan-fleet-schedule.js';
+import type { NangoConnection } from '../nango/list-connections.js';
+import { refreshConnectionsTable } from '../store/refresh-connections-table.js';
+import { scheduleDiscoveryPass, startConfiguredHints } from '../schedule/schedule-wiring.js';
 import type { StreamKey } from '../store/stream-key.js';
 import { createCloseStack } from '../util/close-stack.js';
 import { backfillRequestGate } from './backfill-request-gate.js';
@@ -118,6 +122,10 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       queues: [queueJobCounts(SYNC_QUEUE, () => syncQueue), queueJobCounts(BACKFILL_QUEUE, () => backfillQueue)],
       onSourceError: (source, error) => logger.warn({ source, err: { message: String(error) } }, 'a metrics source failed'),
     });
+    const scheduleMetrics = createScheduleMetrics(registry, {
+      load: () => loadFleetSchedule(db),
+      onSourceError: (error) => logger.warn({ source: 'schedule', err: { message: String(error) } }, 'a metrics source failed'),
+    });
     const { gate, locks, pullMarks } = createFleetServices({ redis, logger }, config, secretKey);
     const pauseQueues = async (ms: number) => {
       logger.warn({ pauseMs: ms }, 'Nango answered 429: no process takes new jobs meanwhile');
@@ -140,8 +148,9 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
     const modelFields = cachedModelFields(scriptsConfig);
     const jobOptions = syncJobOptions({ attempts: config.worker.attempts, backoffMs: config.worker.backoffMs });
     const enqueueSync = async (data: SyncJobInput, jobId: string) => void (await syncQueue.add(SYNC_JOB, data, { ...jobOptions, jobId }));
-    const requestSync = (stream: StreamKey, trigger: 'webhook' | 'manual') =>
-      requestStreamSync(syncQueue, stream, { trigger, jobOptions });
+    // A webhook is noted on its stream before its pull is queued (adaptive polling knows which changes were announced).
+    const requestSync = noticingWebhooks({ db, logger }, (stream: StreamKey, trigger: 'webhook' | 'manual') =>
+      requestStreamSync(syncQueue, stream, { trigger, jobOptions }));
     const scheduleReplace = (stream: StreamKey, reason: string) =>
       scheduleAutomaticBackfill({ queue: backfillQueue, logger }, stream, { reason, jobOptions });
 
@@ -187,26 +196,27 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
     });
     releasers.push('admin-http', () => admin.close());
 
-    // 5. Discovery.
+    // 5. Discovery (and the schedule it plans), then the `/sync/status` hints where a rule asks for them.
+    const scheduleDeps = {
+      config, db, nango, scriptsConfig, redis, queue: syncQueue, jobOptions, backfillQueue, metrics: scheduleMetrics, logger, owner,
+      budgetPerMinute: async () => (await readFleetBudget(redis, fleetBudgetOptions(config, secretKey))).effectivePerMinute,
+      trackConnections: (connections: ReadonlyArray<NangoConnection>, integrations: ReadonlyArray<string>) =>
+        refreshConnectionsTable({ db, logger }, {
+          schema: config.target.schema, integrations, connections, onConnectionDeleted: config.target.onConnectionDeleted,
+        }),
+    };
     const discovery = startDiscoveryLoop(
       {
         redis,
         logger: logger.child({ component: 'discovery' }),
         sweep: async (signal) => void (await reapAbandonedRuns({ db, locks, logger: logger.child({ component: 'sweep' }) }, { signal })),
-        reconcile: (signal) =>
-          reconcileSchedules(
-            {
-              nango, scriptsConfig, queue: syncQueue, logger: logger.child({ component: 'discovery' }),
-              trackConnections: (connections, integrations) => refreshConnectionsTable({ db, logger }, {
-                schema: config.target.schema, integrations, connections, onConnectionDeleted: config.target.onConnectionDeleted,
-              }),
-            },
-            { rules: config.streams, jobOptions, signal },
-          ),
+        reconcile: scheduleDiscoveryPass(scheduleDeps),
       },
       { everyMs: config.discovery.everyMs, leaseKey: `${config.redisKeyPrefix}discovery-lease`, owner },
     );
     work.push('discovery', () => discovery.close());
+    const hints = startConfiguredHints(scheduleDeps);
+    if (hints !== null) work.push('sync-status hints', () => hints.close());
     const ports = { httpPort: http.port, adminPort: admin.port };
     logger.info({ owner, concurrency: config.worker.concurrency, rules: config.streams.length, ...ports }, 'worker started');
 

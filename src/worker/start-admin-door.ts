@@ -9,6 +9,8 @@ import { type HttpServer, startHttpServer } from '../http/start-http-server.js';
 import type { ReplicatorMetrics } from '../metrics/create-replicator-metrics.js';
 import { registerMetricsRoute } from '../metrics/register-metrics-route.js';
 import type { FleetBudget } from '../ratelimit/read-fleet-budget.js';
+import { describeFleetSchedule } from '../schedule/describe-fleet-schedule.js';
+import { loadFleetSchedule } from '../schedule/plan-fleet-schedule.js';
 import { readApiBudget } from '../status-page/read-api-budget.js';
 import type { ApiBudget } from '../status-page/render-api-budget.js';
 import { registerStatusPage } from '../status-page/register-status-page.js';
@@ -64,7 +66,7 @@ export async function startAdminDoor(deps: AdminDoorDeps): Promise<HttpServer> {
 async function readStatusPageBudget(deps: AdminDoorDeps): Promise<ApiBudget> {
   const budget = await readApiBudget(deps.metrics, deps.config.nango.rateLimit.share);
   const fleet = deps.fleetBudget === undefined ? null : await deps.fleetBudget().catch(() => null);
-  return { ...budget, fleet };
+  return { ...budget, fleet, schedule: describeFleetSchedule(await loadFleetSchedule(deps.db)) };
 }
 
 /** An address only this machine reaches: 127.0.0.0/8, ::1, localhost. */

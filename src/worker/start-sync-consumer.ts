@@ -1,3 +1,4 @@
+import { pollAdaptively } from '../schedule/poll-adaptively.js';
 import { historyFor } from '../config/history-for.js';
 import type { ConnectionOptions } from 'bullmq';
 import type { ReplicatorConfig } from '../config/replicator-config.js';
@@ -39,7 +40,11 @@ export function startSyncConsumer(deps: SyncConsumerDeps, drains: { stack: Close
     {
       logger,
       process: backfillOnRejectedCursor(
-        (job, signal) => processSyncJob(deps, settings, job, AbortSignal.any([signal, deps.shutdown])),
+        // A scheduled tick reads its stream only when it is due (adaptive polling, src/schedule/).
+        pollAdaptively((job, signal) => processSyncJob(deps, settings, job, AbortSignal.any([signal, deps.shutdown])), {
+          db: deps.db,
+          logger,
+        }),
         { schedule: (stream, reason) => deps.scheduleReplace(stream, reason), logger },
       ),
     },
