@@ -26,7 +26,7 @@ describe('a configuration that needs three times the budget', () => {
       baseConfig(f, { rateLimit: `    requestsPerMinute: ${ACCOUNT_LIMIT}\n    share: ${SHARE}` }).replace('every: 500ms', 'every: 5s') +
         `streams:\n  - integration: ${PCK}\n    models: [Ticket]\n    every: 1s\n    safetyNet: 1s\n`,
     );
-    base = `http://127.0.0.1:${await f.spawnWorker().port()}`;
+    base = `http://127.0.0.1:${await f.spawnWorker().adminPort()}`;
   });
   after(async () => {
     await f.close();

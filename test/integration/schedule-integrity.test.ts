@@ -24,7 +24,7 @@ describe('scheduler integrity: every followed stream keeps one scheduler and its
     seedTickets(f.standIn, 0, 5);
     f.writeConfig(`${baseConfig(f)}streams:\n  - integration: ${PCK}\n    models: [${MODEL}]\n    every: 2s\n`);
     worker = f.spawnWorker();
-    base = `http://127.0.0.1:${await worker.port()}`;
+    base = `http://127.0.0.1:${await worker.adminPort()}`;
     await waitUntil(async () => assert.equal((await f.rows('ticket', CONN)).size, 5), 60_000);
   });
   after(async () => {

@@ -50,8 +50,8 @@ describe('worker configuration', () => {
       { PORT: '9090' },
     );
     assert.deepEqual(config.streams, [
-      { integration: 'github', models: ['GithubIssue'], connections: '*', everyMs: 1_800_000 },
-      { integration: 'linear', models: '*', connections: ['acme'], everyMs: 90_000 },
+      { integration: 'github', models: ['GithubIssue'], connections: '*', everyMs: 1_800_000, safetyNetMs: 21_600_000, detection: 'none' },
+      { integration: 'linear', models: '*', connections: ['acme'], everyMs: 90_000, safetyNetMs: 21_600_000, detection: 'none' },
     ]);
     assert.equal(config.httpPort, 9090);
   });
