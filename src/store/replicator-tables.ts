@@ -20,6 +20,11 @@ export interface StreamsTable {
   last_backfill: JSONColumnType<Record<string, unknown>> | null;
   /** When a run first read the stream to its end; null while its first read is in progress (migration 0004). */
   read_to_end_at: Timestamp | null;
+  /** Rows of the stream not deleted / in all, as of the last fold (migration 0006; add `stream_row_deltas`). */
+  live_rows: Generated<string>;
+  total_rows: Generated<string>;
+  /** The stream's configured period (`every`), ms, recorded by discovery; null until discovery saw it (migration 0006). */
+  period_ms: string | null;
   created_at: Generated<Timestamp>;
 }
 
@@ -91,6 +96,13 @@ export interface DeadLettersTable {
   received_at: Generated<Timestamp>;
 }
 
+/** Row-count changes not yet folded into `streams` (migration 0006; see src/store/row-count-triggers.ts). */
+export interface StreamRowDeltasTable {
+  stream_id: string;
+  live: string;
+  total: string;
+}
+
 /** Kysely's view of the database: the replicator's tables, addressed as `nango_replicator.<table>`. */
 export interface ReplicatorDatabase {
   'nango_replicator.streams': StreamsTable;
@@ -100,4 +112,5 @@ export interface ReplicatorDatabase {
   'nango_replicator.value_errors': ValueErrorsTable;
   'nango_replicator.value_errors_view': ValueErrorsView;
   'nango_replicator.dead_letters': DeadLettersTable;
+  'nango_replicator.stream_row_deltas': StreamRowDeltasTable;
 }

@@ -7,6 +7,7 @@ import { restringified } from './page-body-payloads.js';
 import type { PageWrite } from './page-write.js';
 import type { PageRows } from './page-statements.js';
 import { recordDeadLetters, RecordsAlreadyStored, ResponseTextRefused, writeRows } from './write-page-rows.js';
+import { foldRowCounts } from './fold-row-counts.js';
 import { preparePage } from './prepare-page.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 import type { StreamKey } from './stream-key.js';
@@ -174,6 +175,8 @@ async function pageTransaction(
       }))
       .where('id', '=', write.runId)
       .execute();
+    // Row counts (issue 19): the deltas the triggers recorded for this stream join its row; see fold-row-counts.ts.
+    await foldRowCounts(trx, write.streamId);
     return result;
   });
 }
