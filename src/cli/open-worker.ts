@@ -16,6 +16,7 @@ import { processSyncJob, type SyncJobDeps, type SyncJobSettings } from '../jobs/
 import { BACKFILL_QUEUE, SYNC_JOB, SYNC_QUEUE } from '../jobs/queue-names.js';
 import { reapAbandonedRuns } from '../jobs/reap-abandoned-runs.js';
 import { reconcileSchedules } from '../jobs/reconcile-schedules.js';
+import { recordStreamPeriods } from '../store/record-stream-periods.js';
 import { requestStreamSync, type StreamSyncRequestOutcome } from '../jobs/request-stream-sync.js';
 import { createStreamPullMarks, PULL_MARK_TTL_MS, pullMarkKeyPrefix } from '../jobs/stream-pull-marks.js';
 import type { SyncJobInput } from '../jobs/sync-job-data.js';
@@ -211,7 +212,10 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
           void (await reapAbandonedRuns({ db: app.db, locks, logger: logger.child({ component: 'sweep' }) }, { signal })),
         reconcile: (signal) =>
           reconcileSchedules(
-            { nango: app.nango, scriptsConfig, queue, logger: logger.child({ component: 'discovery' }) },
+            {
+              nango: app.nango, scriptsConfig, queue, logger: logger.child({ component: 'discovery' }),
+              onDesired: (streams) => recordStreamPeriods(app.db, streams),
+            },
             { rules: config.streams, jobOptions, signal },
           ),
       },

@@ -15,6 +15,8 @@ export interface ReconcileDeps {
   /** The `nango-sync` queue. */
   queue: Queue<SyncJobInput>;
   logger: Logger;
+  /** Told the desired streams and their periods on each pass (e.g. `recordStreamPeriods`, for the views). */
+  onDesired?: (streams: ReadonlyArray<DesiredStream>) => Promise<void>;
 }
 
 export interface ReconcileOptions {
@@ -48,6 +50,7 @@ export async function reconcileSchedules(deps: ReconcileDeps, options: Reconcile
   const connections = integrations.length === 0 ? [] : await deps.nango.listConnections({ integrationIds: integrations, signal });
   const scriptsConfig = needsScriptsConfig(rules) ? await deps.scriptsConfig.get({ fresh: true, signal }) : null;
   const { streams, notes } = desiredStreams(rules, { connections, scriptsConfig });
+  await deps.onDesired?.(streams);
   const existing = await listSyncSchedulers(deps.queue, signal);
 
   const upserts: Array<{ desired: DesiredStream; isNew: boolean }> = [];
