@@ -87,7 +87,9 @@ async function execute(request: CliRequest, config: ReplicatorConfig, io: CliIo,
     const db = createDatabase({ url: config.databaseUrl });
     try {
       await withInfrastructureErrors({ service: 'postgres', url: config.databaseUrl }, () => migrateToLatest(db));
-      await statusCommand(db, { schema: config.target.schema, json: request.json }, { stdout: io.stdout });
+      await statusCommand(
+        db, { schema: config.target.schema, json: request.json, filter: request.filter, limit: request.limit }, { stdout: io.stdout },
+      );
       return 0;
     } finally {
       await db.destroy();
