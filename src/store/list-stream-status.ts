@@ -32,7 +32,7 @@ export interface StreamStatus {
    * The latest run: its kind, status (`running`, `succeeded`, `failed`, `abandoned`: its process stopped without
    * finishing it, `superseded`: it gave way to another run of the stream) and times; null before the first.
    */
-  lastRun: { kind: string; status: RunStatus; startedAt: Date; finishedAt: Date | null } | null;
+  lastRun: { kind: string; status: RunStatus; startedAt: Date; finishedAt: Date | null; records: number } | null;
   /** Since the cursor last moved (a page committed), ms; null before the first page. */
   cursorAgeMs: number | null;
   /** Now minus the newest `_nango_last_modified_at` written, ms; null before the first record. */
@@ -51,8 +51,8 @@ export interface StreamStatus {
 
 /** Which streams, in which order, how many. */
 export interface ListStreamStatusOptions {
-  /** The target schema: `rows` is null for a model without a table there. */
-  schema: string;
+  /** The target schema: `rows` is null for a model without a table there (any schema when absent). */
+  schema?: string;
   filter?: StreamFilter;
   /**
    * `name` (default): by integration, connection, model; `worst`: failing, lagging, never read, fresh, the most periods
@@ -73,6 +73,7 @@ export interface ListStreamStatusOptions {
  */
 export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: ListStreamStatusOptions): Promise<StreamStatus[]> {
   const { filter = {} } = options;
+  const schema = options.schema === undefined ? sql`TRUE` : sql`t.table_schema = ${options.schema}`;
   const after = options.afterId === undefined ? sql`TRUE` : sql`s.id > ${options.afterId}::bigint`;
   const order =
     options.order === 'worst' ? worstFirstSql : options.order === 'key' ? sql`s.id` : sql`s.provider_config_key, s.connection_id, s.model`;
@@ -81,16 +82,17 @@ export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: 
   const { rows: streams } = await sql<StatusQueryRow>`
     SELECT s.id, s.provider_config_key, s.connection_id, s.model, s.last_success_at, s.last_run_started_at, s.last_error,
       s.last_backfill, ${streamStateSql} AS state, ${periodMsSql} AS period_ms,
-      EXISTS (SELECT 1 FROM nango_replicator.model_tables t WHERE t.model = s.model AND t.table_schema = ${options.schema}) AS has_table,
+      EXISTS (SELECT 1 FROM nango_replicator.model_tables t WHERE t.model = s.model AND ${schema}) AS has_table,
       ${liveRowsOf('s')} AS live, ${totalRowsOf('s')} AS total,
-      r.kind AS run_kind, r.status AS run_status, r.started_at AS run_started_at, r.finished_at AS run_finished_at,
+      r.kind AS run_kind, r.status AS run_status, r.records AS run_records,
+      r.started_at AS run_started_at, r.finished_at AS run_finished_at,
       round(extract(epoch FROM now() - s.cursor_updated_at) * 1000)::float8 AS cursor_age_ms,
       round(extract(epoch FROM now() - s.newest_modified_at) * 1000)::float8 AS freshness_lag_ms,
       round(extract(epoch FROM now() - s.last_success_at) * 1000)::float8 AS since_success_ms,
       (SELECT count(*)::int FROM nango_replicator.value_errors v WHERE v.stream_id = s.id) AS value_errors
     FROM nango_replicator.streams s
     LEFT JOIN LATERAL (
-      SELECT r.kind, r.status, r.started_at, r.finished_at FROM nango_replicator.runs r
+      SELECT r.kind, r.status, r.started_at, r.finished_at, r.records FROM nango_replicator.runs r
       WHERE r.stream_id = s.id ORDER BY r.started_at DESC, r.id DESC LIMIT 1
     ) r ON TRUE
     WHERE ${streamFilterSql(filter)} AND ${after}
@@ -111,7 +113,13 @@ export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: 
     lastRun:
       s.run_kind === null || s.run_status === null || s.run_started_at === null
         ? null
-        : { kind: s.run_kind, status: s.run_status, startedAt: s.run_started_at, finishedAt: s.run_finished_at },
+        : {
+            kind: s.run_kind,
+            status: s.run_status,
+            startedAt: s.run_started_at,
+            finishedAt: s.run_finished_at,
+            records: s.run_records ?? 0,
+          },
     cursorAgeMs: s.cursor_age_ms,
     freshnessLagMs: s.freshness_lag_ms,
     lastError: s.last_error,
@@ -137,6 +145,7 @@ interface StatusQueryRow {
   run_status: RunStatus | null;
   run_started_at: Date | null;
   run_finished_at: Date | null;
+  run_records: number | null;
   cursor_age_ms: number | null;
   freshness_lag_ms: number | null;
   since_success_ms: number | null;

@@ -14,6 +14,12 @@ export interface StreamSummary {
   worstSecondsSinceSuccess: number | null;
   /** Seconds behind of the stream furthest behind Nango (newest `_nango_last_modified_at` written); null without records. */
   worstFreshnessLagSeconds: number | null;
+  /**
+   * Streams whose effective period is stretched by the API budget, and streams no longer followed (no rule of the
+   * configuration selects them): absent until the scheduling feeds them through the stream rows.
+   */
+  budgetLimited?: number;
+  notFollowed?: number;
   /** Live rows over every stream (counters; no model table is counted). */
   liveRows: number;
 }
