@@ -25,7 +25,9 @@ import { streamLockKeyPrefix } from '../jobs/with-stream-lock.js';
 import { createRedisLocks } from '../lock/redis-locks.js';
 import { createReplicatorMetrics } from '../metrics/create-replicator-metrics.js';
 import { instrumentRequestGate } from '../metrics/instrument-request-gate.js';
+import { loadFleetFigures } from '../metrics/load-fleet-figures.js';
 import { loadStreamFreshness } from '../metrics/load-stream-freshness.js';
+import { resolvePerStream } from '../metrics/resolve-per-stream.js';
 import { queueJobCounts } from '../metrics/queue-job-counts.js';
 import { createScriptsConfigCache } from '../nango/scripts-config-cache.js';
 import { notifyOnRateLimit } from '../ratelimit/notify-on-rate-limit.js';
@@ -94,9 +96,10 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
     const registry = new Registry();
     const metrics = createReplicatorMetrics(registry, {
       streams: () => loadStreamFreshness(app.db),
+      fleet: () => loadFleetFigures(app.db),
       queues: [queueJobCounts(SYNC_QUEUE, () => queueRef), queueJobCounts(BACKFILL_QUEUE, () => backfillQueueRef)],
       onSourceError: (source, error) => logger.warn({ source, err: { message: String(error) } }, 'a metrics source failed'),
-    });
+    }, { perStream: config.metrics.perStream === true });
     const gate = createFleetGate({ redis, logger }, config, secretKey);
     const fleetGate = instrumentRequestGate(notifyOnRateLimit(gate, (ms) => pauseQueue(ms), logger), metrics);
     const app = await openApp({
@@ -107,6 +110,7 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       maxConnections: config.worker.concurrency + config.backfill.concurrency + 2,
     });
     stack.push('postgres', () => app.close());
+    metrics.setPerStream(await resolvePerStream(app.db, config.metrics.perStream));
 
     const queue = new Queue<SyncJobInput>(SYNC_QUEUE, { connection, prefix: config.queuePrefix });
     queue.on('error', (error) => logger.warn({ err: { message: error.message } }, 'BullMQ queue error'));

@@ -71,6 +71,7 @@ export function loadConfig(deps: LoadConfigDeps): ReplicatorConfig {
       maxBodyBytes: file.webhooks.maxBodyBytes,
     },
     backfill: { ...file.backfill },
+    metrics: { perStream: file.metrics.perStream },
     queuePrefix: file.queue.prefix,
     redisKeyPrefix: file.redis.keyPrefix,
     httpPort: env.PORT,

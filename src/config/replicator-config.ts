@@ -78,6 +78,13 @@ export interface ReplicatorConfig {
     /** Larger webhook bodies are refused with 413. Default 1 MiB. */
     readonly maxBodyBytes: number;
   };
+  readonly metrics: {
+    /**
+     * Series per stream (integration, connection, model) on /metrics: `true`, `false`, or `auto` (default): on while the
+     * fleet has at most 500 streams when the worker starts. Off, /metrics holds totals per (integration, model) only.
+     */
+    readonly perStream: boolean | 'auto';
+  };
   /** BullMQ's key prefix (`bull` when absent, so other services can use a plain `new Queue(name)`). */
   readonly queuePrefix: string | undefined;
   /** Prefix of the replicator's own Redis keys: stream locks, discovery lease, rate-limit bucket. */

@@ -1,7 +1,9 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { StreamKey } from '../store/stream-key.js';
 import { scrapeOnce } from './scrape-once.js';
-import { STREAM_LABELS, streamLabels } from './stream-labels.js';
+import { createFleetGauges } from './create-fleet-gauges.js';
+import type { FleetGroup } from './load-fleet-figures.js';
+import { STREAM_LABELS, type StreamLabel, streamLabels } from './stream-labels.js';
 
 /** A stream's timings as stored in `nango_replicator.streams`, measured on the database clock. */
 export interface StreamFreshness {
@@ -18,10 +20,21 @@ export interface StreamFreshness {
 export interface MetricSources {
   /** Every stream's timings, fleet-wide (e.g. `() => loadStreamFreshness(db)`). */
   streams?: () => Promise<ReadonlyArray<StreamFreshness>>;
+  /** The fleet's figures per (integration, model) (e.g. `() => loadFleetFigures(db)`): bounded, always exported. */
+  fleet?: () => Promise<ReadonlyArray<FleetGroup>>;
   /** Job counts by state per queue (e.g. BullMQ `queue.getJobCounts('waiting', 'active', 'delayed', ...)`). */
   queues?: ReadonlyArray<{ name: string; counts: () => Promise<Record<string, number>> }>;
   /** Told when a source fails; its gauges are then empty for that scrape and the failure is counted. */
-  onSourceError?: (source: 'streams' | 'queues', error: unknown) => void;
+  onSourceError?: (source: 'streams' | 'queues' | 'fleet', error: unknown) => void;
+}
+
+export interface ReplicatorMetricsOptions {
+  /**
+   * Series per stream (label `connection` on the record counters; the per-stream gauges). Default true. Off, the
+   * counters count per (integration, model) and the `streams` source is not read: a scrape's size does not grow with
+   * the connections. Can be changed later with `setPerStream`.
+   */
+  perStream?: boolean;
 }
 
 /** Outcomes of `POST /webhooks/nango`, one counter series each. */
@@ -41,6 +54,14 @@ export type WebhookOutcome =
 /** Typed handles on every metric of the replicator. Per-stream labels: integration, connection, model. */
 export interface ReplicatorMetrics {
   readonly registry: Registry;
+  /** Whether series are per stream now (see {@link ReplicatorMetricsOptions}). */
+  perStream(): boolean;
+  /** Turns series per stream on or off, e.g. once `metrics.perStream: auto` is resolved (`resolvePerStream`). */
+  setPerStream(on: boolean): void;
+  /** The labels a stream's counts go under: integration and model, and the connection when per stream. */
+  labelsOf(stream: StreamKey): Partial<Record<StreamLabel, string>>;
+  /** Seconds from sending a Nango request to the end of its body, by status class (`2xx`, `4xx`, `429`, `5xx`). */
+  readonly apiRequestDuration: Histogram<'status'>;
   readonly recordsUpserted: Counter<'integration' | 'connection' | 'model'>;
   readonly recordsDeleted: Counter<'integration' | 'connection' | 'model'>;
   readonly recordsRejected: Counter<'integration' | 'connection' | 'model'>;
@@ -73,8 +94,14 @@ const PREFIX = 'nango_replicator_';
  * side by side in one process). Counters are this process's; gauges fed by `sources` are read at scrape time
  * and, for streams, come from the database, so every process of a fleet reports the same fleet-wide figure.
  */
-export function createReplicatorMetrics(registry: Registry, sources: MetricSources = {}): ReplicatorMetrics {
+export function createReplicatorMetrics(
+  registry: Registry,
+  sources: MetricSources = {},
+  options: ReplicatorMetricsOptions = {},
+): ReplicatorMetrics {
   const registers = [registry];
+  let perStreamSeries = options.perStream ?? true;
+  // The counters declare the connection label; off per stream, it is left out of every series they get.
   const perStream = (name: string, help: string) => new Counter({ name: PREFIX + name, help, labelNames: STREAM_LABELS, registers });
   const sourceErrors = new Counter({
     name: `${PREFIX}metrics_source_errors_total`,
@@ -82,7 +109,7 @@ export function createReplicatorMetrics(registry: Registry, sources: MetricSourc
     labelNames: ['source'] as const,
     registers,
   });
-  const failed = (source: 'streams' | 'queues', error: unknown) => {
+  const failed = (source: 'streams' | 'queues' | 'fleet', error: unknown) => {
     sourceErrors.inc({ source });
     sources.onSourceError?.(source, error);
   };
@@ -105,8 +132,8 @@ export function createReplicatorMetrics(registry: Registry, sources: MetricSourc
       labelNames: STREAM_LABELS,
       registers,
       async collect() {
-        if (loadStreams === undefined) return;
         gauge.reset();
+        if (loadStreams === undefined || !perStreamSeries) return;
         for (const row of (await loadStreams()) ?? []) {
           const v = value(row);
           if (v !== null) gauge.set(streamLabels(row.stream), v);
@@ -134,8 +161,22 @@ export function createReplicatorMetrics(registry: Registry, sources: MetricSourc
     },
   });
 
+  createFleetGauges(registers, sources.fleet, failed);
+
   return {
     registry,
+    perStream: () => perStreamSeries,
+    setPerStream: (on) => {
+      perStreamSeries = on;
+    },
+    labelsOf: (stream) => (perStreamSeries ? streamLabels(stream) : { integration: stream.providerConfigKey, model: stream.model }),
+    apiRequestDuration: new Histogram({
+      name: `${PREFIX}api_request_duration_seconds`,
+      help: 'Time from sending a Nango API request to the end of its response body, by status class.',
+      labelNames: ['status'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
     recordsUpserted: perStream('records_upserted_total', 'Records inserted or updated in the model tables.'),
     recordsDeleted: perStream('records_deleted_total', 'Records marked deleted (soft) or removed (hard).'),
     recordsRejected: perStream('records_rejected_total', 'Records that could not be stored and went to dead_letters.'),
