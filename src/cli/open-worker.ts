@@ -27,7 +27,6 @@ import { createReplicatorMetrics } from '../metrics/create-replicator-metrics.js
 import { instrumentRequestGate } from '../metrics/instrument-request-gate.js';
 import { loadFleetFigures } from '../metrics/load-fleet-figures.js';
 import { loadStreamFreshness } from '../metrics/load-stream-freshness.js';
-import { resolvePerStream } from '../metrics/resolve-per-stream.js';
 import { queueJobCounts } from '../metrics/queue-job-counts.js';
 import { createScriptsConfigCache } from '../nango/scripts-config-cache.js';
 import { notifyOnRateLimit } from '../ratelimit/notify-on-rate-limit.js';
@@ -99,7 +98,7 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       fleet: () => loadFleetFigures(app.db),
       queues: [queueJobCounts(SYNC_QUEUE, () => queueRef), queueJobCounts(BACKFILL_QUEUE, () => backfillQueueRef)],
       onSourceError: (source, error) => logger.warn({ source, err: { message: String(error) } }, 'a metrics source failed'),
-    }, { perStream: config.metrics.perStream === true });
+    }, { perStream: config.metrics.perStream });
     const gate = createFleetGate({ redis, logger }, config, secretKey);
     const fleetGate = instrumentRequestGate(notifyOnRateLimit(gate, (ms) => pauseQueue(ms), logger), metrics);
     const app = await openApp({
@@ -110,7 +109,6 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       maxConnections: config.worker.concurrency + config.backfill.concurrency + 2,
     });
     stack.push('postgres', () => app.close());
-    metrics.setPerStream(await resolvePerStream(app.db, config.metrics.perStream));
 
     const queue = new Queue<SyncJobInput>(SYNC_QUEUE, { connection, prefix: config.queuePrefix });
     queue.on('error', (error) => logger.warn({ err: { message: error.message } }, 'BullMQ queue error'));

@@ -15,14 +15,19 @@ export function createFleetGauges(
   registers: Registry[],
   source: (() => Promise<ReadonlyArray<FleetGroup>>) | undefined,
   failed: (source: 'fleet', error: unknown) => void,
+  onStreams: (streams: number) => void = () => {},
 ): void {
   if (source === undefined) return;
-  const load = scrapeOnce(() =>
-    source().catch((error: unknown) => {
+  const load = scrapeOnce(async () => {
+    try {
+      const groups = await source();
+      onStreams(groups.reduce((sum, g) => sum + Object.values(g.states).reduce((a, b) => a + b, 0), 0));
+      return groups;
+    } catch (error) {
       failed('fleet', error);
       return null;
-    }),
-  );
+    }
+  });
   const gauge = <L extends string>(
     name: string,
     help: string,

@@ -32,10 +32,14 @@ export interface ReplicatorMetricsOptions {
   /**
    * Series per stream (label `connection` on the record counters; the per-stream gauges). Default true. Off, the
    * counters count per (integration, model) and the `streams` source is not read: a scrape's size does not grow with
-   * the connections. Can be changed later with `setPerStream`.
+   * the connections. `auto`: on while the fleet has at most {@link AUTO_PER_STREAM_MAX_STREAMS} streams, as counted
+   * by the `fleet` source at each scrape (off until the first scrape); turning off resets the per-stream counters.
    */
-  perStream?: boolean;
+  perStream?: boolean | 'auto';
 }
+
+/** `perStream: 'auto'` keeps series per stream up to this many streams. */
+export const AUTO_PER_STREAM_MAX_STREAMS = 500;
 
 /** Outcomes of `POST /webhooks/nango`, one counter series each. */
 export type WebhookOutcome =
@@ -100,7 +104,8 @@ export function createReplicatorMetrics(
   options: ReplicatorMetricsOptions = {},
 ): ReplicatorMetrics {
   const registers = [registry];
-  let perStreamSeries = options.perStream ?? true;
+  const auto = options.perStream === 'auto';
+  let perStreamSeries = options.perStream === true || options.perStream === undefined;
   // The counters declare the connection label; off per stream, it is left out of every series they get.
   const perStream = (name: string, help: string) => new Counter({ name: PREFIX + name, help, labelNames: STREAM_LABELS, registers });
   const sourceErrors = new Counter({
@@ -161,12 +166,12 @@ export function createReplicatorMetrics(
     },
   });
 
-  createFleetGauges(registers, sources.fleet, failed);
-
-  return {
+  const metrics: ReplicatorMetrics = {
     registry,
     perStream: () => perStreamSeries,
     setPerStream: (on) => {
+      // Off: the series per connection counted so far go, so the scrape shrinks at once (a counter reset to Prometheus).
+      if (perStreamSeries && !on) for (const counter of perStreamCounters()) counter.reset();
       perStreamSeries = on;
     },
     labelsOf: (stream) => (perStreamSeries ? streamLabels(stream) : { integration: stream.providerConfigKey, model: stream.model }),
@@ -188,16 +193,43 @@ export function createReplicatorMetrics(
       labelNames: [...STREAM_LABELS, 'kind', 'status'] as const,
       registers,
     }),
-    lastSuccessTimestamp: streamGauge('stream_last_success_timestamp_seconds', 'End of the last successful run, epoch seconds.', (r) => r.lastSuccessEpochSeconds),
-    freshnessLag: streamGauge('stream_freshness_lag_seconds', 'Now minus the newest _nango_last_modified_at written, seconds.', (r) => r.freshnessLagSeconds),
-    sinceLastSuccess: streamGauge('stream_seconds_since_last_success', 'Now minus the end of the last successful run, seconds.', (r) => r.secondsSinceLastSuccess),
+    lastSuccessTimestamp: streamGauge(
+      'stream_last_success_timestamp_seconds',
+      'End of the last successful run, epoch seconds.',
+      (r) => r.lastSuccessEpochSeconds,
+    ),
+    freshnessLag: streamGauge(
+      'stream_freshness_lag_seconds',
+      'Now minus the newest _nango_last_modified_at written, seconds.',
+      (r) => r.freshnessLagSeconds,
+    ),
+    sinceLastSuccess: streamGauge(
+      'stream_seconds_since_last_success',
+      'Now minus the end of the last successful run, seconds.',
+      (r) => r.secondsSinceLastSuccess,
+    ),
     apiRequests: new Counter({
-      name: `${PREFIX}api_requests_total`, help: 'Nango API responses by HTTP status.', labelNames: ['status'] as const, registers,
+      name: `${PREFIX}api_requests_total`,
+      help: 'Nango API responses by HTTP status.',
+      labelNames: ['status'] as const,
+      registers,
     }),
     apiRateLimited: new Counter({ name: `${PREFIX}api_rate_limited_total`, help: 'Nango API responses with status 429.', registers }),
-    apiRateLimitLimit: new Gauge({ name: `${PREFIX}api_ratelimit_limit`, help: 'Requests per minute the Nango account allows (last X-RateLimit-Limit seen).', registers }),
-    apiRateLimitRemaining: new Gauge({ name: `${PREFIX}api_ratelimit_remaining`, help: "Requests left in the account's window (last X-RateLimit-Remaining seen).", registers }),
-    apiRateLimitReset: new Gauge({ name: `${PREFIX}api_ratelimit_reset_timestamp_seconds`, help: "End of the account's window, epoch seconds (last X-RateLimit-Reset seen).", registers }),
+    apiRateLimitLimit: new Gauge({
+      name: `${PREFIX}api_ratelimit_limit`,
+      help: 'Requests per minute the Nango account allows (last X-RateLimit-Limit seen).',
+      registers,
+    }),
+    apiRateLimitRemaining: new Gauge({
+      name: `${PREFIX}api_ratelimit_remaining`,
+      help: "Requests left in the account's window (last X-RateLimit-Remaining seen).",
+      registers,
+    }),
+    apiRateLimitReset: new Gauge({
+      name: `${PREFIX}api_ratelimit_reset_timestamp_seconds`,
+      help: "End of the account's window, epoch seconds (last X-RateLimit-Reset seen).",
+      registers,
+    }),
     rateLimitWait: new Histogram({
       name: `${PREFIX}ratelimit_wait_seconds`,
       help: 'Time a request waited on the shared rate limiter before it was sent.',
@@ -205,12 +237,29 @@ export function createReplicatorMetrics(
       registers,
     }),
     tokensGranted: new Counter({
-      name: `${PREFIX}ratelimit_tokens_granted_total`, help: 'Requests the rate limiter let through.', registers,
+      name: `${PREFIX}ratelimit_tokens_granted_total`,
+      help: 'Requests the rate limiter let through.',
+      registers,
     }),
     queueJobs,
     webhooks: new Counter({
-      name: `${PREFIX}webhooks_total`, help: 'Nango webhooks received, by outcome.', labelNames: ['outcome'] as const, registers,
+      name: `${PREFIX}webhooks_total`,
+      help: 'Nango webhooks received, by outcome.',
+      labelNames: ['outcome'] as const,
+      registers,
     }),
     sourceErrors,
   };
+  const perStreamCounters = () => [
+    metrics.recordsUpserted,
+    metrics.recordsDeleted,
+    metrics.recordsRejected,
+    metrics.pages,
+    metrics.valueErrors,
+    metrics.runs,
+  ];
+  createFleetGauges(registers, sources.fleet, failed, (streams) => {
+    if (auto) metrics.setPerStream(streams <= AUTO_PER_STREAM_MAX_STREAMS);
+  });
+  return metrics;
 }
