@@ -90,13 +90,15 @@ export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: 
       round(extract(epoch FROM now() - s.newest_modified_at) * 1000)::float8 AS freshness_lag_ms,
       round(extract(epoch FROM now() - s.last_success_at) * 1000)::float8 AS since_success_ms,
       (SELECT count(*)::int FROM nango_replicator.value_errors v WHERE v.stream_id = s.id) AS value_errors
-    FROM nango_replicator.streams s
+    FROM (
+      -- The page's streams first, so the latest run and the counts below are looked up for them only.
+      SELECT * FROM nango_replicator.streams s WHERE ${streamFilterSql(filter)} AND ${after} ORDER BY ${order} ${limit} ${offset}
+    ) s
     LEFT JOIN LATERAL (
       SELECT r.kind, r.status, r.started_at, r.finished_at, r.records FROM nango_replicator.runs r
       WHERE r.stream_id = s.id ORDER BY r.started_at DESC, r.id DESC LIMIT 1
     ) r ON TRUE
-    WHERE ${streamFilterSql(filter)} AND ${after}
-    ORDER BY ${order} ${limit} ${offset}`.execute(db);
+    ORDER BY ${order}`.execute(db);
   return streams.map((s) => ({
     id: s.id,
     providerConfigKey: s.provider_config_key,
