@@ -55,9 +55,23 @@ describe('per-stream row counters', () => {
     await f.sync({ full: true });
     const started = rows[0]?.now as Date;
     const layout = { schema: 'nango', table: 'ticket', columns: [] };
-    await deleteUnseenRows(f.db, { layout, stream: TICKETS, passStartedAt: started, deletes: 'soft', maxDeleteFraction: 0.5, force: false });
+    await deleteUnseenRows(f.db, {
+      layout,
+      stream: TICKETS,
+      passStartedAt: started,
+      deletes: 'soft',
+      maxDeleteFraction: 0.5,
+      force: false,
+    });
     await assertCounterMatches(47);
-    await deleteUnseenRows(f.db, { layout, stream: TICKETS, passStartedAt: new Date(), deletes: 'hard', maxDeleteFraction: 1, force: true });
+    await deleteUnseenRows(f.db, {
+      layout,
+      stream: TICKETS,
+      passStartedAt: new Date(),
+      deletes: 'hard',
+      maxDeleteFraction: 1,
+      force: true,
+    });
     await assertCounterMatches(0);
   });
 
@@ -65,7 +79,11 @@ describe('per-stream row counters', () => {
     seedTickets(f.standIn, 0, 30);
     f.standIn.store.delete(PCK, CONN, MODEL, [{ id: 'T-0' }]);
     await f.sync();
-    const migrator = new Migrator({ db: f.db, provider: { getMigrations: async () => migrations }, migrationTableSchema: 'nango_replicator' });
+    const migrator = new Migrator({
+      db: f.db,
+      provider: { getMigrations: async () => migrations },
+      migrationTableSchema: 'nango_replicator',
+    });
     const down = await migrator.migrateDown();
     assert.equal(down.error, undefined);
     await sql`INSERT INTO nango.ticket (_nango_provider_config_key, _nango_connection_id, id, _nango_raw, _nango_last_action,
