@@ -33,7 +33,7 @@ export interface ReplicatorMetricsOptions {
    * Series per stream (label `connection` on the record counters; the per-stream gauges). Default true. Off, the
    * counters count per (integration, model) and the `streams` source is not read: a scrape's size does not grow with
    * the connections. `auto`: on while the fleet has at most {@link AUTO_PER_STREAM_MAX_STREAMS} streams, as counted
-   * by the `fleet` source at each scrape (off until the first scrape); turning off resets the per-stream counters.
+   * by the `fleet` source at each scrape (on until the first scrape); turning off resets the per-stream counters.
    */
   perStream?: boolean | 'auto';
 }
@@ -105,7 +105,8 @@ export function createReplicatorMetrics(
 ): ReplicatorMetrics {
   const registers = [registry];
   const auto = options.perStream === 'auto';
-  let perStreamSeries = options.perStream === true || options.perStream === undefined;
+  // auto starts on: a small fleet keeps every series from the first page; a large one drops them at the first scrape.
+  let perStreamSeries = options.perStream !== false;
   // The counters declare the connection label; off per stream, it is left out of every series they get.
   const perStream = (name: string, help: string) => new Counter({ name: PREFIX + name, help, labelNames: STREAM_LABELS, registers });
   const sourceErrors = new Counter({
