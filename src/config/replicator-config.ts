@@ -81,7 +81,7 @@ export interface ReplicatorConfig {
   readonly metrics: {
     /**
      * Series per stream (integration, connection, model) on /metrics: `true`, `false`, or `auto` (default): on while the
-     * fleet has at most 500 streams when the worker starts. Off, /metrics holds totals per (integration, model) only.
+     * fleet has at most 500 streams (counted at each scrape). Off, /metrics holds totals per (integration, model) only.
      */
     readonly perStream: boolean | 'auto';
   };
