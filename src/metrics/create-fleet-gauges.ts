@@ -10,14 +10,15 @@ const PREFIX = 'nango_replicator_';
  * all of them): streams by state, live rows, the worst time since a last success and the worst freshness lag, and
  * a cumulative histogram of the time since each stream's last success (`le` buckets, usable with
  * `histogram_quantile`). Every process of a fleet reports the same figures: aggregate them with `max`, never `sum`.
+ * Returns the scrape's shared load (for collectors that must run after it), or undefined without a source.
  */
 export function createFleetGauges(
   registers: Registry[],
   source: (() => Promise<ReadonlyArray<FleetGroup>>) | undefined,
   failed: (source: 'fleet', error: unknown) => void,
   onStreams: (streams: number) => void = () => {},
-): void {
-  if (source === undefined) return;
+): (() => Promise<unknown>) | undefined {
+  if (source === undefined) return undefined;
   const load = scrapeOnce(async () => {
     try {
       const groups = await source();
@@ -87,4 +88,5 @@ export function createFleetGauges(
       g.set({ ...im(group), le: '+Inf' }, group.sinceSuccessBuckets[SINCE_SUCCESS_BUCKETS.length] ?? 0);
     },
   );
+  return load;
 }

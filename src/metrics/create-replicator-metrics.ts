@@ -108,7 +108,11 @@ export function createReplicatorMetrics(
   // auto starts on: a small fleet keeps every series from the first page; a large one drops them at the first scrape.
   let perStreamSeries = options.perStream !== false;
   // The counters declare the connection label; off per stream, it is left out of every series they get.
-  const perStream = (name: string, help: string) => new Counter({ name: PREFIX + name, help, labelNames: STREAM_LABELS, registers });
+  // Read before the counters are: with `auto`, the scrape's fleet size decides whether their per-connection series stay.
+  let loadFleet: (() => Promise<unknown>) | undefined;
+  const afterFleet = async () => void (await loadFleet?.());
+  const perStream = (name: string, help: string) =>
+    new Counter({ name: PREFIX + name, help, labelNames: STREAM_LABELS, registers, collect: afterFleet });
   const sourceErrors = new Counter({
     name: `${PREFIX}metrics_source_errors_total`,
     help: 'Scrapes in which a source of gauges (streams table, queue counts) failed; its gauges were empty.',
@@ -139,6 +143,7 @@ export function createReplicatorMetrics(
       registers,
       async collect() {
         gauge.reset();
+        await afterFleet();
         if (loadStreams === undefined || !perStreamSeries) return;
         for (const row of (await loadStreams()) ?? []) {
           const v = value(row);
@@ -193,6 +198,7 @@ export function createReplicatorMetrics(
       help: 'Sync runs finished, by kind and status.',
       labelNames: [...STREAM_LABELS, 'kind', 'status'] as const,
       registers,
+      collect: afterFleet,
     }),
     lastSuccessTimestamp: streamGauge(
       'stream_last_success_timestamp_seconds',
@@ -259,7 +265,7 @@ export function createReplicatorMetrics(
     metrics.valueErrors,
     metrics.runs,
   ];
-  createFleetGauges(registers, sources.fleet, failed, (streams) => {
+  loadFleet = createFleetGauges(registers, sources.fleet, failed, (streams) => {
     if (auto) metrics.setPerStream(streams <= AUTO_PER_STREAM_MAX_STREAMS);
   });
   return metrics;
