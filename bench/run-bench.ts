@@ -10,11 +10,16 @@ import { fileURLToPath } from 'node:url';
 import { parseBenchArgs, USAGE } from './bench-args.js';
 import { type BenchResult, runBench } from './bench-scenarios.js';
 import { formatTable, round } from './bench-report.js';
+import { FLEET_USAGE, parseFleetArgs, wantsFleetScenario } from './fleet/fleet-args.js';
+import { describeMachine, runFleetBench } from './fleet/run-fleet-bench.js';
 
 const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'results');
 
-const args = parseBenchArgs(process.argv.slice(2));
-if (args.help) {
+const argv = process.argv.slice(2);
+const args = wantsFleetScenario(argv) ? null : parseBenchArgs(argv);
+if (args === null) {
+  await fleetMain(argv);
+} else if (args.help) {
   process.stdout.write(`${USAGE}\n`);
 } else {
   const started = performance.now();
@@ -52,7 +57,9 @@ function report(result: BenchResult): string {
   ];
   if (result.figures.length > 0) lines.push(formatTable(result.figures), '');
   for (const l of result.limiter) {
-    lines.push(`limiter: ${l.processes} process(es) x ${l.callersPerProcess} callers: ${l.medianPerSecond.toLocaleString('en-US')} acquisitions/s`);
+    lines.push(
+      `limiter: ${l.processes} process(es) x ${l.callersPerProcess} callers: ${l.medianPerSecond.toLocaleString('en-US')} acquisitions/s`,
+    );
   }
   if (result.rateLimited !== null) {
     const samples = result.rateLimited;
@@ -67,4 +74,22 @@ function report(result: BenchResult): string {
     );
   }
   return lines.join('\n');
+}
+
+/** `npm run bench -- --scenario fleet [...]`: the large-fleet scenario of issue 19 (bench/fleet/). */
+async function fleetMain(argv: string[]): Promise<void> {
+  if (argv.includes('--help')) {
+    process.stdout.write(`${FLEET_USAGE}\n`);
+    return;
+  }
+  const fleetArgs = parseFleetArgs(argv);
+  const started = performance.now();
+  const log = (line: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0)}s] ${line}\n`);
+  const figures = await runFleetBench(fleetArgs, log);
+  const streams = fleetArgs.connections * 3;
+  const header =
+    `fleet bench, ${new Date().toISOString().slice(0, 16)}Z: ${fleetArgs.connections.toLocaleString('en-US')} connections x 3 models = ` +
+    `${streams.toLocaleString('en-US')} streams, two workers; ${describeMachine()}`;
+  const rows = figures.map((f) => `| ${f.name} | ${f.value} | ${f.target} | ${f.met === null ? '' : f.met ? 'yes' : 'NO'} |`);
+  process.stdout.write(`${header}\n\n| figure | value | target | met |\n|---|---|---|---|\n${rows.join('\n')}\n`);
 }

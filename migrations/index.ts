@@ -8,6 +8,7 @@ import * as passRecords from './2026-12-07-0006-pass-records.js';
 import * as changeFeed from './2026-12-07-0007-change-feed.js';
 import * as history from './2026-12-07-0008-history.js';
 import * as adaptivePolling from './2026-12-07-0009-adaptive-polling.js';
+import * as streamRowCounts from './2026-12-07-0010-stream-row-counts.js';
 
 /**
  * Every migration, in order. Listed statically (rather than read from the folder at run time) so the
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07-0007-change-feed': changeFeed,
   '2026-12-07-0008-history': history,
   '2026-12-07-0009-adaptive-polling': adaptivePolling,
+  '2026-12-07-0010-stream-row-counts': streamRowCounts,
 };

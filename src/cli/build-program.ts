@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { addBackfillCommand, type BackfillRequest } from './add-backfill-command.js';
 import { addDbtSourcesCommand, type DbtSourcesRequest } from './add-dbt-sources-command.js';
+import { addStatusCommand, type StatusRequest } from './add-status-command.js';
 import { COMMAND_EXAMPLES } from './command-examples.js';
 
 /** What a parsed command line asks for. The entry point carries it out. */
@@ -17,7 +18,7 @@ export type CliRequest =
     }
   | { command: 'migrate' }
   | { command: 'worker' }
-  | { command: 'status'; json: boolean }
+  | StatusRequest
   | BackfillRequest
   | DbtSourcesRequest;
 
@@ -125,11 +126,7 @@ export function buildProgram(
     )
     .action(() => onRequest({ command: 'worker' }));
 
-  program
-    .command('status')
-    .description('Show every stream: rows, last successful run, cursor age and last error.')
-    .option('--json', 'print the streams as JSON', false)
-    .action((options: { json: boolean }) => onRequest({ command: 'status', json: options.json }));
+  addStatusCommand(program, onRequest);
 
   addBackfillCommand(program, onRequest);
   addDbtSourcesCommand(program, onRequest);

@@ -34,7 +34,13 @@ Examples:
   $ curl -s localhost:8080/readyz`,
   status: `
 Examples:
+  # every stream up to 50; on a larger fleet a summary and the 20 worst
   $ nango-replicator status
+  # the failing streams of one integration, at most 100 of them
+  $ nango-replicator status -i github --failing --limit 100
+  # streams of one connection without a successful run for over 2 hours
+  $ nango-replicator status -c acme --lagging 2h
+  # every stream as JSON (streamed), here the failing ones
   $ nango-replicator status --json | jq '.[] | select(.lastError != null)'`,
   backfill: `
 Examples:

@@ -90,7 +90,11 @@ async function execute(request: CliRequest, config: ReplicatorConfig, io: CliIo,
     try {
       await withInfrastructureErrors({ service: 'postgres', url: config.databaseUrl }, () => migrateToLatest(db));
       const budget = request.json ? null : await readStatusBudget(config, io.env);
-      await statusCommand(db, { schema: config.target.schema, json: request.json, budget }, { stdout: io.stdout });
+      await statusCommand(
+        db,
+        { schema: config.target.schema, json: request.json, filter: request.filter, limit: request.limit, budget },
+        { stdout: io.stdout },
+      );
       return 0;
     } finally {
       await db.destroy();

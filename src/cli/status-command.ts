@@ -3,28 +3,108 @@ import { describeFleetSchedule } from '../schedule/describe-fleet-schedule.js';
 import { loadFleetSchedule } from '../schedule/plan-fleet-schedule.js';
 import { listStreamStatus, type StreamStatus } from '../store/list-stream-status.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
+import type { StreamFilter } from '../store/stream-filter.js';
+import { type StreamSummary, summarizeStreams } from '../store/summarize-streams.js';
 import { formatCount } from '../util/format-count.js';
 import { formatDuration } from './format.js';
+import { writeOrWait } from './write-or-wait.js';
 
-const HEADERS = ['INTEGRATION', 'CONNECTION', 'MODEL', 'ROWS', 'VALUE ERRORS', 'LAST SUCCESS', 'CURSOR AGE', 'LAST ERROR'] as const;
+const HEADERS = [
+  'INTEGRATION',
+  'CONNECTION',
+  'MODEL',
+  'STATE',
+  'ROWS',
+  'VALUE ERRORS',
+  'LAST SUCCESS',
+  'CURSOR AGE',
+  'LAST ERROR',
+] as const;
 const ERROR_WIDTH = 100;
 
+/** Up to this many streams, `status` lists them all; above, a summary and the worst streams. */
+export const FULL_LISTING_MAX_STREAMS = 50;
+/** Streams listed after the summary on a larger fleet, unless `--limit` says otherwise. */
+export const DEFAULT_WORST_STREAMS = 20;
+/** Streams read per query by `--json`. */
+const JSON_BATCH = 1000;
+
+export interface StatusCommandOptions {
+  schema: string;
+  json: boolean;
+  filter?: StreamFilter;
+  /** At most this many streams listed (`--limit`). */
+  limit?: number;
+  /** A line on the fleet's API budget (`readStatusBudget`), above the table; absent or null: none. */
+  budget?: string | null;
+}
+
 /**
- * `nango-replicator status`: one line per stream (integration, connection, model, rows, value errors standing now,
- * last successful run, cursor age, last error), or with `--json` an array of objects with the same facts and more.
- * `budget`: a line on the fleet's API budget, printed above the table (see `readStatusBudget`).
+ * `nango-replicator status`. Up to {@link FULL_LISTING_MAX_STREAMS} matching streams: one line each (integration,
+ * connection, model, state, rows, value errors standing now, last successful run, cursor age, last error). Above:
+ * a summary by state and the worst streams (failing, then most behind their own period). `--json`: every matching
+ * stream as a JSON array, written in batches as they are read (never all held at once).
+ * `budget`: a line on the fleet's API budget, printed above the table (see `readStatusBudget`); the fleet's schedule
+ * (within budget or budget-limited) follows it. Returns how many streams were listed.
  */
 export async function statusCommand(
   db: Kysely<ReplicatorDatabase>,
-  options: { schema: string; json: boolean; budget?: string | null },
+  options: StatusCommandOptions,
   io: { stdout: NodeJS.WritableStream },
-): Promise<StreamStatus[]> {
-  const streams = await listStreamStatus(db, { schema: options.schema });
+): Promise<number> {
+  const filter = options.filter ?? {};
+  if (options.json) return writeJson(db, options, io.stdout);
+  const summary = await summarizeStreams(db, filter);
+  if (options.budget) io.stdout.write(`${options.budget}\n\n`);
+  if (summary.total === 0) {
+    const filtered = Object.keys(filter).length > 0;
+    io.stdout.write(filtered ? 'No stream matches these filters.\n' : 'No streams yet: run `nango-replicator worker` or `sync`.\n');
+    return 0;
+  }
+  const all = summary.total <= FULL_LISTING_MAX_STREAMS && options.limit === undefined;
+  const limit = all ? undefined : (options.limit ?? DEFAULT_WORST_STREAMS);
+  const streams = await listStreamStatus(db, { schema: options.schema, filter, order: all ? 'name' : 'worst', limit });
+  const head = all ? '' : `${describeSummary(summary)}\n\n${worstHeading(streams.length, summary.total)}\n`;
   const schedule = describeFleetSchedule(await loadFleetSchedule(db));
-  if (!options.json && options.budget) io.stdout.write(`${options.budget}\n\n`);
-  if (options.json) io.stdout.write(`${JSON.stringify(streams, null, 2)}\n`);
-  else io.stdout.write(streams.length === 0 ? 'No streams yet: run `nango-replicator worker` or `sync`.\n' : table(streams) + backfillNotes(streams) + historyNotes(streams) + pollingNotes(streams) + (schedule === null ? '' : `\nSchedule: ${schedule}\n`));
-  return streams;
+  const scheduleNote = schedule === null ? '' : `\nSchedule: ${schedule}\n`;
+  const notes = backfillNotes(streams) + historyNotes(streams) + pollingNotes(streams) + scheduleNote;
+  io.stdout.write(head + table(streams) + notes);
+  return streams.length;
+}
+
+async function writeJson(db: Kysely<ReplicatorDatabase>, options: StatusCommandOptions, out: NodeJS.WritableStream): Promise<number> {
+  let written = 0;
+  let afterId: string | undefined;
+  if (!(await writeOrWait(out, '['))) return 0;
+  for (;;) {
+    const room = options.limit === undefined ? JSON_BATCH : Math.min(JSON_BATCH, options.limit - written);
+    if (room <= 0) break;
+    const batch = await listStreamStatus(db, { schema: options.schema, filter: options.filter, order: 'key', limit: room, afterId });
+    if (batch.length === 0) break;
+    const text = batch.map((s, i) => `${written + i === 0 ? '\n' : ',\n'}${JSON.stringify(s)}`).join('');
+    written += batch.length;
+    afterId = batch[batch.length - 1]?.id;
+    if (!(await writeOrWait(out, text))) return written;
+  }
+  await writeOrWait(out, written === 0 ? ']\n' : '\n]\n');
+  return written;
+}
+
+/** `30,000 streams: 29,812 fresh, 150 lagging, 30 failing, 8 never read. 12,345,678 rows.` and the worst lag. */
+export function describeSummary(s: StreamSummary): string {
+  const lines = [
+    `${formatCount(s.total)} streams: ${formatCount(s.fresh)} fresh, ${formatCount(s.lagging)} lagging, ` +
+      `${formatCount(s.failing)} failing, ${formatCount(s.never)} never read. ${formatCount(s.liveRows)} rows.`,
+  ];
+  if (s.worstSecondsSinceSuccess !== null) lines.push(`Oldest last success: ${formatDuration(s.worstSecondsSinceSuccess * 1000)} ago.`);
+  return lines.join('\n');
+}
+
+function worstHeading(shown: number, total: number): string {
+  return (
+    `The ${formatCount(shown)} worst of ${formatCount(total)} (failing, then most behind their period; ` +
+    '--limit for more, --json for every stream):'
+  );
 }
 
 /** Streams whose latest backfill was refused by the circuit breaker or failed: one line each, after the table. */
@@ -58,15 +138,19 @@ function table(streams: ReadonlyArray<StreamStatus>): string {
     s.providerConfigKey,
     s.connectionId,
     s.model,
+    s.state === 'never' ? 'never read' : s.state,
     s.rows === null ? '-' : formatCount(s.rows),
     formatCount(s.valueErrors),
-    s.lastSuccessAt === null ? 'never' : `${formatDuration(Date.now() - s.lastSuccessAt.getTime())} ago`,
+    s.sinceLastSuccessMs === null ? 'never' : `${formatDuration(s.sinceLastSuccessMs)} ago`,
     s.cursorAgeMs === null ? '-' : formatDuration(s.cursorAgeMs),
     describeError(s.lastError),
   ]);
   const widths = HEADERS.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: ReadonlyArray<string>) =>
-    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return `${[line(HEADERS), ...rows.map(line)].join('\n')}\n`;
 }
 

@@ -126,6 +126,7 @@ export const configFileSchema = z.strictObject({
       maxDeleteFraction: z.number().min(0).max(1).default(0.5),
     })
     .prefault({}),
+  metrics: z.strictObject({ perStream: z.union([z.boolean(), z.literal('auto')]).default('auto') }).prefault({}),
   queue: z.strictObject({ prefix: queuePrefixSchema.optional() }).prefault({}),
   redis: z.strictObject({ keyPrefix: keyPrefixSchema.default('nango-replicator:') }).prefault({}),
 });

@@ -87,6 +87,7 @@ export function loadConfig(deps: LoadConfigDeps): ReplicatorConfig {
       maxBodyBytes: file.webhooks.maxBodyBytes,
     },
     backfill: { ...file.backfill },
+    metrics: { perStream: file.metrics.perStream },
     queuePrefix: queuePrefix(file.queue.prefix, clusterNodes),
     redisKeyPrefix: file.redis.keyPrefix,
     httpPort: env.PORT,

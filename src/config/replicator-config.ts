@@ -102,6 +102,13 @@ export interface ReplicatorConfig {
     /** Larger webhook bodies are refused with 413. Default 1 MiB. */
     readonly maxBodyBytes: number;
   };
+  readonly metrics: {
+    /**
+     * Series per stream (integration, connection, model) on /metrics: `true`, `false`, or `auto` (default): on while the
+     * fleet has at most 500 streams (counted at each scrape). Off, /metrics holds totals per (integration, model) only.
+     */
+    readonly perStream: boolean | 'auto';
+  };
   /**
    * BullMQ's key prefix (`bull` when absent, so other services can use a plain `new Queue(name)`). On a Redis Cluster
    * a hash tag such as `{nango-replicator}` (the default there), so that each queue's keys share a slot.

@@ -28,6 +28,8 @@ export interface ReconcileDeps {
    * is a repair (a scheduler deleted by hand, or lost), counted in `repaired`. Absent: every missing one is new.
    */
   wasScheduled?(ids: ReadonlyArray<string>): Promise<ReadonlySet<string>>;
+  /** Told the desired streams and their periods on each pass (e.g. `recordStreamPeriods`, for the views). */
+  onDesired?: (streams: ReadonlyArray<DesiredStream>) => Promise<void>;
 }
 
 export interface ReconcileOptions {
@@ -72,6 +74,7 @@ export async function reconcileSchedules(deps: ReconcileDeps, options: Reconcile
   const gone = new Set(tracked?.gone.map((c) => `${c.providerConfigKey}\u0000${c.connectionId}`));
   const streams = desired.streams.filter((s) => !gone.has(`${s.stream.providerConfigKey}\u0000${s.stream.connectionId}`));
   const { notes } = desired;
+  await deps.onDesired?.(streams);
   const existing = await listSyncSchedulers(deps.queue, signal);
   const existingById = new Map(existing);
 

@@ -18,6 +18,9 @@ export function instrumentRequestGate(gate: RequestGate, metrics: ReplicatorMetr
     },
     observe(observation: RateLimitObservation): Promise<void> {
       metrics.apiRequests.inc({ status: String(observation.status) });
+      if (observation.durationMs !== undefined) {
+        metrics.apiRequestDuration.observe({ status: statusClass(observation.status) }, observation.durationMs / 1000);
+      }
       if (observation.status === 429) metrics.apiRateLimited.inc();
       // Account-wide figures: whichever process saw the latest response knows the whole fleet's usage.
       if (observation.limit !== undefined) metrics.apiRateLimitLimit.set(observation.limit);
@@ -26,4 +29,9 @@ export function instrumentRequestGate(gate: RequestGate, metrics: ReplicatorMetr
       return gate.observe(observation);
     },
   };
+}
+
+/** `2xx`, `3xx`, `4xx`, `5xx`, and `429` on its own (the rate limit): a handful of series. */
+function statusClass(status: number): string {
+  return status === 429 ? '429' : `${Math.floor(status / 100)}xx`;
 }

@@ -2,7 +2,6 @@ import type { Totals } from '../replicate/totals.js';
 import type { StreamKey } from '../store/stream-key.js';
 import type { ReplicatorMetrics } from './create-replicator-metrics.js';
 import { recordPageMetrics } from './record-page-metrics.js';
-import { streamLabels } from './stream-labels.js';
 
 /** The running totals of a run it reads, as `replicateStream`'s `onProgress` reports them after every committed page. */
 export type RunTotals = Pick<Totals, 'pages' | 'upserted' | 'deleted' | 'valueErrors' | 'rejected'>;
@@ -23,7 +22,7 @@ export function pageMetricsRecorder(metrics: ReplicatorMetrics, stream: StreamKe
       rejected: totals.rejected - seen.rejected,
     });
     // onProgress fires once per page; should two pages ever be reported at once, count the pages too.
-    if (totals.pages - seen.pages > 1) metrics.pages.inc(streamLabels(stream), totals.pages - seen.pages - 1);
+    if (totals.pages - seen.pages > 1) metrics.pages.inc(metrics.labelsOf(stream), totals.pages - seen.pages - 1);
     seen = {
       pages: totals.pages, upserted: totals.upserted, deleted: totals.deleted, valueErrors: totals.valueErrors, rejected: totals.rejected,
     };

@@ -1,6 +1,5 @@
 import type { StreamKey } from '../store/stream-key.js';
 import type { ReplicatorMetrics } from './create-replicator-metrics.js';
-import { streamLabels } from './stream-labels.js';
 
 /** How a run of a stream ended. `kind` is the run's kind in `nango_replicator.runs` (`sync`, `full`, `backfill`). */
 export interface RunOutcome {
@@ -13,5 +12,5 @@ export interface RunOutcome {
  * from the streams table at scrape time, so they are right fleet-wide and survive restarts.
  */
 export function recordRunMetrics(metrics: ReplicatorMetrics, stream: StreamKey, run: RunOutcome): void {
-  metrics.runs.inc({ ...streamLabels(stream), kind: run.kind, status: run.status });
+  metrics.runs.inc({ ...metrics.labelsOf(stream), kind: run.kind, status: run.status });
 }

@@ -119,7 +119,7 @@ async function attempt(
     request.signal?.throwIfAborted();
     throw transportError(error, timeout.aborted, options, context);
   }
-  const observation = rateLimitHeaders(response);
+  const observation = { ...rateLimitHeaders(response), durationMs: performance.now() - started };
   await deps.gate.observe(observation);
   deps.logger.debug(
     { path: request.path, status: response.status, ms: Math.round(performance.now() - started), bytes: bytes.byteLength },

@@ -12,6 +12,8 @@ export interface RateLimitObservation {
   remaining?: number; // X-RateLimit-Remaining
   resetEpochSeconds?: number; // X-RateLimit-Reset
   retryAfterSeconds?: number; // Retry-After (429 only; may be 0)
+  /** From sending the request to the end of its body, ms (for the request latency histogram). */
+  durationMs?: number;
 }
 
 /** A gate that never waits: for tests and for one-shot commands without Redis. */

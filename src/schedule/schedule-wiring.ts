@@ -8,6 +8,7 @@ import { requestStreamSync } from '../jobs/request-stream-sync.js';
 import type { SyncJobInput } from '../jobs/sync-job-data.js';
 import type { NangoClient } from '../nango/nango-client.js';
 import type { ScriptsConfigCache } from '../nango/scripts-config-cache.js';
+import { recordStreamPeriods } from '../store/record-stream-periods.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { ScheduleMetrics } from './create-schedule-metrics.js';
 import { fleetBudgetPerMinute } from './fleet-budget.js';
@@ -57,6 +58,8 @@ export function scheduleDiscoveryPass(deps: ScheduleWiringDeps): (signal: AbortS
             nango: deps.nango, scriptsConfig: deps.scriptsConfig, queue: deps.queue, logger: logger.child({ component: 'discovery' }),
             wasScheduled: (ids) => wasScheduled(db, ids),
             trackConnections: deps.trackConnections,
+            // Each stream's period, for judging its staleness in the views (status, status page, metrics).
+            onDesired: (streams) => recordStreamPeriods(db, streams),
           },
           { rules: config.streams, jobOptions: deps.jobOptions, signal },
         ),

@@ -5,7 +5,7 @@ import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 export const SPARKLINE_HOURS = 24;
 
 /**
- * Records read per hour over the last 24 hours for every stream, from `nango_replicator.runs`: a map from
+ * Records read per hour over the last 24 hours for the streams given (a page's), from `nango_replicator.runs`: a map from
  * stream id to 24 counts, oldest first; the last entry is the latest 60 minutes (rolling hours on the
  * database clock, not clock hours). A run counts in the hour it finished (a running one: the hour it
  * started); runs are bounded slices, so this blurs little. Streams without runs in the period are absent.
@@ -13,7 +13,8 @@ export const SPARKLINE_HOURS = 24;
  * Query: for each stream, the index runs_stream_started (stream_id, started_at) finds its recent runs;
  * runs started over 48 h ago are not looked at (a slice never runs for a day).
  */
-export async function loadHourlyRecords(db: Kysely<ReplicatorDatabase>): Promise<Map<string, number[]>> {
+export async function loadHourlyRecords(db: Kysely<ReplicatorDatabase>, streamIds: ReadonlyArray<string>): Promise<Map<string, number[]>> {
+  if (streamIds.length === 0) return new Map();
   const { rows } = await sql<{ stream_id: string; bucket: number; records: number }>`
     SELECT s.id AS stream_id, h.bucket, h.records
     FROM nango_replicator.streams s
@@ -25,7 +26,8 @@ export async function loadHourlyRecords(db: Kysely<ReplicatorDatabase>): Promise
         AND r.started_at > now() - interval '48 hours'
         AND coalesce(r.finished_at, r.started_at) > now() - make_interval(hours => ${SPARKLINE_HOURS})
       GROUP BY 1
-    ) h`.execute(db);
+    ) h
+    WHERE s.id = ANY(${[...streamIds]}::bigint[])`.execute(db);
   const byStream = new Map<string, number[]>();
   for (const row of rows) {
     const hours = byStream.get(row.stream_id) ?? new Array<number>(SPARKLINE_HOURS).fill(0);

@@ -1,9 +1,8 @@
-import { type Kysely, sql } from 'kysely';
-import { latestRun } from '../store/latest-run.js';
+import type { Kysely } from 'kysely';
+import { listStreamStatus } from '../store/list-stream-status.js';
 import type { ReplicatorDatabase, RunStatus } from '../store/replicator-tables.js';
+import type { StreamFilter, StreamStateName } from '../store/stream-filter.js';
 import type { StreamKey } from '../store/stream-key.js';
-import { countLiveRows, streamMapKey } from './count-live-rows.js';
-import { countValueErrors } from './count-value-errors.js';
 import { loadHourlyRecords, SPARKLINE_HOURS } from './load-hourly-records.js';
 
 /** The latest run of a stream. */
@@ -20,7 +19,11 @@ export interface StatusRun {
 /** One line of the status page: one stream. Durations are measured on the database clock. */
 export interface StatusRow {
   stream: StreamKey;
-  /** Live (not deleted) rows in the model table; null when no table exists for the model yet. */
+  /** `failing`, `lagging` (no success for two of its own periods), `never` (read) or `fresh`. */
+  state: StreamStateName;
+  /** The period the stream is judged against, ms (its `every`; 1 h when discovery has not recorded one). */
+  periodMs: number;
+  /** Live (not deleted) rows, from the stream's counter; null when no table exists for the model yet. */
   rows: number | null;
   /**
    * Value errors standing now: rows of `nango_replicator.value_errors` for the stream, one per (record, field) whose
@@ -44,54 +47,42 @@ export interface StatusRow {
   recordsPerHour: number[];
 }
 
-/**
- * Every stream with its rows, value errors, freshness, latest run, last error and records per hour, ordered by
- * integration, connection and model. Reads the replicator's tables only (and counts the model tables).
- */
-export async function loadStatusRows(db: Kysely<ReplicatorDatabase>): Promise<StatusRow[]> {
-  const streams = await db
-    .selectFrom('nango_replicator.streams as s')
-    .leftJoinLateral(latestRun, (join) => join.onTrue())
-    .select([
-      's.id',
-      's.provider_config_key',
-      's.connection_id',
-      's.model',
-      's.last_success_at',
-      's.last_error',
-      's.last_backfill',
-      sql<number | null>`extract(epoch FROM now() - s.newest_modified_at)::float8`.as('lag_seconds'),
-      sql<number | null>`extract(epoch FROM now() - s.last_success_at)::float8`.as('since_success_seconds'),
-      'last_run.kind',
-      'last_run.status',
-      'last_run.started_at',
-      'last_run.finished_at',
-      'last_run.records',
-    ])
-    .orderBy('s.provider_config_key')
-    .orderBy('s.connection_id')
-    .orderBy('s.model')
-    .execute();
-  const hourly = await loadHourlyRecords(db);
-  const live = await countLiveRows(db);
-  const valueErrors = await countValueErrors(db);
+export interface LoadStatusRowsOptions {
+  filter?: StreamFilter;
+  /** `worst` (the page): failing, lagging, never read, fresh, most periods behind first; default by name. */
+  order?: 'name' | 'worst';
+  limit?: number;
+  offset?: number;
+}
 
-  return streams.map((s) => {
-    const stream = { providerConfigKey: s.provider_config_key, connectionId: s.connection_id, model: s.model };
-    return {
-      stream,
-      rows: live.get(streamMapKey(stream)) ?? null,
-      valueErrors: valueErrors.get(s.id) ?? 0,
-      freshnessLagSeconds: s.lag_seconds,
-      lastSuccessAt: s.last_success_at,
-      secondsSinceLastSuccess: s.since_success_seconds,
-      lastRun:
-        s.kind === null || s.status === null || s.started_at === null
-          ? null
-          : { kind: s.kind, status: s.status, startedAt: s.started_at, finishedAt: s.finished_at, records: s.records ?? 0 },
-      lastError: s.last_error,
-      lastBackfill: s.last_backfill,
-      recordsPerHour: hourly.get(s.id) ?? new Array<number>(SPARKLINE_HOURS).fill(0),
-    };
+/**
+ * The streams of one page of the status page with their rows, value errors, freshness, latest run, last error and
+ * records per hour. Filtering, ordering and paging happen in SQL; rows come from the per-stream counters and the
+ * sparklines are read for the streams of the page only, so a page costs the same at 30,000 streams as at 30.
+ */
+export async function loadStatusRows(db: Kysely<ReplicatorDatabase>, options: LoadStatusRowsOptions = {}): Promise<StatusRow[]> {
+  const streams = await listStreamStatus(db, {
+    filter: options.filter,
+    order: options.order ?? 'name',
+    limit: options.limit,
+    offset: options.offset,
   });
+  const hourly = await loadHourlyRecords(
+    db,
+    streams.map((s) => s.id),
+  );
+  return streams.map((s) => ({
+    stream: { providerConfigKey: s.providerConfigKey, connectionId: s.connectionId, model: s.model },
+    state: s.state,
+    periodMs: s.periodMs,
+    rows: s.rows,
+    valueErrors: s.valueErrors,
+    freshnessLagSeconds: s.freshnessLagMs === null ? null : s.freshnessLagMs / 1000,
+    lastSuccessAt: s.lastSuccessAt,
+    secondsSinceLastSuccess: s.sinceLastSuccessMs === null ? null : s.sinceLastSuccessMs / 1000,
+    lastRun: s.lastRun,
+    lastError: s.lastError,
+    lastBackfill: s.lastBackfill,
+    recordsPerHour: hourly.get(s.id) ?? new Array<number>(SPARKLINE_HOURS).fill(0),
+  }));
 }

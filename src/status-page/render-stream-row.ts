@@ -5,18 +5,17 @@ import type { StatusRow, StatusRun } from './load-status-rows.js';
 import { renderLastBackfill } from './render-last-backfill.js';
 import { renderSparkline } from './render-sparkline.js';
 import { renderTime as time } from './render-time.js';
-import type { StreamState } from './stream-state.js';
 
 const MAX_ERROR_CHARS = 240;
 
 /** One `<tr class="stream">` of the status table. Every value is escaped. */
-export function renderStreamRow(row: StatusRow, state: StreamState, now: Date): string {
-  const { stream } = row;
+export function renderStreamRow(row: StatusRow, now: Date): string {
+  const { stream, state } = row;
   const cells = [
     `<td class="integration">${escapeHtml(stream.providerConfigKey)}</td>`,
     `<td class="connection">${escapeHtml(stream.connectionId)}</td>`,
     `<td class="model">${escapeHtml(stream.model)}</td>`,
-    `<td class="state"><span class="badge ${state}">${state}</span></td>`,
+    `<td class="state"><span class="badge ${state}" title="${escapeHtml(`judged against its period of ${formatDuration(row.periodMs / 1000)}`)}">${state === 'never' ? 'never read' : state}</span></td>`,
     `<td class="rows num">${row.rows === null ? '<span class="none">no table</span>' : formatCount(row.rows)}</td>`,
     `<td class="value-errors num">${valueErrors(row.valueErrors)}</td>`,
     `<td class="freshness">${row.freshnessLagSeconds === null ? '<span class="none">no records</span>' : `${formatDuration(row.freshnessLagSeconds)} behind`}</td>`,
@@ -40,9 +39,12 @@ function valueErrors(count: number): string {
 
 function lastRun(run: StatusRun, now: Date): string {
   const ago = formatDuration((now.getTime() - run.startedAt.getTime()) / 1000);
-  const took = run.status === 'abandoned' ? 'its process stopped without finishing it'
-    : run.finishedAt === null ? 'running'
-    : `took ${formatDuration((run.finishedAt.getTime() - run.startedAt.getTime()) / 1000)}`;
+  const took =
+    run.status === 'abandoned'
+      ? 'its process stopped without finishing it'
+      : run.finishedAt === null
+        ? 'running'
+        : `took ${formatDuration((run.finishedAt.getTime() - run.startedAt.getTime()) / 1000)}`;
   return `<span class="run ${escapeHtml(run.status)}">${escapeHtml(run.kind)} ${escapeHtml(run.status)}</span> ${time(run.startedAt, `${ago} ago`)}<br><small>${took}, ${formatCount(run.records)} records</small>`;
 }
 

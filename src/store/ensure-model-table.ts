@@ -12,6 +12,7 @@ import {
 } from './ensure-change-position.js';
 import { ensureSyncedAtIndex, ensureTableIndex, SYNCED_AT_INDEX_COLUMNS, SYNCED_AT_INDEX_SUFFIX } from './ensure-synced-at-index.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
+import { installRowCountTriggers } from './row-count-triggers.js';
 import type { MappedColumn, TableLayout } from './table-layout.js';
 import { ensureSchema } from './ensure-schema.js';
 
@@ -62,8 +63,10 @@ export async function ensureModelTable(
         'a field changed type; its column keeps the old type and the value stays intact in _nango_raw',
       );
     }
-    if (isNew) await createTable(trx, { schema: params.schema, table, relations }, plan.added, params.fillfactor);
-    else {
+    if (isNew) {
+      await createTable(trx, { schema: params.schema, table, relations }, plan.added, params.fillfactor);
+      await installRowCountTriggers(trx, params.schema, table);
+    } else {
       for (const column of plan.added) await addColumn(trx, params.schema, table, column);
       await ensureChangePosition(trx, { schema: params.schema, table });
       await applyFillfactor(trx, deps.logger, { schema: params.schema, table, fillfactor: params.fillfactor });

@@ -1,11 +1,13 @@
 import { type Kysely, sql } from 'kysely';
-import { countStreamRows } from './count-stream-rows.js';
-import { pollingColumns, streamPolling } from './stream-polling.js';
-import { latestRun } from './latest-run.js';
+import { pollingColumnsSql, type PollingColumns, streamPolling } from './stream-polling.js';
 import type { ReplicatorDatabase, RunStatus } from './replicator-tables.js';
+import { periodMsSql, type StreamFilter, streamFilterSql, type StreamStateName, streamStateSql, worstFirstSql } from './stream-filter.js';
+import { liveRowsOf, totalRowsOf } from './stream-row-counts.js';
 
 /** One stream as `nango-replicator status` shows it. Times come from the database clock. */
 export interface StreamStatus {
+  /** The stream's id in `nango_replicator.streams`. */
+  id: string;
   providerConfigKey: string;
   connectionId: string;
   model: string;
@@ -19,13 +21,19 @@ export interface StreamStatus {
    * so this is a current count, not a total of errors ever seen (that is `runs.value_errors`, per run).
    */
   valueErrors: number;
+  /** `failing`, `lagging` (no success for two of its periods), `never` (read) or `fresh`; see `streamStateSql`. */
+  state: StreamStateName;
+  /** The period the stream is judged against, ms: its `every` as discovery recorded it, else 1 h. */
+  periodMs: number;
   lastSuccessAt: Date | null;
+  /** Since the last successful run ended, ms; null before the first. */
+  sinceLastSuccessMs: number | null;
   lastRunStartedAt: Date | null;
   /**
    * The latest run: its kind, status (`running`, `succeeded`, `failed`, `abandoned`: its process stopped without
    * finishing it, `superseded`: it gave way to another run of the stream) and times; null before the first.
    */
-  lastRun: { kind: string; status: RunStatus; startedAt: Date; finishedAt: Date | null } | null;
+  lastRun: { kind: string; status: RunStatus; startedAt: Date; finishedAt: Date | null; records: number } | null;
   /** Since the cursor last moved (a page committed), ms; null before the first page. */
   cursorAgeMs: number | null;
   /** Now minus the newest `_nango_last_modified_at` written, ms; null before the first record. */
@@ -55,65 +63,112 @@ export interface StreamStatus {
   pollingReason: string | null;
 }
 
-/** Every stream the replicator knows, ordered by integration, connection, model, with its row counts. */
-export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: { schema: string }): Promise<StreamStatus[]> {
-  const streams = await db
-    .selectFrom('nango_replicator.streams as s')
-    .leftJoin('nango_replicator.model_tables as t', (join) =>
-      join.onRef('t.model', '=', 's.model').on('t.table_schema', '=', options.schema),
-    )
-    .leftJoinLateral(latestRun, (join) => join.onTrue())
-    .leftJoin('nango_replicator.polling_integrations as i', 'i.provider_config_key', 's.provider_config_key')
-    .select([
-      's.provider_config_key',
-      's.connection_id',
-      's.model',
-      's.last_success_at',
-      's.last_run_started_at',
-      's.last_error',
-      's.last_backfill',
-      't.table_name',
-      't.history_since',
-      'last_run.kind as run_kind',
-      'last_run.status as run_status',
-      'last_run.started_at as run_started_at',
-      'last_run.finished_at as run_finished_at',
-      sql<number | null>`round(extract(epoch FROM now() - s.cursor_updated_at) * 1000)::float8`.as('cursor_age_ms'),
-      sql<number | null>`round(extract(epoch FROM now() - s.newest_modified_at) * 1000)::float8`.as('freshness_lag_ms'),
-      sql<number>`(SELECT count(*)::int FROM nango_replicator.value_errors v WHERE v.stream_id = s.id)`.as('value_errors'),
-      ...pollingColumns,
-    ])
-    .orderBy('s.provider_config_key')
-    .orderBy('s.connection_id')
-    .orderBy('s.model')
-    .execute();
-  const counts = new Map<string, { live: number; total: number }>();
-  // One grouped count per model table, one table at a time.
-  for (const table of new Set(streams.map((s) => s.table_name).filter((t): t is string => t !== null))) {
-    for (const row of await countStreamRows(db, options.schema, table)) counts.set(`${table}\u0000${row.providerConfigKey}\u0000${row.connectionId}`, row);
-  }
-  return streams.map((s) => {
-    const count = s.table_name === null ? undefined : counts.get(`${s.table_name}\u0000${s.provider_config_key}\u0000${s.connection_id}`);
-    const known = s.table_name !== null;
-    return {
-      providerConfigKey: s.provider_config_key,
-      connectionId: s.connection_id,
-      model: s.model,
-      rows: known ? (count?.live ?? 0) : null,
-      deletedRows: known ? (count ? count.total - count.live : 0) : null,
-      valueErrors: s.value_errors,
-      lastSuccessAt: s.last_success_at,
-      lastRunStartedAt: s.last_run_started_at,
-      lastRun:
-        s.run_kind === null || s.run_status === null || s.run_started_at === null
-          ? null
-          : { kind: s.run_kind, status: s.run_status, startedAt: s.run_started_at, finishedAt: s.run_finished_at },
-      cursorAgeMs: s.cursor_age_ms,
-      freshnessLagMs: s.freshness_lag_ms,
-      lastError: s.last_error,
-      lastBackfill: s.last_backfill,
-      historySince: s.history_since,
-      ...streamPolling(s),
-    };
-  });
+/** Which streams, in which order, how many. */
+export interface ListStreamStatusOptions {
+  /** The target schema: `rows` is null for a model without a table there (any schema when absent). */
+  schema?: string;
+  filter?: StreamFilter;
+  /**
+   * `name` (default): by integration, connection, model; `worst`: failing, lagging, never read, fresh, the most periods
+   * behind first; `key`: by id, for reading every stream in batches with `afterId`.
+   */
+  order?: 'name' | 'worst' | 'key';
+  /** At most this many streams. Default: all. */
+  limit?: number;
+  /** Skip this many (page views). */
+  offset?: number;
+  /** Only streams with an id above this one (`order: 'key'`, for reading every stream in batches). */
+  afterId?: string;
+}
+
+/**
+ * The streams the replicator knows, with their counts, state and latest run. Row counts are the per-stream counters
+ * (src/store/stream-row-counts.ts): no model table is counted, so a page of 50 streams costs the same at 30,000.
+ */
+export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: ListStreamStatusOptions): Promise<StreamStatus[]> {
+  const { filter = {} } = options;
+  const schema = options.schema === undefined ? sql`TRUE` : sql`t.table_schema = ${options.schema}`;
+  const after = options.afterId === undefined ? sql`TRUE` : sql`s.id > ${options.afterId}::bigint`;
+  const order =
+    options.order === 'worst' ? worstFirstSql : options.order === 'key' ? sql`s.id` : sql`s.provider_config_key, s.connection_id, s.model`;
+  const limit = options.limit === undefined ? sql`` : sql`LIMIT ${options.limit}`;
+  const offset = options.offset === undefined ? sql`` : sql`OFFSET ${options.offset}`;
+  const { rows: streams } = await sql<StatusQueryRow>`
+    SELECT s.id, s.provider_config_key, s.connection_id, s.model, s.last_success_at, s.last_run_started_at, s.last_error,
+      s.last_backfill, ${streamStateSql} AS state, ${periodMsSql} AS period_ms,
+      EXISTS (SELECT 1 FROM nango_replicator.model_tables t WHERE t.model = s.model AND ${schema}) AS has_table,
+      (SELECT t.history_since FROM nango_replicator.model_tables t WHERE t.model = s.model AND ${schema} LIMIT 1) AS history_since,
+      ${liveRowsOf('s')} AS live, ${totalRowsOf('s')} AS total, ${pollingColumnsSql},
+      r.kind AS run_kind, r.status AS run_status, r.records AS run_records,
+      r.started_at AS run_started_at, r.finished_at AS run_finished_at,
+      round(extract(epoch FROM now() - s.cursor_updated_at) * 1000)::float8 AS cursor_age_ms,
+      round(extract(epoch FROM now() - s.newest_modified_at) * 1000)::float8 AS freshness_lag_ms,
+      round(extract(epoch FROM now() - s.last_success_at) * 1000)::float8 AS since_success_ms,
+      (SELECT count(*)::int FROM nango_replicator.value_errors v WHERE v.stream_id = s.id) AS value_errors
+    FROM (
+      -- The page's streams first, so the latest run and the counts below are looked up for them only.
+      SELECT * FROM nango_replicator.streams s WHERE ${streamFilterSql(filter)} AND ${after} ORDER BY ${order} ${limit} ${offset}
+    ) s
+    LEFT JOIN LATERAL (
+      SELECT r.kind, r.status, r.started_at, r.finished_at, r.records FROM nango_replicator.runs r
+      WHERE r.stream_id = s.id ORDER BY r.started_at DESC, r.id DESC LIMIT 1
+    ) r ON TRUE
+    LEFT JOIN nango_replicator.polling_integrations i ON i.provider_config_key = s.provider_config_key
+    ORDER BY ${order}`.execute(db);
+  return streams.map((s) => ({
+    id: s.id,
+    providerConfigKey: s.provider_config_key,
+    connectionId: s.connection_id,
+    model: s.model,
+    state: s.state,
+    periodMs: s.period_ms,
+    rows: s.has_table ? s.live : null,
+    deletedRows: s.has_table ? s.total - s.live : null,
+    valueErrors: s.value_errors,
+    lastSuccessAt: s.last_success_at,
+    sinceLastSuccessMs: s.since_success_ms,
+    lastRunStartedAt: s.last_run_started_at,
+    lastRun:
+      s.run_kind === null || s.run_status === null || s.run_started_at === null
+        ? null
+        : {
+            kind: s.run_kind,
+            status: s.run_status,
+            startedAt: s.run_started_at,
+            finishedAt: s.run_finished_at,
+            records: s.run_records ?? 0,
+          },
+    cursorAgeMs: s.cursor_age_ms,
+    freshnessLagMs: s.freshness_lag_ms,
+    lastError: s.last_error,
+    lastBackfill: s.last_backfill,
+    historySince: s.history_since,
+    ...streamPolling(s),
+  }));
+}
+
+interface StatusQueryRow extends PollingColumns {
+  id: string;
+  provider_config_key: string;
+  connection_id: string;
+  model: string;
+  last_success_at: Date | null;
+  last_run_started_at: Date | null;
+  last_error: Record<string, unknown> | null;
+  last_backfill: Record<string, unknown> | null;
+  state: StreamStateName;
+  period_ms: number;
+  has_table: boolean;
+  live: number;
+  total: number;
+  run_kind: string | null;
+  run_status: RunStatus | null;
+  run_started_at: Date | null;
+  run_finished_at: Date | null;
+  run_records: number | null;
+  cursor_age_ms: number | null;
+  freshness_lag_ms: number | null;
+  since_success_ms: number | null;
+  value_errors: number;
+  history_since: Date | null;
 }

@@ -20,7 +20,7 @@ export interface StreamsTable {
   last_backfill: JSONColumnType<Record<string, unknown>> | null;
   /** When a run first read the stream to its end; null while its first read is in progress (migration 0004). */
   read_to_end_at: Timestamp | null;
-  /** Adaptive polling state (migration 0006): configured period and ceiling, backed-off period, ms. */
+  /** Adaptive polling state (migration 0009): configured period and ceiling, backed-off period, ms. */
   poll_every_ms: ColumnType<number | null, number | null, number | null>;
   safety_net_ms: ColumnType<number | null, number | null, number | null>;
   poll_period_ms: ColumnType<number | null, number | null, number | null>;
@@ -32,6 +32,11 @@ export interface StreamsTable {
   webhook_at: Timestamp | null;
   /** When a hint (`GET /sync/status`) last said the stream changed. */
   read_requested_at: Timestamp | null;
+  /** Rows of the stream not deleted / in all, as of the last fold (migration 0010; add `stream_row_deltas`). */
+  live_rows: Generated<string>;
+  total_rows: Generated<string>;
+  /** The stream's configured period (`every`), ms, recorded by discovery; null until discovery saw it (migration 0010). */
+  period_ms: string | null;
   created_at: Generated<Timestamp>;
 }
 
@@ -106,7 +111,7 @@ export interface DeadLettersTable {
   received_at: Generated<Timestamp>;
 }
 
-/** Per integration: whether its webhooks arrive (migration 0006). */
+/** Per integration: whether its webhooks arrive (migration 0009). */
 export interface PollingIntegrationsTable {
   provider_config_key: string;
   /** A read last found changes no webhook announced; the integration polls at `every` while this is after `webhook_at`. */
@@ -114,7 +119,7 @@ export interface PollingIntegrationsTable {
   webhook_at: Timestamp | null;
 }
 
-/** The fleet's budget and demand, one row (id 1), planned by the discovery holder (migration 0006). */
+/** The fleet's budget and demand, one row (id 1), planned by the discovery holder (migration 0009). */
 export interface FleetScheduleTable {
   id: number;
   budget_per_minute: number;
@@ -122,6 +127,13 @@ export interface FleetScheduleTable {
   needed_per_minute: number;
   stretch: number;
   planned_at: Timestamp;
+}
+
+/** Row-count changes not yet folded into `streams` (migration 0010; see src/store/row-count-triggers.ts). */
+export interface StreamRowDeltasTable {
+  stream_id: string;
+  live: string;
+  total: string;
 }
 
 /** Kysely's view of the database: the replicator's tables, addressed as `nango_replicator.<table>`. */
@@ -135,4 +147,5 @@ export interface ReplicatorDatabase {
   'nango_replicator.dead_letters': DeadLettersTable;
   'nango_replicator.polling_integrations': PollingIntegrationsTable;
   'nango_replicator.fleet_schedule': FleetScheduleTable;
+  'nango_replicator.stream_row_deltas': StreamRowDeltasTable;
 }

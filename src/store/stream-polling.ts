@@ -17,7 +17,12 @@ export const pollingColumns = [
   sql<number>`coalesce((SELECT f.stretch FROM nango_replicator.fleet_schedule f WHERE f.id = 1), 1)`.as('stretch'),
 ] as const;
 
-interface PollingColumns {
+/** The same columns for a raw SQL status query (`s` the streams table, `i` its `polling_integrations` row). */
+export const pollingColumnsSql = sql`s.poll_every_ms, s.safety_net_ms, s.poll_period_ms, s.empty_reads,
+  ${webhooksMissingSql} AS webhooks_missing,
+  coalesce((SELECT f.stretch FROM nango_replicator.fleet_schedule f WHERE f.id = 1), 1) AS stretch`;
+
+export interface PollingColumns {
   poll_every_ms: number | null;
   safety_net_ms: number | null;
   poll_period_ms: number | null;

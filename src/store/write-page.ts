@@ -7,6 +7,7 @@ import type { PageWrite } from './page-write.js';
 import type { PageRows } from './page-statements.js';
 import { notePassRecords, recordDeadLetters, RecordsAlreadyStored, ResponseTextRefused, writeRows } from './write-page-rows.js';
 import { notifyChanges } from './notify-changes.js';
+import { foldRowCounts } from './fold-row-counts.js';
 import { preparePage } from './prepare-page.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 import type { StreamKey } from './stream-key.js';
@@ -182,6 +183,8 @@ async function pageTransaction(db: Kysely<ReplicatorDatabase>, write: PageWrite,
       }))
       .where('id', '=', write.runId)
       .execute();
+    // Row counts (issue 19): the deltas the triggers recorded for this stream join its row; see fold-row-counts.ts.
+    await foldRowCounts(trx, write.streamId);
     return result;
   });
 }

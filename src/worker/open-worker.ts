@@ -17,6 +17,7 @@ import type { SyncJobInput } from '../jobs/sync-job-data.js';
 import { syncJobOptions } from '../jobs/sync-job-options.js';
 import { createReplicatorMetrics } from '../metrics/create-replicator-metrics.js';
 import { instrumentRequestGate } from '../metrics/instrument-request-gate.js';
+import { loadFleetFigures } from '../metrics/load-fleet-figures.js';
 import { loadStreamFreshness } from '../metrics/load-stream-freshness.js';
 import { queueJobCounts } from '../metrics/queue-job-counts.js';
 import { createScriptsConfigCache } from '../nango/scripts-config-cache.js';
@@ -119,9 +120,10 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
     const registry = new Registry();
     const metrics = createReplicatorMetrics(registry, {
       streams: () => loadStreamFreshness(db),
+      fleet: () => loadFleetFigures(db),
       queues: [queueJobCounts(SYNC_QUEUE, () => syncQueue), queueJobCounts(BACKFILL_QUEUE, () => backfillQueue)],
       onSourceError: (source, error) => logger.warn({ source, err: { message: String(error) } }, 'a metrics source failed'),
-    });
+    }, { perStream: config.metrics.perStream });
     const scheduleMetrics = createScheduleMetrics(registry, {
       load: () => loadFleetSchedule(db),
       onSourceError: (error) => logger.warn({ source: 'schedule', err: { message: String(error) } }, 'a metrics source failed'),

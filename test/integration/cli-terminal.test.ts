@@ -53,8 +53,8 @@ describe('the command line on a terminal', () => {
   test('status and migrate print their tables and exit 0', async () => {
     const status = await runCliInTerminal(['status'], env).done;
     assert.equal(status.code, 0, status.screen);
-    assert.match(status.screen, /^INTEGRATION +CONNECTION +MODEL +ROWS/m);
-    assert.match(status.screen, /^helpdesk +acme +Ticket +231 /m);
+    assert.match(status.screen, /^INTEGRATION +CONNECTION +MODEL +STATE +ROWS/m);
+    assert.match(status.screen, /^helpdesk +acme +Ticket +fresh +231 /m);
     const migrate = await runCliInTerminal(['migrate'], env).done;
     assert.equal(migrate.code, 0, migrate.screen);
     assert.match(migrate.screen, /Already up to date\./);

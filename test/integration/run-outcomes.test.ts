@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sql } from 'kysely';
+import { listStreamStatus } from '../../src/store/list-stream-status.js';
 import { statusCommand } from '../../src/cli/status-command.js';
 import { reapAbandonedRuns } from '../../src/jobs/reap-abandoned-runs.js';
 import { streamLockName } from '../../src/jobs/stream-ids.js';
@@ -119,7 +120,8 @@ describe('how runs end, as status shows them', () => {
     assert.equal((await runs()).find((r) => r.status === 'superseded')?.error?.code, 'stream_taken');
     assert.equal(await lastError(), null);
     const printed: string[] = [];
-    const [stream] = await statusCommand(f.db, { schema: 'nango', json: false }, { stdout: { write: (text: string) => printed.push(text) } as unknown as NodeJS.WritableStream });
+    await statusCommand(f.db, { schema: 'nango', json: false }, { stdout: { write: (text: string) => printed.push(text) } as unknown as NodeJS.WritableStream });
+    const [stream] = await listStreamStatus(f.db, { schema: 'nango' });
     assert.equal(stream?.lastError, null);
     assert.match(printed.join(''), new RegExp(`${TICKETS.model} .* -\\n`));
   });

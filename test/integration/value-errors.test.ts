@@ -47,8 +47,8 @@ describe('value errors describe the values stored now', () => {
     assert.equal(json.code, 0, json.stderr);
     assert.equal((JSON.parse(json.stdout) as { valueErrors: number }[])[0]?.valueErrors, 1);
     const table = await runCliProcess(['status'], cliEnv());
-    assert.match(table.stdout, /^INTEGRATION\s+CONNECTION\s+MODEL\s+ROWS\s+VALUE ERRORS\s/m);
-    assert.match(table.stdout, /^helpdesk\s+acme\s+Ticket\s+3\s+1\s+/m);
+    assert.match(table.stdout, /^INTEGRATION\s+CONNECTION\s+MODEL\s+STATE\s+ROWS\s+VALUE ERRORS\s/m);
+    assert.match(table.stdout, /^helpdesk\s+acme\s+Ticket\s+fresh\s+3\s+1\s+/m);
   });
 
   test('an older version with a bad value arriving after a newer fixed one adds no error', async () => {

@@ -81,8 +81,8 @@ describe('worker jobs that cannot succeed', () => {
 
     const table = await runCliProcess(['status'], f.env);
     assert.equal(table.code, 0, table.stderr);
-    assert.match(table.stdout, /^INTEGRATION\s+CONNECTION\s+MODEL\s+ROWS\s+VALUE ERRORS\s+LAST SUCCESS\s+CURSOR AGE\s+LAST ERROR$/m);
-    assert.match(table.stdout, /^helpdesk\s+acme\s+Ticket\s+50\s+.* ago\s+.*\s+-$/m);
+    assert.match(table.stdout, /^INTEGRATION\s+CONNECTION\s+MODEL\s+STATE\s+ROWS\s+VALUE ERRORS\s+LAST SUCCESS\s+CURSOR AGE\s+LAST ERROR$/m);
+    assert.match(table.stdout, /^helpdesk\s+acme\s+Ticket\s+fresh\s+50\s+.* ago\s+.*\s+-$/m);
     assert.match(table.stdout, /^helpdesk\s+ghost\s+Ticket\s+.*nango_unknown_connection: Nango has no connection "ghost"/m);
   });
 

@@ -12,12 +12,20 @@ const hours = (last: number) => [...new Array<number>(23).fill(0), last];
 function row(overrides: Partial<StatusRow> = {}): StatusRow {
   return {
     stream: { providerConfigKey: 'github', connectionId: 'acme', model: 'Issue' },
+    state: 'fresh',
+    periodMs: 3_600_000,
     rows: 1234,
     valueErrors: 0,
     freshnessLagSeconds: 90,
     lastSuccessAt: new Date(NOW.getTime() - 60_000),
     secondsSinceLastSuccess: 60,
-    lastRun: { kind: 'sync', status: 'succeeded', startedAt: new Date(NOW.getTime() - 65_000), finishedAt: new Date(NOW.getTime() - 60_000), records: 40 },
+    lastRun: {
+      kind: 'sync',
+      status: 'succeeded',
+      startedAt: new Date(NOW.getTime() - 65_000),
+      finishedAt: new Date(NOW.getTime() - 60_000),
+      records: 40,
+    },
     lastError: null,
     lastBackfill: null,
     recordsPerHour: hours(40),
@@ -29,19 +37,27 @@ const streamRows = (html: string) => html.match(/<tr class="stream /g)?.length ?
 
 describe('status page rendering', () => {
   test('one row per stream, with its rows, freshness, last run and state', () => {
-    const html = renderStatusPage([row(), row({ stream: { providerConfigKey: 'github', connectionId: 'globex', model: 'Issue' } })], null, { now: NOW });
+    const html = renderStatusPage([row(), row({ stream: { providerConfigKey: 'github', connectionId: 'globex', model: 'Issue' } })], null, {
+      now: NOW,
+    });
     assert.equal(streamRows(html), 2);
     assert.match(html, /<td class="rows num">1,234<\/td>/);
     assert.match(html, /1 min behind/);
     assert.match(html, /sync succeeded/);
-    assert.match(html, /<span class="badge fresh">fresh<\/span>/);
-    assert.match(html, /2 streams · 2 fresh/);
+    assert.match(html, /<span class="badge fresh" title="judged against its period of 1 h 00 min">fresh<\/span>/);
+    assert.match(html, /<strong>2<\/strong>streams/);
+    assert.match(html, /<a class="fresh" href="\?state=fresh"><strong>2<\/strong>fresh<\/a>/);
   });
 
   test('names and errors from Nango are escaped: markup in them cannot add rows, cells or scripts', () => {
     const evil = '</td></tr><tr class="stream x"><td><script>alert(1)</script>';
     const html = renderStatusPage(
-      [row({ stream: { providerConfigKey: evil, connectionId: `"' onmouseover=x`, model: '<img src=x>' }, lastError: { code: 'script_error', message: evil } })],
+      [
+        row({
+          stream: { providerConfigKey: evil, connectionId: `"' onmouseover=x`, model: '<img src=x>' },
+          lastError: { code: 'script_error', message: evil },
+        }),
+      ],
       null,
       { now: NOW, title: '<b>t</b>' },
     );
@@ -52,27 +68,39 @@ describe('status page rendering', () => {
     assert.equal(escapeHtml(`&<>"'`), '&amp;&lt;&gt;&quot;&#39;');
   });
 
-  test('a stream with an error is failing, one without a recent success stale, one never run never', () => {
+  test('each row shows its state: failing with its error, lagging, never read', () => {
     const html = renderStatusPage(
       [
-        row({ lastError: { code: 'nango_unauthorized', message: 'The secret key was refused' } }),
-        row({ secondsSinceLastSuccess: 7200 }),
-        row({ lastSuccessAt: null, secondsSinceLastSuccess: null, lastRun: null, rows: null, freshnessLagSeconds: null }),
+        row({ state: 'failing', lastError: { code: 'nango_unauthorized', message: 'The secret key was refused' } }),
+        row({ state: 'lagging', secondsSinceLastSuccess: 7200 }),
+        row({ state: 'never', lastSuccessAt: null, secondsSinceLastSuccess: null, lastRun: null, rows: null, freshnessLagSeconds: null }),
       ],
       null,
-      { now: NOW, staleAfterSeconds: 3600 },
+      { now: NOW },
     );
     assert.match(html, /<tr class="stream failing"/);
     assert.match(html, /<code>nango_unauthorized<\/code><br><span class="message" title="The secret key was refused">/);
-    assert.match(html, /<tr class="stream stale"/);
+    assert.match(html, /<tr class="stream lagging"/);
     assert.match(html, /<tr class="stream never"/);
+    assert.match(html, /<span class="badge never" title="judged against its period of 1 h 00 min">never read<\/span>/);
     assert.match(html, /no table/);
   });
 
   test('a run whose process stopped without finishing it shows as abandoned, not with how long it took', () => {
-    const abandoned = { kind: 'sync', status: 'abandoned' as const, startedAt: new Date(NOW.getTime() - 600_000), finishedAt: NOW, records: 75 };
+    const abandoned = {
+      kind: 'sync',
+      status: 'abandoned' as const,
+      startedAt: new Date(NOW.getTime() - 600_000),
+      finishedAt: NOW,
+      records: 75,
+    };
     const html = renderStatusPage(
-      [row({ lastRun: abandoned, lastError: { code: 'run_abandoned', message: 'The process running this run stopped without finishing it' } })],
+      [
+        row({
+          lastRun: abandoned,
+          lastError: { code: 'run_abandoned', message: 'The process running this run stopped without finishing it' },
+        }),
+      ],
       null,
       { now: NOW },
     );
@@ -86,9 +114,38 @@ describe('status page rendering', () => {
     const at = new Date(NOW.getTime() - 3 * 3_600_000).toISOString();
     const html = renderStatusPage(
       [
-        row({ lastBackfill: { at, jobId: '12', mode: 'replace', outcome: 'replaced', pages: 3, records: 1200, upserted: 1190, unseenDeleted: 7 } }),
-        row({ lastBackfill: { at, mode: 'replace', outcome: 'refused', records: 400, upserted: 400, wouldDelete: 700, liveRows: 1100, reason: 'refused to delete 700 of 1100 rows (64%, above the 50% limit)' } }),
-        row({ lastBackfill: { at, mode: 'merge', outcome: 'failed', error: { code: 'nango_unknown_connection', message: 'Nango has no connection "acme"' } } }),
+        row({
+          lastBackfill: {
+            at,
+            jobId: '12',
+            mode: 'replace',
+            outcome: 'replaced',
+            pages: 3,
+            records: 1200,
+            upserted: 1190,
+            unseenDeleted: 7,
+          },
+        }),
+        row({
+          lastBackfill: {
+            at,
+            mode: 'replace',
+            outcome: 'refused',
+            records: 400,
+            upserted: 400,
+            wouldDelete: 700,
+            liveRows: 1100,
+            reason: 'refused to delete 700 of 1100 rows (64%, above the 50% limit)',
+          },
+        }),
+        row({
+          lastBackfill: {
+            at,
+            mode: 'merge',
+            outcome: 'failed',
+            error: { code: 'nango_unknown_connection', message: 'Nango has no connection "acme"' },
+          },
+        }),
         row(),
         row({ lastBackfill: { at, mode: 'merge', outcome: 'merged', records: 5, upserted: 5 } }),
       ],
@@ -97,10 +154,19 @@ describe('status page rendering', () => {
     );
     const cells = html.match(/<td class="last-backfill">.*?<\/td>/g) ?? [];
     assert.equal(cells.length, 5);
-    assert.match(cells[0]!, /<span class="backfill replaced">replace backfill done<\/span> <time datetime="2026-11-26T09:00:00.000Z"[^>]*>3 h 00 min ago<\/time>/);
+    assert.match(
+      cells[0]!,
+      /<span class="backfill replaced">replace backfill done<\/span> <time datetime="2026-11-26T09:00:00.000Z"[^>]*>3 h 00 min ago<\/time>/,
+    );
     assert.match(cells[0]!, /1,200 records read, 1,190 upserted, 7 deleted as unseen/);
-    assert.match(cells[1]!, /replace backfill refused.*400 records read, 400 upserted, <span class="message" title="refused to delete 700 of 1100 rows \(64%, above the 50% limit\)">refused to delete 700 of 1,100 rows/);
-    assert.match(cells[2]!, /merge backfill failed.*<code>nango_unknown_connection<\/code> <span class="message" title="Nango has no connection &quot;acme&quot;">/);
+    assert.match(
+      cells[1]!,
+      /replace backfill refused.*400 records read, 400 upserted, <span class="message" title="refused to delete 700 of 1100 rows \(64%, above the 50% limit\)">refused to delete 700 of 1,100 rows/,
+    );
+    assert.match(
+      cells[2]!,
+      /merge backfill failed.*<code>nango_unknown_connection<\/code> <span class="message" title="Nango has no connection &quot;acme&quot;">/,
+    );
     assert.match(cells[3]!, /<span class="none">none<\/span>/);
     // The mode once, then how it ended: never "merge merged".
     assert.match(cells[4]!, /<span class="backfill merged">merge backfill done<\/span>.*5 records read, 5 upserted/);
@@ -128,13 +194,20 @@ describe('status page rendering', () => {
     const html = renderStatusPage([row({ valueErrors: 1234 }), row()], null, { now: NOW });
     const cells = html.match(/<td class="value-errors num">.*?<\/td>/g) ?? [];
     assert.equal(cells.length, 2);
-    assert.match(cells[0]!, /<span class="some" title="[^"]*">1,234<\/span><br><small>see <code>nango_replicator\.value_errors<\/code><\/small>/);
+    assert.match(
+      cells[0]!,
+      /<span class="some" title="[^"]*">1,234<\/span><br><small>see <code>nango_replicator\.value_errors<\/code><\/small>/,
+    );
     assert.equal(cells[1], '<td class="value-errors num">0</td>', 'no pointer when none stand');
     assert.match(html, /<th>Rows<\/th><th>Value errors<\/th>/);
     const firstRow = /<tr class="stream [^"]*"[^>]*>(.*?)<\/tr>/.exec(html)?.[1] ?? '';
     const headers = html.match(/<th>/g)?.length;
     assert.equal(firstRow.match(/<td[ >]/g)?.length, headers, 'one header per cell');
-    assert.match(renderStatusPage([], null, { now: NOW }), new RegExp(`<td colspan="${headers}" class="none">No streams yet`), 'the empty row spans every column');
+    assert.match(
+      renderStatusPage([], null, { now: NOW }),
+      new RegExp(`<td colspan="${headers}" class="none">No streams yet`),
+      'the empty row spans every column',
+    );
   });
 
   test('no streams: the page says so instead of an empty table', () => {
@@ -146,7 +219,10 @@ describe('status page rendering', () => {
   test('the API budget shows the account usage in its window and the replicator share', () => {
     const budget = { accountLimit: 1000, remaining: 750, resetsAt: new Date(NOW.getTime() + 20_000), share: 0.9 };
     const html = renderStatusPage([row()], budget, { now: NOW });
-    assert.match(html, /1,000 requests\/min for the account; the replicator may spend 90% \(900\/min, red mark\)\. 250 of 1,000 used in the current window \(25%\), resets in 20 s\./);
+    assert.match(
+      html,
+      /1,000 requests\/min for the account; the replicator may spend 90% \(900\/min, red mark\)\. 250 of 1,000 used in the current window \(25%\), resets in 20 s\./,
+    );
     assert.match(html, /<span class="used" style="width:25.0%">/);
     const over = renderStatusPage([row()], { ...budget, resetsAt: new Date(NOW.getTime() - 1000) }, { now: NOW });
     assert.match(over, /no request seen in the current window/);

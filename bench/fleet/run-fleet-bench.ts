@@ -1,0 +1,222 @@
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
+import { hmacSignature, nangoWebhookBody, syncSuccessPayload } from '../../test/helpers/sign-nango-webhook.js';
+import { makeTicket, ticketJsonSchema } from '../../test/helpers/ticket-model.js';
+import { runCliProcess } from '../../test/helpers/run-cli-process.js';
+import { baseConfig, createWorkerFleet, type SpawnedWorker, waitUntil } from '../../test/helpers/worker-fleet.js';
+import type { FleetBenchArgs } from './fleet-args.js';
+
+const INTEGRATION = 'crm';
+const MODELS = ['Contact', 'Deal', 'Ticket'] as const;
+const PERIOD_MINUTES = 60;
+const SIGNING_KEY = 'bench-fleet-signing-key';
+
+/** One line of the result table: what, the figure, the target when there is one, and whether it is met. */
+export interface FleetFigure {
+  name: string;
+  value: string;
+  target: string;
+  met: boolean | null;
+}
+
+/**
+ * The fleet scenario (issue 19): `connections` x 3 models on the stand-in, two worker processes, then the figures an
+ * operator of a large deployment asks about. Returns the table's lines; the caller prints them.
+ */
+export async function runFleetBench(args: FleetBenchArgs, log: (line: string) => void): Promise<FleetFigure[]> {
+  const streams = args.connections * MODELS.length;
+  const fleet = await createWorkerFleet('bench_fleet');
+  const figures: FleetFigure[] = [];
+  const add = (name: string, value: string, target = '', met: boolean | null = null) => figures.push({ name, value, target, met });
+  try {
+    log(`seeding the stand-in: ${args.connections} connections x ${MODELS.length} models, ${args.recordsPerStream} records each`);
+    fleet.standIn.store.deploySync({
+      providerConfigKey: INTEGRATION,
+      name: 'records',
+      models: MODELS.map((name) => ({ name, jsonSchema: ticketJsonSchema })),
+      runs: 'every hour',
+    });
+    for (let c = 0; c < args.connections; c++) {
+      fleet.standIn.store.addConnection({ providerConfigKey: INTEGRATION, connectionId: `c-${c}` });
+      for (const model of MODELS) {
+        const records = Array.from({ length: args.recordsPerStream }, (_, i) => makeTicket(i));
+        fleet.standIn.store.save(INTEGRATION, `c-${c}`, model, records);
+      }
+    }
+    fleet.writeConfig(
+      `${baseConfig(fleet, { worker: '  concurrency: 8\n  lockDuration: 30s\n  shutdownTimeout: 10s' }).replace('  pageSize: 20\n', '  pageSize: 1000\n').replace('  every: 500ms', '  every: 60s')}` +
+        `streams:\n  - integration: ${INTEGRATION}\n`,
+    );
+    const env = { LOG_LEVEL: 'info', NANGO_WEBHOOK_SIGNING_KEY: SIGNING_KEY };
+    const started = performance.now();
+    const workers = [fleet.spawnWorker(env), fleet.spawnWorker(env)];
+    const rss = sampleRss(workers);
+    const port = await workers[0]!.port();
+
+    log(`waiting for the first full replication of ${streams} streams`);
+    const read = async () =>
+      Number(
+        (await sql<{ n: string }>`SELECT count(*) AS n FROM nango_replicator.streams WHERE last_success_at IS NOT NULL`.execute(fleet.db))
+          .rows[0]?.n,
+      );
+    let lastLogged = 0;
+    await waitUntil(
+      async () => {
+        const n = await read();
+        if (performance.now() - lastLogged > 15_000) {
+          log(`  ${n} of ${streams} streams read`);
+          lastLogged = performance.now();
+        }
+        if (n < streams) throw new Error(`only ${n} of ${streams} streams were read within ${args.replicationTimeoutMs / 1000} s`);
+      },
+      args.replicationTimeoutMs,
+      1000,
+    );
+    const replicationS = (performance.now() - started) / 1000;
+    add('first full replication', `${replicationS.toFixed(0)} s (${Math.round(streams / replicationS)} streams/s)`);
+    const requestsAfterReplication = fleet.standIn.stats.requests;
+    add('API requests for it', `${requestsAfterReplication} (${(requestsAfterReplication / streams).toFixed(2)} per stream)`);
+
+    const perPeriod = streams / PERIOD_MINUTES;
+    log(`idle window of ${args.windowMs / 1000} s`);
+    const idle = await requestsPerMinute(fleet.standIn.stats, args.windowMs, async () => {});
+    add(
+      'API requests/min, idle',
+      idle.toFixed(1),
+      `< ${(perPeriod / 20).toFixed(1)} (1/20 of one per stream per period: ${perPeriod.toFixed(0)})`,
+      idle <= perPeriod / 20,
+    );
+
+    const changesPerMinute = (streams * args.changeRatePerHour) / 60;
+    log(`changing window: ${changesPerMinute.toFixed(1)} streams changed (record + webhook) a minute`);
+    let changed = 0;
+    const changing = await requestsPerMinute(fleet.standIn.stats, args.windowMs, async (elapsedMs) => {
+      while (changed < (elapsedMs / 60_000) * changesPerMinute) {
+        const c = Math.floor(Math.random() * args.connections);
+        const model = MODELS[changed % MODELS.length]!;
+        fleet.standIn.store.save(INTEGRATION, `c-${c}`, model, [makeTicket(1_000_000 + changed)]);
+        await sendWebhook(port, { providerConfigKey: INTEGRATION, connectionId: `c-${c}`, model, syncName: 'records' });
+        changed++;
+      }
+    });
+    add(
+      `API requests/min, ${(args.changeRatePerHour * 100).toFixed(0)}% of streams changing per hour`,
+      changing.toFixed(1),
+      `< ${(perPeriod / 20).toFixed(1)}`,
+      changing <= perPeriod / 20,
+    );
+
+    const redisBytes = await redisMemory(fleet.redis, [`${fleet.queuePrefix}:*`, `${fleet.keyPrefix}*`]);
+    add(
+      'Redis memory per 1,000 streams',
+      `${(((redisBytes / streams) * 1000) / 1024).toFixed(0)} KiB (${(redisBytes / 1024 / 1024).toFixed(1)} MiB in all)`,
+    );
+    const peak = rss.stop();
+    add('peak worker RSS', `${(peak / 1024 / 1024).toFixed(0)} MB`, '<= 300 MB', peak <= 300 * 1024 * 1024);
+
+    const metrics = await timedGet(`http://127.0.0.1:${port}/metrics`);
+    add('/metrics', `${kb(metrics.bytes)} in ${metrics.ms.toFixed(0)} ms`, '<= 1 MB', metrics.bytes <= 1024 * 1024);
+    const page = await timedGet(`http://127.0.0.1:${port}/`);
+    add('status page', `${kb(page.bytes)} in ${page.ms.toFixed(0)} ms`, '<= 500 KB, <= 1 s', page.bytes <= 500 * 1024 && page.ms <= 1000);
+    for (const cli of [['status'], ['status', '--json']]) {
+      const t = performance.now();
+      const result = await runCliProcess(cli, { ...fleet.env, LOG_LEVEL: 'warn' });
+      const ms = performance.now() - t;
+      if (result.code !== 0) throw new Error(`${cli.join(' ')} failed: ${result.stderr}`);
+      add(
+        `\`${cli.join(' ')}\` (process start included)`,
+        `${ms.toFixed(0)} ms, ${kb(Buffer.byteLength(result.stdout))}`,
+        cli[1] === '--json' ? '<= 5 s' : '',
+        cli[1] === '--json' ? ms <= 5000 : null,
+      );
+    }
+    return figures;
+  } finally {
+    await fleet.close();
+  }
+}
+
+/** Requests the stand-in received a minute over `windowMs`, while `tick(elapsedMs)` runs every 200 ms. */
+async function requestsPerMinute(
+  stats: { readonly requests: number },
+  windowMs: number,
+  tick: (elapsedMs: number) => Promise<void>,
+): Promise<number> {
+  const before = stats.requests;
+  const start = performance.now();
+  while (performance.now() - start < windowMs) {
+    await tick(performance.now() - start);
+    await sleep(200);
+  }
+  return ((stats.requests - before) * 60_000) / (performance.now() - start);
+}
+
+async function sendWebhook(port: number, fields: Record<string, string>): Promise<void> {
+  const body = nangoWebhookBody(
+    syncSuccessPayload({ ...fields, modifiedAfter: new Date().toISOString(), queryTimeStamp: new Date().toISOString() }),
+  );
+  const res = await fetch(`http://127.0.0.1:${port}/webhooks/nango`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-nango-hmac-sha256': hmacSignature(SIGNING_KEY, body) },
+    body,
+  });
+  if (!res.ok) throw new Error(`webhook answered ${res.status}: ${await res.text()}`);
+}
+
+async function timedGet(url: string): Promise<{ bytes: number; ms: number }> {
+  const t = performance.now();
+  const res = await fetch(url);
+  const body = Buffer.from(await res.arrayBuffer());
+  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+  return { bytes: body.length, ms: performance.now() - t };
+}
+
+/** Sum of MEMORY USAGE over the keys matching the patterns. */
+async function redisMemory(redis: import('ioredis').Redis, patterns: string[]): Promise<number> {
+  let total = 0;
+  for (const pattern of patterns) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      const pipeline = redis.pipeline();
+      for (const key of keys) pipeline.memory('USAGE', key);
+      for (const [, value] of (await pipeline.exec()) ?? []) total += Number(value ?? 0);
+    } while (cursor !== '0');
+  }
+  return total;
+}
+
+/** Samples the workers' resident memory every second; `stop()` returns the largest one seen. */
+function sampleRss(workers: SpawnedWorker[]): { stop(): number } {
+  let peak = 0;
+  const read = () => {
+    for (const w of workers) {
+      try {
+        const kbRss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${w.child.pid}/status`, 'utf8'))?.[1];
+        peak = Math.max(peak, Number(kbRss ?? 0) * 1024);
+      } catch {
+        // The process has exited: its last sample stands.
+      }
+    }
+  };
+  const timer = setInterval(read, 1000);
+  return {
+    stop() {
+      read();
+      clearInterval(timer);
+      return peak;
+    },
+  };
+}
+
+function kb(bytes: number): string {
+  return `${(bytes / 1024).toFixed(0)} KB`;
+}
+
+/** The machine line of the table. */
+export function describeMachine(): string {
+  return `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}`;
+}
