@@ -3,7 +3,7 @@ import { mulberry32 } from '../stand-in/mulberry32.js';
 import { type NangoStandIn, startNangoStandIn } from '../stand-in/nango-stand-in.js';
 import { renderRecordJson } from '../stand-in/render-record-json.js';
 import { makeGithubIssue, seedGithubDemo } from '../stand-in/sample-data.js';
-import type { StreamKey } from '../src/store/stream-key.js';
+import type { StreamKey } from '../src/stream/stream-key.js';
 
 /** The stream every scenario replicates. */
 export const BENCH_STREAM: StreamKey = { providerConfigKey: 'github', connectionId: 'bench', model: 'GithubIssue' };

@@ -2,10 +2,10 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { NangoRecord } from '../src/store/records-page.js';
+import type { NangoRecord } from '../src/write/records-page.js';
 import { cpuMsSince } from './cpu-ms-since.js';
 import { postgresCpuMs, postgresSince } from './postgres-cpu.js';
-import type { StreamKey } from '../src/store/stream-key.js';
+import type { StreamKey } from '../src/stream/stream-key.js';
 import type { MappedColumn, TableLayout } from '../src/store/table-layout.js';
 
 /** Rows per chunk written to the COPY stream. */

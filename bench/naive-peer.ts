@@ -1,6 +1,6 @@
 import pg from 'pg';
-import type { NangoRecord } from '../src/store/records-page.js';
-import type { StreamKey } from '../src/store/stream-key.js';
+import type { NangoRecord } from '../src/write/records-page.js';
+import type { StreamKey } from '../src/stream/stream-key.js';
 import type { TableLayout } from '../src/store/table-layout.js';
 
 /** Records per request in the loop Nango's docs suggest. */

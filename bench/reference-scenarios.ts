@@ -1,7 +1,7 @@
 import { Secret } from '../src/config/secret.js';
 import { createLogger } from '../src/log/create-logger.js';
 import { createNangoClient } from '../src/nango/nango-client.js';
-import type { NangoRecord } from '../src/store/records-page.js';
+import type { NangoRecord } from '../src/write/records-page.js';
 import { openGate } from '../src/ratelimit/request-gate.js';
 import { directModelFields } from '../src/replicate/model-fields-lookup.js';
 import { renderRecord } from '../stand-in/render-record.js';

@@ -14,7 +14,7 @@ import { replicateStream } from '../src/replicate/replicate-stream.js';
 import { createDatabase } from '../src/store/create-database.js';
 import { cpuMsSince } from './cpu-ms-since.js';
 import { postgresCpuMs, postgresSince } from './postgres-cpu.js';
-import type { StreamKey } from '../src/store/stream-key.js';
+import type { StreamKey } from '../src/stream/stream-key.js';
 
 export interface SyncChildConfig {
   databaseUrl: string;

@@ -1,5 +1,5 @@
-import type { BackfillSummary } from '../jobs/summarize-backfill.js';
-import { describeStream } from '../store/stream-key.js';
+import type { BackfillSummary } from '../jobs/backfill/summarize-backfill.js';
+import { describeStream } from '../stream/stream-key.js';
 import { formatCount, formatCountOf } from '../util/format-count.js';
 import type { BackfillView } from './watch-backfill.js';
 

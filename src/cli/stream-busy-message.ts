@@ -1,5 +1,5 @@
 import { lockOwner } from '../lock/lock-owner.js';
-import { describeStream, type StreamKey } from '../store/stream-key.js';
+import { describeStream, type StreamKey } from '../stream/stream-key.js';
 
 /** Who holds a stream's lock, and until when if it stops renewing it (see `StreamLockOutcome`). */
 export interface StreamHolder {

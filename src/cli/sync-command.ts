@@ -1,11 +1,11 @@
 import { historyFor } from '../config/history-for.js';
 import type { RedisLocks } from '../lock/redis-locks.js';
-import type { StreamPullMarks } from '../jobs/stream-pull-marks.js';
+import type { StreamPullMarks } from '../lock/stream-pull-marks.js';
 import type { Logger } from 'pino';
-import { runStreamJob, type StreamBusy } from '../jobs/run-stream-job.js';
+import { runStreamJob, type StreamBusy } from '../lock/run-stream-job.js';
 import { directModelFields } from '../replicate/model-fields-lookup.js';
 import { retryOnPostgresFailure, SYNC_RUN_RETRIES } from '../store/retry-on-postgres-failure.js';
-import { describeStream, type StreamKey } from '../store/stream-key.js';
+import { describeStream, type StreamKey } from '../stream/stream-key.js';
 import { addTotals } from '../replicate/totals.js';
 import { errorSummary } from '../errors/error-summary.js';
 import { replicateStream, type ReplicateProgress, type ReplicateSummary } from '../replicate/replicate-stream.js';

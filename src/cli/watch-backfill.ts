@@ -1,6 +1,6 @@
 import type { Job, Queue } from 'bullmq';
-import type { BackfillStreamProgress } from '../jobs/backfill-progress.js';
-import type { BackfillJobProgress } from '../jobs/process-backfill-job.js';
+import type { BackfillStreamProgress } from '../jobs/backfill/backfill-progress.js';
+import type { BackfillJobProgress } from '../jobs/backfill/process-backfill-job.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
 import { createRateMeter } from './create-rate-meter.js';
 

@@ -1,9 +1,9 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { StreamKey } from '../store/stream-key.js';
+import type { StreamKey } from '../stream/stream-key.js';
 import { scrapeOnce } from './scrape-once.js';
 import { createFleetGauges } from './create-fleet-gauges.js';
 import type { FleetGroup } from './load-fleet-figures.js';
-import { STREAM_LABELS, type StreamLabel, streamLabels } from './stream-labels.js';
+import { STREAM_LABELS, type StreamLabel, streamLabels } from '../stream/stream-labels.js';
 
 /** A stream's timings as stored in `nango_replicator.streams`, measured on the database clock. */
 export interface StreamFreshness {

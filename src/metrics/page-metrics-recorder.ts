@@ -1,5 +1,5 @@
 import type { Totals } from '../replicate/totals.js';
-import type { StreamKey } from '../store/stream-key.js';
+import type { StreamKey } from '../stream/stream-key.js';
 import type { ReplicatorMetrics } from './create-replicator-metrics.js';
 import { recordPageMetrics } from './record-page-metrics.js';
 

@@ -1,5 +1,5 @@
-import type { StreamKey } from '../store/stream-key.js';
-import type { PageResult } from '../store/write-page.js';
+import type { StreamKey } from '../stream/stream-key.js';
+import type { PageResult } from '../write/write-page.js';
 import type { ReplicatorMetrics } from './create-replicator-metrics.js';
 
 /** The counts of one committed page that metrics track (a `PageResult` fits). */

@@ -1,4 +1,4 @@
-import type { StreamKey } from '../store/stream-key.js';
+import type { StreamKey } from '../stream/stream-key.js';
 import type { ReplicatorMetrics } from './create-replicator-metrics.js';
 
 /** How a run of a stream ended. `kind` is the run's kind in `nango_replicator.runs` (`sync`, `full`, `backfill`). */

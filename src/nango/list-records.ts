@@ -1,6 +1,6 @@
 import { ReplicatorError } from '../errors/replicator-error.js';
 import { type NangoHttpDeps, type NangoHttpOptions, type NangoResponseBody, nangoGetBody, parseResponseJson } from './nango-request.js';
-import type { RecordsPage } from '../store/records-page.js';
+import type { RecordsPage } from '../write/records-page.js';
 import { parseRecordsPage } from './parse-records-page.js';
 
 /** Which stream to read and from where. */

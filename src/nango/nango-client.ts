@@ -3,7 +3,7 @@ import { getSyncStatus, type SyncStatusItem } from './get-sync-status.js';
 import { type NangoConnection, listConnections } from './list-connections.js';
 import { type ListRecordsParams, listRecords } from './list-records.js';
 import type { NangoHttpDeps, NangoHttpOptions } from './nango-request.js';
-import type { RecordsPage } from '../store/records-page.js';
+import type { RecordsPage } from '../write/records-page.js';
 import { type PruneRecordsParams, type PruneResult, pruneRecords } from './prune-records.js';
 
 /** The Nango API as the replicator uses it. Every call takes a token from the gate first. */

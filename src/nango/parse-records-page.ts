@@ -1,5 +1,5 @@
 import { ReplicatorError } from '../errors/replicator-error.js';
-import type { NangoRecord, RecordsPage, RejectedRecord } from '../store/records-page.js';
+import type { NangoRecord, RecordsPage, RejectedRecord } from '../write/records-page.js';
 
 const ACTIONS = new Set(['ADDED', 'UPDATED', 'DELETED']);
 

@@ -1,7 +1,7 @@
 import type { NangoClient } from '../nango/nango-client.js';
 import type { ScriptsConfigCache } from '../nango/scripts-config-cache.js';
 import { findModelFields, type ModelField } from '../schema/model-fields.js';
-import type { StreamKey } from '../store/stream-key.js';
+import type { StreamKey } from '../stream/stream-key.js';
 
 /**
  * The model's top-level fields and their column types, from `GET /scripts/config` (json_schema first, then the

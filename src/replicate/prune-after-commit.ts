@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { errorSummary } from '../errors/error-summary.js';
 import type { NangoClient } from '../nango/nango-client.js';
-import type { StreamKey } from '../store/stream-key.js';
+import type { StreamKey } from '../stream/stream-key.js';
 
 /** Prunes in Nango what a run has committed (see {@link pruneAfterCommit}). */
 export interface CommittedPruner {

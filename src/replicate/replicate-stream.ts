@@ -8,11 +8,11 @@ import { ensureModelTable } from '../store/ensure-model-table.js';
 import { ensureStream } from '../store/ensure-stream.js';
 import { finishRun, type RunKind, startRun } from '../store/record-run.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
-import type { StreamKey } from '../store/stream-key.js';
-import type { PageRows } from '../store/page-statements.js';
-import { PageWritePipeline } from './page-write-pipeline.js';
+import type { StreamKey } from '../stream/stream-key.js';
+import type { PageRows } from '../write/page-statements.js';
+import { PageWritePipeline } from '../write/page-write-pipeline.js';
 import { addCounts, NO_COUNTS, type TimedTotals, type Totals } from './totals.js';
-import { type PlanState, planNextWrite } from './plan-next-write.js';
+import { type PlanState, planNextWrite } from '../write/plan-next-write.js';
 import type { ModelFieldsLookup } from './model-fields-lookup.js';
 import { pruneAfterCommit } from './prune-after-commit.js';
 

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { SyncStatusItem } from '../nango/get-sync-status.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
-import type { StreamKey } from '../store/stream-key.js';
+import type { StreamKey } from '../stream/stream-key.js';
 
 /**
  * Marks (`read_requested_at`) the streams of one integration that `GET /sync/status` says may have changed: their

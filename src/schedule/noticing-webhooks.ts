@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { errorSummary } from '../errors/error-summary.js';
-import type { StreamSyncRequestOutcome } from '../jobs/request-stream-sync.js';
+import type { StreamSyncRequestOutcome } from '../jobs/sync/request-stream-sync.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
-import type { StreamKey } from '../store/stream-key.js';
+import type { StreamKey } from '../stream/stream-key.js';
 import { noteWebhook } from './polling-state.js';
 
 type RequestSync<T extends string> = (stream: StreamKey, trigger: T) => Promise<StreamSyncRequestOutcome>;

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { ReplicatorConfig } from '../config/replicator-config.js';
 import { errorSummary } from '../errors/error-summary.js';
-import type { ReconcileSummary } from '../jobs/reconcile-schedules.js';
+import type { ReconcileSummary } from '../jobs/discovery/reconcile-schedules.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { ScheduleMetrics } from './create-schedule-metrics.js';
 import type { FleetSchedule } from './fleet-schedule.js';

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { errorSummary } from '../errors/error-summary.js';
-import type { SyncJobRef, SyncJobResult } from '../jobs/process-sync-job.js';
-import { parseSyncJobData, streamOf } from '../jobs/sync-job-data.js';
+import type { SyncJobRef, SyncJobResult } from '../jobs/sync/process-sync-job.js';
+import { parseSyncJobData, streamOf } from '../jobs/sync/sync-job-data.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import { isDue, pollingPlan } from '../store/polling-plan.js';
 import { loadPollingState, recordRead } from './polling-state.js';

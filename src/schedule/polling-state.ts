@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
-import type { StreamKey } from '../store/stream-key.js';
+import type { StreamKey } from '../stream/stream-key.js';
 import { webhooksMissingSql } from '../store/stream-polling.js';
 import { nextPeriodMs, type PollingState } from '../store/polling-plan.js';
 

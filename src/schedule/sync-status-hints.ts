@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { errorSummary } from '../errors/error-summary.js';
 import type { NangoClient } from '../nango/nango-client.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
-import type { StreamKey } from '../store/stream-key.js';
+import type { StreamKey } from '../stream/stream-key.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
 import { forEachBounded } from '../util/for-each-bounded.js';
 import { markHintedStreams } from './mark-hinted-streams.js';

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { streamFromSchedulerId } from '../jobs/stream-ids.js';
+import { streamFromSchedulerId } from '../stream/stream-ids.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 
 /**

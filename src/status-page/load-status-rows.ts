@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { listStreamStatus } from '../store/list-stream-status.js';
 import type { ReplicatorDatabase, RunStatus } from '../store/replicator-tables.js';
 import type { StreamFilter, StreamStateName } from '../store/stream-filter.js';
-import type { StreamKey } from '../store/stream-key.js';
+import type { StreamKey } from '../stream/stream-key.js';
 import { loadHourlyRecords, SPARKLINE_HOURS } from './load-hourly-records.js';
 
 /** The latest run of a stream. */

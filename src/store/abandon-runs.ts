@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { ReplicatorDatabase } from './replicator-tables.js';
-import type { StreamKey } from './stream-key.js';
+import type { StreamKey } from '../stream/stream-key.js';
 
 /** The error an abandoned run is closed with, on the run and (if nothing newer succeeded) on its stream. */
 export const ABANDONED_RUN_ERROR = Object.freeze({

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { ReplicatorDatabase } from './replicator-tables.js';
-import type { StreamKey } from './stream-key.js';
+import type { StreamKey } from '../stream/stream-key.js';
 
 /** A stream's persisted state as a run starts. */
 export interface StreamState {

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { ReplicatorDatabase } from './replicator-tables.js';
-import type { StreamKey } from './stream-key.js';
+import type { StreamKey } from '../stream/stream-key.js';
 
 /** The streams with a run still `running` that started before `startedBefore`, ordered by integration, connection, model. */
 export async function listStreamsWithRunningRuns(db: Kysely<ReplicatorDatabase>, options: { startedBefore: Date }): Promise<StreamKey[]> {

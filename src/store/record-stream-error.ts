@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ReplicatorDatabase } from './replicator-tables.js';
-import type { StreamKey } from './stream-key.js';
+import type { StreamKey } from '../stream/stream-key.js';
 
 /**
  * Stores why a stream's last job failed on its row (created if needed), for `status`: also failures before a run

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { ReplicatorDatabase } from './replicator-tables.js';
-import type { StreamKey } from './stream-key.js';
+import type { StreamKey } from '../stream/stream-key.js';
 
 const BATCH = 5000;
 

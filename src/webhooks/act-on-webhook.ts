@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { WebhookOutcome } from '../metrics/create-replicator-metrics.js';
-import type { StreamKey } from '../store/stream-key.js';
+import type { StreamKey } from '../stream/stream-key.js';
 import type { NangoWebhook } from './nango-webhook-schema.js';
 import type { WebhookTarget } from './webhook-target.js';
 

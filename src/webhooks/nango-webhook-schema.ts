@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatIssues } from '../config/format-issues.js';
-import type { StreamKey } from '../store/stream-key.js';
+import type { StreamKey } from '../stream/stream-key.js';
 
 const nonEmpty = z.string().min(1);
 

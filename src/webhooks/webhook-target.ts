@@ -1,4 +1,4 @@
-import type { StreamKey } from '../store/stream-key.js';
+import type { StreamKey } from '../stream/stream-key.js';
 
 /** What became of a request to pull a stream. */
 export type SyncRequestOutcome =

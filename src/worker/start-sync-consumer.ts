@@ -2,11 +2,11 @@ import { pollAdaptively } from '../schedule/poll-adaptively.js';
 import { historyFor } from '../config/history-for.js';
 import type { ConnectionOptions } from 'bullmq';
 import type { ReplicatorConfig } from '../config/replicator-config.js';
-import { backfillOnRejectedCursor } from '../jobs/backfill-on-rejected-cursor.js';
-import { createSyncWorker } from '../jobs/create-sync-worker.js';
-import { drainWorker, runUntilFailure } from '../jobs/drain-worker.js';
-import { processSyncJob, type SyncJobDeps } from '../jobs/process-sync-job.js';
-import type { StreamKey } from '../store/stream-key.js';
+import { backfillOnRejectedCursor } from '../jobs/backfill/backfill-on-rejected-cursor.js';
+import { createSyncWorker } from '../jobs/sync/create-sync-worker.js';
+import { drainWorker, runUntilFailure } from '../jobs/queue/drain-worker.js';
+import { processSyncJob, type SyncJobDeps } from '../jobs/sync/process-sync-job.js';
+import type { StreamKey } from '../stream/stream-key.js';
 import type { CloseStack } from '../util/close-stack.js';
 import type { RunningConsumer } from './running-consumer.js';
 

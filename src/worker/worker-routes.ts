@@ -2,11 +2,11 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { ReplicatorConfig } from '../config/replicator-config.js';
 import type { HttpRoutes } from '../http/start-http-server.js';
-import { createQueueWebhookTarget } from '../jobs/queue-webhook-target.js';
-import type { StreamSyncRequestOutcome } from '../jobs/request-stream-sync.js';
+import { createQueueWebhookTarget } from '../jobs/sync/queue-webhook-target.js';
+import type { StreamSyncRequestOutcome } from '../jobs/sync/request-stream-sync.js';
 import type { ReplicatorMetrics } from '../metrics/create-replicator-metrics.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
-import type { StreamKey } from '../store/stream-key.js';
+import type { StreamKey } from '../stream/stream-key.js';
 import { registerNangoWebhookRoute } from '../webhooks/register-nango-webhook-route.js';
 
 export interface WorkerRoutesDeps {

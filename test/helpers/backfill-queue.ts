@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { type Job, Queue } from 'bullmq';
 import { sql } from 'kysely';
-import { BACKFILL_QUEUE } from '../../src/jobs/queue-names.js';
-import type { StreamKey } from '../../src/store/stream-key.js';
+import { BACKFILL_QUEUE } from '../../src/jobs/queue/queue-names.js';
+import type { StreamKey } from '../../src/stream/stream-key.js';
 import { REDIS_URL, waitUntil, type WorkerFleet } from './worker-fleet.js';
 
 /** The `nango-backfill` queue as the fleet's workers see it (the fleet's `close` deletes its keys). */

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { compareCursors } from '../../src/nango/stream-cursor.js';
 import type { RecordSnapshot } from '../../stand-in/record-store.js';
-import type { StreamKey } from '../../src/store/stream-key.js';
+import type { StreamKey } from '../../src/stream/stream-key.js';
 import { PROBE_APPLICATION } from './backend-storm.js';
 
 /**

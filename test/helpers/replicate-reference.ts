@@ -1,12 +1,12 @@
 import { type Kysely, sql } from 'kysely';
 import type { Logger } from 'pino';
-import type { RecordsPage } from '../../src/store/records-page.js';
+import type { RecordsPage } from '../../src/write/records-page.js';
 import type { ModelField } from '../../src/schema/model-fields.js';
 import { ensureModelTable } from '../../src/store/ensure-model-table.js';
 import { ensureStream } from '../../src/store/ensure-stream.js';
 import { finishRun, startRun } from '../../src/store/record-run.js';
 import type { ReplicatorDatabase } from '../../src/store/replicator-tables.js';
-import type { StreamKey } from '../../src/store/stream-key.js';
+import type { StreamKey } from '../../src/stream/stream-key.js';
 import { writePageReference } from './write-page-reference.js';
 
 /** The loop of replicateStream without any of its speed: one page after the other through the reference writer. */

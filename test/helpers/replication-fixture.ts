@@ -11,7 +11,7 @@ import { startNangoStandIn, type NangoStandIn } from '../../stand-in/nango-stand
 import { createDatabase } from '../../src/store/create-database.js';
 import { migrateToLatest } from '../../src/store/migrate-to-latest.js';
 import type { ReplicatorDatabase } from '../../src/store/replicator-tables.js';
-import type { StreamKey } from '../../src/store/stream-key.js';
+import type { StreamKey } from '../../src/stream/stream-key.js';
 import { captureLogger } from './capture-logger.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 import { makeTicket, ticketJsonSchema } from './ticket-model.js';

@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fast
 import { Registry } from 'prom-client';
 import { Secret } from '../../src/config/secret.js';
 import { createReplicatorMetrics, type ReplicatorMetrics } from '../../src/metrics/create-replicator-metrics.js';
-import type { StreamKey } from '../../src/store/stream-key.js';
+import type { StreamKey } from '../../src/stream/stream-key.js';
 import { registerNangoWebhookRoute, type NangoWebhookRouteOptions } from '../../src/webhooks/register-nango-webhook-route.js';
 import type { WebhookSigningKeys } from '../../src/webhooks/verify-nango-signature.js';
 import type { SyncFailure, SyncRequestOutcome, SyncRequestReason, WebhookTarget } from '../../src/webhooks/webhook-target.js';

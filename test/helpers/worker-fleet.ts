@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { type Kysely, sql } from 'kysely';
-import { SYNC_QUEUE } from '../../src/jobs/queue-names.js';
+import { SYNC_QUEUE } from '../../src/jobs/queue/queue-names.js';
 import { startNangoStandIn, type NangoStandIn, type NangoStandInOptions } from '../../stand-in/nango-stand-in.js';
 import { createDatabase } from '../../src/store/create-database.js';
 import { migrateToLatest } from '../../src/store/migrate-to-latest.js';

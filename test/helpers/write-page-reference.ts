@@ -1,10 +1,10 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
-import type { NangoRecord } from '../../src/store/records-page.js';
+import type { NangoRecord } from '../../src/write/records-page.js';
 import { compareCursors } from '../../src/nango/stream-cursor.js';
 import { coerceValue } from '../../src/schema/coerce-value.js';
 import { stripNul } from '../../src/schema/strip-nul.js';
 import type { ReplicatorDatabase } from '../../src/store/replicator-tables.js';
-import type { PageResult, WritePageParams as WriterParams } from '../../src/store/write-page.js';
+import type { PageResult, WritePageParams as WriterParams } from '../../src/write/write-page.js';
 
 /** The writer's parameters; the reference orders cursors itself. */
 type WritePageParams = Omit<WriterParams, 'compareCursors'>;

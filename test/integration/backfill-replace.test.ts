@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Queue } from 'bullmq';
-import type { BackfillSummary } from '../../src/jobs/summarize-backfill.js';
+import type { BackfillSummary } from '../../src/jobs/backfill/summarize-backfill.js';
 import { assertMatchesSource } from '../helpers/assert-matches-source.js';
 import { backfill, openBackfillQueue, settled, streamRow } from '../helpers/backfill-queue.js';
 import { seedTickets, TICKETS } from '../helpers/replication-fixture.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Queue } from 'bullmq';
 import { sql } from 'kysely';
-import type { BackfillSummary } from '../../src/jobs/summarize-backfill.js';
+import type { BackfillSummary } from '../../src/jobs/backfill/summarize-backfill.js';
 import { assertMatchesSource } from '../helpers/assert-matches-source.js';
 import { openBackfillQueue, settled } from '../helpers/backfill-queue.js';
 import { seedTickets, TICKETS } from '../helpers/replication-fixture.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { textArray, timestamptzArray } from '../../src/store/binary-arrays.js';
+import { textArray, timestamptzArray } from '../../src/write/binary-arrays.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 
 /** Round trip through Postgres: what it reads from `param`, as text in UTC with every microsecond. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type pg from 'pg';
 import { sql } from 'kysely';
-import { CHANGES_CHANNEL, type ChangesNotice } from '../../src/store/notify-changes.js';
+import { CHANGES_CHANNEL, type ChangesNotice } from '../../src/write/notify-changes.js';
 import { createFeedFixture, type FeedFixture, type FeedStream, readFeed, waitForLockWaits } from '../helpers/feed-fixture.js';
 
 /** A small seeded PRNG (mulberry32): the interleavings are random but the same on every run. */

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { streamLockName } from '../../src/jobs/stream-ids.js';
+import { streamLockName } from '../../src/stream/stream-ids.js';
 import { createRedisLocks } from '../../src/lock/redis-locks.js';
 import { assertMatchesSource } from '../helpers/assert-matches-source.js';
 import { REDIS_URL, useRedisTestPrefix } from '../helpers/redis-test-prefix.js';

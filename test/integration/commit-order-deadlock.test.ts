@@ -2,11 +2,11 @@ import { compareCursors } from '../../src/nango/stream-cursor.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type pg from 'pg';
-import type { NangoRecord, RecordsPage } from '../../src/store/records-page.js';
-import { PageWritePipeline } from '../../src/replicate/page-write-pipeline.js';
+import type { NangoRecord, RecordsPage } from '../../src/write/records-page.js';
+import { PageWritePipeline } from '../../src/write/page-write-pipeline.js';
 import { POSTGRES_SERIALIZATION_FAILURE } from '../../src/store/postgres-failure.js';
-import type { PageRows } from '../../src/store/page-statements.js';
-import { planPageWrite } from '../../src/store/write-page.js';
+import type { PageRows } from '../../src/write/page-statements.js';
+import { planPageWrite } from '../../src/write/write-page.js';
 import { createFeedFixture, type FeedFixture, type FeedStream } from '../helpers/feed-fixture.js';
 
 /** Resolves once a session of the database waits for a lock of this kind (`wait_event`: advisory, transactionid, ...). */

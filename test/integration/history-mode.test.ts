@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import type { NangoRecord } from '../../src/store/records-page.js';
-import { deleteUnseenRows } from '../../src/store/delete-unseen-rows.js';
+import type { NangoRecord } from '../../src/write/records-page.js';
+import { deleteUnseenRows } from '../../src/write/delete-unseen-rows.js';
 import { ensureModelTable } from '../../src/store/ensure-model-table.js';
 import { captureLogger } from '../helpers/capture-logger.js';
 import { createFeedFixture, type FeedFixture, type FeedStream, TICKET_FIELDS } from '../helpers/feed-fixture.js';

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { FlowProducer, Queue } from 'bullmq';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
-import { BACKFILL_JOB, BACKFILL_QUEUE, BACKFILL_STREAM_JOB, SYNC_QUEUE } from '../../src/jobs/queue-names.js';
+import { BACKFILL_JOB, BACKFILL_QUEUE, BACKFILL_STREAM_JOB, SYNC_QUEUE } from '../../src/jobs/queue/queue-names.js';
 import { createReplicatorMetrics } from '../../src/metrics/create-replicator-metrics.js';
 import { queueJobCounts } from '../../src/metrics/queue-job-counts.js';
 import { registerMetricsRoute } from '../../src/metrics/register-metrics-route.js';

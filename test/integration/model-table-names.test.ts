@@ -5,7 +5,7 @@ import pg from 'pg';
 import { directModelFields } from '../../src/replicate/model-fields-lookup.js';
 import { replicateStream } from '../../src/replicate/replicate-stream.js';
 import { ensureModelTable } from '../../src/store/ensure-model-table.js';
-import type { StreamKey } from '../../src/store/stream-key.js';
+import type { StreamKey } from '../../src/stream/stream-key.js';
 import { TICKETS, useReplicationFixture } from '../helpers/replication-fixture.js';
 
 const PCK = TICKETS.providerConfigKey;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { deleteUnseenRows } from '../../src/store/delete-unseen-rows.js';
+import { deleteUnseenRows } from '../../src/write/delete-unseen-rows.js';
 import { seedTickets, TICKETS, useReplicationFixture } from '../helpers/replication-fixture.js';
 
 const { providerConfigKey: PCK, connectionId: CONN, model: MODEL } = TICKETS;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Migrator, sql } from 'kysely';
 import { migrations } from '../../migrations/index.js';
-import { deleteUnseenRows } from '../../src/store/delete-unseen-rows.js';
+import { deleteUnseenRows } from '../../src/write/delete-unseen-rows.js';
 import { liveRowsOf, totalRowsOf } from '../../src/store/stream-row-counts.js';
 import { seedTickets, TICKETS, useReplicationFixture } from '../helpers/replication-fixture.js';
 

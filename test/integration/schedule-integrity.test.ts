@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { streamSchedulerId } from '../../src/jobs/stream-ids.js';
+import { streamSchedulerId } from '../../src/stream/stream-ids.js';
 import { seedTickets, TICKETS } from '../helpers/replication-fixture.js';
 import { ticketJsonSchema } from '../helpers/ticket-model.js';
 import { baseConfig, createWorkerFleet, type SpawnedWorker, waitUntil, type WorkerFleet } from '../helpers/worker-fleet.js';

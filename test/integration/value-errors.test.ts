@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import type { NangoClient } from '../../src/nango/nango-client.js';
-import type { NangoRecord } from '../../src/store/records-page.js';
+import type { NangoRecord } from '../../src/write/records-page.js';
 import { directModelFields } from '../../src/replicate/model-fields-lookup.js';
 import { replicateStream } from '../../src/replicate/replicate-stream.js';
 import { TEST_SECRET_KEY, TICKETS, useReplicationFixture } from '../helpers/replication-fixture.js';

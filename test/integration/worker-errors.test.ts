@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Job } from 'bullmq';
-import { streamSchedulerId } from '../../src/jobs/stream-ids.js';
+import { streamSchedulerId } from '../../src/stream/stream-ids.js';
 import { assertMatchesSource } from '../helpers/assert-matches-source.js';
 import { seedTickets, TEST_SECRET_KEY, TICKETS } from '../helpers/replication-fixture.js';
 import { runCliProcess } from '../helpers/run-cli-process.js';

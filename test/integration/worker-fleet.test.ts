@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { streamSchedulerId } from '../../src/jobs/stream-ids.js';
+import { streamSchedulerId } from '../../src/stream/stream-ids.js';
 import { assertMatchesSource } from '../helpers/assert-matches-source.js';
 import { makeTicket, ticketJsonSchema } from '../helpers/ticket-model.js';
 import { baseConfig, createWorkerFleet, type SpawnedWorker, waitUntil, type WorkerFleet } from '../helpers/worker-fleet.js';

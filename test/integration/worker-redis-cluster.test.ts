@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Queue } from 'bullmq';
 import { Cluster } from 'ioredis';
-import { SYNC_QUEUE } from '../../src/jobs/queue-names.js';
+import { SYNC_QUEUE } from '../../src/jobs/queue/queue-names.js';
 import { bucketKeys } from '../../src/ratelimit/bucket-scripts.js';
 import { assertMatchesSource } from '../helpers/assert-matches-source.js';
 import { startPrivateRedisCluster, type PrivateRedisCluster } from '../helpers/private-redis-cluster.js';

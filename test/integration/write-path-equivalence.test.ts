@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { type Kysely, sql } from 'kysely';
 import { Secret } from '../../src/config/secret.js';
 import { createNangoClient, type NangoClient } from '../../src/nango/nango-client.js';
-import type { NangoRecord, RecordsPage } from '../../src/store/records-page.js';
+import type { NangoRecord, RecordsPage } from '../../src/write/records-page.js';
 import { parseRecordsPage } from '../../src/nango/parse-records-page.js';
 import { openGate } from '../../src/ratelimit/request-gate.js';
 import { directModelFields } from '../../src/replicate/model-fields-lookup.js';

@@ -3,9 +3,9 @@ import { describe, test } from 'node:test';
 import { buildProgram, type CliRequest } from '../../src/cli/build-program.js';
 import { describeBackfillResult, describeBackfillView } from '../../src/cli/describe-backfill.js';
 import { ReplicatorError } from '../../src/errors/replicator-error.js';
-import { backfillOnRejectedCursor } from '../../src/jobs/backfill-on-rejected-cursor.js';
-import { type BackfillStreamProgress, createProgressReporter } from '../../src/jobs/backfill-progress.js';
-import type { StreamKey } from '../../src/store/stream-key.js';
+import { backfillOnRejectedCursor } from '../../src/jobs/backfill/backfill-on-rejected-cursor.js';
+import { type BackfillStreamProgress, createProgressReporter } from '../../src/jobs/backfill/backfill-progress.js';
+import type { StreamKey } from '../../src/stream/stream-key.js';
 import { captureLogger } from '../helpers/capture-logger.js';
 
 const page = (pages: number, records: number, elapsedMs: number) => ({ pages, records, upserted: records, deleted: 0, valueErrors: 0, rejected: 0, nulRemoved: 0, elapsedMs });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ReplicatorError } from '../../src/errors/replicator-error.js';
-import { MODIFIED_AFTER_LOOKBACK_MS, modifiedAfterOf, parseBackfillJobData } from '../../src/jobs/backfill-job-data.js';
-import { backfillStreamJobId, parseBackfillStreamJobData, streamOfBackfillJobKey } from '../../src/jobs/backfill-stream-job-data.js';
-import { summarizeBackfill } from '../../src/jobs/summarize-backfill.js';
+import { MODIFIED_AFTER_LOOKBACK_MS, modifiedAfterOf, parseBackfillJobData } from '../../src/jobs/backfill/backfill-job-data.js';
+import { backfillStreamJobId, parseBackfillStreamJobData, streamOfBackfillJobKey } from '../../src/jobs/backfill/backfill-stream-job-data.js';
+import { summarizeBackfill } from '../../src/jobs/backfill/summarize-backfill.js';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const refuse = (data: unknown, nowMs = NOW): string => {

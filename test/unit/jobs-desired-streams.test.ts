@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { StreamRule } from '../../src/config/replicator-config.js';
-import { desiredStreams, FALLBACK_EVERY_MS } from '../../src/jobs/desired-streams.js';
+import { desiredStreams, FALLBACK_EVERY_MS } from '../../src/jobs/discovery/desired-streams.js';
 import type { NangoConnection } from '../../src/nango/list-connections.js';
 
 const conn = (providerConfigKey: string, connectionId: string, provider = 'github'): NangoConnection => ({

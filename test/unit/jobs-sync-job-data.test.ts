@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ReplicatorError } from '../../src/errors/replicator-error.js';
-import { continuationJobId, followUpJobId, streamFromSchedulerId, streamLockName, streamSchedulerId } from '../../src/jobs/stream-ids.js';
-import { parseSyncJobData } from '../../src/jobs/sync-job-data.js';
+import { continuationJobId, followUpJobId, streamFromSchedulerId, streamLockName, streamSchedulerId } from '../../src/stream/stream-ids.js';
+import { parseSyncJobData } from '../../src/jobs/sync/sync-job-data.js';
 
 const stream = { providerConfigKey: 'github', connectionId: 'acme/eu', model: 'GithubIssue' };
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseRecordsPage } from '../../src/nango/parse-records-page.js';
-import { canJoinAfter, joinPageWrites } from '../../src/store/join-page-writes.js';
+import { canJoinAfter, joinPageWrites } from '../../src/write/join-page-writes.js';
 import type { TableLayout } from '../../src/store/table-layout.js';
-import type { PageWrite } from '../../src/store/page-write.js';
+import type { PageWrite } from '../../src/write/page-write.js';
 import { compareCursors } from '../../src/nango/stream-cursor.js';
-import { planPageWrite } from '../../src/store/write-page.js';
+import { planPageWrite } from '../../src/write/write-page.js';
 
 const LAYOUT: TableLayout = { schema: 'nango', table: 'ticket', columns: [{ field: 'points', column: 'points', type: 'bigint' }] };
 const STREAM = { providerConfigKey: 'helpdesk', connectionId: 'acme', model: 'Ticket' };

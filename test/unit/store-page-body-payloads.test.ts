@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { NangoRecord } from '../../src/store/records-page.js';
+import type { NangoRecord } from '../../src/write/records-page.js';
 import { parseRecordsPage } from '../../src/nango/parse-records-page.js';
-import { pageBodyPayloads, restringified } from '../../src/store/page-body-payloads.js';
+import { pageBodyPayloads, restringified } from '../../src/write/page-body-payloads.js';
 
 const cursor = (n: number) => Buffer.from(`2024-03-04T06:59:51.${String(n).padStart(6, '0')}+00:00||15ccc805-64d5-4940-a7e0-45fc704997a1`).toString('base64');
 const meta = (n: number, extra: Record<string, unknown> = {}) => ({

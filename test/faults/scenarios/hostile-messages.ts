@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { type Job, Queue } from 'bullmq';
-import { BACKFILL_QUEUE, SYNC_QUEUE } from '../../../src/jobs/queue-names.js';
+import { BACKFILL_QUEUE, SYNC_QUEUE } from '../../../src/jobs/queue/queue-names.js';
 import { hmacSignature, legacySignature, nangoWebhookBody, syncSuccessPayload } from '../../helpers/sign-nango-webhook.js';
 import { openFaultLab, waitFor } from '../fault-lab.js';
 import { crashSigns } from '../replicator-process.js';

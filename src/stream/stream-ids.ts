@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import type { StreamKey } from './stream-key.js';
+
+/**
+ * Names derived from a stream, deterministic so every process computes the same ones. Each part is
+ * percent-encoded, so `/` separates parts unambiguously and no `:` (which BullMQ reserves in job ids) appears.
+ */
+function encoded(stream: StreamKey): string {
+  return [stream.providerConfigKey, stream.connectionId, stream.model].map(encodeURIComponent).join('/');
+}
+
+/** The id of a stream's job scheduler on `nango-sync`: `sync/<integration>/<connection>/<model>`. */
+export function streamSchedulerId(stream: StreamKey): string {
+  return `sync/${encoded(stream)}`;
+}
+
+/** The stream a scheduler id names, or null for an id this replicator did not create. */
+export function streamFromSchedulerId(id: string): StreamKey | null {
+  const parts = id.split('/');
+  if (parts.length !== 4 || parts[0] !== 'sync') return null;
+  try {
+    const [providerConfigKey, connectionId, model] = parts.slice(1).map(decodeURIComponent) as [string, string, string];
+    return { providerConfigKey, connectionId, model };
+  } catch {
+    return null; // not percent-encoding we produced
+  }
+}
+
+/**
+ * The name of a stream's lock. Every kind of job that reads the stream (sync, backfill) takes this one lock, so
+ * at most one of them pages the stream at a time across all processes.
+ */
+export function streamLockName(stream: StreamKey): string {
+  return `stream/${encoded(stream)}`;
+}
+
+/**
+ * The id of the job that continues a sliced run: derived from the job that stopped and the cursor it stopped at,
+ * so a job delivered twice enqueues its continuation once.
+ */
+export function continuationJobId(stream: StreamKey, parentJobId: string, cursor: string | null): string {
+  const digest = createHash('sha256').update(`${parentJobId}\n${cursor ?? ''}`).digest('hex').slice(0, 20);
+  return `${streamSchedulerId(stream)}/then/${digest}`;
+}
+
+/**
+ * The id of the pull that follows a holding during which a job found the stream busy: derived from the pull mark
+ * the holder took (see `StreamPullMarks.take`), which one holder only can take, so one mark makes one job.
+ */
+export function followUpJobId(stream: StreamKey, pullMark: string): string {
+  const digest = createHash('sha256').update(pullMark).digest('hex').slice(0, 20);
+  return `${streamSchedulerId(stream)}/pull/${digest}`;
+}
