@@ -86,14 +86,20 @@ function positive(name: string, text: string, max = Number.MAX_SAFE_INTEGER): nu
 
 function within(name: string, text: string, min: number, max: number): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`--${name} must be an integer from ${min} to ${max}, got "${text}"\n${USAGE}`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new Error(`--${name} must be an integer from ${min} to ${max}, got "${text}"\n${USAGE}`);
   return value;
 }
 
 /** LIST: comma-separated names among SCENARIOS. */
 function chosen(wanted: string, skipped: string): ReadonlySet<Scenario> {
   const skip = new Set(skipped === '' ? [] : skipped.split(',').map(scenario));
-  return new Set(wanted.split(',').map(scenario).filter((s) => !skip.has(s)));
+  return new Set(
+    wanted
+      .split(',')
+      .map(scenario)
+      .filter((s) => !skip.has(s)),
+  );
 }
 
 function scenario(name: string): Scenario {

@@ -116,13 +116,29 @@ export function withRatios(figures: Figure[], ceiling: Figure | undefined, naive
 
 function vsCeiling(f: Figure, ceiling: Figure): number {
   const paired = f.ceilingRunsMs;
-  if (paired === null || paired.length !== f.runsMs.length || f.records !== ceiling.records) return f.recordsPerSecond / ceiling.recordsPerSecond;
+  if (paired === null || paired.length !== f.runsMs.length || f.records !== ceiling.records)
+    return f.recordsPerSecond / ceiling.recordsPerSecond;
   return median(f.runsMs.map((ms, i) => (paired[i] as number) / ms));
 }
 
 /** A Markdown table, so the same text reads on a terminal and in docs/performance.md. */
 export function formatTable(figures: ReadonlyArray<Figure>): string {
-  const header = ['scenario', 'records', 'median s', 'records/s', 'x ceiling', 'x naive', 'GET /records (min), per 1000', 'peak RSS', 'sync CPU s', 'Postgres CPU s', 'bench CPU s', 'cores busy', 'rows written', 'WAL MB'];
+  const header = [
+    'scenario',
+    'records',
+    'median s',
+    'records/s',
+    'x ceiling',
+    'x naive',
+    'GET /records (min), per 1000',
+    'peak RSS',
+    'sync CPU s',
+    'Postgres CPU s',
+    'bench CPU s',
+    'cores busy',
+    'rows written',
+    'WAL MB',
+  ];
   const rows = figures.map((f) => [
     f.scenario,
     f.records.toLocaleString('en-US'),

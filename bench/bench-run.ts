@@ -13,7 +13,12 @@ export interface BenchRun {
 }
 
 /** Runs `fn` `args.runs` times in sequence (bounded), logging each run. */
-export async function repeat<T>(run: BenchRun, label: string, fn: () => Promise<T>, describe: (sample: T) => string = seconds): Promise<T[]> {
+export async function repeat<T>(
+  run: BenchRun,
+  label: string,
+  fn: () => Promise<T>,
+  describe: (sample: T) => string = seconds,
+): Promise<T[]> {
   const samples: T[] = [];
   for (let i = 1; i <= run.args.runs; i++) {
     run.signal?.throwIfAborted();

@@ -38,7 +38,14 @@ export async function runBench(args: BenchArgs, log: (line: string) => void, sig
   const database = await createBenchDatabase();
   const run: BenchRun = { args, log, signal, children, database };
   try {
-    const result: BenchResult = { date: new Date().toISOString(), machine: await machine(database), args, figures: [], limiter: [], rateLimited: null };
+    const result: BenchResult = {
+      date: new Date().toISOString(),
+      machine: await machine(database),
+      args,
+      figures: [],
+      limiter: [],
+      rateLimited: null,
+    };
     const writes: Scenario[] = ['ceiling', 'insert', 'update', 'reread', 'naive'];
     if (writes.some((s) => args.scenarios.has(s))) result.figures = await writeScenarios(run);
     if (args.scenarios.has('limiter')) result.limiter = await limiterScenarios(run);
@@ -72,7 +79,9 @@ async function writeScenarios(run: BenchRun): Promise<Figure[]> {
         describePaired,
       );
     for (const pageSize of has('insert') ? args.pageSizes : []) {
-      figures.push(productFigure(`insert, page ${pageSize}`, pageSize, await paired(`insert page ${pageSize}`, () => productInsert(ctx, pageSize))));
+      figures.push(
+        productFigure(`insert, page ${pageSize}`, pageSize, await paired(`insert page ${pageSize}`, () => productInsert(ctx, pageSize))),
+      );
     }
     if (has('insert')) {
       const largest = Math.max(...args.pageSizes);
@@ -137,22 +146,33 @@ class PairedCeiling {
 function productFigure(scenario: string, pageSize: number, samples: PairedSample[]): Figure {
   const records = samples[0]?.records ?? 0;
   const ceilingMs = samples.map((s) => s.ceilingMs);
-  return figure(scenario, records, samples.map((s) => s.elapsedMs), {
-    ceilingRunsMs: ceilingMs.every((ms): ms is number => ms !== null) ? ceilingMs.map(Math.round) : null,
-    recordRequests: median(samples.map((s) => s.recordRequests)),
-    allRequests: median(samples.map((s) => s.requests)),
-    minimumRequests: Math.ceil(records / pageSize),
-    peakRssBytes: Math.max(...samples.map((s) => s.maxRssBytes)),
-    ...cpuFigures(samples),
-    rowsWritten: median(samples.map((s) => s.rowsWritten)),
-    walBytes: median(samples.map((s) => s.walBytes)),
-  });
+  return figure(
+    scenario,
+    records,
+    samples.map((s) => s.elapsedMs),
+    {
+      ceilingRunsMs: ceilingMs.every((ms): ms is number => ms !== null) ? ceilingMs.map(Math.round) : null,
+      recordRequests: median(samples.map((s) => s.recordRequests)),
+      allRequests: median(samples.map((s) => s.requests)),
+      minimumRequests: Math.ceil(records / pageSize),
+      peakRssBytes: Math.max(...samples.map((s) => s.maxRssBytes)),
+      ...cpuFigures(samples),
+      rowsWritten: median(samples.map((s) => s.rowsWritten)),
+      walBytes: median(samples.map((s) => s.walBytes)),
+    },
+  );
 }
 
 async function limiterScenarios(run: BenchRun): Promise<BenchResult['limiter']> {
   const results: BenchResult['limiter'] = [];
   for (const processes of [1, 4]) {
-    const options = { childPath: run.children.limiterChild, redisUrl: REDIS_URL, processes, callers: LIMITER_CALLERS, durationMs: run.args.limiterMs };
+    const options = {
+      childPath: run.children.limiterChild,
+      redisUrl: REDIS_URL,
+      processes,
+      callers: LIMITER_CALLERS,
+      durationMs: run.args.limiterMs,
+    };
     const runs = await repeat(
       run,
       `limiter, ${processes} process(es)`,
@@ -167,8 +187,17 @@ async function limiterScenarios(run: BenchRun): Promise<BenchResult['limiter']> 
 
 async function rateLimitedScenario(run: BenchRun): Promise<BenchResult['rateLimited']> {
   const { args } = run;
-  const options = { records: args.rateRecords, pageSize: RATE_LIMITED_PAGE_SIZE, requestsPerMinute: args.rateRpm, redisUrl: REDIS_URL, syncChild: run.children.syncChild, fillfactor: args.fillfactor };
-  const samples = await repeat(run, `rate-limited (${args.rateRecords} records, ${args.rateRpm}/min)`, () => rateLimitedRun(run.database, options));
+  const options = {
+    records: args.rateRecords,
+    pageSize: RATE_LIMITED_PAGE_SIZE,
+    requestsPerMinute: args.rateRpm,
+    redisUrl: REDIS_URL,
+    syncChild: run.children.syncChild,
+    fillfactor: args.fillfactor,
+  };
+  const samples = await repeat(run, `rate-limited (${args.rateRecords} records, ${args.rateRpm}/min)`, () =>
+    rateLimitedRun(run.database, options),
+  );
   return samples.map((s, i) => ({ ...s, run: i + 1 }));
 }
 

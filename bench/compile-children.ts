@@ -24,10 +24,31 @@ export interface CompiledChildren {
 export async function compileChildren(): Promise<CompiledChildren> {
   rmSync(OUT, { recursive: true, force: true });
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const options = ['--outDir', OUT, '--rootDir', ROOT, '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022',
-    '--esModuleInterop', '--skipLibCheck', '--types', 'node', '--declaration', 'false', '--sourceMap', 'false'];
+  const options = [
+    '--outDir',
+    OUT,
+    '--rootDir',
+    ROOT,
+    '--module',
+    'NodeNext',
+    '--moduleResolution',
+    'NodeNext',
+    '--target',
+    'ES2022',
+    '--esModuleInterop',
+    '--skipLibCheck',
+    '--types',
+    'node',
+    '--declaration',
+    'false',
+    '--sourceMap',
+    'false',
+  ];
   try {
-    await promisify(execFile)(process.execPath, [tsc, ...options, ...CHILDREN.map((c) => join(ROOT, c))], { cwd: ROOT, timeout: COMPILE_TIMEOUT_MS });
+    await promisify(execFile)(process.execPath, [tsc, ...options, ...CHILDREN.map((c) => join(ROOT, c))], {
+      cwd: ROOT,
+      timeout: COMPILE_TIMEOUT_MS,
+    });
   } catch (error) {
     // Type errors still emit JavaScript; only a missing output is fatal.
     if (!existsSync(join(OUT, 'bench', 'sync-child.js'))) throw error;

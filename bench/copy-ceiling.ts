@@ -11,8 +11,14 @@ import type { MappedColumn, TableLayout } from '../src/store/table-layout.js';
 /** Rows per chunk written to the COPY stream. */
 const ROWS_PER_CHUNK = 500;
 const SYSTEM_TAIL = [
-  '_nango_raw', '_nango_last_action', '_nango_first_seen_at', '_nango_last_modified_at',
-  '_nango_deleted_at', '_nango_pruned_at', '_nango_cursor', '_nango_synced_at',
+  '_nango_raw',
+  '_nango_last_action',
+  '_nango_first_seen_at',
+  '_nango_last_modified_at',
+  '_nango_deleted_at',
+  '_nango_pruned_at',
+  '_nango_cursor',
+  '_nango_synced_at',
 ];
 
 /**

@@ -19,7 +19,13 @@ export async function limiterThroughput(options: {
   durationMs: number;
 }): Promise<number> {
   const keyPrefix = `bench:ratelimit:${randomUUID()}:`;
-  const config: LimiterChildConfig = { redisUrl: options.redisUrl, keyPrefix, key: 'bench', callers: options.callers, durationMs: options.durationMs };
+  const config: LimiterChildConfig = {
+    redisUrl: options.redisUrl,
+    keyPrefix,
+    key: 'bench',
+    callers: options.callers,
+    durationMs: options.durationMs,
+  };
   const children = Array.from({ length: options.processes }, () => startChild(options.childPath, config));
   try {
     await Promise.all(children.map((c) => c.next()));

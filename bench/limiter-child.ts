@@ -21,7 +21,10 @@ const REQUESTS_PER_MINUTE = 600_000_000;
 
 const config = JSON.parse(process.argv[2] ?? '{}') as LimiterChildConfig;
 const redis = new Redis(config.redisUrl);
-const gate = createRedisRequestGate({ redis }, { key: config.key, keyPrefix: config.keyPrefix, requestsPerMinute: REQUESTS_PER_MINUTE, share: 1 });
+const gate = createRedisRequestGate(
+  { redis },
+  { key: config.key, keyPrefix: config.keyPrefix, requestsPerMinute: REQUESTS_PER_MINUTE, share: 1 },
+);
 await redis.ping();
 process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
 

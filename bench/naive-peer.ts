@@ -64,8 +64,17 @@ async function fetchPage(params: NaivePeerParams, cursor: string | null): Promis
 
 function upsertText(layout: TableLayout): string {
   const columns = [
-    '_nango_provider_config_key', '_nango_connection_id', 'id', ...layout.columns.map((c) => c.column), '_nango_raw',
-    '_nango_last_action', '_nango_first_seen_at', '_nango_last_modified_at', '_nango_deleted_at', '_nango_cursor', '_nango_synced_at',
+    '_nango_provider_config_key',
+    '_nango_connection_id',
+    'id',
+    ...layout.columns.map((c) => c.column),
+    '_nango_raw',
+    '_nango_last_action',
+    '_nango_first_seen_at',
+    '_nango_last_modified_at',
+    '_nango_deleted_at',
+    '_nango_cursor',
+    '_nango_synced_at',
   ].map((c) => `"${c}"`);
   const placeholders = columns.map((_, i) => `$${i + 1}`);
   const updates = columns.slice(3).map((c) => `${c} = EXCLUDED.${c}`);
@@ -80,7 +89,16 @@ function values(params: NaivePeerParams, record: NangoRecord): unknown[] {
     return c.type === 'jsonb' && value !== null ? JSON.stringify(value) : value;
   });
   return [
-    params.stream.providerConfigKey, params.stream.connectionId, record.id, ...typed, JSON.stringify(payload),
-    meta.last_action, meta.first_seen_at, meta.last_modified_at, meta.deleted_at, meta.cursor, new Date(),
+    params.stream.providerConfigKey,
+    params.stream.connectionId,
+    record.id,
+    ...typed,
+    JSON.stringify(payload),
+    meta.last_action,
+    meta.first_seen_at,
+    meta.last_modified_at,
+    meta.deleted_at,
+    meta.cursor,
+    new Date(),
   ];
 }

@@ -102,7 +102,10 @@ async function timedSync(
   const walBytes = await walSince(ctx.database, walBefore);
   const after = ctx.bench.requestCounts();
   expectAll(ctx, result, `sync at page size ${pageSize}`, options.expectedRows);
-  if (profileDir !== null) ctx.cpuProfile?.log(`CPU profile in ${profileDir}, top functions by self time:\n${formatSelfTimes(topSelfTimes(profileDir, PROFILE_TOP))}`);
+  if (profileDir !== null)
+    ctx.cpuProfile?.log(
+      `CPU profile in ${profileDir}, top functions by self time:\n${formatSelfTimes(topSelfTimes(profileDir, PROFILE_TOP))}`,
+    );
   return {
     elapsedMs: result.elapsedMs,
     records: result.records,
@@ -124,7 +127,9 @@ async function walPosition(database: BenchDatabase): Promise<string> {
 }
 
 async function walSince(database: BenchDatabase, before: string): Promise<number> {
-  const { rows } = await sql<{ bytes: string }>`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), ${before}::pg_lsn)::text AS bytes`.execute(database.db);
+  const { rows } = await sql<{ bytes: string }>`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), ${before}::pg_lsn)::text AS bytes`.execute(
+    database.db,
+  );
   return Number(rows[0]?.bytes ?? 0);
 }
 

@@ -31,7 +31,12 @@ export type CeilingSample = Awaited<ReturnType<typeof copyCeiling>>;
 
 /** The ceiling's figure from its runs. */
 export function ceilingFigure(records: number, samples: ReadonlyArray<CeilingSample>): Figure {
-  return figure('ceiling: COPY', records, samples.map((s) => s.elapsedMs), cpuFigures(samples));
+  return figure(
+    'ceiling: COPY',
+    records,
+    samples.map((s) => s.elapsedMs),
+    cpuFigures(samples),
+  );
 }
 
 /** The naive peer on the first `--naive-records` records, extrapolated as a rate. */
@@ -40,9 +45,20 @@ export async function naiveScenario(run: BenchRun, bench: BenchStandIn): Promise
   const samples = await repeat(run, `naive peer (${sample} records)`, async () => {
     const layout = await emptyTable(run, bench, 'naive');
     await run.database.checkpoint();
-    return naivePeer({ databaseUrl: run.database.url, nangoHost: bench.standIn.url, secretKey: bench.secretKey, stream: BENCH_STREAM, layout, sample });
+    return naivePeer({
+      databaseUrl: run.database.url,
+      nangoHost: bench.standIn.url,
+      secretKey: bench.secretKey,
+      stream: BENCH_STREAM,
+      layout,
+      sample,
+    });
   });
-  return figure(`naive peer (extrapolated from ${sample.toLocaleString('en-US')})`, sample, samples.map((s) => s.elapsedMs));
+  return figure(
+    `naive peer (extrapolated from ${sample.toLocaleString('en-US')})`,
+    sample,
+    samples.map((s) => s.elapsedMs),
+  );
 }
 
 /** A fresh table of the product's layout in `schema`, made by the product's own DDL. */
@@ -51,7 +67,14 @@ async function emptyTable(run: BenchRun, bench: BenchStandIn, schema: string): P
   const logger = createLogger({ level: 'silent' });
   const nango = createNangoClient(
     { fetch, gate: openGate, logger },
-    { host: bench.standIn.url, secretKey: new Secret(bench.secretKey), requestTimeoutMs: 30_000, retries: 2, retryMinDelayMs: 100, retryMaxDelayMs: 1000 },
+    {
+      host: bench.standIn.url,
+      secretKey: new Secret(bench.secretKey),
+      requestTimeoutMs: 30_000,
+      retries: 2,
+      retryMinDelayMs: 100,
+      retryMaxDelayMs: 1000,
+    },
   );
   const fields = await directModelFields(nango)(BENCH_STREAM);
   return ensureModelTable({ db: run.database.db, logger }, { schema, model: BENCH_STREAM.model, fields, fillfactor: run.args.fillfactor });

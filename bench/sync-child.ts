@@ -54,14 +54,29 @@ const gate = redis && config.gate ? createRedisRequestGate({ redis, logger }, co
 const db = createDatabase({ url: new Secret(config.databaseUrl), applicationName: 'nango-replicator-bench-sync' });
 const nango = createNangoClient(
   { fetch, gate: gate ?? (openGate as RequestGate), logger },
-  { host: config.nangoHost, secretKey: new Secret(config.secretKey), requestTimeoutMs: 120_000, retries: 5, retryMinDelayMs: 200, retryMaxDelayMs: 5_000 },
+  {
+    host: config.nangoHost,
+    secretKey: new Secret(config.secretKey),
+    requestTimeoutMs: 120_000,
+    retries: 5,
+    retryMinDelayMs: 200,
+    retryMaxDelayMs: 5_000,
+  },
 );
 const postgresBefore = postgresCpuMs();
 const cpuBefore = process.cpuUsage();
 try {
   const summary = await replicateStream(
     { db, nango, modelFields: directModelFields(nango), logger },
-    { stream: config.stream, schema: config.schema, deletes: 'soft', fillfactor: config.fillfactor, pageSize: config.pageSize, full: config.full, signal: AbortSignal.timeout(30 * 60_000) },
+    {
+      stream: config.stream,
+      schema: config.schema,
+      deletes: 'soft',
+      fillfactor: config.fillfactor,
+      pageSize: config.pageSize,
+      full: config.full,
+      signal: AbortSignal.timeout(30 * 60_000),
+    },
   );
   const result: SyncChildResult = {
     elapsedMs: summary.elapsedMs,

@@ -66,7 +66,9 @@ try {
   out('\n3. What is in Postgres now:');
   for (const line of await describeDemoTables(db, standIn.store, INTEGRATION, seeded.model)) out(`   ${line}`);
   const psqlUrl = process.env.DATABASE_URL ? '$DATABASE_URL' : 'postgres://postgres@127.0.0.1:5432/postgres';
-  out(`\nExplore it: psql "${psqlUrl}" -c 'SELECT id, number, title, state, labels, _nango_deleted_at FROM ${DEMO_SCHEMA}.github_issue LIMIT 5'`);
+  out(
+    `\nExplore it: psql "${psqlUrl}" -c 'SELECT id, number, title, state, labels, _nango_deleted_at FROM ${DEMO_SCHEMA}.github_issue LIMIT 5'`,
+  );
   out(`       and the value that did not fit: psql "${psqlUrl}" -c 'SELECT * FROM nango_replicator.value_errors_view'`);
 } finally {
   await db.destroy();

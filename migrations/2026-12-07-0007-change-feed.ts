@@ -38,7 +38,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   `.execute(db);
 
   // STABLE: the watermark and the rows come from the snapshot of the calling statement.
-  await sql.raw(`
+  await sql
+    .raw(
+      `
     CREATE FUNCTION nango_replicator.changes_since(model_table regclass, watermark xid8)
     RETURNS TABLE (next_watermark xid8, change text, _nango_txid xid8, provider_config_key text, connection_id text, id text, data jsonb)
     LANGUAGE plpgsql STABLE AS $fn$
@@ -63,7 +65,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         ) c ORDER BY txid NULLS FIRST, change)
       $q$, model_table, table_schema, table_name) USING watermark;
     END
-    $fn$`).execute(db);
+    $fn$`,
+    )
+    .execute(db);
   await sql`
     COMMENT ON FUNCTION nango_replicator.changes_since(regclass, xid8) IS
     'Change feed of a model table: first a row change = ''watermark'' carrying the next watermark, then every row written (upsert, soft_delete) or removed (hard_delete) by a transaction at or after watermark (NULL: everything, rows from before the feed included), in _nango_txid order. Rows may come again; apply them idempotently by key'

@@ -59,7 +59,13 @@ function connect(file: string): void {
 for (const file of files) if (!indexes.has(file)) connect(file);
 
 if (circles.length > 0) {
-  for (const circle of circles) console.error(`import circle: ${circle.map((file) => relative(root, file)).sort().join(' <-> ')}`);
+  for (const circle of circles)
+    console.error(
+      `import circle: ${circle
+        .map((file) => relative(root, file))
+        .sort()
+        .join(' <-> ')}`,
+    );
   console.error(`${circles.length} import circle(s) among ${files.length} files (type-only imports count)`);
   process.exitCode = 1;
 } else {

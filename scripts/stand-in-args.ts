@@ -85,7 +85,10 @@ export function parseStandInArgs(argv: string[]): StandInArgs {
   if (!UUID_V4.test(values['secret-key'])) throw new Error("--secret-key must be a UUID v4, like Nango's keys");
   const seeds = (values.seed ?? [DEFAULT_SEED]).map(parseSeedSpec);
   const total = seeds.reduce((sum, seed) => sum + seed.connections * seed.records, 0);
-  if (total > MAX_RECORDS) throw new Error(`--seed: ${total.toLocaleString('en-US')} records in all; at most ${MAX_RECORDS.toLocaleString('en-US')} fit in memory comfortably`);
+  if (total > MAX_RECORDS)
+    throw new Error(
+      `--seed: ${total.toLocaleString('en-US')} records in all; at most ${MAX_RECORDS.toLocaleString('en-US')} fit in memory comfortably`,
+    );
   const integrations = seeds.map((seed) => seed.integration);
   const twice = integrations.find((key, i) => integrations.indexOf(key) !== i);
   if (twice !== undefined) throw new Error(`--seed: integration "${twice}" is given twice`);
@@ -128,6 +131,7 @@ function parseChurn(text: string): number {
 
 function parseRateLimit(text: string): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value < 2) throw new Error(`--rate-limit must be a whole number of requests a minute, at least 2 (got "${text}")`);
+  if (!/^\d+$/.test(text) || value < 2)
+    throw new Error(`--rate-limit must be a whole number of requests a minute, at least 2 (got "${text}")`);
   return value;
 }

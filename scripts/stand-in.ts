@@ -53,7 +53,9 @@ function serve(standIn: NangoStandIn, args: StandInArgs): void {
     for (const connectionId of ids) {
       churned.push({ providerConfigKey: seed.integration, connectionId, seeded: seed.records, nextNumber: seed.records + 1 });
     }
-    out(`  integration ${seed.integration}: ${ids.length} connection${ids.length === 1 ? '' : 's'} (${ids.join(', ')}) x ${count(seed.records)} GitHub issues, model GithubIssue`);
+    out(
+      `  integration ${seed.integration}: ${ids.length} connection${ids.length === 1 ? '' : 's'} (${ids.join(', ')}) x ${count(seed.records)} GitHub issues, model GithubIssue`,
+    );
   }
   out(
     args.churnMs === null

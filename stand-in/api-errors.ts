@@ -52,6 +52,12 @@ export function genericErrorReply(): Reply {
   const id = randomUUID();
   return {
     status: 500,
-    body: { error: { message: `An error occurred. Please contact support with this unique id: "${id}"`, code: 'generic_error_support', payload: id } },
+    body: {
+      error: {
+        message: `An error occurred. Please contact support with this unique id: "${id}"`,
+        code: 'generic_error_support',
+        payload: id,
+      },
+    },
   };
 }

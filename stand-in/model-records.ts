@@ -33,7 +33,12 @@ export class ModelRecords {
         summary.added.push(incoming.externalId);
       } else if (row.deletedAt !== null) {
         Object.assign(row, {
-          payload: incoming.payload, hash: incoming.hash, createdAt: stampMicros, updatedAt: stampMicros, deletedAt: null, prunedAt: null,
+          payload: incoming.payload,
+          hash: incoming.hash,
+          createdAt: stampMicros,
+          updatedAt: stampMicros,
+          deletedAt: null,
+          prunedAt: null,
         });
         summary.added.push(row.externalId);
       } else if (row.hash !== incoming.hash) {

@@ -80,7 +80,15 @@ export async function startNangoStandIn(options: NangoStandInOptions): Promise<N
     now,
   });
   const deps = {
-    secretKey: options.secretKey, scopes: options.scopes, store, faults, limiter, now, log, counters, signal: shutdown.signal,
+    secretKey: options.secretKey,
+    scopes: options.scopes,
+    store,
+    faults,
+    limiter,
+    now,
+    log,
+    counters,
+    signal: shutdown.signal,
     onError: (e: unknown) => errors.push(e),
   };
 

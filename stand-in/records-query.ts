@@ -26,8 +26,15 @@ export function recordsQuerySchema(nowMs: number): z.ZodType<RecordsQuery> {
     .refine((value) => new Date(value).getTime() >= nowMs - LOOKBACK_MS, { message: 'must be within the last 12 months' });
   return z
     .object({
-      model: z.string().regex(/^[A-Z][a-zA-Z0-9_-]+$/).max(255),
-      variant: z.string().regex(/^[a-zA-Z0-9_-]+$/).max(255).optional(),
+      model: z
+        .string()
+        .regex(/^[A-Z][a-zA-Z0-9_-]+$/)
+        .max(255),
+      variant: z
+        .string()
+        .regex(/^[a-zA-Z0-9_-]+$/)
+        .max(255)
+        .optional(),
       delta: withinLookback.optional(),
       modified_after: withinLookback.optional(),
       limit: z.coerce.number().min(1).max(10000).default(100).optional(),

@@ -28,7 +28,9 @@ export const getRecordsRoute: RouteHandler = (request, { store, now }) => {
   if (!connection) {
     return {
       status: 400,
-      body: { error: { code: 'unknown_connection', message: 'Provided ConnectionId and ProviderConfigKey does not match a valid connection' } },
+      body: {
+        error: { code: 'unknown_connection', message: 'Provided ConnectionId and ProviderConfigKey does not match a valid connection' },
+      },
     };
   }
 

@@ -10,14 +10,23 @@ import type { StoredRecord } from './stored-record.js';
 export function renderRecordJson(row: StoredRecord): Buffer {
   const cached = row.rendered;
   if (
-    cached !== undefined && cached.payload === row.payload && cached.createdAt === row.createdAt && cached.updatedAt === row.updatedAt &&
-    cached.deletedAt === row.deletedAt && cached.prunedAt === row.prunedAt
+    cached !== undefined &&
+    cached.payload === row.payload &&
+    cached.createdAt === row.createdAt &&
+    cached.updatedAt === row.updatedAt &&
+    cached.deletedAt === row.deletedAt &&
+    cached.prunedAt === row.prunedAt
   ) {
     return cached.json;
   }
   const json = Buffer.from(JSON.stringify(renderRecord(row)));
   row.rendered = {
-    payload: row.payload, createdAt: row.createdAt, updatedAt: row.updatedAt, deletedAt: row.deletedAt, prunedAt: row.prunedAt, json,
+    payload: row.payload,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    deletedAt: row.deletedAt,
+    prunedAt: row.prunedAt,
+    json,
   };
   return json;
 }

@@ -26,7 +26,16 @@ const ROUTES: ReadonlyArray<{ method: string; path: string; handler: RouteHandle
 
 /** Prefixes mounted behind Nango's `jsonContentTypeMiddleware`. */
 const JSON_ONLY_PREFIXES = [
-  '/records', '/connection', '/connections', '/scripts', '/sync', '/integrations', '/providers', '/action', '/connect', '/v1',
+  '/records',
+  '/connection',
+  '/connections',
+  '/scripts',
+  '/sync',
+  '/integrations',
+  '/providers',
+  '/action',
+  '/connect',
+  '/v1',
 ];
 
 /**

@@ -2,8 +2,10 @@ import { mulberry32, type Rng } from './mulberry32.js';
 import type { RecordStore } from './record-store.js';
 
 const INT = { type: 'integer', minimum: -9007199254740991, maximum: 9007199254740991 } as const;
-const WORDS = ('sync cursor page record webhook retry token schema column deploy connection model ' +
-  'latency budget window replica batch payload migrate index tombstone backfill stream').split(' ');
+const WORDS = (
+  'sync cursor page record webhook retry token schema column deploy connection model ' +
+  'latency budget window replica batch payload migrate index tombstone backfill stream'
+).split(' ');
 const LABELS = ['bug', 'enhancement', 'question', 'docs', 'good first issue', 'wontfix'];
 const LOGINS = ['octocat', 'hubot', 'monalisa', 'defunkt', 'mojombo'];
 const EPOCH_MS = Date.UTC(2024, 0, 1);
@@ -32,7 +34,19 @@ export const githubIssueJsonSchema = {
     },
   },
   required: [
-    'id', 'number', 'title', 'body', 'state', 'labels', 'assignee', 'comments', 'score', 'locked', 'created_at', 'updated_at', 'user',
+    'id',
+    'number',
+    'title',
+    'body',
+    'state',
+    'labels',
+    'assignee',
+    'comments',
+    'score',
+    'locked',
+    'created_at',
+    'updated_at',
+    'user',
   ],
   additionalProperties: false,
 } as const;
@@ -159,7 +173,13 @@ export function churnGithubIssues(
     });
     store.save(providerConfigKey, target.connectionId, model, changed);
   }
-  if (toDelete.length > 0) store.delete(providerConfigKey, target.connectionId, model, toDelete.map((r) => ({ id: r.id })));
+  if (toDelete.length > 0)
+    store.delete(
+      providerConfigKey,
+      target.connectionId,
+      model,
+      toDelete.map((r) => ({ id: r.id })),
+    );
   return { updated: toUpdate.map((r) => r.id), deleted: toDelete.map((r) => r.id) };
 }
 

@@ -17,7 +17,9 @@ export function addBackfillCommand(program: Command, onRequest: (request: Backfi
     .requiredOption('-i, --integration <key>', 'integration unique key in Nango (providerConfigKey)')
     .option('-c, --connection <id>', 'one connection (default: every connection of the integration)')
     .option('-m, --model <Model>', 'one model (default: every model the integration syncs)')
-    .addOption(new Option('--since <iso>', 'merge only: records modified at or after this time (within the last 12 months)').argParser(isoTime))
+    .addOption(
+      new Option('--since <iso>', 'merge only: records modified at or after this time (within the last 12 months)').argParser(isoTime),
+    )
     .addOption(new Option('--mode <mode>', 'merge or replace').choices(['merge', 'replace']).default('merge'))
     .option('--force', 'replace: delete unseen rows even above backfill.maxDeleteFraction', false)
     .option('--wait', 'follow the backfill to its end and exit non-zero unless every stream succeeded', false)

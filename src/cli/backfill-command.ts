@@ -124,7 +124,8 @@ async function ready(queue: Queue, url: Secret, lastError: () => unknown): Promi
   } catch (error) {
     // Unreachable or the password refused: the queue's last error event says which.
     const described = describeInfrastructureError(lastError() ?? error, { service: 'redis', url });
-    const reason = described instanceof ReplicatorError ? described.message : `Redis (REDIS_URL) does not answer: ${(error as Error).message}.`;
+    const reason =
+      described instanceof ReplicatorError ? described.message : `Redis (REDIS_URL) does not answer: ${(error as Error).message}.`;
     const code = described instanceof ReplicatorError ? described.code : 'redis_unreachable';
     throw new ReplicatorError(code, `${reason} The backfill was not queued.`, {
       retry: described instanceof ReplicatorError ? described.retry : 'transient',

@@ -26,7 +26,9 @@ export function describeBackfillResult(
   result: { state: 'completed' | 'failed'; failedReason: string | null; summary: BackfillSummary | null },
 ): string {
   const { summary } = result;
-  const lines = [result.state === 'completed' ? `Backfill ${jobId} completed.` : `Backfill ${jobId} failed: ${result.failedReason ?? 'no reason given'}`];
+  const lines = [
+    result.state === 'completed' ? `Backfill ${jobId} completed.` : `Backfill ${jobId} failed: ${result.failedReason ?? 'no reason given'}`,
+  ];
   if (summary === null) return `${lines.join('\n')}\n`;
   const outcomes = [
     summary.merged > 0 ? `${summary.merged} merged` : '',
@@ -42,7 +44,9 @@ export function describeBackfillResult(
   for (const report of summary.reports.slice(0, LISTED)) {
     const unseen = report.mode === 'replace' ? `, ${formatCount(report.unseenDeleted)} deleted as unseen` : '';
     const why = report.outcome === 'refused' ? `: ${report.reason ?? ''}` : '';
-    lines.push(`  ${describeStream(report.stream)}: ${report.outcome}, ${formatCountOf(report.pages, 'page')}, ${formatCountOf(report.records, 'record')}${unseen}${why}`);
+    lines.push(
+      `  ${describeStream(report.stream)}: ${report.outcome}, ${formatCountOf(report.pages, 'page')}, ${formatCountOf(report.records, 'record')}${unseen}${why}`,
+    );
   }
   for (const failure of summary.failures.slice(0, LISTED)) {
     lines.push(`  ${failure.stream === null ? 'a stream' : describeStream(failure.stream)}: failed: ${failure.reason}`);

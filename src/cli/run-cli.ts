@@ -48,10 +48,14 @@ export async function runCli(io: CliIo): Promise<number> {
   const terminal = createTerminal(io.stderr);
   let exitCode = 0;
   let config: ReplicatorConfig | undefined;
-  const program = buildProgram(async (request) => {
-    config = loadConfig({ env: io.env, readTextFile: io.readTextFile });
-    exitCode = await execute(request, config, io, terminal);
-  }, { writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }, { version: io.version });
+  const program = buildProgram(
+    async (request) => {
+      config = loadConfig({ env: io.env, readTextFile: io.readTextFile });
+      exitCode = await execute(request, config, io, terminal);
+    },
+    { writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) },
+    { version: io.version },
+  );
   try {
     await program.parseAsync(io.argv, { from: 'user' });
     return exitCode;

@@ -129,7 +129,9 @@ function historyNotes(streams: ReadonlyArray<StreamStatus>): string {
 
 /** Streams read at another period than their `every` (idle, webhooks not arriving, budget-limited): one line each. */
 function pollingNotes(streams: ReadonlyArray<StreamStatus>): string {
-  const lines = streams.flatMap((s) => (s.pollingReason === null ? [] : [`  ${s.providerConfigKey}/${s.connectionId}/${s.model}: ${s.pollingReason}`]));
+  const lines = streams.flatMap((s) =>
+    s.pollingReason === null ? [] : [`  ${s.providerConfigKey}/${s.connectionId}/${s.model}: ${s.pollingReason}`],
+  );
   return lines.length === 0 ? '' : `\nPolling (webhooks pull at once; these are the safety-net reads):\n${lines.join('\n')}\n`;
 }
 

@@ -93,7 +93,8 @@ export async function syncCommand(
     io.terminal.clearStatus();
     if (outcome.outcome === 'stopped') io.terminal.write(`${describeStream(stream)}: stopped before anything was read\n`);
     else if (outcome.outcome === 'busy') io.terminal.write(`${streamBusyMessage(stream, outcome)}\n`);
-    else if (outcome.outcome === 'failed') io.terminal.write(`${describeStream(stream)}: failed: ${outcome.error.code}: ${outcome.error.message}\n`);
+    else if (outcome.outcome === 'failed')
+      io.terminal.write(`${describeStream(stream)}: failed: ${outcome.error.code}: ${outcome.error.message}\n`);
     else {
       const { summary } = outcome;
       io.stdout.write(options.json ? `${JSON.stringify({ stream, ...summary })}\n` : `${summaryLine(stream, summary)}\n`);
@@ -162,7 +163,7 @@ async function syncOneStream(
   }
   let done: ReplicateSummary | undefined;
   let waiting = false;
-  for (let reads = 0; ; ) {
+  for (let reads = 0; ;) {
     const step = await runStreamJob<{ lost: boolean; summary: ReplicateSummary }, LockedRead>(
       { db: app.db, locks: locks.locks, pullMarks: locks.pullMarks, logger: app.logger },
       {
@@ -193,7 +194,13 @@ async function syncOneStream(
         waiting = true;
       }
       // Stopped waiting (SIGINT): skipped like without --wait.
-      if (!(await abortableSleep(WAIT_POLL_MS, io.signal).then(() => true, () => false))) return busy;
+      if (
+        !(await abortableSleep(WAIT_POLL_MS, io.signal).then(
+          () => true,
+          () => false,
+        ))
+      )
+        return busy;
       continue;
     }
     reads += 1;
@@ -211,8 +218,7 @@ async function syncOneStream(
 
 /** One turn of `syncOneStream` under the kernel: the stream was busy, or read (and its pull mark taken). */
 type LockedRead =
-  | ({ taken: false } & StreamBusy)
-  | { taken: true; pullMark: string | null; logger: Logger; lost: boolean; summary: ReplicateSummary };
+  ({ taken: false } & StreamBusy) | { taken: true; pullMark: string | null; logger: Logger; lost: boolean; summary: ReplicateSummary };
 
 function failureSummary(failures: ReadonlyArray<StreamSyncOutcome>, tried: number): string {
   const lines = failures.map((o) => (o.outcome === 'failed' ? `  ${describeStream(o.stream)}: ${o.error.code}: ${o.error.message}\n` : ''));
@@ -220,13 +226,17 @@ function failureSummary(failures: ReadonlyArray<StreamSyncOutcome>, tried: numbe
 }
 
 function lockLostMessage(stream: StreamKey): string {
-  return `${describeStream(stream)}: stopped after its last committed page because this process lost the stream's lock ` +
-    '(Redis did not confirm it for a whole worker.lockDuration); run sync again to continue from there.';
+  return (
+    `${describeStream(stream)}: stopped after its last committed page because this process lost the stream's lock ` +
+    '(Redis did not confirm it for a whole worker.lockDuration); run sync again to continue from there.'
+  );
 }
 
 function progressLine(stream: StreamKey, p: ReplicateProgress): string {
-  return `${describeStream(stream)}: page ${p.pages}, ${formatCountOf(p.records, 'record')} (${formatRate(p.records, p.elapsedMs)}), ` +
-    `${formatCount(p.upserted)} upserted, ${formatCount(p.deleted)} deleted`;
+  return (
+    `${describeStream(stream)}: page ${p.pages}, ${formatCountOf(p.records, 'record')} (${formatRate(p.records, p.elapsedMs)}), ` +
+    `${formatCount(p.upserted)} upserted, ${formatCount(p.deleted)} deleted`
+  );
 }
 
 function summaryLine(stream: StreamKey, s: ReplicateSummary): string {

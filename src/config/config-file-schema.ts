@@ -38,7 +38,11 @@ const streamRuleSchema = z.strictObject({
 });
 
 /** A Redis key prefix chosen by the user. `{` would make it a Redis Cluster hash tag. */
-const keyPrefixSchema = z.string().min(1).max(100).regex(/^[^{}\s]+$/, 'must not contain {, } or whitespace');
+const keyPrefixSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[^{}\s]+$/, 'must not contain {, } or whitespace');
 /** BullMQ's prefix: plain, or a `{hash tag}` first (needed on a Redis Cluster), e.g. `{nango-replicator}`. */
 const queuePrefixSchema = z
   .string()
@@ -57,11 +61,8 @@ const FILLFACTOR_RANGE = 'must be a whole number from 10 to 100 (percent of each
  * A model table's fillfactor, 10..100 as Postgres allows: the percent of each heap page inserts fill, the rest left
  * for updated row versions (which can then be HOT). Shared by `target.fillfactor` and its environment variable.
  */
-export const fillfactorSchema = z
-  .number({ error: FILLFACTOR_RANGE })
-  .int({ error: FILLFACTOR_RANGE })
-  .min(10)
-  .max(100); // out of range: the bounds are stated by formatIssues
+// Out of range: the bounds are stated by formatIssues.
+export const fillfactorSchema = z.number({ error: FILLFACTOR_RANGE }).int({ error: FILLFACTOR_RANGE }).min(10).max(100);
 
 /**
  * The YAML file (config/replicator.yaml). Every key is optional; defaults are documented there.
@@ -80,7 +81,12 @@ export const configFileSchema = z.strictObject({
         .strictObject({
           requestsPerMinute: z.number().int().min(2).default(200),
           share: z.number().gt(0).max(1).default(0.9),
-          key: z.string().min(1).max(100).regex(/^[^{}]+$/, 'must not contain { or }').optional(),
+          key: z
+            .string()
+            .min(1)
+            .max(100)
+            .regex(/^[^{}]+$/, 'must not contain { or }')
+            .optional(),
           window: durationSchema.pipe(z.number().min(1000)).default(60_000),
         })
         .prefault({}),
@@ -116,7 +122,12 @@ export const configFileSchema = z.strictObject({
   webhooks: z
     .strictObject({
       allowLegacySignature: z.boolean().default(false),
-      maxBodyBytes: z.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
+      maxBodyBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(50 * 1024 * 1024)
+        .default(1024 * 1024),
     })
     .prefault({}),
   backfill: z

@@ -15,13 +15,17 @@ export const envSchema = z.object({
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
       // pg percent-encodes what it can (a space in a password) before parsing, so this does too.
       .refine((url) => URL.canParse(url) || URL.canParse(encodeURI(url)), {
-        message: 'is not a valid URL: write it as postgres://user:password@host:5432/database, percent-encoding special characters of the password',
+        message:
+          'is not a valid URL: write it as postgres://user:password@host:5432/database, percent-encoding special characters of the password',
       })
       .default('postgres://postgres@127.0.0.1:5432/postgres'),
   ),
   REDIS_URL: z.preprocess(
     emptyAsUndefined,
-    z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+    z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+      .default('redis://127.0.0.1:6379'),
   ),
   /** A Redis Cluster's seed nodes, `host:port,host:port`; REDIS_URL then gives only the credentials and TLS. */
   REDIS_CLUSTER_NODES: z.preprocess(
@@ -45,10 +49,7 @@ export const envSchema = z.object({
     (value) => (value === '' || value === undefined ? undefined : Number(value)),
     fillfactorSchema.optional(),
   ),
-  LOG_LEVEL: z.preprocess(
-    emptyAsUndefined,
-    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  ),
+  LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
 });
 
 /** Env paths whose values are secrets: never echoed in an error. */

@@ -16,11 +16,7 @@ export interface FormatIssuesOptions {
  * Turns zod issues into one line per problem, each naming the path and what is allowed,
  * e.g. `nango.pageSize: must be at most 10000 (got 20000)`.
  */
-export function formatIssues(
-  issues: ReadonlyArray<z.core.$ZodIssue>,
-  input?: unknown,
-  options: FormatIssuesOptions = {},
-): string {
+export function formatIssues(issues: ReadonlyArray<z.core.$ZodIssue>, input?: unknown, options: FormatIssuesOptions = {}): string {
   return issues.map((issue) => formatIssue(issue, input, options)).join('; ');
 }
 
@@ -30,9 +26,10 @@ function formatIssue(issue: z.core.$ZodIssue, input: unknown, options: FormatIss
   const got = (options.secretPaths ?? []).includes(path) ? undefined : valueAt(input, issue.path);
   const shown = got === undefined ? '' : ` (got ${preview(got)})`;
   if (issue.code === 'unrecognized_keys') return `${path}: ${issue.message}${suggestion(issue.keys, options.schema, issue.path)}`;
-  const range = (issue.code === 'too_small' || issue.code === 'too_big') && issue.origin === 'number' && options.schema !== undefined
-    ? rangeText(schemaFacts(options.schema, issue.path).number)
-    : undefined;
+  const range =
+    (issue.code === 'too_small' || issue.code === 'too_big') && issue.origin === 'number' && options.schema !== undefined
+      ? rangeText(schemaFacts(options.schema, issue.path).number)
+      : undefined;
   return `${path}: ${range ?? issue.message}${shown}`;
 }
 
@@ -68,6 +65,6 @@ function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
 }
 
 function preview(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

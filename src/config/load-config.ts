@@ -137,7 +137,9 @@ function queuePrefix(configured: string | undefined, clusterNodes: unknown[] | n
   if (/^\{[^{}]+\}/.test(configured)) return configured;
   throw invalidConfig(
     `queue.prefix "${configured}" has no hash tag, but REDIS_CLUSTER_NODES is set: on a Redis Cluster a queue's keys must ` +
-      'share a slot. Write it as {' + configured + '} (or leave it out for {nango-replicator}).',
+      'share a slot. Write it as {' +
+      configured +
+      '} (or leave it out for {nango-replicator}).',
   );
 }
 

@@ -19,7 +19,8 @@ const SYSTEM_COLUMNS: Readonly<Record<string, string>> = {
   _nango_pruned_at: 'When Nango pruned the payload; the stored values are the last ones seen',
   _nango_cursor: "The record's cursor in Nango's stream",
   _nango_synced_at: 'When the replicator last wrote the row (start of the writing transaction)',
-  _nango_txid: 'The id of the transaction that last wrote the row (xid8): the change feed position; NULL for rows written before the feed began',
+  _nango_txid:
+    'The id of the transaction that last wrote the row (xid8): the change feed position; NULL for rows written before the feed began',
 };
 
 export interface DbtColumn {

@@ -17,9 +17,11 @@ export function describeInfrastructureError(error: unknown, setting: Infrastruct
   const found = findCode(error);
   if (found === null) return error;
   const described =
-    setting.service === 'postgres' ? describePostgres(found, setting.url)
-    : setting.service === 'redis' ? describeRedis(found, setting.url)
-    : describeHttp(found.code, setting.port, setting.setting ?? 'PORT');
+    setting.service === 'postgres'
+      ? describePostgres(found, setting.url)
+      : setting.service === 'redis'
+        ? describeRedis(found, setting.url)
+        : describeHttp(found.code, setting.port, setting.setting ?? 'PORT');
   if (described === null) return error;
   return new ReplicatorError(described.code, described.message, { retry: described.retry, cause: error, details: { cause: found.code } });
 }
@@ -94,7 +96,8 @@ function describePostgres({ code, error }: FoundCode, url: Secret): Described | 
   if (code === 'ERR_INVALID_URL' || target === null) {
     return {
       code: 'postgres_url_invalid',
-      message: 'DATABASE_URL is not a valid URL (its value is not shown: it may hold a password). Write it as ' +
+      message:
+        'DATABASE_URL is not a valid URL (its value is not shown: it may hold a password). Write it as ' +
         'postgres://user:password@host:5432/database, with special characters of the password percent-encoded.',
       retry: 'terminal',
     };
@@ -105,9 +108,17 @@ function describePostgres({ code, error }: FoundCode, url: Secret): Described | 
   const serverSays = typeof error.message === 'string' ? error.message : code;
   switch (code) {
     case 'ECONNREFUSED':
-      return { code: 'postgres_unreachable', retry: 'transient', message: `${at} refused the connection: is Postgres running there? Start it, or set DATABASE_URL to your server.` };
+      return {
+        code: 'postgres_unreachable',
+        retry: 'transient',
+        message: `${at} refused the connection: is Postgres running there? Start it, or set DATABASE_URL to your server.`,
+      };
     case 'ENOTFOUND':
-      return { code: 'postgres_unreachable', retry: 'terminal', message: `${at}: the host name ${target.host} does not resolve (ENOTFOUND). Fix the host in DATABASE_URL.` };
+      return {
+        code: 'postgres_unreachable',
+        retry: 'terminal',
+        message: `${at}: the host name ${target.host} does not resolve (ENOTFOUND). Fix the host in DATABASE_URL.`,
+      };
     case '3D000':
       return {
         code: 'postgres_database_missing',
@@ -115,7 +126,11 @@ function describePostgres({ code, error }: FoundCode, url: Secret): Described | 
         message: `${at} has no database "${database}": create it (createdb -h ${target.host} -U ${user} ${database}), or fix the database name in DATABASE_URL.`,
       };
     case '28P01':
-      return { code: 'postgres_auth_failed', retry: 'terminal', message: `${at} refused the password of user "${user}": fix the user or the password in DATABASE_URL.` };
+      return {
+        code: 'postgres_auth_failed',
+        retry: 'terminal',
+        message: `${at} refused the password of user "${user}": fix the user or the password in DATABASE_URL.`,
+      };
     case '28000':
       return {
         code: 'postgres_auth_failed',
@@ -124,10 +139,18 @@ function describePostgres({ code, error }: FoundCode, url: Secret): Described | 
       };
     case '53300':
     case '57P03':
-      return { code: 'postgres_unreachable', retry: 'transient', message: `${at} does not take connections now (${serverSays}); try again shortly.` };
+      return {
+        code: 'postgres_unreachable',
+        retry: 'transient',
+        message: `${at} does not take connections now (${serverSays}); try again shortly.`,
+      };
   }
   if (UNREACHABLE.has(code)) {
-    return { code: 'postgres_unreachable', retry: 'transient', message: `${at} could not be reached (${code}): check the host and port in DATABASE_URL, and that the network lets this machine in.` };
+    return {
+      code: 'postgres_unreachable',
+      retry: 'transient',
+      message: `${at} could not be reached (${code}): check the host and port in DATABASE_URL, and that the network lets this machine in.`,
+    };
   }
   return null;
 }
@@ -137,9 +160,17 @@ function describeRedis({ code }: FoundCode, url: Secret): Described | null {
   const at = `Redis (REDIS_URL, ${target?.where ?? 'the server it names'})`;
   switch (code) {
     case 'ECONNREFUSED':
-      return { code: 'redis_unreachable', retry: 'transient', message: `${at} refused the connection: is Redis running there? Start it, or set REDIS_URL to your server.` };
+      return {
+        code: 'redis_unreachable',
+        retry: 'transient',
+        message: `${at} refused the connection: is Redis running there? Start it, or set REDIS_URL to your server.`,
+      };
     case 'ENOTFOUND':
-      return { code: 'redis_unreachable', retry: 'terminal', message: `${at}: the host name ${target?.host ?? ''} does not resolve (ENOTFOUND). Fix the host in REDIS_URL.` };
+      return {
+        code: 'redis_unreachable',
+        retry: 'terminal',
+        message: `${at}: the host name ${target?.host ?? ''} does not resolve (ENOTFOUND). Fix the host in REDIS_URL.`,
+      };
     case 'WRONGPASS':
       return {
         code: 'redis_auth_failed',
@@ -154,7 +185,11 @@ function describeRedis({ code }: FoundCode, url: Secret): Described | null {
       };
   }
   if (UNREACHABLE.has(code)) {
-    return { code: 'redis_unreachable', retry: 'transient', message: `${at} could not be reached (${code}): check the host and port in REDIS_URL, and that the network lets this machine in.` };
+    return {
+      code: 'redis_unreachable',
+      retry: 'transient',
+      message: `${at} could not be reached (${code}): check the host and port in REDIS_URL, and that the network lets this machine in.`,
+    };
   }
   return null;
 }
@@ -168,7 +203,11 @@ function describeHttp(code: string, port: number, name: 'PORT' | 'ADMIN_PORT'): 
     };
   }
   if (code === 'EACCES') {
-    return { code: 'port_not_allowed', retry: 'terminal', message: `${name} ${port} needs privileges this process lacks (EACCES): set ${name} to a port above 1023.` };
+    return {
+      code: 'port_not_allowed',
+      retry: 'terminal',
+      message: `${name} ${port} needs privileges this process lacks (EACCES): set ${name} to a port above 1023.`,
+    };
   }
   if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
     return {

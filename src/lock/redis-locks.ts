@@ -94,7 +94,10 @@ export function createRedisLocks(deps: RedisLocksDeps, options: RedisLocksOption
       if (current === null) continue; // released since
       if (holderProcessState(parseLockToken(current).process, self) !== 'gone') return null;
       if ((await evalLuaScript(redis, takeOverScript, [key], [current, token, options.ttlMs])) === 1) {
-        logger?.warn({ lock: key, deadHolder: lockOwner(current) }, 'took over a lock whose holder, a process of this machine, no longer exists');
+        logger?.warn(
+          { lock: key, deadHolder: lockOwner(current) },
+          'took over a lock whose holder, a process of this machine, no longer exists',
+        );
         return hold(key, token, current);
       }
       // Changed hands since it was read (expired and taken, or taken over by another): look again.

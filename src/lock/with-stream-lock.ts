@@ -37,8 +37,7 @@ export interface StreamLockOptions {
  * follow-up job, or reading again), or the request is lost.
  */
 export type StreamLockOutcome<T> =
-  | { taken: true; value: T; pullMark: string | null }
-  | { taken: false; holder: string | null; expiresAt: Date | null; marked: boolean };
+  { taken: true; value: T; pullMark: string | null } | { taken: false; holder: string | null; expiresAt: Date | null; marked: boolean };
 
 /**
  * The prefix of the stream lock keys under the fleet's Redis key prefix (`redis.keyPrefix`, e.g. `nango-replicator:`):
@@ -85,7 +84,8 @@ export async function withStreamLock<T>(
   try {
     await marks?.clear(stream); // every request so far is served by the read below
     const abandoned = await abandonRuns(deps.db, stream);
-    if (abandoned.length > 0) deps.logger.warn({ runs: abandoned }, 'runs left running by a process that stopped without finishing them are marked abandoned');
+    if (abandoned.length > 0)
+      deps.logger.warn({ runs: abandoned }, 'runs left running by a process that stopped without finishing them are marked abandoned');
     value = await work(AbortSignal.any([options.signal, lock.lost]));
   } finally {
     await lock.release();

@@ -24,7 +24,11 @@ export function pageMetricsRecorder(metrics: ReplicatorMetrics, stream: StreamKe
     // onProgress fires once per page; should two pages ever be reported at once, count the pages too.
     if (totals.pages - seen.pages > 1) metrics.pages.inc(metrics.labelsOf(stream), totals.pages - seen.pages - 1);
     seen = {
-      pages: totals.pages, upserted: totals.upserted, deleted: totals.deleted, valueErrors: totals.valueErrors, rejected: totals.rejected,
+      pages: totals.pages,
+      upserted: totals.upserted,
+      deleted: totals.deleted,
+      valueErrors: totals.valueErrors,
+      rejected: totals.rejected,
     };
   };
 }

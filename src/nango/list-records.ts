@@ -33,11 +33,7 @@ export interface ListRecordsParams {
  * A stored cursor that Nango keeps answering with 500 (it cannot decode it, docs/nango-api.md 1.6) ends the
  * iteration with the terminal `cursor_rejected` error instead of being retried forever.
  */
-export async function* listRecords(
-  deps: NangoHttpDeps,
-  options: NangoHttpOptions,
-  params: ListRecordsParams,
-): AsyncGenerator<RecordsPage> {
+export async function* listRecords(deps: NangoHttpDeps, options: NangoHttpOptions, params: ListRecordsParams): AsyncGenerator<RecordsPage> {
   const stop = new AbortController();
   const signal = params.signal ? AbortSignal.any([params.signal, stop.signal]) : stop.signal;
   const left = params.maxPages ?? Number.POSITIVE_INFINITY;
@@ -106,7 +102,7 @@ function cursorRejected(params: ListRecordsParams, cause: unknown): ReplicatorEr
     'cursor_rejected',
     `Nango answered 500 to every attempt to resume ${params.model} of ${params.providerConfigKey}/${params.connectionId} ` +
       'from the stored cursor: it is probably corrupt or no longer valid. The stream must be re-read from the start: a ' +
-        'worker schedules a replace backfill of it by itself; by hand, run a `replace` backfill of it, or `sync --full`.',
+      'worker schedules a replace backfill of it by itself; by hand, run a `replace` backfill of it, or `sync --full`.',
     { retry: 'terminal', cause, details: { cursor: params.cursor } },
   );
 }

@@ -14,6 +14,7 @@ export function describeFleetBudget(budget: FleetBudget): string {
       `fewer than the configured requestsPerMinute ${budget.configuredPerMinute}.`
     );
   }
-  const reported = budget.accountLimitPerMinute === null ? 'no limit reported by Nango yet' : `Nango reports ${budget.accountLimitPerMinute}`;
+  const reported =
+    budget.accountLimitPerMinute === null ? 'no limit reported by Nango yet' : `Nango reports ${budget.accountLimitPerMinute}`;
   return `${spends}: ${share} of the configured requestsPerMinute ${budget.configuredPerMinute} (${reported}).`;
 }

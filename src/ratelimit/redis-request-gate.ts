@@ -185,7 +185,10 @@ export function createRedisRequestGate(deps: RedisRequestGateDeps, options: Redi
   function redisFailed(error: unknown): number {
     redisFailures += 1;
     if (redisFailures === 1 || redisFailures % 30 === 0) {
-      logger?.warn({ err: error, key: options.key, failures: redisFailures }, 'Rate limit: Redis unavailable; holding requests until it answers');
+      logger?.warn(
+        { err: error, key: options.key, failures: redisFailures },
+        'Rate limit: Redis unavailable; holding requests until it answers',
+      );
     }
     return Math.min(REDIS_RETRY_MAX_MS, REDIS_RETRY_MIN_MS * 2 ** Math.min(redisFailures - 1, 10));
   }
@@ -220,7 +223,10 @@ export function createRedisRequestGate(deps: RedisRequestGateDeps, options: Redi
     if (result.short && resetMs !== lastShortResetMs) {
       lastShortResetMs = resetMs;
       const how = result.blockedUntilMs > 0 ? 'waiting for the window to reset' : 'pacing what is left until the window resets';
-      logger?.info({ key: options.key, remaining, blockedUntilMs: result.blockedUntilMs }, `Rate limit: account has less left than expected (another client is spending); ${how}`);
+      logger?.info(
+        { key: options.key, remaining, blockedUntilMs: result.blockedUntilMs },
+        `Rate limit: account has less left than expected (another client is spending); ${how}`,
+      );
     }
     const { accountLimit, previousLimit } = result;
     if (accountLimit !== null && accountLimit !== previousLimit) logLimitChange(previousLimit, accountLimit);
@@ -232,11 +238,20 @@ export function createRedisRequestGate(deps: RedisRequestGateDeps, options: Redi
     const fields = { key: options.key, configured, observed: reported };
     const budget = (limit: number) => Math.max(2, Math.floor(limit * options.share));
     if (reported < configured) {
-      logger?.warn({ ...fields, effective: budget(reported) }, `Rate limit: Nango reports the account allows ${reported} requests a minute (X-RateLimit-Limit), fewer than the configured requestsPerMinute ${configured}; the fleet spends at most ${budget(reported)} a minute until a larger limit is reported`);
+      logger?.warn(
+        { ...fields, effective: budget(reported) },
+        `Rate limit: Nango reports the account allows ${reported} requests a minute (X-RateLimit-Limit), fewer than the configured requestsPerMinute ${configured}; the fleet spends at most ${budget(reported)} a minute until a larger limit is reported`,
+      );
     } else if (previous !== null && previous < configured) {
-      logger?.info({ ...fields, effective: budget(configured) }, `Rate limit: Nango now reports ${reported} requests a minute (X-RateLimit-Limit), at least the configured ${configured}; the fleet spends ${budget(configured)} a minute again`);
+      logger?.info(
+        { ...fields, effective: budget(configured) },
+        `Rate limit: Nango now reports ${reported} requests a minute (X-RateLimit-Limit), at least the configured ${configured}; the fleet spends ${budget(configured)} a minute again`,
+      );
     } else if (reported > configured && (previous === null || previous <= configured)) {
-      logger?.warn(fields, `Rate limit: X-RateLimit-Limit ${reported} is above the configured requestsPerMinute ${configured}; raise it to use the account's budget`);
+      logger?.warn(
+        fields,
+        `Rate limit: X-RateLimit-Limit ${reported} is above the configured requestsPerMinute ${configured}; raise it to use the account's budget`,
+      );
     }
   }
 

@@ -22,6 +22,10 @@ export function bullmqConnection(target: RedisTarget, connectionName: string): B
   let closing: Promise<void> | undefined;
   return {
     connection: cluster,
-    close: () => (closing ??= cluster.quit().then(() => undefined, () => cluster.disconnect())),
+    close: () =>
+      (closing ??= cluster.quit().then(
+        () => undefined,
+        () => cluster.disconnect(),
+      )),
   };
 }

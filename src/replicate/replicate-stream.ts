@@ -111,7 +111,11 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
   const state = await ensureStream(deps.db, stream);
   const fields = options.fields !== undefined ? options.fields : await deps.modelFields(stream, signal);
   const layout = await ensureModelTable(deps, {
-    schema: options.schema, model: stream.model, fields, fillfactor: options.fillfactor, history: options.history,
+    schema: options.schema,
+    model: stream.model,
+    fields,
+    fillfactor: options.fillfactor,
+    history: options.history,
   });
   const kind: RunKind = options.kind ?? (options.full ? 'full' : 'sync');
   const runId = await startRun(deps.db, state.id, kind);
@@ -154,7 +158,7 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
       const { deletes, rowsPerStatement, notesPass } = options;
       const params = { stream, streamId: state.id, runId, layout, deletes, rowsPerStatement, notesPass, compareCursors };
       const join = { records: options.recordsPerTransaction ?? RECORDS_PER_TRANSACTION, maxBytes: JOIN_MAX_BYTES, signal };
-      for (let taken = 0; options.maxPages === undefined || taken < options.maxPages; ) {
+      for (let taken = 0; options.maxPages === undefined || taken < options.maxPages;) {
         // The next page is taken (parsed) only once it can be written: until then it stays bytes in the iterator.
         await pipeline.whenRoom(plan.pageBytes);
         const next = await planNextWrite(pages, plan, params, join);
@@ -170,7 +174,10 @@ export async function replicateStream(deps: ReplicateDeps, options: ReplicateOpt
     await pruner.settle();
   } catch (error) {
     // Pages already in flight commit or roll back as a whole; the earliest failure in stream order is reported.
-    const writeFailure: unknown = await pipeline.drain().then(() => undefined, (failure: unknown) => failure);
+    const writeFailure: unknown = await pipeline.drain().then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
     await pruner.settle();
     const failure = writeFailure ?? error;
     if (signal?.aborted && writeFailure === undefined) return stopped(deps, { runId, streamId: state.id, totals, cursor, started });

@@ -24,7 +24,13 @@ export interface TimedTotals extends Totals {
 
 /** The counters of work that has not written anything yet. */
 export const NO_COUNTS: Readonly<Totals> = Object.freeze({
-  pages: 0, records: 0, upserted: 0, deleted: 0, valueErrors: 0, rejected: 0, nulRemoved: 0,
+  pages: 0,
+  records: 0,
+  upserted: 0,
+  deleted: 0,
+  valueErrors: 0,
+  rejected: 0,
+  nulRemoved: 0,
 });
 
 /** The totals of work that has not read anything yet. */

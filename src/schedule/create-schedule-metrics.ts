@@ -34,9 +34,17 @@ export function createScheduleMetrics(
       },
     });
   };
-  gauge('budget_requests_per_minute', 'The fleet\'s API budget (requestsPerMinute x share), requests a minute.', (p) => p.budgetPerMinute);
-  gauge('demand_requests_per_minute', 'What adaptive polling, pulls, discovery and hints ask for, requests a minute.', (p) => p.demandPerMinute);
-  gauge('needed_requests_per_minute', 'What the configuration would need with every stream read at its `every`, requests a minute.', (p) => p.neededPerMinute);
+  gauge('budget_requests_per_minute', "The fleet's API budget (requestsPerMinute x share), requests a minute.", (p) => p.budgetPerMinute);
+  gauge(
+    'demand_requests_per_minute',
+    'What adaptive polling, pulls, discovery and hints ask for, requests a minute.',
+    (p) => p.demandPerMinute,
+  );
+  gauge(
+    'needed_requests_per_minute',
+    'What the configuration would need with every stream read at its `every`, requests a minute.',
+    (p) => p.neededPerMinute,
+  );
   gauge('stretch', 'Factor the safety-net periods are stretched by to fit the budget (1: not budget-limited).', (p) => p.stretch);
   return {
     schedulerRepairs: new Counter({

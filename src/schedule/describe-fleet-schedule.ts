@@ -12,9 +12,13 @@ export function describeFleetSchedule(plan: FleetSchedule | null): string | null
   const demand = Math.round(plan.demandPerMinute);
   if (plan.stretch > 1) {
     const stretch = Math.round(plan.stretch * 10) / 10;
-    return `budget-limited: the configuration needs ${needed} requests/min at its every periods (adaptive polling asks for ${demand}), ` +
-      `the budget is ${budget}/min; safety-net periods stretched x${stretch}`;
+    return (
+      `budget-limited: the configuration needs ${needed} requests/min at its every periods (adaptive polling asks for ${demand}), ` +
+      `the budget is ${budget}/min; safety-net periods stretched x${stretch}`
+    );
   }
-  return `within budget: adaptive polling asks for ${demand} of ${budget} requests/min ` +
-    `(the configuration at its every periods would need ${needed})`;
+  return (
+    `within budget: adaptive polling asks for ${demand} of ${budget} requests/min ` +
+    `(the configuration at its every periods would need ${needed})`
+  );
 }

@@ -47,7 +47,8 @@ export function planAfterDiscovery(
         limited = nowLimited;
       }
     } catch (error) {
-      if (!signal.aborted) deps.logger.warn({ err: errorSummary(error) }, 'could not plan the schedule against the budget; the previous plan stays');
+      if (!signal.aborted)
+        deps.logger.warn({ err: errorSummary(error) }, 'could not plan the schedule against the budget; the previous plan stays');
     }
     return summary;
   };

@@ -35,7 +35,13 @@ export async function loadPollingState(
   }
   if (row === undefined) {
     const state = {
-      ...settings, periodMs: null, emptyReads: 0, lastReadAt: null, readRequestedAt: null, webhooksMissing: false, stretch: 1,
+      ...settings,
+      periodMs: null,
+      emptyReads: 0,
+      lastReadAt: null,
+      readRequestedAt: null,
+      webhooksMissing: false,
+      stretch: 1,
     };
     return { state, now: null };
   }
@@ -57,8 +63,11 @@ async function storeSettings(db: Kysely<ReplicatorDatabase>, stream: StreamKey, 
   await db
     .insertInto('nango_replicator.streams')
     .values({
-      provider_config_key: stream.providerConfigKey, connection_id: stream.connectionId, model: stream.model,
-      poll_every_ms: settings.everyMs, safety_net_ms: settings.safetyNetMs,
+      provider_config_key: stream.providerConfigKey,
+      connection_id: stream.connectionId,
+      model: stream.model,
+      poll_every_ms: settings.everyMs,
+      safety_net_ms: settings.safetyNetMs,
     })
     .onConflict((oc) =>
       oc.constraint('streams_stream_key').doUpdateSet({ poll_every_ms: settings.everyMs, safety_net_ms: settings.safetyNetMs }),

@@ -49,13 +49,18 @@ export function scheduleDiscoveryPass(deps: ScheduleWiringDeps): (signal: AbortS
   const { config, db, logger } = deps;
   return planAfterDiscovery(
     {
-      db, logger: logger.child({ component: 'schedule' }), metrics: deps.metrics,
+      db,
+      logger: logger.child({ component: 'schedule' }),
+      metrics: deps.metrics,
       budgetPerMinute: deps.budgetPerMinute ?? (() => fleetBudgetPerMinute(config)),
       backfillsActive: async () => Object.values(await deps.backfillQueue.getJobCounts('active', 'waiting')).some((n) => n > 0),
       reconcile: (signal) =>
         reconcileSchedules(
           {
-            nango: deps.nango, scriptsConfig: deps.scriptsConfig, queue: deps.queue, logger: logger.child({ component: 'discovery' }),
+            nango: deps.nango,
+            scriptsConfig: deps.scriptsConfig,
+            queue: deps.queue,
+            logger: logger.child({ component: 'discovery' }),
             wasScheduled: (ids) => wasScheduled(db, ids),
             trackConnections: deps.trackConnections,
             // Each stream's period, for judging its staleness in the views (status, status page, metrics).
@@ -75,7 +80,10 @@ export function startConfiguredHints(deps: ScheduleWiringDeps): { close(): Promi
   if (hinted.length === 0) return null;
   return startSyncStatusHints(
     {
-      db: deps.db, nango: deps.nango, redis: deps.redis, logger: deps.logger.child({ component: 'sync-status' }),
+      db: deps.db,
+      nango: deps.nango,
+      redis: deps.redis,
+      logger: deps.logger.child({ component: 'sync-status' }),
       requestPull: (stream) => requestStreamSync(deps.queue, stream, { trigger: 'manual', jobOptions: deps.jobOptions }),
     },
     { integrations: hinted, ...config.syncStatus, leaseKey: `${config.redisKeyPrefix}sync-status-lease`, owner: deps.owner },

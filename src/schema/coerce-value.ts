@@ -6,8 +6,7 @@ import type { ColumnType } from './column-type.js';
  * stored in it. Treat results as immutable: some are shared.
  */
 export type CoerceResult =
-  | { readonly ok: true; readonly value: string | number | boolean | null | unknown }
-  | { readonly ok: false; readonly reason: string };
+  { readonly ok: true; readonly value: string | number | boolean | null | unknown } | { readonly ok: false; readonly reason: string };
 
 const OK_NULL: CoerceResult = Object.freeze({ ok: true, value: null });
 const OK_TRUE: CoerceResult = Object.freeze({ ok: true, value: true });

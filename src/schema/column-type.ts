@@ -7,14 +7,7 @@ import { PG_SYSTEM_COLUMNS, SQL_RESERVED_WORDS } from './sql-reserved-words.js';
 export type ColumnType = 'text' | 'timestamptz' | 'bigint' | 'double precision' | 'boolean' | 'jsonb';
 
 /** Every {@link ColumnType}, for validating a type read back from the database. */
-export const COLUMN_TYPES: readonly ColumnType[] = Object.freeze([
-  'text',
-  'timestamptz',
-  'bigint',
-  'double precision',
-  'boolean',
-  'jsonb',
-]);
+export const COLUMN_TYPES: readonly ColumnType[] = Object.freeze(['text', 'timestamptz', 'bigint', 'double precision', 'boolean', 'jsonb']);
 
 /** True when `value` is one of the {@link COLUMN_TYPES}. */
 export function isColumnType(value: unknown): value is ColumnType {

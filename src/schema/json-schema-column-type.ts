@@ -49,9 +49,7 @@ function schemaType(schema: unknown, root: unknown, resolving: Set<string>): Col
   const type = ownValue(schema, 'type');
   if (typeof type === 'string') return typeNameColumnType(type, schema);
   if (Array.isArray(type)) {
-    return unionColumnType(
-      type.map((name: unknown) => (typeof name === 'string' ? typeNameColumnType(name, schema) : 'jsonb')),
-    );
+    return unionColumnType(type.map((name: unknown) => (typeof name === 'string' ? typeNameColumnType(name, schema) : 'jsonb')));
   }
   if (type !== undefined) return 'jsonb';
 

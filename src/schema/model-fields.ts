@@ -52,15 +52,9 @@ export function modelFieldsFromSync(sync: unknown, modelName: string): ModelFiel
  * Within each pass, the first sync (in response order) whose `returns` names the model and that
  * yields a schema wins. `null` when no sync declares a schema for the model.
  */
-export function findModelFields(
-  scriptsConfig: unknown,
-  providerConfigKey: string,
-  modelName: string,
-): ModelField[] | null {
+export function findModelFields(scriptsConfig: unknown, providerConfigKey: string, modelName: string): ModelField[] | null {
   if (!Array.isArray(scriptsConfig)) return null;
-  const sameKey = scriptsConfig.filter(
-    (entry: unknown) => isRecord(entry) && ownValue(entry, 'providerConfigKey') === providerConfigKey,
-  );
+  const sameKey = scriptsConfig.filter((entry: unknown) => isRecord(entry) && ownValue(entry, 'providerConfigKey') === providerConfigKey);
   return firstSyncFields(sameKey, modelName) ?? firstSyncFields(scriptsConfig, modelName);
 }
 
@@ -96,9 +90,7 @@ function findDefinition(jsonSchema: unknown, modelName: string): unknown {
 }
 
 function fieldsFromJsonSchema(properties: Record<string, unknown>, root: unknown): ModelField[] {
-  return uniqueFields(
-    Object.entries(properties).map(([field, schema]) => ({ field, type: jsonSchemaColumnType(schema, root) })),
-  );
+  return uniqueFields(Object.entries(properties).map(([field, schema]) => ({ field, type: jsonSchemaColumnType(schema, root) })));
 }
 
 function fieldsFromModels(models: unknown, modelName: string): ModelField[] | null {

@@ -2,7 +2,6 @@ import { type ColumnType, TS_TYPE_NAMES, unionColumnType } from './column-type.j
 import { isRecord } from './is-record.js';
 import { literalColumnType } from './json-schema-column-type.js';
 
-
 /** Characters that only occur in type expressions (generics, arrays, objects), never in a model literal. */
 const TYPE_EXPRESSION = /[<>{}[\]()|]/;
 

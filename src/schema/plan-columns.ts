@@ -40,10 +40,7 @@ export interface ColumnPlan {
  * - The field `id` is skipped (it is the record id, stored in the `id text` system column), and a
  *   repeated field name only counts once.
  */
-export function planColumns(
-  existing: ReadonlyArray<ColumnMapping>,
-  fields: ReadonlyArray<ModelField>,
-): ColumnPlan {
+export function planColumns(existing: ReadonlyArray<ColumnMapping>, fields: ReadonlyArray<ModelField>): ColumnPlan {
   const stored = new Map<string, ColumnMapping>();
   const taken = new Set<string>(SYSTEM_COLUMNS);
   for (const mapping of existing) {

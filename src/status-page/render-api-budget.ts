@@ -33,12 +33,16 @@ export function renderApiBudget(budget: ApiBudget | null, now: Date): string {
   const windowOver = budget.resetsAt !== null && budget.resetsAt.getTime() <= now.getTime();
   const used = budget.remaining === null || windowOver ? null : Math.max(0, limit - budget.remaining);
   const pct = used === null ? 0 : Math.min(100, (used / limit) * 100);
-  const share = budget.share === null ? '' : `; the replicator may spend ${Math.round(budget.share * 100)}% (${formatCount(Math.floor(limit * budget.share))}/min, red mark)`;
+  const share =
+    budget.share === null
+      ? ''
+      : `; the replicator may spend ${Math.round(budget.share * 100)}% (${formatCount(Math.floor(limit * budget.share))}/min, red mark)`;
   const usage =
     used === null
       ? 'no request seen in the current window'
       : `${formatCount(used)} of ${formatCount(limit)} used in the current window (${pct.toFixed(0)}%)`;
-  const reset = budget.resetsAt === null || windowOver ? '' : `, resets in ${formatDuration((budget.resetsAt.getTime() - now.getTime()) / 1000)}`;
+  const reset =
+    budget.resetsAt === null || windowOver ? '' : `, resets in ${formatDuration((budget.resetsAt.getTime() - now.getTime()) / 1000)}`;
   const tick = budget.share === null ? '' : `<span class="share" style="left:${(budget.share * 100).toFixed(1)}%"></span>`;
   return (
     '<section class="budget"><h2>API budget</h2>' +

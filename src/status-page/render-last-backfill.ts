@@ -15,7 +15,8 @@ export function renderLastBackfill(last: Record<string, unknown> | null, now: Da
   const outcome = typeof last.outcome === 'string' ? last.outcome : 'unknown';
   const mode = typeof last.mode === 'string' ? last.mode : 'backfill';
   const at = typeof last.at === 'string' ? new Date(last.at) : null;
-  const when = at === null || Number.isNaN(at.getTime()) ? '' : ` ${renderTime(at, `${formatDuration((now.getTime() - at.getTime()) / 1000)} ago`)}`;
+  const when =
+    at === null || Number.isNaN(at.getTime()) ? '' : ` ${renderTime(at, `${formatDuration((now.getTime() - at.getTime()) / 1000)} ago`)}`;
   return `<span class="backfill ${escapeHtml(outcome)}">${escapeHtml(headline(mode, outcome))}</span>${when}<br><small>${details(outcome, last)}</small>`;
 }
 
@@ -36,7 +37,9 @@ function details(outcome: string, last: Record<string, unknown>): string {
   if (outcome === 'replaced') parts.push(`${count(last.unseenDeleted)} deleted as unseen`);
   if (outcome === 'refused') {
     const reason = typeof last.reason === 'string' ? last.reason : '';
-    parts.push(`<span class="message" title="${escapeHtml(reason)}">refused to delete ${count(last.wouldDelete)} of ${count(last.liveRows)} rows</span>`);
+    parts.push(
+      `<span class="message" title="${escapeHtml(reason)}">refused to delete ${count(last.wouldDelete)} of ${count(last.liveRows)} rows</span>`,
+    );
   }
   return parts.join(', ');
 }

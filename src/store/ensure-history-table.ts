@@ -63,7 +63,9 @@ export async function ensureHistoryTable(
       _nango_last_modified_at timestamptz NOT NULL,
       _nango_txid xid8 NOT NULL
     )`.execute(trx);
-  await sql`CREATE INDEX ${sql.id(index)} ON ${history} (_nango_provider_config_key, _nango_connection_id, id, _nango_valid_from)`.execute(trx);
+  await sql`CREATE INDEX ${sql.id(index)} ON ${history} (_nango_provider_config_key, _nango_connection_id, id, _nango_valid_from)`.execute(
+    trx,
+  );
   const columns = [...target.columns.map((c) => c.column), '_nango_raw'].map((c) => sql.id(c));
   const seeded = await sql`
     INSERT INTO ${history} (_nango_provider_config_key, _nango_connection_id, id, ${sql.join(columns)},
@@ -77,8 +79,12 @@ export async function ensureHistoryTable(
       SELECT * FROM ${history} WHERE _nango_valid_from <= at AND (_nango_valid_to IS NULL OR _nango_valid_to > at)
     $fn$`.execute(trx);
   await sql`COMMENT ON FUNCTION ${sql.id(target.schema, asOf)}(timestamptz) IS
-    ${sql.lit(`${target.schema}.${target.table} as it was at an instant (every version valid then; filter NOT _nango_is_deleted for live rows)`)}`.execute(trx);
-  await sql`COMMENT ON TABLE ${history} IS ${sql.lit(`Every version of ${target.schema}.${target.table}, kept by nango-replicator (history mode)`)}`.execute(trx);
+    ${sql.lit(`${target.schema}.${target.table} as it was at an instant (every version valid then; filter NOT _nango_is_deleted for live rows)`)}`.execute(
+    trx,
+  );
+  await sql`COMMENT ON TABLE ${history} IS ${sql.lit(`Every version of ${target.schema}.${target.table}, kept by nango-replicator (history mode)`)}`.execute(
+    trx,
+  );
   await trx
     .updateTable('nango_replicator.model_tables')
     .set({ history_table: name, history_since: sql`now()` })

@@ -8,7 +8,10 @@ import { planColumns } from '../schema/plan-columns.js';
 import { commentModelTable } from './comment-model-table.js';
 import { ensureHistoryTable } from './ensure-history-table.js';
 import {
-  CHANGE_POSITION_COLUMN, CHANGE_POSITION_INDEX_COLUMNS, CHANGE_POSITION_INDEX_SUFFIX, ensureChangePosition,
+  CHANGE_POSITION_COLUMN,
+  CHANGE_POSITION_INDEX_COLUMNS,
+  CHANGE_POSITION_INDEX_SUFFIX,
+  ensureChangePosition,
 } from './ensure-change-position.js';
 import { ensureSyncedAtIndex, ensureTableIndex, SYNCED_AT_INDEX_COLUMNS, SYNCED_AT_INDEX_SUFFIX } from './ensure-synced-at-index.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
@@ -75,7 +78,11 @@ export async function ensureModelTable(
     const columns = [...existing, ...plan.added];
     await commentModelTable(trx, deps.logger, { schema: params.schema, table, model: params.model, columns });
     const history = await ensureHistoryTable(trx, deps.logger, {
-      schema: params.schema, table, columns, added: plan.added, wanted: params.history ?? false,
+      schema: params.schema,
+      table,
+      columns,
+      added: plan.added,
+      wanted: params.history ?? false,
     });
     const layout: TableLayout = { schema: params.schema, table, columns, ...(history === undefined ? {} : { history }) };
     return { layout, isNew };
@@ -166,8 +173,18 @@ async function createTable(
   // At Postgres' default the table gets no storage parameter at all, as before the setting existed.
   if (fillfactor === DEFAULT_FILLFACTOR) await created.execute();
   else await created.modifyEnd(sql`WITH (fillfactor = ${sql.lit(fillfactor)})`).execute();
-  await trx.schema.withSchema(schema).createIndex(syncedAtIndex).on(table).columns([...SYNCED_AT_INDEX_COLUMNS]).execute();
-  await trx.schema.withSchema(schema).createIndex(txidIndex).on(table).columns([...CHANGE_POSITION_INDEX_COLUMNS]).execute();
+  await trx.schema
+    .withSchema(schema)
+    .createIndex(syncedAtIndex)
+    .on(table)
+    .columns([...SYNCED_AT_INDEX_COLUMNS])
+    .execute();
+  await trx.schema
+    .withSchema(schema)
+    .createIndex(txidIndex)
+    .on(table)
+    .columns([...CHANGE_POSITION_INDEX_COLUMNS])
+    .execute();
 }
 
 /**

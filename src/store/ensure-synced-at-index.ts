@@ -82,7 +82,10 @@ async function build(conn: Kysely<ReplicatorDatabase>, logger: Logger, target: T
   `.execute(conn);
   const name = derivedIdentifier(target.table, target.suffix, new Set(rows.map((r) => r.name)));
   const table = `${target.schema}.${target.table}`;
-  logger.info({ table, index: name }, `building the ${target.what} index of a table created before it existed (once, without blocking writes)`);
+  logger.info(
+    { table, index: name },
+    `building the ${target.what} index of a table created before it existed (once, without blocking writes)`,
+  );
   await sql`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${sql.id(name)} ON ${sql.id(target.schema, target.table)}
     (${sql.join(target.columns.map((c) => sql.id(c)))})`.execute(conn);
   logger.info({ table, index: name }, `${target.what} index built`);

@@ -45,7 +45,9 @@ export function pollingPlan(state: PollingState): PollingPlan {
   if (state.webhooksMissing) {
     reasons.push(`webhooks not arriving: changes came that no webhook announced; polling every ${formatDuration(state.everyMs)}`);
   } else if (base > state.everyMs) {
-    reasons.push(`idle: ${state.emptyReads} empty reads, backed off to ${formatDuration(base)} (safety net ${formatDuration(state.safetyNetMs)})`);
+    reasons.push(
+      `idle: ${state.emptyReads} empty reads, backed off to ${formatDuration(base)} (safety net ${formatDuration(state.safetyNetMs)})`,
+    );
   }
   if (effective > base) reasons.push(`budget-limited: effective period ${formatDuration(effective)} instead of ${formatDuration(base)}`);
   return { basePeriodMs: base, effectivePeriodMs: effective, reason: reasons.length === 0 ? null : reasons.join('; ') };

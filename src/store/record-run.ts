@@ -57,11 +57,15 @@ export async function finishRun(
     if (status === 'superseded') return;
     await trx
       .updateTable('nango_replicator.streams')
-      .set(error !== undefined ? { last_error: JSON.stringify(error) } : {
-        last_success_at: sql<Date>`now()`,
-        last_error: null,
-        ...(params.readToEnd === true ? { read_to_end_at: sql<Date>`COALESCE(read_to_end_at, now())` } : {}),
-      })
+      .set(
+        error !== undefined
+          ? { last_error: JSON.stringify(error) }
+          : {
+              last_success_at: sql<Date>`now()`,
+              last_error: null,
+              ...(params.readToEnd === true ? { read_to_end_at: sql<Date>`COALESCE(read_to_end_at, now())` } : {}),
+            },
+      )
       .where('id', '=', params.streamId)
       .execute();
   });

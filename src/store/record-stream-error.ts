@@ -7,11 +7,7 @@ import type { StreamKey } from '../stream/stream-key.js';
  * could start (the key refused, the model table not creatable), which `finishRun` never sees. Cleared by the next
  * successful run. `error` holds code and message, never a stack or a secret.
  */
-export async function recordStreamError(
-  db: Kysely<ReplicatorDatabase>,
-  stream: StreamKey,
-  error: Record<string, unknown>,
-): Promise<void> {
+export async function recordStreamError(db: Kysely<ReplicatorDatabase>, stream: StreamKey, error: Record<string, unknown>): Promise<void> {
   const json = JSON.stringify(error);
   await db
     .insertInto('nango_replicator.streams')

@@ -39,7 +39,10 @@ export function streamLockName(stream: StreamKey): string {
  * so a job delivered twice enqueues its continuation once.
  */
 export function continuationJobId(stream: StreamKey, parentJobId: string, cursor: string | null): string {
-  const digest = createHash('sha256').update(`${parentJobId}\n${cursor ?? ''}`).digest('hex').slice(0, 20);
+  const digest = createHash('sha256')
+    .update(`${parentJobId}\n${cursor ?? ''}`)
+    .digest('hex')
+    .slice(0, 20);
   return `${streamSchedulerId(stream)}/then/${digest}`;
 }
 

@@ -68,7 +68,14 @@ export function parseNangoWebhook(body: unknown): ParsedWebhook {
       webhook: { kind: 'sync-success', stream: { ...base, model: sync.model }, syncName: sync.syncName, fullRun: isFullRun(sync) },
     };
   }
-  const models = [...new Set(sync.model.split(',').map((m) => m.trim()).filter((m) => m !== ''))];
+  const models = [
+    ...new Set(
+      sync.model
+        .split(',')
+        .map((m) => m.trim())
+        .filter((m) => m !== ''),
+    ),
+  ];
   if (models.length === 0) return { ok: false, problem: 'model: names no model' };
   return {
     ok: true,

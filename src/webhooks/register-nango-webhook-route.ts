@@ -38,7 +38,9 @@ export function registerNangoWebhookRoute(app: FastifyInstance, deps: NangoWebho
   const timeoutMs = options.targetTimeoutMs ?? DEFAULT_TARGET_TIMEOUT_MS;
   const configured = hasSigningKey(deps.keys);
   if (!configured) {
-    logger.warn('Nango webhooks are refused with 503: set NANGO_WEBHOOK_SIGNING_KEY (Nango: Environment Settings -> Webhooks -> Signing key)');
+    logger.warn(
+      'Nango webhooks are refused with 503: set NANGO_WEBHOOK_SIGNING_KEY (Nango: Environment Settings -> Webhooks -> Signing key)',
+    );
   }
   const answer = (reply: FastifyReply, status: number, outcome: WebhookOutcome, body: Record<string, unknown>) => {
     deps.metrics.webhooks.inc({ outcome });

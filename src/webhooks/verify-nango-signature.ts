@@ -17,15 +17,10 @@ export interface WebhookSigningKeys {
 
 /** Why a webhook was not accepted as coming from Nango. Safe to log: it says nothing about the keys. */
 export type SignatureRefusal =
-  | 'no-signing-key'
-  | 'missing-signature'
-  | 'malformed-signature'
-  | 'signature-mismatch'
-  | 'legacy-signature-refused';
+  'no-signing-key' | 'missing-signature' | 'malformed-signature' | 'signature-mismatch' | 'legacy-signature-refused';
 
 export type SignatureCheck =
-  | { ok: true; scheme: 'hmac-sha256' | 'legacy-sha256'; key: 'current' | 'previous' }
-  | { ok: false; reason: SignatureRefusal };
+  { ok: true; scheme: 'hmac-sha256' | 'legacy-sha256'; key: 'current' | 'previous' } | { ok: false; reason: SignatureRefusal };
 
 export const HMAC_HEADER = 'x-nango-hmac-sha256';
 export const LEGACY_HEADER = 'x-nango-signature';

@@ -25,10 +25,14 @@ export async function connectRedis(redis: Redis, url: Secret, timeoutMs = REDIS_
     const described = describeInfrastructureError(last ?? error, { service: 'redis', url });
     if (described instanceof ReplicatorError) throw described;
     const where = urlTarget(url, 6379)?.where ?? 'the server it names';
-    throw new ReplicatorError('redis_unreachable', `Redis (REDIS_URL, ${where}) could not be connected to: ${(described as Error).message}.`, {
-      retry: 'transient',
-      cause: described,
-    });
+    throw new ReplicatorError(
+      'redis_unreachable',
+      `Redis (REDIS_URL, ${where}) could not be connected to: ${(described as Error).message}.`,
+      {
+        retry: 'transient',
+        cause: described,
+      },
+    );
   } finally {
     redis.off('error', remember);
   }

@@ -19,7 +19,8 @@ export interface OpenDatabase {
 export async function openDatabase(deps: { logger: Logger }, config: ReplicatorConfig): Promise<OpenDatabase> {
   const db = createDatabase({
     url: config.databaseUrl,
-    onIdleError: (error) => deps.logger.warn({ err: { message: error.message } }, 'an idle database connection failed; it will be replaced'),
+    onIdleError: (error) =>
+      deps.logger.warn({ err: { message: error.message } }, 'an idle database connection failed; it will be replaced'),
   });
   let closed: Promise<void> | undefined;
   const close = () => (closed ??= db.destroy());

@@ -118,12 +118,16 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
 
     // 2. The fleet's shared services.
     const registry = new Registry();
-    const metrics = createReplicatorMetrics(registry, {
-      streams: () => loadStreamFreshness(db),
-      fleet: () => loadFleetFigures(db),
-      queues: [queueJobCounts(SYNC_QUEUE, () => syncQueue), queueJobCounts(BACKFILL_QUEUE, () => backfillQueue)],
-      onSourceError: (source, error) => logger.warn({ source, err: { message: String(error) } }, 'a metrics source failed'),
-    }, { perStream: config.metrics.perStream });
+    const metrics = createReplicatorMetrics(
+      registry,
+      {
+        streams: () => loadStreamFreshness(db),
+        fleet: () => loadFleetFigures(db),
+        queues: [queueJobCounts(SYNC_QUEUE, () => syncQueue), queueJobCounts(BACKFILL_QUEUE, () => backfillQueue)],
+        onSourceError: (source, error) => logger.warn({ source, err: { message: String(error) } }, 'a metrics source failed'),
+      },
+      { perStream: config.metrics.perStream },
+    );
     const scheduleMetrics = createScheduleMetrics(registry, {
       load: () => loadFleetSchedule(db),
       onSourceError: (error) => logger.warn({ source: 'schedule', err: { message: String(error) } }, 'a metrics source failed'),
@@ -152,7 +156,8 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
     const enqueueSync = async (data: SyncJobInput, jobId: string) => void (await syncQueue.add(SYNC_JOB, data, { ...jobOptions, jobId }));
     // A webhook is noted on its stream before its pull is queued (adaptive polling knows which changes were announced).
     const requestSync = noticingWebhooks({ db, logger }, (stream: StreamKey, trigger: 'webhook' | 'manual') =>
-      requestStreamSync(syncQueue, stream, { trigger, jobOptions }));
+      requestStreamSync(syncQueue, stream, { trigger, jobOptions }),
+    );
     const scheduleReplace = (stream: StreamKey, reason: string) =>
       scheduleAutomaticBackfill({ queue: backfillQueue, logger }, stream, { reason, jobOptions });
 
@@ -160,15 +165,38 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
     const drains = { stack: work, remainingMs };
     const backfills = startBackfillConsumer(
       {
-        config, logger, db, nango: backfillNango, scriptsConfig, modelFields, locks, metrics, queue: backfillQueue, connection,
-        jobOptions, owner, shutdown: shutdown.signal, followUps: { pullMarks, enqueue: enqueueSync },
+        config,
+        logger,
+        db,
+        nango: backfillNango,
+        scriptsConfig,
+        modelFields,
+        locks,
+        metrics,
+        queue: backfillQueue,
+        connection,
+        jobOptions,
+        owner,
+        shutdown: shutdown.signal,
+        followUps: { pullMarks, enqueue: enqueueSync },
       },
       drains,
     );
     const syncs = startSyncConsumer(
       {
-        config, logger, db, nango, modelFields, locks, pullMarks, metrics, enqueue: enqueueSync, connection, owner,
-        shutdown: shutdown.signal, scheduleReplace,
+        config,
+        logger,
+        db,
+        nango,
+        modelFields,
+        locks,
+        pullMarks,
+        metrics,
+        enqueue: enqueueSync,
+        connection,
+        owner,
+        shutdown: shutdown.signal,
+        scheduleReplace,
       },
       drains,
     );
@@ -182,30 +210,54 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       { name: 'worker', check: async () => assertRunning(syncs, shutdown.signal) },
     ];
     const http = await withInfrastructureErrors({ service: 'http', port: config.httpPort }, () =>
-      startHttpServer({ logger: logger.child({ component: 'http' }) }, {
-        port: config.httpPort,
-        routes: [
-          healthRoutes(checks),
-          ...workerRoutes({ config, logger, db, metrics, requestSync, requestReplace: scheduleReplace }),
-          ...(deps.routes?.(context) ?? []),
-        ],
-      }),
+      startHttpServer(
+        { logger: logger.child({ component: 'http' }) },
+        {
+          port: config.httpPort,
+          routes: [
+            healthRoutes(checks),
+            ...workerRoutes({ config, logger, db, metrics, requestSync, requestReplace: scheduleReplace }),
+            ...(deps.routes?.(context) ?? []),
+          ],
+        },
+      ),
     );
     releasers.push('http', () => http.close());
     const admin = await startAdminDoor({
-      config, logger, db, registry, metrics, checks,
+      config,
+      logger,
+      db,
+      registry,
+      metrics,
+      checks,
       fleetBudget: () => readFleetBudget(redis, fleetBudgetOptions(config, secretKey)),
     });
     releasers.push('admin-http', () => admin.close());
 
     // 5. Discovery (and the schedule it plans), then the `/sync/status` hints where a rule asks for them.
     const scheduleDeps = {
-      config, db, nango, scriptsConfig, redis, queue: syncQueue, jobOptions, backfillQueue, metrics: scheduleMetrics, logger, owner,
+      config,
+      db,
+      nango,
+      scriptsConfig,
+      redis,
+      queue: syncQueue,
+      jobOptions,
+      backfillQueue,
+      metrics: scheduleMetrics,
+      logger,
+      owner,
       budgetPerMinute: async () => (await readFleetBudget(redis, fleetBudgetOptions(config, secretKey))).effectivePerMinute,
       trackConnections: (connections: ReadonlyArray<NangoConnection>, integrations: ReadonlyArray<string>) =>
-        refreshConnectionsTable({ db, logger }, {
-          schema: config.target.schema, integrations, connections, onConnectionDeleted: config.target.onConnectionDeleted,
-        }),
+        refreshConnectionsTable(
+          { db, logger },
+          {
+            schema: config.target.schema,
+            integrations,
+            connections,
+            onConnectionDeleted: config.target.onConnectionDeleted,
+          },
+        ),
     };
     const discovery = startDiscoveryLoop(
       {

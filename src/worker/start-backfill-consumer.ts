@@ -93,7 +93,12 @@ export function startBackfillConsumer(
       processStream: (job, signal) =>
         processBackfillStreamJob(
           {
-            db: deps.db, nango: deps.nango, modelFields: deps.modelFields, locks: deps.locks, logger, metrics: deps.metrics,
+            db: deps.db,
+            nango: deps.nango,
+            modelFields: deps.modelFields,
+            locks: deps.locks,
+            logger,
+            metrics: deps.metrics,
             followUps: deps.followUps,
           },
           {

@@ -82,8 +82,11 @@ function parseTimestamp(value: string): { seconds: number; micros: number } | nu
   const minute = digits(value, 14, 2);
   const second = digits(value, 17, 2);
   if (
-    value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45 || value.charCodeAt(10) !== 84 ||
-    value.charCodeAt(13) !== 58 || value.charCodeAt(16) !== 58
+    value.charCodeAt(4) !== 45 ||
+    value.charCodeAt(7) !== 45 ||
+    value.charCodeAt(10) !== 84 ||
+    value.charCodeAt(13) !== 58 ||
+    value.charCodeAt(16) !== 58
   ) {
     return null;
   }
@@ -105,4 +108,3 @@ function parseTimestamp(value: string): { seconds: number; micros: number } | nu
   const seconds = Date.UTC(year, month - 1, day, hour, minute, second) / 1000 - POSTGRES_EPOCH_SECONDS - offset;
   return { seconds, micros };
 }
-

@@ -23,8 +23,7 @@ export interface DeleteUnseenParams {
 
 /** What the end of a `replace` pass did. */
 export type DeleteUnseenResult =
-  | { refused: false; deleted: number; liveRows: number }
-  | { refused: true; wouldDelete: number; liveRows: number; reason: string };
+  { refused: false; deleted: number; liveRows: number } | { refused: true; wouldDelete: number; liveRows: number; reason: string };
 
 /**
  * The end of a `replace` backfill: rows of the stream that the full pass did not see (Nango dropped them

@@ -99,11 +99,14 @@ export function preparePage(
   const { records, toDelete, payloads, nulRemoved } =
     fromBody === null ? serialise(upserted, deleted, starts) : { records: upserted, toDelete: deleted, payloads: fromBody, nulRemoved: 0 };
 
-  const statements = records.length === 0 ? [] : inStatements(records, starts).map((slice, i) => ({
-    payloads: payloads[i] as Buffer,
-    metadata: metadataArrays(slice),
-    ...checkValues(slice, layout),
-  }));
+  const statements =
+    records.length === 0
+      ? []
+      : inStatements(records, starts).map((slice, i) => ({
+          payloads: payloads[i] as Buffer,
+          metadata: metadataArrays(slice),
+          ...checkValues(slice, layout),
+        }));
   const last = page.records.at(-1);
   return {
     statements,

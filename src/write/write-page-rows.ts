@@ -45,7 +45,10 @@ export async function recordDeadLetters(trx: Transaction<ReplicatorDatabase>, wr
       .insertInto('nango_replicator.dead_letters')
       .values(
         write.rejected.map((r) => ({
-          stream_id: write.streamId, reason: r.reason, payload: JSON.stringify(r.raw), page_cursor: r.pageCursor,
+          stream_id: write.streamId,
+          reason: r.reason,
+          payload: JSON.stringify(r.raw),
+          page_cursor: r.pageCursor,
         })),
       )
       .execute();

@@ -77,7 +77,10 @@ export async function openFaultLab(suite: FaultSuite, options: FaultLabOptions):
   const suffix = randomBytes(3).toString('hex');
   const adminUrl = options.adminUrl ?? SHARED_ADMIN_URL;
   const redisUrl = options.redisUrl ?? SHARED_REDIS_URL;
-  const databaseName = `nr_faults_${options.label.replace(/[^a-z0-9]/gi, '_').toLowerCase().slice(0, 30)}_${suffix}`;
+  const databaseName = `nr_faults_${options.label
+    .replace(/[^a-z0-9]/gi, '_')
+    .toLowerCase()
+    .slice(0, 30)}_${suffix}`;
   await suite.ensureRole(adminUrl);
   await adminQuery(adminUrl, `CREATE DATABASE ${databaseName} OWNER ${suite.role}`);
   const admin = new URL(adminUrl);
@@ -85,7 +88,12 @@ export async function openFaultLab(suite: FaultSuite, options: FaultLabOptions):
   const processUrl = new URL(admin.toString());
   processUrl.username = suite.role;
   processUrl.password = suite.password;
-  const db = createDatabase({ url: new Secret(admin.toString()), maxConnections: 3, applicationName: 'nr-faults-probe', onIdleError: () => undefined });
+  const db = createDatabase({
+    url: new Secret(admin.toString()),
+    maxConnections: 3,
+    applicationName: 'nr-faults-probe',
+    onIdleError: () => undefined,
+  });
 
   const standIn = await startNangoStandIn({ secretKey: suite.nangoKey });
   const integrations = new Map<string, { connections: Set<string>; models: Set<string> }>();
@@ -100,7 +108,10 @@ export async function openFaultLab(suite: FaultSuite, options: FaultLabOptions):
     standIn.store.deploySync({
       providerConfigKey,
       name: 'faults',
-      models: [...models].map((name) => ({ name, jsonSchema: options.schemas?.[name] ?? (ticketJsonSchema as unknown as Record<string, unknown>) })),
+      models: [...models].map((name) => ({
+        name,
+        jsonSchema: options.schemas?.[name] ?? (ticketJsonSchema as unknown as Record<string, unknown>),
+      })),
       runs: 'every 5 minutes',
     });
   }
@@ -217,14 +228,36 @@ export async function openFaultLab(suite: FaultSuite, options: FaultLabOptions):
         for (let n = last; n < last + adds; n++) batch.push(makeTicket(n));
         standIn.store.save(s.providerConfigKey, s.connectionId, s.model, batch);
         nextId.set(streamKey(s), last + adds);
-        const live = new Set(standIn.store.snapshot(s.providerConfigKey, s.connectionId, s.model).filter((r) => r.deletedAt === null).map((r) => r.id));
+        const live = new Set(
+          standIn.store
+            .snapshot(s.providerConfigKey, s.connectionId, s.model)
+            .filter((r) => r.deletedAt === null)
+            .map((r) => r.id),
+        );
         const updates = [...new Set(Array.from({ length: 3 + Math.floor(random() * 12) }, pick))].filter((id) => live.has(id));
-        if (updates.length > 0) standIn.store.update(s.providerConfigKey, s.connectionId, s.model, updates.map((id) => ({ id, title: `changed ${random().toString(36).slice(2, 8)}`, points: Math.floor(random() * 1e6) })));
-        const deletes = [...new Set(Array.from({ length: Math.floor(random() * 5) }, pick))].filter((id) => live.has(id) && !updates.includes(id));
-        if (deletes.length > 0) standIn.store.delete(s.providerConfigKey, s.connectionId, s.model, deletes.map((id) => ({ id })));
+        if (updates.length > 0)
+          standIn.store.update(
+            s.providerConfigKey,
+            s.connectionId,
+            s.model,
+            updates.map((id) => ({ id, title: `changed ${random().toString(36).slice(2, 8)}`, points: Math.floor(random() * 1e6) })),
+          );
+        const deletes = [...new Set(Array.from({ length: Math.floor(random() * 5) }, pick))].filter(
+          (id) => live.has(id) && !updates.includes(id),
+        );
+        if (deletes.length > 0)
+          standIn.store.delete(
+            s.providerConfigKey,
+            s.connectionId,
+            s.model,
+            deletes.map((id) => ({ id })),
+          );
         // Re-saving a deleted record brings it back to life, as Nango does.
-        const revived = standIn.store.snapshot(s.providerConfigKey, s.connectionId, s.model).find((r) => r.deletedAt !== null && random() < 0.3);
-        if (revived) standIn.store.save(s.providerConfigKey, s.connectionId, s.model, [makeTicket(Number(revived.id.slice(2)), { title: 'revived' })]);
+        const revived = standIn.store
+          .snapshot(s.providerConfigKey, s.connectionId, s.model)
+          .find((r) => r.deletedAt !== null && random() < 0.3);
+        if (revived)
+          standIn.store.save(s.providerConfigKey, s.connectionId, s.model, [makeTicket(Number(revived.id.slice(2)), { title: 'revived' })]);
       }
     },
     violations: [],

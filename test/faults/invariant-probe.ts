@@ -21,22 +21,25 @@ export interface CursorAhead {
  * before, so it is never wrongly expected.
  */
 export async function probeCursors(db: Kysely<ReplicatorDatabase>, standIn: NangoStandIn): Promise<CursorAhead[]> {
-  const snapshot = await db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
-    const { rows: migrated } = await sql<{ ok: boolean }>`SELECT to_regclass('nango_replicator.streams') IS NOT NULL AS ok`.execute(trx);
-    if (migrated[0]?.ok !== true) return []; // no process has migrated this database yet
-    const streams = await trx
-      .selectFrom('nango_replicator.streams')
-      .select(['provider_config_key', 'connection_id', 'model', 'cursor'])
-      .where('cursor', 'is not', null)
-      .execute();
-    const read: Array<{ stream: FaultStream; cursor: string; rows: Map<string, StoredRow> | null }> = [];
-    for (const s of streams) {
-      const stream = { providerConfigKey: s.provider_config_key, connectionId: s.connection_id, model: s.model };
-      const table = await modelTable(trx, s.model);
-      read.push({ stream, cursor: s.cursor as string, rows: table === null ? null : await streamRows(trx, table, stream, false) });
-    }
-    return read;
-  });
+  const snapshot = await db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const { rows: migrated } = await sql<{ ok: boolean }>`SELECT to_regclass('nango_replicator.streams') IS NOT NULL AS ok`.execute(trx);
+      if (migrated[0]?.ok !== true) return []; // no process has migrated this database yet
+      const streams = await trx
+        .selectFrom('nango_replicator.streams')
+        .select(['provider_config_key', 'connection_id', 'model', 'cursor'])
+        .where('cursor', 'is not', null)
+        .execute();
+      const read: Array<{ stream: FaultStream; cursor: string; rows: Map<string, StoredRow> | null }> = [];
+      for (const s of streams) {
+        const stream = { providerConfigKey: s.provider_config_key, connectionId: s.connection_id, model: s.model };
+        const table = await modelTable(trx, s.model);
+        read.push({ stream, cursor: s.cursor as string, rows: table === null ? null : await streamRows(trx, table, stream, false) });
+      }
+      return read;
+    });
   const ahead: CursorAhead[] = [];
   for (const { stream, cursor, rows } of snapshot) {
     let source;

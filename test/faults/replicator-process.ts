@@ -25,7 +25,12 @@ export interface ReplicatorProcess {
 }
 
 /** Starts `nango-replicator <args>` and adds it to `started` (the suite's list, for the secret scan and cleanup). */
-export function spawnReplicator(label: string, args: string[], env: Record<string, string>, started: ReplicatorProcess[]): ReplicatorProcess {
+export function spawnReplicator(
+  label: string,
+  args: string[],
+  env: Record<string, string>,
+  started: ReplicatorProcess[],
+): ReplicatorProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
@@ -60,7 +65,10 @@ export function spawnReplicator(label: string, args: string[], env: Record<strin
           if (line !== undefined) return finish(() => resolve(line));
           if (exited) finish(() => reject(new Error(`${label} exited before printing ${pattern}:\n${text.slice(-3000)}`)));
         };
-        const timer = setTimeout(() => finish(() => reject(new Error(`${label}: no line matching ${pattern} within ${timeoutMs} ms:\n${text.slice(-3000)}`))), timeoutMs);
+        const timer = setTimeout(
+          () => finish(() => reject(new Error(`${label}: no line matching ${pattern} within ${timeoutMs} ms:\n${text.slice(-3000)}`))),
+          timeoutMs,
+        );
         const finish = (then: () => void) => {
           clearTimeout(timer);
           listeners.delete(check);

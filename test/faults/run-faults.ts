@@ -31,7 +31,12 @@ function namesAfter(flag: string, argv: string[]): Set<string> | null {
       names.push(...(argv[i + 1] ?? '').split(',').filter(Boolean));
     } else if (argv[i]?.startsWith(`${flag}=`)) {
       seen = true;
-      names.push(...(argv[i] as string).slice(flag.length + 1).split(',').filter(Boolean));
+      names.push(
+        ...(argv[i] as string)
+          .slice(flag.length + 1)
+          .split(',')
+          .filter(Boolean),
+      );
     }
   }
   return seen ? new Set(names) : null;
@@ -75,7 +80,17 @@ async function main(argv: string[]): Promise<number> {
       try {
         result = await withTimeout(scenario.run(suite), SCENARIO_TIMEOUT_MS, scenario.name);
       } catch (error) {
-        result = [{ fault: scenario.name, injected: 0, survived: 0, lost: 0, duplicated: 0, ahead: 0, failures: [`did not finish: ${(error as Error).stack ?? String(error)}`.slice(0, 1500)] }];
+        result = [
+          {
+            fault: scenario.name,
+            injected: 0,
+            survived: 0,
+            lost: 0,
+            duplicated: 0,
+            ahead: 0,
+            failures: [`did not finish: ${(error as Error).stack ?? String(error)}`.slice(0, 1500)],
+          },
+        ];
       }
       const seconds = Math.round((Date.now() - t0) / 1000);
       for (const row of result) rows.push({ ...row, scenario, seconds });
@@ -93,12 +108,16 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`\nFAILED ${row.scenario.name}: ${row.fault}\n`);
     for (const failure of row.failures) process.stdout.write(`  - ${failure}\n`);
   }
-  process.stdout.write(`\n${chosen.length} scenarios, ${Math.round((Date.now() - started) / 1000)} s, seed ${seed}: ${failed.length === 0 ? 'all survived' : `${failed.length} row(s) failed`}\n`);
+  process.stdout.write(
+    `\n${chosen.length} scenarios, ${Math.round((Date.now() - started) / 1000)} s, seed ${seed}: ${failed.length === 0 ? 'all survived' : `${failed.length} row(s) failed`}\n`,
+  );
   // The plain closing line CI reads: each row of the table is one check.
   process.stdout.write(`faults: ${all.length - failed.length} passed, ${failed.length} failed\n`);
   return failed.length === 0 ? 0 : 1;
 }
 
 // A stray rejection of a scenario's background task must not end the run before its cleanup.
-process.on('unhandledRejection', (error) => process.stderr.write(`[faults] unhandled rejection: ${(error as Error).stack ?? String(error)}\n`));
+process.on('unhandledRejection', (error) =>
+  process.stderr.write(`[faults] unhandled rejection: ${(error as Error).stack ?? String(error)}\n`),
+);
 process.exitCode = await main(process.argv.slice(2));

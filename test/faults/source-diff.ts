@@ -14,7 +14,11 @@ export interface SourceDiff {
   examples: string[];
 }
 
-export async function diffAgainstSource(db: Kysely<ReplicatorDatabase>, standIn: NangoStandIn, streams: readonly FaultStream[]): Promise<SourceDiff> {
+export async function diffAgainstSource(
+  db: Kysely<ReplicatorDatabase>,
+  standIn: NangoStandIn,
+  streams: readonly FaultStream[],
+): Promise<SourceDiff> {
   const diff: SourceDiff = { lost: 0, duplicated: 0, examples: [] };
   const note = (text: string) => {
     if (diff.examples.length < 5) diff.examples.push(text);
@@ -36,7 +40,10 @@ export async function diffAgainstSource(db: Kysely<ReplicatorDatabase>, standIn:
       } else if (!row.deleted && deleted) {
         diff.duplicated++;
         note(`${name} ${record.id}: live in the table, deleted in the source`);
-      } else if (row.cursor !== record.cursor || (!deleted && record.prunedAt === null && !isDeepStrictEqual(row.raw, { ...record.payload, id: record.id }))) {
+      } else if (
+        row.cursor !== record.cursor ||
+        (!deleted && record.prunedAt === null && !isDeepStrictEqual(row.raw, { ...record.payload, id: record.id }))
+      ) {
         diff.lost++;
         note(`${name} ${record.id}: another version stored`);
       }

@@ -28,7 +28,12 @@ export async function modelTable(db: Kysely<ReplicatorDatabase>, model: string):
 }
 
 /** Every row of one stream, by id. */
-export async function streamRows(db: Kysely<ReplicatorDatabase>, table: string, stream: FaultStream, withRaw: boolean): Promise<Map<string, StoredRow>> {
+export async function streamRows(
+  db: Kysely<ReplicatorDatabase>,
+  table: string,
+  stream: FaultStream,
+  withRaw: boolean,
+): Promise<Map<string, StoredRow>> {
   const raw = withRaw ? sql`, _nango_raw AS raw` : sql``;
   const { rows } = await sql<{ id: string; cursor: string; deleted: boolean; raw?: unknown }>`
     SELECT id, _nango_cursor AS cursor, _nango_deleted_at IS NOT NULL AS deleted ${raw}

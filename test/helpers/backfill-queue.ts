@@ -34,6 +34,8 @@ export async function backfill(queue: Queue, data: Record<string, unknown>, time
 export async function streamRow(fleet: Pick<WorkerFleet, 'db'>, stream: StreamKey) {
   const { rows } = await sql<{ cursor: string | null; last_backfill: Record<string, unknown> | null }>`
     SELECT cursor, last_backfill FROM nango_replicator.streams
-    WHERE provider_config_key = ${stream.providerConfigKey} AND connection_id = ${stream.connectionId} AND model = ${stream.model}`.execute(fleet.db);
+    WHERE provider_config_key = ${stream.providerConfigKey} AND connection_id = ${stream.connectionId} AND model = ${stream.model}`.execute(
+    fleet.db,
+  );
   return rows[0];
 }

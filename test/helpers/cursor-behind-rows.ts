@@ -9,7 +9,12 @@ import { PROBE_APPLICATION } from './backend-storm.js';
  * the (unchanging) source at or before the cursor is stored with its cursor. Returns the records missing (empty:
  * the invariant holds). `table` is the model table, e.g. `nango.ticket`.
  */
-export async function recordsMissingBehindCursor(url: string, stream: StreamKey, table: string, source: RecordSnapshot[]): Promise<string[]> {
+export async function recordsMissingBehindCursor(
+  url: string,
+  stream: StreamKey,
+  table: string,
+  source: RecordSnapshot[],
+): Promise<string[]> {
   const client = new pg.Client({ connectionString: url, application_name: PROBE_APPLICATION });
   await client.connect();
   try {
@@ -25,7 +30,9 @@ export async function recordsMissingBehindCursor(url: string, stream: StreamKey,
       [stream.connectionId],
     );
     const stored = new Map(rows.rows.map((row) => [row.id, row._nango_cursor]));
-    return source.filter((record) => compareCursors(record.cursor, cursor) <= 0 && stored.get(record.id) !== record.cursor).map((r) => r.id);
+    return source
+      .filter((record) => compareCursors(record.cursor, cursor) <= 0 && stored.get(record.id) !== record.cursor)
+      .map((r) => r.id);
   } finally {
     await client.end();
   }

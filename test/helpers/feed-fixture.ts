@@ -36,7 +36,11 @@ export interface FeedFixture {
   /** A record of ticket `n` with `overrides`, modified at the next instant of a clock of its own. */
   record(n: number, overrides?: Record<string, unknown>, meta?: Partial<NangoRecord['_nango_metadata']>): NangoRecord;
   /** Writes `records` as one page of `stream` (in its own transaction), moving its cursor. */
-  write(stream: FeedStream, records: NangoRecord[], options?: { deletes?: 'soft' | 'hard'; expectedCursor?: string | null }): ReturnType<typeof writePage>;
+  write(
+    stream: FeedStream,
+    records: NangoRecord[],
+    options?: { deletes?: 'soft' | 'hard'; expectedCursor?: string | null },
+  ): ReturnType<typeof writePage>;
   /** A session of its own (pg.Client), closed by `close()`. */
   client(): Promise<pg.Client>;
   close(): Promise<void>;
@@ -47,7 +51,10 @@ export async function createFeedFixture(label: string, streams: number, options:
   const db = createDatabase({ url: database.secretUrl, maxConnections: 20 });
   await migrateToLatest(db);
   const { logger } = captureLogger('warn');
-  const layout = await ensureModelTable({ db, logger }, { schema: 'nango', model: 'Ticket', fields: TICKET_FIELDS, fillfactor: 100, history: options.history });
+  const layout = await ensureModelTable(
+    { db, logger },
+    { schema: 'nango', model: 'Ticket', fields: TICKET_FIELDS, fillfactor: 100, history: options.history },
+  );
   const all: FeedStream[] = [];
   for (let i = 0; i < streams; i++) {
     const key = { providerConfigKey: 'helpdesk', connectionId: `c${i}`, model: 'Ticket' };
@@ -64,14 +71,29 @@ export async function createFeedFixture(label: string, streams: number, options:
     record(n, overrides = {}, meta = {}) {
       const at = new Date(Date.UTC(2030, 0, 1) + ++tick * 1000).toISOString();
       const cursor = Buffer.from(`${at}||00000000-0000-4000-8000-${String(tick).padStart(12, '0')}`).toString('base64');
-      const metadata = { first_seen_at: at, last_modified_at: at, last_action: 'UPDATED' as const, deleted_at: null, pruned_at: null, cursor, ...meta };
+      const metadata = {
+        first_seen_at: at,
+        last_modified_at: at,
+        last_action: 'UPDATED' as const,
+        deleted_at: null,
+        pruned_at: null,
+        cursor,
+        ...meta,
+      };
       return { ...makeTicket(n, overrides), id: `T-${n}`, _nango_metadata: metadata } as NangoRecord;
     },
     async write(stream, records, options = {}) {
       const page: RecordsPage = { records, rejected: [], nextCursor: null, endCursor: records.at(-1)?._nango_metadata.cursor ?? null };
       const expectedCursor = options.expectedCursor !== undefined ? options.expectedCursor : stream.cursor;
       const result = await writePage(db, {
-        stream: stream.key, streamId: stream.streamId, runId: stream.runId, layout: fixture.layout, deletes: options.deletes ?? 'soft', page, expectedCursor, compareCursors,
+        stream: stream.key,
+        streamId: stream.streamId,
+        runId: stream.runId,
+        layout: fixture.layout,
+        deletes: options.deletes ?? 'soft',
+        page,
+        expectedCursor,
+        compareCursors,
       });
       stream.cursor = result.cursor;
       return result;
@@ -95,8 +117,18 @@ export async function createFeedFixture(label: string, streams: number, options:
 export async function readFeed(
   client: pg.Client,
   watermark: string | null,
-): Promise<{ watermark: string; changes: { change: string; connection_id: string; id: string; txid: string; data: Record<string, unknown> | null }[] }> {
-  const { rows } = await client.query<{ next_watermark: string; change: string; connection_id: string; id: string; _nango_txid: string; data: Record<string, unknown> | null }>(
+): Promise<{
+  watermark: string;
+  changes: { change: string; connection_id: string; id: string; txid: string; data: Record<string, unknown> | null }[];
+}> {
+  const { rows } = await client.query<{
+    next_watermark: string;
+    change: string;
+    connection_id: string;
+    id: string;
+    _nango_txid: string;
+    data: Record<string, unknown> | null;
+  }>(
     `SELECT next_watermark::text, change, connection_id, id, _nango_txid::text, data FROM nango_replicator.changes_since('nango.ticket'::regclass, $1::xid8)`,
     [watermark],
   );
@@ -117,4 +149,3 @@ export async function waitForLockWaits(client: pg.Client, count: number): Promis
   }
   throw new Error(`fewer than ${count} sessions came to wait for a row lock`);
 }
-

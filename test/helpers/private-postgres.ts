@@ -33,7 +33,10 @@ export async function startPrivatePostgres(options: { password: string; port: nu
   const pwfile = join(dir, 'pwfile');
   writeFileSync(pwfile, `${options.password}\n`);
   const user = process.getuid?.() === 0 ? runAsPostgres(dir, pwfile) : {};
-  execFileSync('initdb', ['-D', data, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-N', '-E', 'UTF8'], { stdio: 'ignore', ...user });
+  execFileSync('initdb', ['-D', data, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-N', '-E', 'UTF8'], {
+    stdio: 'ignore',
+    ...user,
+  });
   const child: ChildProcess = spawn(
     'postgres',
     ['-D', data, '-p', String(options.port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'shared_buffers=16MB'],

@@ -36,8 +36,24 @@ export async function startPrivateRedisCluster(size = 3): Promise<PrivateRedisCl
       const port = await freePort();
       const busPort = await freePort();
       ports.push(port);
-      const args = ['--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
-        '--cluster-config-file', `nodes-${port}.conf`, '--save', '', '--appendonly', 'no', '--daemonize', 'no'];
+      const args = [
+        '--port',
+        String(port),
+        '--cluster-port',
+        String(busPort),
+        '--bind',
+        '127.0.0.1',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        `nodes-${port}.conf`,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--daemonize',
+        'no',
+      ];
       children.push(spawn('redis-server', args, { cwd: dir, stdio: 'ignore' }));
     }
     for (const port of ports) await waitUntil(() => ping(port), 10_000, 50);

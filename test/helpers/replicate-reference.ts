@@ -12,15 +12,34 @@ import { writePageReference } from './write-page-reference.js';
 /** The loop of replicateStream without any of its speed: one page after the other through the reference writer. */
 export async function replicateReference(
   deps: { db: Kysely<ReplicatorDatabase>; logger: Logger },
-  options: { stream: StreamKey; schema: string; deletes: 'soft' | 'hard'; fillfactor: number; full?: boolean; fields: ModelField[] | null; pages: RecordsPage[] },
+  options: {
+    stream: StreamKey;
+    schema: string;
+    deletes: 'soft' | 'hard';
+    fillfactor: number;
+    full?: boolean;
+    fields: ModelField[] | null;
+    pages: RecordsPage[];
+  },
 ): Promise<void> {
   const state = await ensureStream(deps.db, options.stream);
-  const layout = await ensureModelTable(deps, { schema: options.schema, model: options.stream.model, fields: options.fields, fillfactor: options.fillfactor });
+  const layout = await ensureModelTable(deps, {
+    schema: options.schema,
+    model: options.stream.model,
+    fields: options.fields,
+    fillfactor: options.fillfactor,
+  });
   const runId = await startRun(deps.db, state.id, options.full ? 'full' : 'sync');
   let cursor = state.cursor;
   for (const page of options.pages) {
     const result = await writePageReference(deps.db, {
-      stream: options.stream, streamId: state.id, runId, layout, deletes: options.deletes, page, expectedCursor: cursor,
+      stream: options.stream,
+      streamId: state.id,
+      runId,
+      layout,
+      deletes: options.deletes,
+      page,
+      expectedCursor: cursor,
     });
     cursor = result.cursor;
   }
@@ -34,16 +53,23 @@ export async function writtenState(db: Kysely<ReplicatorDatabase>) {
   const valueErrors = await db
     .selectFrom('nango_replicator.value_errors')
     .select(['record_id', 'field', 'column_name', 'column_type', 'reason', 'record_cursor'])
-    .orderBy('record_id').orderBy('field')
+    .orderBy('record_id')
+    .orderBy('field')
     .execute();
-  const deadLetters = await db.selectFrom('nango_replicator.dead_letters').select(['reason', 'payload', 'page_cursor']).orderBy('id').execute();
+  const deadLetters = await db
+    .selectFrom('nango_replicator.dead_letters')
+    .select(['reason', 'payload', 'page_cursor'])
+    .orderBy('id')
+    .execute();
   const runs = await db
     .selectFrom('nango_replicator.runs')
     .select(['kind', 'status', 'pages', 'records', 'upserted', 'deleted', 'value_errors', 'rejected', 'nul_removed'])
     .orderBy('id')
     .execute();
   const tombstones = await sql<Record<string, unknown>>`
-    SELECT table_schema, table_name, provider_config_key, connection_id, record_id FROM nango_replicator.deleted_rows ORDER BY record_id, id`.execute(db);
+    SELECT table_schema, table_name, provider_config_key, connection_id, record_id FROM nango_replicator.deleted_rows ORDER BY record_id, id`.execute(
+    db,
+  );
   return {
     rows: rows.map(({ _nango_synced_at: _, _nango_txid: _txid, ...row }) => row),
     tombstones: tombstones.rows,

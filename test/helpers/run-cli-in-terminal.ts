@@ -91,8 +91,13 @@ export function runCliInTerminal(args: string[], env: Record<string, string>): T
 
 /** Plain text of terminal output: ANSI escape sequences removed, `\r\n` as `\n`, a lone `\r` as a new line. */
 export function toScreen(raw: string): string {
-  // eslint-disable-next-line no-control-regex
-  return raw.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r\n/g, '\n').replace(/\r/g, '\n');
+  return (
+    raw
+      // eslint-disable-next-line no-control-regex
+      .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
+      .replace(/\r\n/g, '\n')
+      .replace(/\r/g, '\n')
+  );
 }
 
 function shellQuote(word: string): string {

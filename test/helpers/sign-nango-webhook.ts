@@ -15,7 +15,9 @@ export function hmacSignature(key: string, body: Buffer): string {
 
 /** Legacy `X-Nango-Signature`: hex SHA-256 of key + body. */
 export function legacySignature(key: string, body: Buffer): string {
-  return createHash('sha256').update(key + body.toString('utf8')).digest('hex');
+  return createHash('sha256')
+    .update(key + body.toString('utf8'))
+    .digest('hex');
 }
 
 function stableStringify(value: unknown): string {

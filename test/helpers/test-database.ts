@@ -15,7 +15,10 @@ export interface TestDatabase {
 
 /** Creates an empty database named after the test file plus a random suffix, so files can run in parallel. */
 export async function createTestDatabase(label: string): Promise<TestDatabase> {
-  const name = `nr_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase().slice(0, 30)}_${randomBytes(4).toString('hex')}`;
+  const name = `nr_${label
+    .replace(/[^a-z0-9]/gi, '_')
+    .toLowerCase()
+    .slice(0, 30)}_${randomBytes(4).toString('hex')}`;
   await admin(`CREATE DATABASE ${name}`);
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;

@@ -75,4 +75,3 @@ export const signed = (payload: Record<string, unknown>, key = KEY) => {
   const body = nangoWebhookBody(payload);
   return { body, headers: { 'x-nango-hmac-sha256': hmacSignature(key, body) } };
 };
-

@@ -123,7 +123,10 @@ export async function createWorkerFleet(
 }
 
 /** The YAML lines every worker test uses: this file's prefixes, short periods, a rate-limit bucket of its own. */
-export function baseConfig(fleet: Pick<WorkerFleet, 'queuePrefix' | 'keyPrefix'>, overrides: { rateLimit?: string; worker?: string } = {}): string {
+export function baseConfig(
+  fleet: Pick<WorkerFleet, 'queuePrefix' | 'keyPrefix'>,
+  overrides: { rateLimit?: string; worker?: string } = {},
+): string {
   return [
     'nango:',
     '  pageSize: 20',

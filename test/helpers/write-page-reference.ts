@@ -30,7 +30,17 @@ export async function writePageReference(db: Kysely<ReplicatorDatabase>, params:
     const latest = new Map<string, NangoRecord>();
     for (const record of page.records) latest.set(record.id, record);
 
-    const result: PageResult = { cursor, pages: 1, records: page.records.length + page.rejected.length, upserted: 0, deleted: 0, valueErrors: 0, rejected: page.rejected.length, nulRemoved: 0, rows: 'any' };
+    const result: PageResult = {
+      cursor,
+      pages: 1,
+      records: page.records.length + page.rejected.length,
+      upserted: 0,
+      deleted: 0,
+      valueErrors: 0,
+      rejected: page.rejected.length,
+      nulRemoved: 0,
+      rows: 'any',
+    };
     for (const original of latest.values()) {
       const cleaned = stripNul(original);
       result.nulRemoved += cleaned.removed;
@@ -109,7 +119,9 @@ async function replaceValueErrors(trx: Trx, params: WritePageParams, record: Nan
   await sql`DELETE FROM nango_replicator.value_errors WHERE stream_id = ${params.streamId} AND record_id = ${record.id}`.execute(trx);
   for (const e of errors) {
     await sql`INSERT INTO nango_replicator.value_errors (stream_id, record_id, field, column_name, column_type, reason, record_cursor)
-      VALUES (${params.streamId}, ${record.id}, ${e.field}, ${e.column}, ${e.type}, ${e.reason}, ${record._nango_metadata.cursor})`.execute(trx);
+      VALUES (${params.streamId}, ${record.id}, ${e.field}, ${e.column}, ${e.type}, ${e.reason}, ${record._nango_metadata.cursor})`.execute(
+      trx,
+    );
   }
 }
 
@@ -148,7 +160,9 @@ async function upsertOne(
   if (row === undefined) {
     const all = new Map([...typedAndRaw, ...system]);
     await sql`INSERT INTO ${table} (_nango_provider_config_key, _nango_connection_id, id, ${sql.join([...all.keys()].map((c) => sql.id(c)))}, _nango_synced_at, _nango_txid)
-      VALUES (${stream.providerConfigKey}, ${stream.connectionId}, ${record.id}, ${sql.join([...all.values()])}, now(), pg_current_xact_id())`.execute(trx);
+      VALUES (${stream.providerConfigKey}, ${stream.connectionId}, ${record.id}, ${sql.join([...all.values()])}, now(), pg_current_xact_id())`.execute(
+      trx,
+    );
     return 'inserted';
   }
   if (row.newer) return 'skipped';
@@ -157,6 +171,8 @@ async function upsertOne(
   // and pruning.
   if ((keep || row.same_raw) && row.same_deleted && row.same_pruned) return 'skipped';
   const changes = keep ? system : new Map([...typedAndRaw, ...system]);
-  await sql`UPDATE ${table} SET ${sql.join([...changes].map(([c, v]) => sql`${sql.id(c)} = ${v}`))}, _nango_synced_at = now(), _nango_txid = pg_current_xact_id() WHERE ${key}`.execute(trx);
+  await sql`UPDATE ${table} SET ${sql.join([...changes].map(([c, v]) => sql`${sql.id(c)} = ${v}`))}, _nango_synced_at = now(), _nango_txid = pg_current_xact_id() WHERE ${key}`.execute(
+    trx,
+  );
   return 'updated';
 }

@@ -99,7 +99,10 @@ describe('the admin door: status page and /metrics behind ADMIN_TOKEN, with secu
     const detailed = await fetch(`${url}/readyz`);
     assert.equal(detailed.status, 503);
     assert.match(await detailed.text(), /db\.internal/);
-    const publicDoor = await startHttpServer({ logger: captureLogger().logger }, { port: 0, host: '127.0.0.1', routes: [healthRoutes(failing)] });
+    const publicDoor = await startHttpServer(
+      { logger: captureLogger().logger },
+      { port: 0, host: '127.0.0.1', routes: [healthRoutes(failing)] },
+    );
     servers.push(publicDoor);
     const terse = await fetch(`http://127.0.0.1:${publicDoor.port}/readyz`);
     assert.equal(terse.status, 503);
@@ -112,7 +115,11 @@ describe('the admin door: status page and /metrics behind ADMIN_TOKEN, with secu
       startAdminDoor({
         // 203.0.113.0/24 is TEST-NET-3: never an address of this machine, so the bind fails at once (nothing is sent).
         config: { admin: { port: 0, host: '203.0.113.7', token: new Secret(TOKEN) }, nango: { rateLimit: { share: 0.9 } } } as never,
-        logger: captureLogger().logger, db, registry, metrics: createReplicatorMetrics(registry), checks: [],
+        logger: captureLogger().logger,
+        db,
+        registry,
+        metrics: createReplicatorMetrics(registry),
+        checks: [],
       }),
       { message: /the address to bind is not one of this machine's \(EADDRNOTAVAIL\): fix ADMIN_HOST/ },
     );
@@ -128,7 +135,11 @@ describe('the admin door: status page and /metrics behind ADMIN_TOKEN, with secu
       await assert.rejects(
         startAdminDoor({
           config: { admin: { port, host: '127.0.0.1', token: undefined }, nango: { rateLimit: { share: 0.9 } } } as never,
-          logger: captured.logger, db, registry, metrics: createReplicatorMetrics(registry), checks: [],
+          logger: captured.logger,
+          db,
+          registry,
+          metrics: createReplicatorMetrics(registry),
+          checks: [],
         }),
         { message: new RegExp(`^ADMIN_PORT ${port} is in use by another process \\(EADDRINUSE\\)`) },
       );

@@ -25,7 +25,12 @@ describe('automatic replace backfills', () => {
   before(async () => {
     f = await createWorkerFleet('backfill_automatic');
     f.standIn.store.addConnection({ providerConfigKey: PCK, connectionId: CONN });
-    f.standIn.store.deploySync({ providerConfigKey: PCK, name: 'tickets', models: [{ name: MODEL, jsonSchema: ticketJsonSchema }], runs: 'every hour' });
+    f.standIn.store.deploySync({
+      providerConfigKey: PCK,
+      name: 'tickets',
+      models: [{ name: MODEL, jsonSchema: ticketJsonSchema }],
+      runs: 'every hour',
+    });
     seedTickets(f.standIn, 0, 40);
     f.writeConfig(`${baseConfig(f)}streams:\n  - integration: ${PCK}\n    models: [${MODEL}]\n    every: 1s\n`);
     worker = f.spawnWorker({ NANGO_WEBHOOK_SIGNING_KEY: SIGNING_KEY });
@@ -50,7 +55,13 @@ describe('automatic replace backfills', () => {
     assert.equal(queued.length, 1, 'one backfill, however many syncs failed');
     const job = queued[0]!;
     assert.equal(job.name, 'backfill');
-    assert.deepEqual(job.data, { providerConfigKey: PCK, connectionId: CONN, model: MODEL, mode: 'replace', reason: 'cursor_rejected: Nango keeps answering 500 to the stored cursor' });
+    assert.deepEqual(job.data, {
+      providerConfigKey: PCK,
+      connectionId: CONN,
+      model: MODEL,
+      mode: 'replace',
+      reason: 'cursor_rejected: Nango keeps answering 500 to the stored cursor',
+    });
     const logged = await worker.waitForLog(/"msg":"scheduled a replace backfill of the stream"/);
     assert.match(logged, /"reason":"cursor_rejected: /);
     assert.match(logged, /"integration":"helpdesk","connection":"acme","model":"Ticket"/);
@@ -64,7 +75,13 @@ describe('automatic replace backfills', () => {
 
     f.standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-1', title: 'synced incrementally again' }]);
     await waitUntil(converged, 30_000);
-    assert.deepEqual([...(await f.rows('ticket', CONN)).values()].filter((r) => r._nango_deleted_at !== null).map((r) => r.id).sort(), ['T-8', 'T-9']);
+    assert.deepEqual(
+      [...(await f.rows('ticket', CONN)).values()]
+        .filter((r) => r._nango_deleted_at !== null)
+        .map((r) => r.id)
+        .sort(),
+      ['T-8', 'T-9'],
+    );
   });
 
   test('a signed webhook announcing a full run of the sync schedules a replace backfill of its stream', async () => {
@@ -73,11 +90,15 @@ describe('automatic replace backfills', () => {
     const payload = syncSuccessPayload({ providerConfigKey: PCK, connectionId: CONN, model: MODEL, syncName: 'tickets' });
     const body = nangoWebhookBody({ ...payload, checkpoints: { from: null, to: { updatedAfter: '2026-11-25T10:00:00.000Z' } } });
     const response = await fetch(`${base}/webhooks/nango`, {
-      method: 'POST', body, headers: { 'content-type': 'application/json', 'x-nango-hmac-sha256': hmacSignature(SIGNING_KEY, body) },
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'x-nango-hmac-sha256': hmacSignature(SIGNING_KEY, body) },
     });
     assert.equal(response.status, 200);
     const job = await waitUntil(async () => {
-      const found = (await queue.getJobs(['waiting', 'delayed', 'active', 'waiting-children', 'completed'])).find((j) => /from scratch/.test(String(j.data.reason)));
+      const found = (await queue.getJobs(['waiting', 'delayed', 'active', 'waiting-children', 'completed'])).find((j) =>
+        /from scratch/.test(String(j.data.reason)),
+      );
       assert.ok(found, 'no backfill yet');
       return found;
     }, 30_000);

@@ -33,7 +33,10 @@ describe('the backfill share of the API budget', () => {
 
   test('backfills never take more than their share, and incremental syncs get the rest', async () => {
     const fleet = createRedisRequestGate({ redis }, { key: 'acct', keyPrefix: PREFIX, requestsPerMinute: RPM, share: 1 });
-    const cap = createRedisRequestGate({ redis }, { key: 'acct:backfill', keyPrefix: PREFIX, requestsPerMinute: RPM, share: BACKFILL_SHARE });
+    const cap = createRedisRequestGate(
+      { redis },
+      { key: 'acct:backfill', keyPrefix: PREFIX, requestsPerMinute: RPM, share: BACKFILL_SHARE },
+    );
     const backfillGate = composeRequestGates({ cap, shared: fleet });
     const stop = AbortSignal.timeout(RUN_MS);
     setMaxListeners(32, stop); // one listener per waiting caller
@@ -51,8 +54,14 @@ describe('the backfill share of the API budget', () => {
 
   test('responses are reported to the fleet bucket: a 429 blocks backfills and syncs alike', async () => {
     const fleetGrants: number[] = [];
-    const fleet = createRedisRequestGate({ redis, onGrant: (t) => fleetGrants.push(t) }, { key: 'acct2', keyPrefix: PREFIX, requestsPerMinute: RPM, share: 1 });
-    const cap = createRedisRequestGate({ redis }, { key: 'acct2:backfill', keyPrefix: PREFIX, requestsPerMinute: RPM, share: BACKFILL_SHARE });
+    const fleet = createRedisRequestGate(
+      { redis, onGrant: (t) => fleetGrants.push(t) },
+      { key: 'acct2', keyPrefix: PREFIX, requestsPerMinute: RPM, share: 1 },
+    );
+    const cap = createRedisRequestGate(
+      { redis },
+      { key: 'acct2:backfill', keyPrefix: PREFIX, requestsPerMinute: RPM, share: BACKFILL_SHARE },
+    );
     const backfillGate = composeRequestGates({ cap, shared: fleet });
     await backfillGate.observe({ status: 429, retryAfterSeconds: 1 });
     assert.ok(fleet.stats().tooManyRequests === 1 && cap.stats().tooManyRequests === 0);

@@ -17,7 +17,12 @@ describe('nango-replicator backfill', () => {
   before(async () => {
     f = await createWorkerFleet('backfill_cli');
     f.standIn.store.addConnection({ providerConfigKey: PCK, connectionId: CONN });
-    f.standIn.store.deploySync({ providerConfigKey: PCK, name: 'tickets', models: [{ name: MODEL, jsonSchema: ticketJsonSchema }], runs: 'every hour' });
+    f.standIn.store.deploySync({
+      providerConfigKey: PCK,
+      name: 'tickets',
+      models: [{ name: MODEL, jsonSchema: ticketJsonSchema }],
+      runs: 'every hour',
+    });
     seedTickets(f.standIn, 0, 200);
     f.writeConfig(baseConfig(f));
     f.spawnWorker();
@@ -33,7 +38,11 @@ describe('nango-replicator backfill', () => {
     const result = await cli(['--connection', CONN, '--model', MODEL, '--wait']);
     assert.equal(result.code, 0, result.stderr + result.stdout);
     assert.match(result.stdout, /^Backfill (\d+) queued on nango-backfill: helpdesk, connection acme, model Ticket, mode merge$/m);
-    assert.match(result.stderr, /^backfill \d+: 0\/1 streams done, 1 running, \d+ pages?, [\d,]+ records \([\d,]+\/s\)$/m, 'a progress line');
+    assert.match(
+      result.stderr,
+      /^backfill \d+: 0\/1 streams done, 1 running, \d+ pages?, [\d,]+ records \([\d,]+\/s\)$/m,
+      'a progress line',
+    );
     assert.match(result.stdout, /^Backfill \d+ completed\.$/m);
     assert.match(result.stdout, /^1 stream \(1 merged\): 10 pages, 200 records, 200 upserted, 0 deleted by Nango, 0 deleted as unseen$/m);
     assert.match(result.stdout, /^ {2}helpdesk\/acme\/Ticket: merged, 10 pages, 200 records$/m);
@@ -48,7 +57,12 @@ describe('nango-replicator backfill', () => {
   });
 
   test('--wait exits 1 when the circuit breaker refused the deletes, and --json gives the whole outcome', async () => {
-    f.standIn.store.hardDelete(PCK, CONN, MODEL, Array.from({ length: 150 }, (_, i) => `T-${i}`));
+    f.standIn.store.hardDelete(
+      PCK,
+      CONN,
+      MODEL,
+      Array.from({ length: 150 }, (_, i) => `T-${i}`),
+    );
     const refused = await cli(['--connection', CONN, '--model', MODEL, '--mode', 'replace', '--wait']);
     assert.equal(refused.code, 1, refused.stderr + refused.stdout);
     assert.match(refused.stdout, /^ {2}helpdesk\/acme\/Ticket: refused, 3 pages, 50 records, 0 deleted as unseen: refused to delete/m);
@@ -65,7 +79,10 @@ describe('nango-replicator backfill', () => {
   test('without --wait it queues the message and returns at once', async () => {
     const result = await cli(['--since', '2026-06-01T00:00:00+02:00']);
     assert.equal(result.code, 0, result.stderr);
-    const id = /^Backfill (\d+) queued on nango-backfill: helpdesk, every connection, every model, mode merge, since 2026-06-01T00:00:00\+02:00$/m.exec(result.stdout)?.[1];
+    const id =
+      /^Backfill (\d+) queued on nango-backfill: helpdesk, every connection, every model, mode merge, since 2026-06-01T00:00:00\+02:00$/m.exec(
+        result.stdout,
+      )?.[1];
     assert.ok(id, result.stdout);
     const job = await settled(queue, id);
     assert.deepEqual(job.data, { providerConfigKey: PCK, since: '2026-06-01T00:00:00+02:00', mode: 'merge' });

@@ -24,16 +24,32 @@ describe('a merge backfill', () => {
   const source = () => f.standIn.store.snapshot(PCK, 'acme', 'Ticket');
   /** Each row's content without the time and transaction it was last written by, by id. */
   const contents = async () =>
-    new Map([...(await f.rows('ticket', 'acme'))].map(([id, { _nango_synced_at: _synced, _nango_txid: _txid, ...rest }]) => [id, JSON.stringify(rest)]));
+    new Map(
+      [...(await f.rows('ticket', 'acme'))].map(([id, { _nango_synced_at: _synced, _nango_txid: _txid, ...rest }]) => [
+        id,
+        JSON.stringify(rest),
+      ]),
+    );
   const changedIds = (before: Map<string, string>, after: Map<string, string>) =>
     [...new Set([...before.keys(), ...after.keys()])].filter((id) => before.get(id) !== after.get(id)).sort();
 
   before(async () => {
     f = await createWorkerFleet('backfill_merge');
     for (const connectionId of CONNECTIONS) f.standIn.store.addConnection({ providerConfigKey: PCK, connectionId });
-    f.standIn.store.deploySync({ providerConfigKey: PCK, name: 'tickets', models: MODELS.map((m) => ({ name: m.name, jsonSchema: ticketJsonSchema })), runs: 'every hour' });
+    f.standIn.store.deploySync({
+      providerConfigKey: PCK,
+      name: 'tickets',
+      models: MODELS.map((m) => ({ name: m.name, jsonSchema: ticketJsonSchema })),
+      runs: 'every hour',
+    });
     for (const connectionId of CONNECTIONS) {
-      for (const model of MODELS) f.standIn.store.save(PCK, connectionId, model.name, Array.from({ length: model.count }, (_, n) => makeTicket(n)));
+      for (const model of MODELS)
+        f.standIn.store.save(
+          PCK,
+          connectionId,
+          model.name,
+          Array.from({ length: model.count }, (_, n) => makeTicket(n)),
+        );
     }
     f.writeConfig(baseConfig(f)); // no `streams`: nothing but backfills reads Nango here
     f.spawnWorker();
@@ -52,7 +68,8 @@ describe('a merge backfill', () => {
     assert.equal(summary.merged, 4);
     assert.equal(summary.records, 2 * (45 + 12));
     for (const connectionId of CONNECTIONS) {
-      for (const model of MODELS) assertMatchesSource(await f.rows(model.table, connectionId), f.standIn.store.snapshot(PCK, connectionId, model.name));
+      for (const model of MODELS)
+        assertMatchesSource(await f.rows(model.table, connectionId), f.standIn.store.snapshot(PCK, connectionId, model.name));
     }
     const children = Object.keys((await job.getDependencies()).processed ?? {});
     assert.equal(children.length, 4);
@@ -70,7 +87,10 @@ describe('a merge backfill', () => {
   test('after changes it updates exactly the rows that differ, and moves the cursor only forward', async () => {
     const cursorBefore = (await streamRow(f, TICKETS))?.cursor;
     const before = await contents();
-    f.standIn.store.update(PCK, 'acme', 'Ticket', [{ id: 'T-1', title: 'changed in Nango' }, { id: 'T-2', points: 999 }]);
+    f.standIn.store.update(PCK, 'acme', 'Ticket', [
+      { id: 'T-1', title: 'changed in Nango' },
+      { id: 'T-2', points: 999 },
+    ]);
     // Damage downstream, which no incremental sync would repair: a value overwritten, a row lost.
     await sql`UPDATE nango.ticket SET title = 'overwritten here' WHERE id = 'T-10' AND _nango_connection_id = 'acme'`.execute(f.db);
     await sql`DELETE FROM nango.ticket WHERE id = 'T-11' AND _nango_connection_id = 'acme'`.execute(f.db);
@@ -96,7 +116,10 @@ describe('a merge backfill', () => {
   test('since is sent as modified_after in UTC Z form and reads only what changed after it', async () => {
     const mark = Date.now();
     await sleep(20);
-    f.standIn.store.update(PCK, 'acme', 'Ticket', [{ id: 'T-5', title: 'after the mark' }, { id: 'T-6', title: 'after the mark too' }]);
+    f.standIn.store.update(PCK, 'acme', 'Ticket', [
+      { id: 'T-5', title: 'after the mark' },
+      { id: 'T-6', title: 'after the mark too' },
+    ]);
     const since = new Date(mark + 2 * 3600_000).toISOString().replace('Z', '+02:00'); // the same instant, with an offset
     const requestsBefore = f.standIn.requests.length;
 

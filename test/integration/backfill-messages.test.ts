@@ -23,7 +23,12 @@ describe('backfill messages that do not fit', () => {
   before(async () => {
     f = await createWorkerFleet('backfill_messages');
     f.standIn.store.addConnection({ providerConfigKey: PCK, connectionId: CONN });
-    f.standIn.store.deploySync({ providerConfigKey: PCK, name: 'tickets', models: [{ name: MODEL, jsonSchema: ticketJsonSchema }], runs: 'every hour' });
+    f.standIn.store.deploySync({
+      providerConfigKey: PCK,
+      name: 'tickets',
+      models: [{ name: MODEL, jsonSchema: ticketJsonSchema }],
+      runs: 'every hour',
+    });
     seedTickets(f.standIn, 0, 30);
     f.writeConfig(`${baseConfig(f)}streams:\n  - integration: ${PCK}\n    models: [${MODEL}]\n    every: 1s\n`);
     worker = f.spawnWorker();
@@ -38,11 +43,20 @@ describe('backfill messages that do not fit', () => {
   test('each fails at once, without retries, with a reason naming the field', async () => {
     const cases: Array<[unknown, RegExp, string?]> = [
       [{ connectionId: CONN }, /^Invalid backfill message: providerConfigKey: Invalid input: expected string, received undefined$/],
-      [{ providerConfigKey: PCK, mode: 'purge' }, /^Invalid backfill message: mode: Invalid option: expected one of "merge"\|"replace" \(got "purge"\)$/],
+      [
+        { providerConfigKey: PCK, mode: 'purge' },
+        /^Invalid backfill message: mode: Invalid option: expected one of "merge"\|"replace" \(got "purge"\)$/,
+      ],
       [{ providerConfigKey: PCK, conection: CONN }, /^Invalid backfill message: \(root\): Unrecognized key: "conection"$/],
-      [{ providerConfigKey: PCK, since: '2020-01-01T00:00:00Z' }, /^Invalid backfill message: since: must be within the last 12 months, as Nango refuses an older modified_after/],
+      [
+        { providerConfigKey: PCK, since: '2020-01-01T00:00:00Z' },
+        /^Invalid backfill message: since: must be within the last 12 months, as Nango refuses an older modified_after/,
+      ],
       [{ providerConfigKey: PCK, since: 'last week' }, /^Invalid backfill message: since: must be an ISO timestamp/],
-      [{ providerConfigKey: PCK, mode: 'replace', since: '2026-10-01' }, /^Invalid backfill message: since: cannot be used with mode "replace"/],
+      [
+        { providerConfigKey: PCK, mode: 'replace', since: '2026-10-01' },
+        /^Invalid backfill message: since: cannot be used with mode "replace"/,
+      ],
       [{ providerConfigKey: PCK, force: 'yes' }, /^Invalid backfill message: force: Invalid input: expected boolean/],
       [null, /^Invalid backfill message: \(root\): Invalid input: expected object, received null/],
       [{ providerConfigKey: PCK }, /^Unknown job name "backfil" on nango-backfill: send "backfill"$/, 'backfil'],
@@ -55,7 +69,11 @@ describe('backfill messages that do not fit', () => {
       assert.equal(job.attemptsMade, 1, `${JSON.stringify(data)} was retried`);
     }
     const children = await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed', 'waiting-children']);
-    assert.deepEqual(children.filter((job) => job.name === 'backfill-stream'), [], 'no stream was backfilled');
+    assert.deepEqual(
+      children.filter((job) => job.name === 'backfill-stream'),
+      [],
+      'no stream was backfilled',
+    );
   });
 
   test('nothing else is disturbed: the worker keeps running and syncing, and a good message still works', async () => {

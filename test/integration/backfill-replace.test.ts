@@ -16,17 +16,27 @@ describe('backfills of one stream', () => {
   let worker: SpawnedWorker;
   let queue: Queue;
   const deletedIds = async () =>
-    [...(await f.rows('ticket', CONN)).values()].filter((r) => r._nango_deleted_at !== null).map((r) => String(r.id)).sort();
+    [...(await f.rows('ticket', CONN)).values()]
+      .filter((r) => r._nango_deleted_at !== null)
+      .map((r) => String(r.id))
+      .sort();
   const statusOf = async () => {
     const result = await runCliProcess(['status', '--json'], f.env);
     assert.equal(result.code, 0, result.stderr);
-    return (JSON.parse(result.stdout) as Array<{ connectionId: string; lastBackfill: Record<string, unknown> | null }>).find((s) => s.connectionId === CONN);
+    return (JSON.parse(result.stdout) as Array<{ connectionId: string; lastBackfill: Record<string, unknown> | null }>).find(
+      (s) => s.connectionId === CONN,
+    );
   };
 
   before(async () => {
     f = await createWorkerFleet('backfill_replace');
     f.standIn.store.addConnection({ providerConfigKey: PCK, connectionId: CONN });
-    f.standIn.store.deploySync({ providerConfigKey: PCK, name: 'tickets', models: [{ name: MODEL, jsonSchema: ticketJsonSchema }], runs: 'every hour' });
+    f.standIn.store.deploySync({
+      providerConfigKey: PCK,
+      name: 'tickets',
+      models: [{ name: MODEL, jsonSchema: ticketJsonSchema }],
+      runs: 'every hour',
+    });
     seedTickets(f.standIn, 0, 50);
     f.writeConfig(baseConfig(f)); // no `streams`: only backfills read Nango here
     worker = f.spawnWorker();

@@ -18,7 +18,12 @@ describe('a worker shut down in the middle of a backfill', () => {
   before(async () => {
     f = await createWorkerFleet('backfill_shutdown');
     f.standIn.store.addConnection({ providerConfigKey: PCK, connectionId: CONN });
-    f.standIn.store.deploySync({ providerConfigKey: PCK, name: 'tickets', models: [{ name: MODEL, jsonSchema: ticketJsonSchema }], runs: 'every hour' });
+    f.standIn.store.deploySync({
+      providerConfigKey: PCK,
+      name: 'tickets',
+      models: [{ name: MODEL, jsonSchema: ticketJsonSchema }],
+      runs: 'every hour',
+    });
     seedTickets(f.standIn, 0, 400);
     f.writeConfig(baseConfig(f));
     queue = openBackfillQueue(f);
@@ -30,10 +35,15 @@ describe('a worker shut down in the middle of a backfill', () => {
 
   /** The `cursor` query of every `GET /records` the stand-in received from `from` on (undefined: from the beginning). */
   const recordsCursors = (from = 0) =>
-    f.standIn.requests.slice(from).filter((r) => r.path.startsWith('/records')).map((r) => r.query.cursor as string | undefined);
+    f.standIn.requests
+      .slice(from)
+      .filter((r) => r.path.startsWith('/records'))
+      .map((r) => r.query.cursor as string | undefined);
   /** Pages each backfill run committed, oldest run first. */
   const backfillRunPages = async () =>
-    (await sql<{ pages: number }>`SELECT pages FROM nango_replicator.runs WHERE kind = 'backfill' ORDER BY started_at`.execute(f.db)).rows.map((r) => r.pages);
+    (
+      await sql<{ pages: number }>`SELECT pages FROM nango_replicator.runs WHERE kind = 'backfill' ORDER BY started_at`.execute(f.db)
+    ).rows.map((r) => r.pages);
 
   /**
    * Starts a worker, adds the backfill, stops the worker with SIGTERM once `pages` pages committed, starts a second
@@ -74,7 +84,10 @@ describe('a worker shut down in the middle of a backfill', () => {
   test('a merge backfill goes on from its last committed page on the next worker, and the table matches the source', async () => {
     const { summary, committedCursors, secondRequests } = await interruptedBackfill({ mode: 'merge' }, 3);
     assert.ok(secondRequests.length > 0);
-    assert.ok(secondRequests.every((cursor) => cursor !== undefined), 'the second worker did not read from the beginning');
+    assert.ok(
+      secondRequests.every((cursor) => cursor !== undefined),
+      'the second worker did not read from the beginning',
+    );
     const again = secondRequests.filter((cursor) => committedCursors.includes(cursor));
     assert.deepEqual(again, [], 'no committed page was requested again');
     assert.deepEqual([summary.merged, summary.records, summary.upserted], [1, 400, 400], 'each record read once over both workers');
@@ -85,7 +98,10 @@ describe('a worker shut down in the middle of a backfill', () => {
     const gone = ['T-2', 'T-150', 'T-398'];
     f.standIn.store.hardDelete(PCK, CONN, MODEL, gone); // dropped by Nango without a tombstone
     const { summary, committedCursors, secondRequests } = await interruptedBackfill({ mode: 'replace' }, 2);
-    assert.ok(secondRequests.every((cursor) => cursor !== undefined && !committedCursors.includes(cursor)), 'no committed page was requested again');
+    assert.ok(
+      secondRequests.every((cursor) => cursor !== undefined && !committedCursors.includes(cursor)),
+      'no committed page was requested again',
+    );
     assert.deepEqual([summary.replaced, summary.records, summary.unseenDeleted], [1, 397, 3]);
     const rows = await f.rows('ticket', CONN);
     const deleted = [...rows.values()].filter((r) => r._nango_deleted_at !== null).map((r) => r.id);

@@ -71,14 +71,19 @@ describe('the change feed', () => {
     for (let iteration = 0; iteration < ITERATIONS; iteration++) {
       // Each writer its own stream this round, so their rows never meet; the last stream's writer is doomed: it
       // expects a cursor its stream does not have, so its page rolls back after writing its rows.
-      const order = f.streams.slice(0, WRITERS).sort(() => next() - 0.5).slice(0, 2 + Math.floor(next() * (WRITERS - 1)));
+      const order = f.streams
+        .slice(0, WRITERS)
+        .sort(() => next() - 0.5)
+        .slice(0, 2 + Math.floor(next() * (WRITERS - 1)));
       const doomed = next() < 0.3 ? f.streams[WRITERS] : undefined;
       const writers = [...order, ...(doomed ? [doomed] : [])];
       const expected: string[] = [];
       // The doomed page expects the cursor its stream has now; its gate moves it (another run did): it rolls back.
       const expectedCursors = writers.map((stream) => stream.cursor);
       const moved = f.record(0)._nango_metadata.cursor;
-      const releases = await Promise.all(writers.map((stream, i) => gate(gates[i] as pg.Client, stream, stream === doomed ? moved : undefined)));
+      const releases = await Promise.all(
+        writers.map((stream, i) => gate(gates[i] as pg.Client, stream, stream === doomed ? moved : undefined)),
+      );
       const outcomes = writers.map((stream) => {
         const records = Array.from({ length: 1 + Math.floor(next() * 4) }, (_, k) => {
           const title = `round ${iteration} ${stream.key.connectionId} #${k}`;
@@ -123,7 +128,9 @@ describe('the change feed', () => {
     // watermark back), but the re-read must add none.
     const feedFrom = async () => (await readFeed(reader, watermark)).changes.map((c) => `${c.connection_id}/${c.id}@${c.txid}`).sort();
     const feedBefore = await feedFrom();
-    const versions = async () => (await sql<{ v: string }>`SELECT string_agg(id || ':' || xmin::text, ',' ORDER BY id) AS v FROM nango.ticket`.execute(f.db)).rows[0]?.v;
+    const versions = async () =>
+      (await sql<{ v: string }>`SELECT string_agg(id || ':' || xmin::text, ',' ORDER BY id) AS v FROM nango.ticket`.execute(f.db)).rows[0]
+        ?.v;
     const before = await versions();
     // The same records again, later positions (a merge backfill, the safety net): nothing changed.
     const again = records.map((r) => ({ ...f.record(Number(r.id.slice(2))), _nango_metadata: { ...f.record(0)._nango_metadata } }));
@@ -147,7 +154,9 @@ describe('the change feed', () => {
     listener.on('notification', (n) => {
       notices.push(JSON.parse(n.payload ?? '{}') as ChangesNotice);
       void checker
-        .query(`SELECT count(*)::int AS n FROM nango.ticket WHERE _nango_connection_id = $1 AND title LIKE 'heard %'`, [stream.key.connectionId])
+        .query(`SELECT count(*)::int AS n FROM nango.ticket WHERE _nango_connection_id = $1 AND title LIKE 'heard %'`, [
+          stream.key.connectionId,
+        ])
         .then((r) => (visibleOnNotice = r.rows[0]?.n as number));
     });
     await listener.query(`LISTEN ${CHANGES_CHANNEL}`);
@@ -173,8 +182,16 @@ describe('the change feed', () => {
     await f.write(stream, [f.record(300, {}, { deleted_at: deletedAt, last_action: 'DELETED' })]);
     await f.write(stream, [f.record(301, {}, { deleted_at: deletedAt, last_action: 'DELETED' })], { deletes: 'hard' });
     const feed = await readFeed(reader, watermark);
-    const mine = feed.changes.filter((c) => c.connection_id === stream.key.connectionId && ['T-300', 'T-301'].includes(c.id) && c.change !== 'upsert');
-    assert.deepEqual(mine.map((c) => [c.change, c.id]), [['soft_delete', 'T-300'], ['hard_delete', 'T-301']]);
+    const mine = feed.changes.filter(
+      (c) => c.connection_id === stream.key.connectionId && ['T-300', 'T-301'].includes(c.id) && c.change !== 'upsert',
+    );
+    assert.deepEqual(
+      mine.map((c) => [c.change, c.id]),
+      [
+        ['soft_delete', 'T-300'],
+        ['hard_delete', 'T-301'],
+      ],
+    );
     assert.ok(BigInt(mine[0]?.txid ?? 0) < BigInt(mine[1]?.txid ?? 0), 'in commit order of their transactions');
   });
 });

@@ -24,7 +24,8 @@ describe('a table from before the change feed', () => {
         _nango_last_modified_at, _nango_cursor, _nango_synced_at)
       SELECT 'helpdesk', 'c0', 'old-' || n, 'old ticket ' || n, '{}'::jsonb, 'ADDED', now(), 'c', now()
       FROM generate_series(1, ${ROWS}) AS n`.execute(f.db);
-    const filenode = async () => (await sql<{ node: string }>`SELECT pg_relation_filenode('nango.ticket')::text AS node`.execute(f.db)).rows[0]?.node;
+    const filenode = async () =>
+      (await sql<{ node: string }>`SELECT pg_relation_filenode('nango.ticket')::text AS node`.execute(f.db)).rows[0]?.node;
     const before = await filenode();
 
     const { logger, text } = captureLogger('info');
@@ -46,6 +47,9 @@ describe('a table from before the change feed', () => {
     const watermark = mark.rows[0]?.w ?? null;
     await f.write(f.streams[0] as NonNullable<FeedFixture['streams'][0]>, [f.record(1, { title: 'after the feed began' })]);
     const feed = await readFeed(reader, watermark);
-    assert.deepEqual(feed.changes.map((c) => [c.id, c.data?.title]), [['T-1', 'after the feed began']]);
+    assert.deepEqual(
+      feed.changes.map((c) => [c.id, c.data?.title]),
+      [['T-1', 'after the feed began']],
+    );
   });
 });

@@ -51,9 +51,13 @@ async function freePort(): Promise<number> {
 /** A private redis-server that wants a password, on a free port; stopped by its pid. */
 async function startPasswordRedis(): Promise<{ port: number; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', REDIS_PASSWORD, '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', REDIS_PASSWORD, '--save', '', '--appendonly', 'no'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   await new Promise<void>((resolve, reject) => {
     child.stdout?.on('data', (chunk) => {
@@ -90,7 +94,14 @@ describe('errors that name what to fix', () => {
     const url = new URL(database.url);
     url.password = PG_PASSWORD;
     databaseUrl = url.toString();
-    env = { NANGO_SECRET_KEY: NANGO_KEY, DATABASE_URL: databaseUrl, REPLICATOR_CONFIG: configPath, LOG_LEVEL: 'warn', PORT: '0', ADMIN_PORT: '0' };
+    env = {
+      NANGO_SECRET_KEY: NANGO_KEY,
+      DATABASE_URL: databaseUrl,
+      REPLICATOR_CONFIG: configPath,
+      LOG_LEVEL: 'warn',
+      PORT: '0',
+      ADMIN_PORT: '0',
+    };
   });
   after(async () => {
     await database.drop();
@@ -105,42 +116,70 @@ describe('errors that name what to fix', () => {
       return { ...env, DATABASE_URL: url.toString() };
     };
     const [refused, workerRefused, missing, unknownUser] = await Promise.all([
-      runCliProcess(['status'], withUrl((u) => (u.port = String(port)))),
+      runCliProcess(
+        ['status'],
+        withUrl((u) => (u.port = String(port))),
+      ),
       runCliProcess(['worker'], { ...withUrl((u) => (u.port = String(port))), REDIS_URL }),
-      runCliProcess(['migrate'], withUrl((u) => (u.pathname = '/nosuchdb'))),
-      runCliProcess(['status'], withUrl((u) => (u.username = 'nosuchuser'))),
+      runCliProcess(
+        ['migrate'],
+        withUrl((u) => (u.pathname = '/nosuchdb')),
+      ),
+      runCliProcess(
+        ['status'],
+        withUrl((u) => (u.username = 'nosuchuser')),
+      ),
     ]);
     assert.equal(refused.code, 1, refused.stderr);
-    assert.equal(errorLine(refused), `error: Postgres (DATABASE_URL, 127.0.0.1:${port}) refused the connection: is Postgres running there? Start it, or set DATABASE_URL to your server.`);
+    assert.equal(
+      errorLine(refused),
+      `error: Postgres (DATABASE_URL, 127.0.0.1:${port}) refused the connection: is Postgres running there? Start it, or set DATABASE_URL to your server.`,
+    );
     assert.equal(workerRefused.code, 1, workerRefused.stderr);
     assert.equal(errorLine(workerRefused), errorLine(refused));
     assert.equal(missing.code, 1, missing.stderr);
-    assert.match(errorLine(missing), /^error: Postgres \(DATABASE_URL, 127\.0\.0\.1:5432\) has no database "nosuchdb": create it \(createdb -h 127\.0\.0\.1 -U postgres nosuchdb\), or fix the database name in DATABASE_URL\.$/);
+    assert.match(
+      errorLine(missing),
+      /^error: Postgres \(DATABASE_URL, 127\.0\.0\.1:5432\) has no database "nosuchdb": create it \(createdb -h 127\.0\.0\.1 -U postgres nosuchdb\), or fix the database name in DATABASE_URL\.$/,
+    );
     assert.equal(unknownUser.code, 1, unknownUser.stderr);
-    assert.match(errorLine(unknownUser), /^error: Postgres \(DATABASE_URL, 127\.0\.0\.1:5432\) refused user "nosuchuser" .*fix the user in DATABASE_URL/);
+    assert.match(
+      errorLine(unknownUser),
+      /^error: Postgres \(DATABASE_URL, 127\.0\.0\.1:5432\) refused user "nosuchuser" .*fix the user in DATABASE_URL/,
+    );
     for (const result of [refused, workerRefused, missing, unknownUser]) assertNoSecret(result);
   });
 
-  test('a refused Postgres password names DATABASE_URL and its user, and shows no password', { skip: !canStartPrivatePostgres() && 'initdb is not available' }, async () => {
-    // The shared server trusts every local connection, so a cluster of this test's own asks for the password.
-    const cluster = await startPrivatePostgres({ password: 'right-pg-pass-e1', port: await freePort() });
-    try {
-      const wrong = new URL(cluster.url);
-      wrong.password = PG_PASSWORD;
-      const result = await runCliProcess(['migrate'], { ...env, DATABASE_URL: wrong.toString() });
-      assert.equal(result.code, 1, result.stderr);
-      assert.equal(errorLine(result), `error: Postgres (DATABASE_URL, 127.0.0.1:${cluster.port}) refused the password of user "postgres": fix the user or the password in DATABASE_URL.`);
-      assertNoSecret(result);
-      assert.equal(result.stderr.includes('right-pg-pass-e1'), false);
-    } finally {
-      await cluster.stop();
-    }
-  });
+  test(
+    'a refused Postgres password names DATABASE_URL and its user, and shows no password',
+    { skip: !canStartPrivatePostgres() && 'initdb is not available' },
+    async () => {
+      // The shared server trusts every local connection, so a cluster of this test's own asks for the password.
+      const cluster = await startPrivatePostgres({ password: 'right-pg-pass-e1', port: await freePort() });
+      try {
+        const wrong = new URL(cluster.url);
+        wrong.password = PG_PASSWORD;
+        const result = await runCliProcess(['migrate'], { ...env, DATABASE_URL: wrong.toString() });
+        assert.equal(result.code, 1, result.stderr);
+        assert.equal(
+          errorLine(result),
+          `error: Postgres (DATABASE_URL, 127.0.0.1:${cluster.port}) refused the password of user "postgres": fix the user or the password in DATABASE_URL.`,
+        );
+        assertNoSecret(result);
+        assert.equal(result.stderr.includes('right-pg-pass-e1'), false);
+      } finally {
+        await cluster.stop();
+      }
+    },
+  );
 
   test('a DATABASE_URL that is not a URL is named, and its value is not shown', async () => {
     const result = await runCliProcess(['status'], { ...env, DATABASE_URL: `postgres://app:${PG_PASSWORD} x@:port/db` });
     assert.equal(result.code, 2, result.stderr);
-    assert.match(errorLine(result), /^error: Invalid environment: DATABASE_URL: is not a valid URL: write it as postgres:\/\/user:password@host:5432\/database/);
+    assert.match(
+      errorLine(result),
+      /^error: Invalid environment: DATABASE_URL: is not a valid URL: write it as postgres:\/\/user:password@host:5432\/database/,
+    );
     assertNoSecret(result);
   });
 
@@ -163,7 +202,10 @@ describe('errors that name what to fix', () => {
       const refusedText = `Redis (REDIS_URL, 127.0.0.1:${port}) refused the connection: is Redis running there? Start it, or set REDIS_URL to your server.`;
       const wrongText = `Redis (REDIS_URL, 127.0.0.1:${redis.port}) is reachable but refused the password (WRONGPASS): fix the password in REDIS_URL`;
       assert.equal(syncDown.code, 1, syncDown.stderr);
-      assert.match(errorLine(syncDown), new RegExp(`^error: ${escape(refusedText)} \\(REDIS_URL is set, .*unset REDIS_URL to run on its own\\.\\)$`));
+      assert.match(
+        errorLine(syncDown),
+        new RegExp(`^error: ${escape(refusedText)} \\(REDIS_URL is set, .*unset REDIS_URL to run on its own\\.\\)$`),
+      );
       assert.equal(workerDown.code, 1, workerDown.stderr);
       assert.equal(errorLine(workerDown), `error: ${refusedText}`);
       for (const result of [syncWrong, workerWrong, backfillWrong]) {
@@ -188,7 +230,10 @@ describe('errors that name what to fix', () => {
     try {
       const result = await runCliProcess(['worker'], { ...env, REDIS_URL, PORT: String(port) });
       assert.equal(result.code, 1, result.stderr);
-      assert.equal(errorLine(result), `error: PORT ${port} is in use by another process (EADDRINUSE): stop that process, or set PORT to a free port (PORT=0 picks one).`);
+      assert.equal(
+        errorLine(result),
+        `error: PORT ${port} is in use by another process (EADDRINUSE): stop that process, or set PORT to a free port (PORT=0 picks one).`,
+      );
       assertNoSecret(result);
     } finally {
       holder.close();
@@ -216,7 +261,9 @@ describe('errors that name what to fix', () => {
   test('a NANGO_HOST that refuses, does not resolve, or is not the Nango API: sync fails at once, names NANGO_HOST, and status shows why', async () => {
     const closed = await freePort();
     // Something that is not Nango's API: a web server answering 404 to every path.
-    const notNango: HttpServer = createHttpServer((_request, response) => response.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>'));
+    const notNango: HttpServer = createHttpServer((_request, response) =>
+      response.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>'),
+    );
     notNango.listen(0, '127.0.0.1');
     await once(notNango, 'listening');
     const notNangoHost = `http://127.0.0.1:${(notNango.address() as { port: number }).port}/nango`;
@@ -229,11 +276,25 @@ describe('errors that name what to fix', () => {
         sync('not-found', notNangoHost),
       ]);
       assert.equal(refused.code, 1, refused.stderr);
-      assert.match(refused.stderr, new RegExp(`^helpdesk/refused/Ticket: failed: nango_connection_refused: Nango \\(NANGO_HOST, http://127\\.0\\.0\\.1:${closed}\\) refused the connection \\(ECONNREFUSED, on GET /scripts/config\\): is Nango running there, and is NANGO_HOST its API URL\\?$`, 'm'));
+      assert.match(
+        refused.stderr,
+        new RegExp(
+          `^helpdesk/refused/Ticket: failed: nango_connection_refused: Nango \\(NANGO_HOST, http://127\\.0\\.0\\.1:${closed}\\) refused the connection \\(ECONNREFUSED, on GET /scripts/config\\): is Nango running there, and is NANGO_HOST its API URL\\?$`,
+          'm',
+        ),
+      );
       assert.equal(unresolved.code, 1, unresolved.stderr);
-      assert.match(unresolved.stderr, /^helpdesk\/unresolved\/Ticket: failed: nango_host_not_found: NANGO_HOST \(http:\/\/nango\.invalid\): the host name nango\.invalid does not resolve \(ENOTFOUND, on GET \/scripts\/config\)\. Set NANGO_HOST to the Nango API URL/m);
+      assert.match(
+        unresolved.stderr,
+        /^helpdesk\/unresolved\/Ticket: failed: nango_host_not_found: NANGO_HOST \(http:\/\/nango\.invalid\): the host name nango\.invalid does not resolve \(ENOTFOUND, on GET \/scripts\/config\)\. Set NANGO_HOST to the Nango API URL/m,
+      );
       assert.equal(notFound.code, 1, notFound.stderr);
-      assert.match(notFound.stderr, new RegExp(`nango_not_found: GET /scripts/config answered 404 unknown: is NANGO_HOST \\(${escape(notNangoHost)}\\) the Nango API URL`));
+      assert.match(
+        notFound.stderr,
+        new RegExp(
+          `nango_not_found: GET /scripts/config answered 404 unknown: is NANGO_HOST \\(${escape(notNangoHost)}\\) the Nango API URL`,
+        ),
+      );
       for (const result of [refused, unresolved]) {
         // One attempt: no retry was logged (LOG_LEVEL=warn shows every retry), and no raw log line at all.
         assert.doesNotMatch(result.stderr, /retries left|"level"|"stack"|"type":"Object"/, result.stderr);
@@ -259,17 +320,30 @@ describe('errors that name what to fix', () => {
     // A stream rule makes the worker's discovery ask Nango for connections and models at once.
     const withStreams = join(dir, 'with-streams.yaml');
     writeFileSync(withStreams, `${yaml}streams:\n  - integration: helpdesk\n`);
-    const { child, done } = spawnCli(['worker'], { ...env, REDIS_URL, REPLICATOR_CONFIG: withStreams, NANGO_HOST: `http://127.0.0.1:${closed}` });
+    const { child, done } = spawnCli(['worker'], {
+      ...env,
+      REDIS_URL,
+      REPLICATOR_CONFIG: withStreams,
+      NANGO_HOST: `http://127.0.0.1:${closed}`,
+    });
     let stderr = '';
     child.stderr?.on('data', (chunk) => (stderr += chunk));
     const retryLines = () => stderr.split('\n').filter((line) => line.includes('Nango request failed (attempt'));
-    await waitFor(() => retryLines().length >= 2, () => stderr);
+    await waitFor(
+      () => retryLines().length >= 2,
+      () => stderr,
+    );
     child.kill('SIGTERM');
     const result = await done;
     assert.equal(result.code, 0, result.stderr);
     const [first] = retryLines();
     const parsed = JSON.parse(first ?? '') as { msg: string; err: Record<string, unknown> };
-    assert.match(parsed.msg, new RegExp(`^Nango request failed \\(attempt 1, \\d+ retries left\\): Nango \\(NANGO_HOST, http://127\\.0\\.0\\.1:${closed}\\) refused the connection`));
+    assert.match(
+      parsed.msg,
+      new RegExp(
+        `^Nango request failed \\(attempt 1, \\d+ retries left\\): Nango \\(NANGO_HOST, http://127\\.0\\.0\\.1:${closed}\\) refused the connection`,
+      ),
+    );
     assert.equal(parsed.err.code, 'nango_connection_refused');
     assert.equal('stack' in parsed.err || 'type' in parsed.err, false, first);
     assertNoSecret(result);

@@ -14,7 +14,13 @@ import { startRun } from '../../src/store/record-run.js';
 import { assertMatchesSource } from '../helpers/assert-matches-source.js';
 import { captureLogger } from '../helpers/capture-logger.js';
 import { REDIS_URL, useRedisTestPrefix } from '../helpers/redis-test-prefix.js';
-import { createReplicationFixture, type ReplicationFixture, seedTickets, TEST_SECRET_KEY, TICKETS } from '../helpers/replication-fixture.js';
+import {
+  createReplicationFixture,
+  type ReplicationFixture,
+  seedTickets,
+  TEST_SECRET_KEY,
+  TICKETS,
+} from '../helpers/replication-fixture.js';
 import { runCliProcess, spawnCli } from '../helpers/run-cli-process.js';
 import { makeTicket } from '../helpers/ticket-model.js';
 import { waitUntil } from '../helpers/worker-fleet.js';
@@ -35,7 +41,12 @@ describe('nango-replicator sync next to the workers (REDIS_URL set): stream lock
     f = await createReplicationFixture('cli_stream_lock');
     f.standIn.store.addConnection({ providerConfigKey: PCK, connectionId: GLOBEX });
     seedTickets(f.standIn, 0, 60);
-    f.standIn.store.save(PCK, GLOBEX, MODEL, Array.from({ length: 30 }, (_, n) => makeTicket(1000 + n)));
+    f.standIn.store.save(
+      PCK,
+      GLOBEX,
+      MODEL,
+      Array.from({ length: 30 }, (_, n) => makeTicket(1000 + n)),
+    );
     dir = mkdtempSync(join(tmpdir(), 'nr-cli-lock-'));
     const configPath = join(dir, 'replicator.yaml');
     // A short lock expiry, so a run of a few seconds needs its lock renewed several times.
@@ -64,11 +75,15 @@ describe('nango-replicator sync next to the workers (REDIS_URL set): stream lock
     return Number(seconds) * 1000 + Number(micros) / 1000;
   };
   const holderOf = (name: string) =>
-    waitUntil(async () => {
-      const token = await locks().holder(name);
-      assert.ok(token !== null, `nobody holds ${name} yet`);
-      return token;
-    }, 60_000, 25);
+    waitUntil(
+      async () => {
+        const token = await locks().holder(name);
+        assert.ok(token !== null, `nobody holds ${name} yet`);
+        return token;
+      },
+      60_000,
+      25,
+    );
   const acmeRows = async () => new Map([...(await f.rows())].filter(([, row]) => row._nango_connection_id === ACME));
   const runsOf = async (connectionId: string) =>
     f.db
@@ -83,7 +98,10 @@ describe('nango-replicator sync next to the workers (REDIS_URL set): stream lock
     const held = await locks().tryAcquire(streamLockName(TICKETS), 'worker-7:4242 job 99');
     assert.ok(held !== null);
     try {
-      const result = await runCliProcess(['sync', '--integration', PCK, '--connection', ACME, '--connection', GLOBEX, '--model', MODEL], env);
+      const result = await runCliProcess(
+        ['sync', '--integration', PCK, '--connection', ACME, '--connection', GLOBEX, '--model', MODEL],
+        env,
+      );
       assert.equal(result.code, 3, result.stderr);
       assert.match(
         result.stderr,
@@ -125,13 +143,22 @@ describe('nango-replicator sync next to the workers (REDIS_URL set): stream lock
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /helpdesk\/acme\/Ticket: .*60 records/);
     assert.equal(await locks().holder(name), null, 'released at the end');
-    assert.deepEqual((await runsOf(ACME)).map((r) => r.status), ['succeeded', 'succeeded'], 'no run was closed as abandoned');
+    assert.deepEqual(
+      (await runsOf(ACME)).map((r) => r.status),
+      ['succeeded', 'succeeded'],
+      'no run was closed as abandoned',
+    );
     assertMatchesSource(await acmeRows(), f.standIn.store.snapshot(PCK, ACME, MODEL));
   });
 
   test('a pull a worker job asks for while sync reads a stream is served by sync reading it once more', async () => {
     const globex = { ...TICKETS, connectionId: GLOBEX };
-    f.standIn.store.save(PCK, GLOBEX, MODEL, Array.from({ length: 40 }, (_, n) => makeTicket(2000 + n)));
+    f.standIn.store.save(
+      PCK,
+      GLOBEX,
+      MODEL,
+      Array.from({ length: 40 }, (_, n) => makeTicket(2000 + n)),
+    );
     f.standIn.faults.delayNext(2, 700, { pathPrefix: '/records' });
     const runsBefore = (await runsOf(GLOBEX)).length;
     const { done } = spawnCli(['sync', '--integration', PCK, '--connection', GLOBEX, '--model', MODEL, '--page-size', '20'], env);
@@ -159,7 +186,6 @@ describe('nango-replicator sync next to the workers (REDIS_URL set): stream lock
       { keyPrefix: `${redisKeys.prefix}lock:`, ttlMs: 30_000 },
     );
 
-
   /** Starts `sync` and resolves once its stderr matches `pattern`. */
   function spawnSyncUntil(args: string[], pattern: RegExp) {
     const run = spawnCli(['sync', ...args], env);
@@ -180,7 +206,7 @@ describe('nango-replicator sync next to the workers (REDIS_URL set): stream lock
     await waitUntil(async () => assert.ok((await acmeRows()).size > rowsBefore, 'a first page is committed'), 60_000, 25);
     killed.child.kill('SIGKILL');
     assert.equal((await killed.done).signal, 'SIGKILL');
-    assert.equal(await locks().holder(name), deadToken, 'the dead process\'s lock is still there, for up to 30 s');
+    assert.equal(await locks().holder(name), deadToken, "the dead process's lock is still there, for up to 30 s");
     assert.equal((await runsOf(ACME)).at(-1)?.status, 'running');
 
     const rerun = await runCliProcess(args, longLockEnv);
@@ -188,14 +214,23 @@ describe('nango-replicator sync next to the workers (REDIS_URL set): stream lock
     assert.match(rerun.stderr, /took over a lock whose holder, a process of this machine, no longer exists/);
     assert.doesNotMatch(rerun.stderr, /skipped/);
     assert.match(rerun.stdout, /helpdesk\/acme\/Ticket: .*\(up to date\)/);
-    assert.deepEqual((await runsOf(ACME)).slice(-2).map((r) => r.status), ['abandoned', 'succeeded'], 'the killed run is closed as abandoned');
+    assert.deepEqual(
+      (await runsOf(ACME)).slice(-2).map((r) => r.status),
+      ['abandoned', 'succeeded'],
+      'the killed run is closed as abandoned',
+    );
     assert.equal(await locks().holder(name), null, 'released at the end');
     assertMatchesSource(await acmeRows(), f.standIn.store.snapshot(PCK, ACME, MODEL));
   });
 
-  test('a stream held by a worker job of this machine whose process is gone is taken over, and the job\'s run closed', async () => {
+  test("a stream held by a worker job of this machine whose process is gone is taken over, and the job's run closed", async () => {
     const globex = { ...TICKETS, connectionId: GLOBEX };
-    f.standIn.store.save(PCK, GLOBEX, MODEL, Array.from({ length: 10 }, (_, n) => makeTicket(3000 + n)));
+    f.standIn.store.save(
+      PCK,
+      GLOBEX,
+      MODEL,
+      Array.from({ length: 10 }, (_, n) => makeTicket(3000 + n)),
+    );
     const { id } = await ensureStream(f.db, globex);
     await startRun(f.db, id, 'sync'); // the dead job's run
     const name = streamLockName(globex);
@@ -203,12 +238,18 @@ describe('nango-replicator sync next to the workers (REDIS_URL set): stream lock
 
     const result = await runCliProcess(['sync', '--integration', PCK, '--connection', GLOBEX, '--model', MODEL], longLockEnv);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stderr, /"deadHolder":"this-host:1 job 5","msg":"took over a lock whose holder, a process of this machine, no longer exists"/);
-    assert.deepEqual((await runsOf(GLOBEX)).slice(-2).map((r) => r.status), ['abandoned', 'succeeded']);
+    assert.match(
+      result.stderr,
+      /"deadHolder":"this-host:1 job 5","msg":"took over a lock whose holder, a process of this machine, no longer exists"/,
+    );
+    assert.deepEqual(
+      (await runsOf(GLOBEX)).slice(-2).map((r) => r.status),
+      ['abandoned', 'succeeded'],
+    );
     assert.equal(await locks().holder(name), null);
   });
 
-  test('a stream a live sync on another machine is reading is skipped with that sync named and its lock\'s expiry, exit 3', async () => {
+  test("a stream a live sync on another machine is reading is skipped with that sync named and its lock's expiry, exit 3", async () => {
     const held = await otherHostLocks().tryAcquire(streamLockName(TICKETS), 'other-host:77 cli sync');
     assert.ok(held !== null);
     try {
@@ -230,7 +271,10 @@ describe('nango-replicator sync next to the workers (REDIS_URL set): stream lock
     const held = await otherHostLocks().tryAcquire(streamLockName(TICKETS), 'worker-9:77 job 200');
     assert.ok(held !== null);
     const runsBefore = (await runsOf(ACME)).length;
-    const waiting = spawnSyncUntil(['--integration', PCK, '--connection', ACME, '--model', MODEL, '--wait'], /waiting for a worker job \(worker-9:77 job 200\)/);
+    const waiting = spawnSyncUntil(
+      ['--integration', PCK, '--connection', ACME, '--model', MODEL, '--wait'],
+      /waiting for a worker job \(worker-9:77 job 200\)/,
+    );
     try {
       await waiting.seen;
       assert.equal((await runsOf(ACME)).length, runsBefore, 'nothing read while the holder holds the stream');

@@ -25,21 +25,38 @@ describe('nango-replicator sync of several streams, one of which fails', () => {
     f = await createReplicationFixture('cli_sync_failures');
     CONNECTIONS.forEach((connectionId, i) => {
       if (connectionId !== TICKETS.connectionId) f.standIn.store.addConnection({ providerConfigKey: PCK, connectionId });
-      f.standIn.store.save(PCK, connectionId, MODEL, Array.from({ length: 10 }, (_, n) => makeTicket(100 * i + n)));
+      f.standIn.store.save(
+        PCK,
+        connectionId,
+        MODEL,
+        Array.from({ length: 10 }, (_, n) => makeTicket(100 * i + n)),
+      );
     });
     dir = mkdtempSync(join(tmpdir(), 'nr-cli-failures-'));
     const configPath = join(dir, 'replicator.yaml');
     writeFileSync(configPath, `redis:\n  keyPrefix: "${redisKeys.prefix}"\n`);
-    env = { NANGO_SECRET_KEY: TEST_SECRET_KEY, NANGO_HOST: f.standIn.url, DATABASE_URL: f.database.url, REPLICATOR_CONFIG: configPath, LOG_LEVEL: 'silent' };
+    env = {
+      NANGO_SECRET_KEY: TEST_SECRET_KEY,
+      NANGO_HOST: f.standIn.url,
+      DATABASE_URL: f.database.url,
+      REPLICATOR_CONFIG: configPath,
+      LOG_LEVEL: 'silent',
+    };
   });
   after(async () => {
     await f.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const rowsOf = async (connectionId: string) => new Map([...(await f.rows())].filter(([, row]) => row._nango_connection_id === connectionId));
+  const rowsOf = async (connectionId: string) =>
+    new Map([...(await f.rows())].filter(([, row]) => row._nango_connection_id === connectionId));
   // Streams are read in the order given, so the first request for records is acme's.
-  const failAcme = () => f.standIn.faults.failNext(1, { status: 403, pathPrefix: '/records', body: { error: { code: 'forbidden', message: 'no access to acme' } } });
+  const failAcme = () =>
+    f.standIn.faults.failNext(1, {
+      status: 403,
+      pathPrefix: '/records',
+      body: { error: { code: 'forbidden', message: 'no access to acme' } },
+    });
 
   test('the streams after a failed one are still synced, a summary names the failed stream and why, and the exit code is 1', async () => {
     failAcme();
@@ -49,7 +66,8 @@ describe('nango-replicator sync of several streams, one of which fails', () => {
     assert.match(result.stdout, /helpdesk\/initech\/Ticket: 1 page, 10 records, 10 upserted/);
     assert.doesNotMatch(result.stdout, /helpdesk\/acme/);
     assert.match(result.stderr, /1 of 3 streams failed:\n {2}helpdesk\/acme\/Ticket: nango_forbidden: .*no access to acme/);
-    for (const connectionId of ['globex', 'initech']) assertMatchesSource(await rowsOf(connectionId), f.standIn.store.snapshot(PCK, connectionId, MODEL));
+    for (const connectionId of ['globex', 'initech'])
+      assertMatchesSource(await rowsOf(connectionId), f.standIn.store.snapshot(PCK, connectionId, MODEL));
     assert.equal((await rowsOf('acme')).size, 0);
 
     const again = await runCliProcess(ARGS, env);

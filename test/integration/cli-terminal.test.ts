@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createReplicationFixture, type ReplicationFixture, seedTickets, TEST_SECRET_KEY, TICKETS } from '../helpers/replication-fixture.js';
+import {
+  createReplicationFixture,
+  type ReplicationFixture,
+  seedTickets,
+  TEST_SECRET_KEY,
+  TICKETS,
+} from '../helpers/replication-fixture.js';
 import { runCliInTerminal } from '../helpers/run-cli-in-terminal.js';
 import { waitUntil } from '../helpers/worker-fleet.js';
 
@@ -29,8 +35,11 @@ describe('the command line on a terminal', () => {
     assert.ok(drawn.length > 0, `a live progress line:\n${screen}`);
     assert.equal(drawn.at(-1)?.[2], '230', 'its last state counts every record');
     // ...and erased (carriage return, erase line) before the summary, which stays.
-    // eslint-disable-next-line no-control-regex -- the live line's erase sequence
-    assert.match(session.raw(), /\r\x1b\[Khelpdesk\/acme\/Ticket: 3 pages, 230 records, 230 upserted, 0 deleted, 0 value errors in .* \(up to date\)/);
+    assert.match(
+      session.raw(),
+      // eslint-disable-next-line no-control-regex -- the live line's erase sequence
+      /\r\x1b\[Khelpdesk\/acme\/Ticket: 3 pages, 230 records, 230 upserted, 0 deleted, 0 value errors in .* \(up to date\)/,
+    );
     assert.doesNotMatch(screen, /\bINFO\b/, 'no info log blocks at the default level on a terminal');
     assert.doesNotMatch(screen, /stream\.on is not a function|error:/);
   });

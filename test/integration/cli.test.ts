@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { assertMatchesSource } from '../helpers/assert-matches-source.js';
-import { createReplicationFixture, type ReplicationFixture, seedTickets, TEST_SECRET_KEY, TICKETS } from '../helpers/replication-fixture.js';
+import {
+  createReplicationFixture,
+  type ReplicationFixture,
+  seedTickets,
+  TEST_SECRET_KEY,
+  TICKETS,
+} from '../helpers/replication-fixture.js';
 import { runCliProcess, spawnCli } from '../helpers/run-cli-process.js';
 import { waitForRowLockWait } from '../helpers/wait-for-row-lock-wait.js';
 
@@ -39,7 +45,10 @@ describe('the nango-replicator command', () => {
     seedTickets(f.standIn, 0, 230);
     const first = await runCliProcess(['sync', ...STREAM_ARGS, '--page-size', '100'], env);
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stdout, /helpdesk\/acme\/Ticket: 3 pages, 230 records, 230 upserted, 0 deleted, 0 value errors in .* \(up to date\)/);
+    assert.match(
+      first.stdout,
+      /helpdesk\/acme\/Ticket: 3 pages, 230 records, 230 upserted, 0 deleted, 0 value errors in .* \(up to date\)/,
+    );
     const second = await runCliProcess(['sync', ...STREAM_ARGS, '--json'], env);
     assert.equal(second.code, 0, second.stderr);
     const summary = JSON.parse(second.stdout) as { records: number; complete: boolean };
@@ -53,8 +62,12 @@ describe('the nango-replicator command', () => {
     seedTickets(f.standIn, 0, 100);
     assert.equal((await runCliProcess(['sync', ...STREAM_ARGS], env)).code, 0);
     // Every record changes, then a row lock held here stalls the child inside the transaction of one page.
-    f.standIn.store.update(TICKETS.providerConfigKey, TICKETS.connectionId, TICKETS.model,
-      source().map((r) => ({ id: r.id, title: `v2 ${r.id}` })));
+    f.standIn.store.update(
+      TICKETS.providerConfigKey,
+      TICKETS.connectionId,
+      TICKETS.model,
+      source().map((r) => ({ id: r.id, title: `v2 ${r.id}` })),
+    );
     const victim = source()[45]?.id as string;
     const blocker = new pg.Client({ connectionString: f.database.url });
     await blocker.connect();
@@ -114,18 +127,26 @@ describe('the nango-replicator command', () => {
     assert.match(missingOption.stderr, /--connection/);
   });
 
-  test('with REDIS_URL set, sync takes its tokens from the fleet\'s shared bucket; an unreachable Redis is named', async () => {
+  test("with REDIS_URL set, sync takes its tokens from the fleet's shared bucket; an unreachable Redis is named", async () => {
     const prefix = `test-cli-${process.pid}-${Date.now()}:`;
     const dir = mkdtempSync(join(tmpdir(), 'nr-cli-'));
     const configPath = join(dir, 'replicator.yaml');
     writeFileSync(configPath, `redis:\n  keyPrefix: "${prefix}"\n`);
     const redis = new Redis('redis://127.0.0.1:6379');
     try {
-      const shared = await runCliProcess(['sync', ...STREAM_ARGS], { ...env, REPLICATOR_CONFIG: configPath, REDIS_URL: 'redis://127.0.0.1:6379' });
+      const shared = await runCliProcess(['sync', ...STREAM_ARGS], {
+        ...env,
+        REPLICATOR_CONFIG: configPath,
+        REDIS_URL: 'redis://127.0.0.1:6379',
+      });
       assert.equal(shared.code, 0, shared.stderr);
       const keys = await redis.keys(`${prefix}ratelimit:*`);
       assert.ok(keys.length > 0, 'the bucket was used');
-      const down = await runCliProcess(['sync', ...STREAM_ARGS], { ...env, REPLICATOR_CONFIG: configPath, REDIS_URL: 'redis://127.0.0.1:1' });
+      const down = await runCliProcess(['sync', ...STREAM_ARGS], {
+        ...env,
+        REPLICATOR_CONFIG: configPath,
+        REDIS_URL: 'redis://127.0.0.1:1',
+      });
       assert.equal(down.code, 1);
       assert.match(down.stderr, /Redis \(REDIS_URL, 127\.0\.0\.1:1\) refused the connection: is Redis running there\?.*unset REDIS_URL/);
     } finally {

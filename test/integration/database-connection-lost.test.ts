@@ -32,7 +32,8 @@ describe('a Postgres connection terminated under the replicator', () => {
     // The backend is gone once it no longer shows; its last word (57P01) is then on its way to the client.
     while ((await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).rowCount !== 0) await sleep(20);
   };
-  const pidOf = async (executor: Kysely<ReplicatorDatabase>) => (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(executor)).rows[0]!.pid;
+  const pidOf = async (executor: Kysely<ReplicatorDatabase>) =>
+    (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(executor)).rows[0]!.pid;
   const isConnectionLost = (error: unknown) => {
     assert.ok(error instanceof ReplicatorError, String(error));
     assert.equal(error.code, 'postgres_connection_lost');
@@ -59,8 +60,12 @@ describe('a Postgres connection terminated under the replicator', () => {
         await sql`INSERT INTO public.marks VALUES (1)`.execute(trx);
         const pid = await pidOf(trx);
         const sleeping = sql`SELECT pg_sleep(30)`.execute(trx);
-        const failed = sleeping.then(() => null, (error: unknown) => error); // observed at once: it fails during terminate()
-        while ((await admin.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND query LIKE '%pg_sleep%'`, [pid])).rowCount === 0) await sleep(20);
+        const failed = sleeping.then(
+          () => null,
+          (error: unknown) => error,
+        ); // observed at once: it fails during terminate()
+        while ((await admin.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND query LIKE '%pg_sleep%'`, [pid])).rowCount === 0)
+          await sleep(20);
         await terminate(pid);
         throw (await failed) ?? new Error('pg_sleep ended although its session was terminated');
       }),

@@ -44,8 +44,11 @@ test('npm run demo on a terminal shows each sync live, then the same checked res
   const { code, screen } = await session.done;
   assert.equal(code, 0, screen);
   // Each sync draws its live line (erased before its summary) between the demo's own explanations.
-  // eslint-disable-next-line no-control-regex -- the live line's erase sequence
-  assert.match(session.raw(), /demo-github\/acme\/GithubIssue: page \d+, [\d,]+ records \([^)]*\), [\d,]+ upserted, [\d,]+ deleted\r\x1b\[K/);
+  assert.match(
+    session.raw(),
+    // eslint-disable-next-line no-control-regex -- the live line's erase sequence
+    /demo-github\/acme\/GithubIssue: page \d+, [\d,]+ records \([^)]*\), [\d,]+ upserted, [\d,]+ deleted\r\x1b\[K/,
+  );
   assert.match(screen, /acme\/GithubIssue: 5 pages, 2,500 records, 2,500 upserted/);
   assert.equal(screen.match(/identical to Nango: yes/g)?.length, 2);
   assert.doesNotMatch(screen, /\bINFO\b|error:/);

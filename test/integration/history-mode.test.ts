@@ -36,7 +36,10 @@ describe('history mode', () => {
     await f.write(stream, [f.record(1, { title: 'one' }), f.record(2, { title: 'two' })]);
     // History switched on for the existing table: one version per row, valid from now.
     const { logger, text } = captureLogger('info');
-    const layout = await ensureModelTable({ db: f.db, logger }, { schema: 'nango', model: 'Ticket', fields: TICKET_FIELDS, fillfactor: 100, history: true });
+    const layout = await ensureModelTable(
+      { db: f.db, logger },
+      { schema: 'nango', model: 'Ticket', fields: TICKET_FIELDS, fillfactor: 100, history: true },
+    );
     assert.equal(layout.history, 'ticket_history');
     assert.match(text(), /history began/);
     const since = await f.db.selectFrom('nango_replicator.model_tables').select('history_since').executeTakeFirstOrThrow();
@@ -55,7 +58,13 @@ describe('history mode', () => {
     for (const page of served) await f.write(stream, page);
     await f.write(stream, [f.record(3, {}, deletedAt)], { deletes: 'hard' }); // a hard delete
 
-    const v = (id: string, title: string, points: string, deleted: boolean, open: boolean): Version => ({ id, title, points, deleted, open });
+    const v = (id: string, title: string, points: string, deleted: boolean, open: boolean): Version => ({
+      id,
+      title,
+      points,
+      deleted,
+      open,
+    });
     assert.deepEqual(await versions(), [
       v('T-1', 'one', '3', false, false),
       v('T-1', 'one, edited', '3', false, false),
@@ -87,7 +96,12 @@ describe('history mode', () => {
     await f.write(stream, [f.record(1, { title: 'one, edited', points: 77 })]); // unchanged: a pass that saw only T-1
     await sql`INSERT INTO nango_replicator.pass_records VALUES (${stream.streamId}, 'T-1')`.execute(f.db);
     const result = await deleteUnseenRows(f.db, {
-      layout: f.layout, stream: stream.key, passStartedAt: rows[0]?.now as Date, deletes: 'soft', maxDeleteFraction: 1, force: true,
+      layout: f.layout,
+      stream: stream.key,
+      passStartedAt: rows[0]?.now as Date,
+      deletes: 'soft',
+      maxDeleteFraction: 1,
+      force: true,
     });
     assert.deepEqual(result, { refused: false, deleted: 1, liveRows: 2 });
     const t2 = (await versions()).filter((x) => x.id === 'T-2');

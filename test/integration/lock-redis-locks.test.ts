@@ -27,7 +27,7 @@ describe('stream locks in Redis', () => {
     assert.ok(await locks.tryAcquire('stream/a', 'host-2:2'));
   });
 
-  test('a held lock is renewed past its expiry; a dead holder\'s lock expires', async () => {
+  test("a held lock is renewed past its expiry; a dead holder's lock expires", async () => {
     const locks = createRedisLocks({ redis }, { keyPrefix: PREFIX, ttlMs: 300 });
     const acquiredAtMs = await redisNowMs();
     const held = await locks.tryAcquire('stream/renewed', 'alive');
@@ -35,21 +35,25 @@ describe('stream locks in Redis', () => {
     // Past three expiry periods on Redis's own clock: without renewal the key would be gone by now.
     await waitUntil(async () => assert.ok((await redisNowMs()) >= acquiredAtMs + 3 * 300), 10_000, 50);
     assert.equal(held.lost.aborted, false);
-    assert.equal(await redis.get(held.key), held.token, 'the key is still this holder\'s');
+    assert.equal(await redis.get(held.key), held.token, "the key is still this holder's");
     assert.equal(await locks.tryAcquire('stream/renewed', 'other'), null);
     await held.release();
 
     await redis.set(`${PREFIX}stream/orphan`, 'dead-process token', 'PX', 300);
     assert.equal(await locks.tryAcquire('stream/orphan', 'next'), null);
-    const taken = await waitUntil(async () => {
-      const lock = await locks.tryAcquire('stream/orphan', 'next');
-      assert.ok(lock, 'the orphaned lock has not expired yet');
-      return lock;
-    }, 5_000, 50);
+    const taken = await waitUntil(
+      async () => {
+        const lock = await locks.tryAcquire('stream/orphan', 'next');
+        assert.ok(lock, 'the orphaned lock has not expired yet');
+        return lock;
+      },
+      5_000,
+      50,
+    );
     await taken.release();
   });
 
-  test('a holder whose lock was taken learns it, and can neither renew nor release the new holder\'s lock', async () => {
+  test("a holder whose lock was taken learns it, and can neither renew nor release the new holder's lock", async () => {
     const locks = createRedisLocks({ redis }, { keyPrefix: PREFIX, ttlMs: 600, renewEveryMs: 100 });
     const old = await locks.tryAcquire('stream/taken', 'old');
     assert.ok(old);
@@ -59,7 +63,6 @@ describe('stream locks in Redis', () => {
     assert.equal(await redis.get(`${PREFIX}stream/taken`), 'new holder');
     assert.ok((await redis.pttl(`${PREFIX}stream/taken`)) > 10_000, 'its expiry was not touched');
   });
-
 
   /** Leaves the lock `name` as a holder that stopped renewing it would: its token, expiring in a minute. */
   async function leaveLock(name: string, owner: string, process: ProcessIdentity | null): Promise<string> {
@@ -80,7 +83,7 @@ describe('stream locks in Redis', () => {
     assert.equal(await redis.get(taken.key), null);
   });
 
-  test('a lock whose holder\'s pid now names another process (the pid was reused) is taken over', async () => {
+  test("a lock whose holder's pid now names another process (the pid was reused) is taken over", async () => {
     const self = readProcessIdentity();
     assert.ok(self !== null);
     const locks = createRedisLocks({ redis }, { keyPrefix: PREFIX, ttlMs: 5000 });

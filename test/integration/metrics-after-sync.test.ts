@@ -48,7 +48,12 @@ describe('/metrics after a known sync', () => {
     // The source's clock runs an hour behind: the newest record written was modified an hour ago.
     standIn = await startNangoStandIn({ secretKey: TEST_SECRET_KEY, now: () => Date.now() - HOUR_MS });
     standIn.store.addConnection({ providerConfigKey: PCK, connectionId: CONN });
-    standIn.store.deploySync({ providerConfigKey: PCK, name: 'tickets', models: [{ name: MODEL, jsonSchema: ticketJsonSchema }], runs: 'every hour' });
+    standIn.store.deploySync({
+      providerConfigKey: PCK,
+      name: 'tickets',
+      models: [{ name: MODEL, jsonSchema: ticketJsonSchema }],
+      runs: 'every hour',
+    });
     const tickets = Array.from({ length: 60 }, (_, n) => makeTicket(n, n === 7 ? { points: 'many' } : {}));
     standIn.store.save(PCK, CONN, MODEL, tickets);
 
@@ -58,13 +63,29 @@ describe('/metrics after a known sync', () => {
     const gate = instrumentRequestGate(openGate, metrics);
     const nango = createNangoClient(
       { fetch, gate, logger },
-      { host: standIn.url, secretKey: new Secret(TEST_SECRET_KEY), requestTimeoutMs: 5_000, retries: 2, retryMinDelayMs: 5, retryMaxDelayMs: 10 },
+      {
+        host: standIn.url,
+        secretKey: new Secret(TEST_SECRET_KEY),
+        requestTimeoutMs: 5_000,
+        retries: 2,
+        retryMinDelayMs: 5,
+        retryMaxDelayMs: 10,
+      },
     );
     standIn.faults.rateLimitNext(1, 0, { pathPrefix: '/records' });
     const run = (kind: 'sync' | 'full') =>
-      replicateStream({ db, nango, modelFields: directModelFields(nango), logger }, { stream: TICKETS, schema: 'nango', deletes: 'soft', fillfactor: 100, pageSize: 25, full: kind === 'full', onProgress: pageMetricsRecorder(metrics, TICKETS) }).then(
-        () => recordRunMetrics(metrics, TICKETS, { kind, status: 'succeeded' }),
-      );
+      replicateStream(
+        { db, nango, modelFields: directModelFields(nango), logger },
+        {
+          stream: TICKETS,
+          schema: 'nango',
+          deletes: 'soft',
+          fillfactor: 100,
+          pageSize: 25,
+          full: kind === 'full',
+          onProgress: pageMetricsRecorder(metrics, TICKETS),
+        },
+      ).then(() => recordRunMetrics(metrics, TICKETS, { kind, status: 'succeeded' }));
     await run('sync'); // 60 records in pages of 25, 25, 10
     standIn.store.delete(PCK, CONN, MODEL, [{ id: 'T-1' }, { id: 'T-2' }]);
     await run('sync'); // one page: the two deletions

@@ -18,7 +18,12 @@ describe('a scoped Nango API key: the smallest set of scopes works, a missing on
   before(async () => {
     f = await createWorkerFleet('nango_scopes', { scopes: MINIMAL });
     f.standIn.store.addConnection({ providerConfigKey: PCK, connectionId: CONN });
-    f.standIn.store.deploySync({ providerConfigKey: PCK, name: 'tickets', models: [{ name: MODEL, jsonSchema: ticketJsonSchema }], runs: 'every hour' });
+    f.standIn.store.deploySync({
+      providerConfigKey: PCK,
+      name: 'tickets',
+      models: [{ name: MODEL, jsonSchema: ticketJsonSchema }],
+      runs: 'every hour',
+    });
     seedTickets(f.standIn, 0, 50);
   });
   after(async () => {
@@ -26,7 +31,11 @@ describe('a scoped Nango API key: the smallest set of scopes works, a missing on
   });
 
   test('the README table and the scopes used here agree', () => {
-    for (const scope of MINIMAL) assert.ok(NANGO_SCOPES.some((s) => s.scope === scope), scope);
+    for (const scope of MINIMAL)
+      assert.ok(
+        NANGO_SCOPES.some((s) => s.scope === scope),
+        scope,
+      );
   });
 
   test('with records:read, connections:list and integrations:list_functions, sync and a worker following "*" converge', async () => {
@@ -44,11 +53,19 @@ describe('a scoped Nango API key: the smallest set of scopes works, a missing on
       const standIn = await startNangoStandIn({ secretKey: TEST_SECRET_KEY, scopes: MINIMAL.filter((s) => s !== missing) });
       try {
         standIn.store.addConnection({ providerConfigKey: PCK, connectionId: CONN });
-        standIn.store.deploySync({ providerConfigKey: PCK, name: 'tickets', models: [{ name: MODEL, jsonSchema: ticketJsonSchema }], runs: 'every hour' });
+        standIn.store.deploySync({
+          providerConfigKey: PCK,
+          name: 'tickets',
+          models: [{ name: MODEL, jsonSchema: ticketJsonSchema }],
+          runs: 'every hour',
+        });
         seedTickets(standIn, 0, 5);
         const result = await runCliProcess(SYNC, { ...f.env, NANGO_HOST: standIn.url, LOG_LEVEL: 'silent' });
         assert.equal(result.code, 1, result.stderr);
-        assert.match(result.stderr, new RegExp(`nango_forbidden: The Nango API key \\(NANGO_SECRET_KEY\\) lacks the scope ${missing}, needed for `));
+        assert.match(
+          result.stderr,
+          new RegExp(`nango_forbidden: The Nango API key \\(NANGO_SECRET_KEY\\) lacks the scope ${missing}, needed for `),
+        );
         assert.match(result.stderr, new RegExp(`Add ${missing} to the key in Nango \\(Environment Settings > API keys\\)`));
         assert.match(result.stderr, /answered 403 forbidden: Insufficient scope\. Required: /);
         assert.doesNotMatch(result.stderr + result.stdout, new RegExp(TEST_SECRET_KEY));

@@ -43,10 +43,20 @@ describe('two pages in flight', () => {
     for (let i = 0; i < 2000 && !done; i++) observations.push(await committed()); // bounded: ~5 ms each
     await sync;
     observations.push(await committed());
-    assert.ok(observations.some((o) => o.ids.length === 0) && observations.some((o) => o.ids.length > 0), 'the run was observed while it committed');
+    assert.ok(
+      observations.some((o) => o.ids.length === 0) && observations.some((o) => o.ids.length > 0),
+      'the run was observed while it committed',
+    );
     for (const o of observations) {
       const upTo = o.cursor === null ? 0 : order.findIndex((r) => r.cursor === o.cursor) + 1;
-      assert.deepEqual([...o.ids].sort(), order.slice(0, upTo).map((r) => r.id).sort(), `rows committed with cursor ${o.cursor}`);
+      assert.deepEqual(
+        [...o.ids].sort(),
+        order
+          .slice(0, upTo)
+          .map((r) => r.id)
+          .sort(),
+        `rows committed with cursor ${o.cursor}`,
+      );
     }
     assertMatchesSource(await f.rows(), source());
   });

@@ -35,13 +35,25 @@ describe('Postgres as a role with only the documented grants', () => {
 
   before(async () => {
     f = await createWorkerFleet('pg_least_privilege', {}, { migrate: false });
-    for (const statement of postgresGrants({ database: f.database.name, role, targetSchema: 'nango' })) await sql.raw(statement).execute(f.db);
+    for (const statement of postgresGrants({ database: f.database.name, role, targetSchema: 'nango' }))
+      await sql.raw(statement).execute(f.db);
     const url = new URL(f.database.url);
     url.username = role;
     env = { DATABASE_URL: url.toString() };
     for (const c of CONNECTIONS) f.standIn.store.addConnection({ providerConfigKey: PCK, connectionId: c });
-    f.standIn.store.deploySync({ providerConfigKey: PCK, name: 'tickets', models: [{ name: MODEL, jsonSchema: ticketJsonSchema }], runs: 'every hour' });
-    for (const c of CONNECTIONS) f.standIn.store.save(PCK, c, MODEL, Array.from({ length: 40 }, (_, n) => makeTicket(n)));
+    f.standIn.store.deploySync({
+      providerConfigKey: PCK,
+      name: 'tickets',
+      models: [{ name: MODEL, jsonSchema: ticketJsonSchema }],
+      runs: 'every hour',
+    });
+    for (const c of CONNECTIONS)
+      f.standIn.store.save(
+        PCK,
+        c,
+        MODEL,
+        Array.from({ length: 40 }, (_, n) => makeTicket(n)),
+      );
     f.writeConfig(`${baseConfig(f)}streams:\n  - integration: ${PCK}\n    every: 1s\n`);
   });
   after(async () => {
@@ -52,7 +64,13 @@ describe('Postgres as a role with only the documented grants', () => {
   });
 
   test('the role is no superuser, creates no database or role, and may not create schemas in the database', async () => {
-    const { rows } = await sql<{ rolsuper: boolean; rolcreatedb: boolean; rolcreaterole: boolean; create_db: boolean; create_public: boolean }>`
+    const { rows } = await sql<{
+      rolsuper: boolean;
+      rolcreatedb: boolean;
+      rolcreaterole: boolean;
+      create_db: boolean;
+      create_public: boolean;
+    }>`
       SELECT rolsuper, rolcreatedb, rolcreaterole,
              has_database_privilege(${role}, current_database(), 'CREATE') AS create_db,
              has_schema_privilege(${role}, 'public', 'CREATE') AS create_public
@@ -67,7 +85,9 @@ describe('Postgres as a role with only the documented grants', () => {
     const roleDb = new pg.Client({ connectionString: env.DATABASE_URL });
     await roleDb.connect();
     try {
-      const { rows } = await roleDb.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE schemaname = 'nango' AND indexname LIKE '%synced_at%'`);
+      const { rows } = await roleDb.query<{ indexname: string }>(
+        `SELECT indexname FROM pg_indexes WHERE schemaname = 'nango' AND indexname LIKE '%synced_at%'`,
+      );
       assert.equal(rows.length, 1);
       await roleDb.query(`DROP INDEX nango."${rows[0]!.indexname}"`);
     } finally {
@@ -81,13 +101,17 @@ describe('Postgres as a role with only the documented grants', () => {
     await waitUntil(converged, 60_000);
     for (const worker of workers) assert.doesNotMatch(worker.stderr(), /permission denied|42501/);
 
-    const index = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_indexes WHERE schemaname = 'nango' AND indexname LIKE '%synced_at%'`.execute(f.db);
+    const index = await sql<{
+      n: number;
+    }>`SELECT count(*)::int AS n FROM pg_indexes WHERE schemaname = 'nango' AND indexname LIKE '%synced_at%'`.execute(f.db);
     assert.equal(index.rows[0]?.n, 1, 'the index was built again, concurrently');
     const comment = await sql<{ c: string | null }>`SELECT obj_description('nango.ticket'::regclass, 'pg_class') AS c`.execute(f.db);
     assert.match(String(comment.rows[0]?.c), /Nango model "Ticket"/);
     const foreign = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relowner = (SELECT oid FROM pg_roles WHERE rolname = ${role}) AND n.nspname NOT IN ('nango', 'nango_replicator', 'pg_toast')`.execute(f.db);
+      WHERE c.relowner = (SELECT oid FROM pg_roles WHERE rolname = ${role}) AND n.nspname NOT IN ('nango', 'nango_replicator', 'pg_toast')`.execute(
+      f.db,
+    );
     assert.equal(foreign.rows[0]?.n, 0, 'nothing of the role outside its two schemas');
   });
 });

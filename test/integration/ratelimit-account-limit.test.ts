@@ -63,7 +63,14 @@ describe('the budget the account really has', () => {
     const budget = await readFleetBudget(redis, { key, keyPrefix: PREFIX, requestsPerMinute: CONFIGURED, share: 0.9 });
     assert.deepEqual(
       { ...budget },
-      { configuredPerMinute: CONFIGURED, accountLimitPerMinute: 600, share: 0.9, effectivePerMinute: 540, limitedBy: 'account', windowMs: 60_000 },
+      {
+        configuredPerMinute: CONFIGURED,
+        accountLimitPerMinute: 600,
+        share: 0.9,
+        effectivePerMinute: 540,
+        limitedBy: 'account',
+        windowMs: 60_000,
+      },
     );
   });
 
@@ -76,7 +83,10 @@ describe('the budget the account really has', () => {
     const options = { key, keyPrefix: PREFIX, requestsPerMinute: 1000, share: 1 };
     assert.equal((await readFleetBudget(redis, options)).effectivePerMinute, 1000);
     assert.equal((await readFleetBudget(redis, options)).limitedBy, 'configuration');
-    assert.ok(logs.some((l) => l.level === 'info' && /spends 1000 a minute again/.test(l.msg)), JSON.stringify(logs));
+    assert.ok(
+      logs.some((l) => l.level === 'info' && /spends 1000 a minute again/.test(l.msg)),
+      JSON.stringify(logs),
+    );
   });
 
   it("sizes a class's own cap (the backfills') from the account limit the fleet's bucket recorded", async () => {
@@ -87,7 +97,11 @@ describe('the budget the account really has', () => {
     const size = bucketSize(600, 0.5);
     await Promise.all(Array.from({ length: size.burst + 1 }, () => cap.gate.acquire()));
     const start = cap.grants[0] ?? 0;
-    assert.equal(cap.grants.filter((t) => t < start + 1 / size.ratePerMs).length, size.burst, 'half the account, not half the configuration');
+    assert.equal(
+      cap.grants.filter((t) => t < start + 1 / size.ratePerMs).length,
+      size.burst,
+      'half the account, not half the configuration',
+    );
     const keys = bucketKeys(PREFIX, key, 'backfill');
     assert.equal(keys.accountLimit, bucketKeys(PREFIX, key).accountLimit, 'one recorded limit, in the same slot');
     assert.equal(await redis.exists(keys.bucket), 1);

@@ -34,8 +34,14 @@ async function runFleet(options: {
 }): Promise<{ grants: number[]; children: ChildResult[] }> {
   const children = options.clockSkewsMs.map((clockSkewMs) => {
     const config: FleetChildConfig = {
-      redisUrl: REDIS_URL, keyPrefix: PREFIX, key: options.key, requestsPerMinute: RPM, share: SHARE,
-      callers: CALLERS_PER_PROCESS, durationMs: options.durationMs, clockSkewMs,
+      redisUrl: REDIS_URL,
+      keyPrefix: PREFIX,
+      key: options.key,
+      requestsPerMinute: RPM,
+      share: SHARE,
+      callers: CALLERS_PER_PROCESS,
+      durationMs: options.durationMs,
+      clockSkewMs,
     };
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(config)], {
       stdio: ['pipe', 'pipe', 'inherit'],
@@ -59,7 +65,11 @@ async function runFleet(options: {
   await options.during?.();
   const results = (await Promise.all(children.map((c) => c.next()))) as ChildResult[];
   const codes = await Promise.all(children.map((c) => c.exited));
-  assert.deepEqual(codes, children.map(() => 0), 'every child exits cleanly');
+  assert.deepEqual(
+    codes,
+    children.map(() => 0),
+    'every child exits cleanly',
+  );
   const grants = results.flatMap((r) => r.grants).sort((a, b) => a - b);
   return { grants, children: results };
 }
@@ -102,7 +112,8 @@ function assertWithinBudget(grants: number[]): void {
 function assertUsesBudget(grants: number[]): void {
   const span = (grants.at(-1) ?? 0) - (grants[0] ?? 0);
   const budget = SIZE.burst + SIZE.ratePerMs * span;
-  if (process.env.RATELIMIT_TEST_DEBUG) console.log({ used: grants.length, budget, span, maxSliding: WINDOWS_MS.map((w) => [w, maxInSlidingWindow(grants, w), allowed(w)]) });
+  if (process.env.RATELIMIT_TEST_DEBUG)
+    console.log({ used: grants.length, budget, span, maxSliding: WINDOWS_MS.map((w) => [w, maxInSlidingWindow(grants, w), allowed(w)]) });
   assert.ok(grants.length >= 0.95 * budget, `used ${grants.length} of ${budget.toFixed(1)} over ${span.toFixed(0)} ms`);
 }
 
@@ -160,8 +171,14 @@ describe('a fleet of 3 processes x 20 callers sharing one bucket', () => {
     const during = grants.filter((t) => t > blockedFromMs && t < blockedUntilMs);
     assert.deepEqual(during, [], 'no grant while blocked');
     assert.ok(blockedUntilMs - blockedFromMs >= retryAfterSeconds * 1000);
-    assert.ok(grants.some((t) => t <= blockedFromMs), 'grants before the 429');
-    assert.ok(grants.some((t) => t >= blockedUntilMs), 'the fleet resumes after the block');
+    assert.ok(
+      grants.some((t) => t <= blockedFromMs),
+      'grants before the 429',
+    );
+    assert.ok(
+      grants.some((t) => t >= blockedUntilMs),
+      'the fleet resumes after the block',
+    );
     assertWithinBudget(grants);
   });
 });

@@ -257,7 +257,11 @@ describe('the Redis request gate', () => {
     const make = (options: Partial<RedisRequestGateOptions>) => () =>
       createRedisRequestGate({ redis: client }, { key: 'k', requestsPerMinute: RPM, share: 1, ...options });
     for (const bad of [{ key: 'a{b}' }, { key: '' }, { keyPrefix: 'x{y}:' }, { share: 0 }, { share: 1.5 }, { requestsPerMinute: 1 }]) {
-      assert.throws(make(bad), (error) => error instanceof ReplicatorError && error.code === 'ratelimit_invalid_options' && error.retry === 'terminal', JSON.stringify(bad));
+      assert.throws(
+        make(bad),
+        (error) => error instanceof ReplicatorError && error.code === 'ratelimit_invalid_options' && error.retry === 'terminal',
+        JSON.stringify(bad),
+      );
     }
   });
 });

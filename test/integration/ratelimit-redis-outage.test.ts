@@ -70,14 +70,24 @@ describe('the Redis request gate while Redis is unreachable', () => {
       granted = true;
     });
     // Not a fixed time but evidence of one: the gate has seen Redis fail, and the client has retried several times.
-    await waitUntil(() => assert.ok(warnings.length > 0 && attempts.reconnecting >= 5, `reconnecting ${attempts.reconnecting}`), 10_000, 20);
+    await waitUntil(
+      () => assert.ok(warnings.length > 0 && attempts.reconnecting >= 5, `reconnecting ${attempts.reconnecting}`),
+      10_000,
+      20,
+    );
     assert.equal(granted, false, 'no grant while Redis is down (failing open would spend the budget blind)');
     assert.equal(gate.stats().granted, 0);
-    assert.ok(warnings.some((m) => /Redis unavailable/.test(m)), 'the outage is logged');
+    assert.ok(
+      warnings.some((m) => /Redis unavailable/.test(m)),
+      'the outage is logged',
+    );
     await proxy.start();
     await waiting;
     assert.equal(gate.stats().granted, 1);
-    assert.ok(infos.some((m) => /answers again/.test(m)), 'the recovery is logged');
+    assert.ok(
+      infos.some((m) => /answers again/.test(m)),
+      'the recovery is logged',
+    );
     client.disconnect();
     await proxy.stop();
   });
@@ -87,7 +97,15 @@ describe('the Redis request gate while Redis is unreachable', () => {
     const controller = new AbortController();
     const reason = new Error('shutting down');
     const waiting = gate.acquire(controller.signal);
-    await waitUntil(() => assert.ok(warnings.some((m) => /Redis unavailable/.test(m)), 'the gate has not met the outage yet'), 10_000, 20);
+    await waitUntil(
+      () =>
+        assert.ok(
+          warnings.some((m) => /Redis unavailable/.test(m)),
+          'the gate has not met the outage yet',
+        ),
+      10_000,
+      20,
+    );
     controller.abort(reason);
     await assert.rejects(waiting, (error) => error === reason);
     assert.equal(gate.stats().granted, 0);

@@ -28,8 +28,18 @@ describe('bucket sizing', () => {
   });
 
   it('refuses a budget too small to refill, with a terminal error', () => {
-    for (const [rpm, share] of [[1, 1], [100, 0.01], [0, 1], [100, 0], [100, 2], [Number.NaN, 1]] as const) {
-      assert.throws(() => bucketSize(rpm, share), (error) => error instanceof ReplicatorError && error.retry === 'terminal');
+    for (const [rpm, share] of [
+      [1, 1],
+      [100, 0.01],
+      [0, 1],
+      [100, 0],
+      [100, 2],
+      [Number.NaN, 1],
+    ] as const) {
+      assert.throws(
+        () => bucketSize(rpm, share),
+        (error) => error instanceof ReplicatorError && error.retry === 'terminal',
+      );
     }
   });
 });
@@ -79,10 +89,18 @@ describe('reading a response', () => {
 
   it('reconciles other responses that carry Remaining and Reset, and ignores the rest', () => {
     assert.deepEqual(planObservation({ status: 200, remaining: 5, resetEpochSeconds: 100 }), {
-      kind: 'reconcile', remaining: 5, resetMs: 100_000, blockUntilMs: 101_000, limit: undefined,
+      kind: 'reconcile',
+      remaining: 5,
+      resetMs: 100_000,
+      blockUntilMs: 101_000,
+      limit: undefined,
     });
     assert.deepEqual(planObservation({ status: 200, limit: 200, remaining: 5, resetEpochSeconds: 100 }), {
-      kind: 'reconcile', remaining: 5, resetMs: 100_000, blockUntilMs: 101_000, limit: 200,
+      kind: 'reconcile',
+      remaining: 5,
+      resetMs: 100_000,
+      blockUntilMs: 101_000,
+      limit: 200,
     });
     assert.deepEqual(planObservation({ status: 500, remaining: 5 }), { kind: 'none' });
     assert.deepEqual(planObservation({ status: 200, remaining: Number.NaN, resetEpochSeconds: 100 }), { kind: 'none' });

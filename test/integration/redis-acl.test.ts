@@ -39,8 +39,19 @@ describe('Redis as an ACL user restricted to the configured prefixes and the doc
     await admin.call('ACL', 'LOG', 'RESET');
     env = { REDIS_URL: `redis://replicator:${PASSWORD}@127.0.0.1:${redis.port}` };
     for (const connectionId of CONNECTIONS) f.standIn.store.addConnection({ providerConfigKey: PCK, connectionId });
-    f.standIn.store.deploySync({ providerConfigKey: PCK, name: 'tickets', models: [{ name: MODEL, jsonSchema: ticketJsonSchema }], runs: 'every hour' });
-    for (const connectionId of CONNECTIONS) f.standIn.store.save(PCK, connectionId, MODEL, Array.from({ length: 60 }, (_, n) => makeTicket(n)));
+    f.standIn.store.deploySync({
+      providerConfigKey: PCK,
+      name: 'tickets',
+      models: [{ name: MODEL, jsonSchema: ticketJsonSchema }],
+      runs: 'every hour',
+    });
+    for (const connectionId of CONNECTIONS)
+      f.standIn.store.save(
+        PCK,
+        connectionId,
+        MODEL,
+        Array.from({ length: 60 }, (_, n) => makeTicket(n)),
+      );
     f.writeConfig(`${baseConfig(f)}streams:\n  - integration: ${PCK}\n    every: 1s\n`);
   });
   after(async () => {
@@ -56,17 +67,24 @@ describe('Redis as an ACL user restricted to the configured prefixes and the doc
   });
 
   test('two workers, sync and backfill --wait converge as the restricted user, with no denial and no key outside the prefixes', async () => {
-    const sync = await runCliProcess(['sync', '--integration', PCK, '--connection', 'acme', '--model', MODEL], { ...f.env, ...env, LOG_LEVEL: 'warn' });
+    const sync = await runCliProcess(['sync', '--integration', PCK, '--connection', 'acme', '--model', MODEL], {
+      ...f.env,
+      ...env,
+      LOG_LEVEL: 'warn',
+    });
     assert.equal(sync.code, 0, sync.stderr);
     const workers = [f.spawnWorker(env), f.spawnWorker(env)];
     await waitUntil(converged, 90_000);
     for (const connectionId of CONNECTIONS) f.standIn.store.save(PCK, connectionId, MODEL, [makeTicket(500), makeTicket(501)]);
     await waitUntil(converged, 60_000);
-    const backfill = await runCliProcess(['backfill', '--integration', PCK, '--connection', 'globex', '--model', MODEL, '--mode', 'replace', '--wait'], {
-      ...f.env,
-      ...env,
-      LOG_LEVEL: 'warn',
-    });
+    const backfill = await runCliProcess(
+      ['backfill', '--integration', PCK, '--connection', 'globex', '--model', MODEL, '--mode', 'replace', '--wait'],
+      {
+        ...f.env,
+        ...env,
+        LOG_LEVEL: 'warn',
+      },
+    );
     assert.equal(backfill.code, 0, backfill.stderr);
     await waitUntil(converged, 60_000);
 

@@ -25,7 +25,12 @@ describe('the end of a replace pass', () => {
   }
 
   const params = (passStartedAt: Date, extra: { force?: boolean; deletes?: 'soft' | 'hard' } = {}) => ({
-    layout, stream: TICKETS, passStartedAt, deletes: extra.deletes ?? 'soft', maxDeleteFraction: 0.5, force: extra.force ?? false,
+    layout,
+    stream: TICKETS,
+    passStartedAt,
+    deletes: extra.deletes ?? 'soft',
+    maxDeleteFraction: 0.5,
+    force: extra.force ?? false,
   });
 
   test('rows Nango dropped without a tombstone are soft-deleted, exactly those', async () => {
@@ -41,7 +46,9 @@ describe('the end of a replace pass', () => {
   test('a replace pass over unchanged records deletes exactly the rows missing at the source, none it saw, and writes no other row', async () => {
     const started = await passAfterHardDeletes(['T-4']);
     const xmins = async () =>
-      new Map((await sql<{ id: string; x: string }>`SELECT id, xmin::text AS x FROM nango.ticket`.execute(f.db)).rows.map((r) => [r.id, r.x]));
+      new Map(
+        (await sql<{ id: string; x: string }>`SELECT id, xmin::text AS x FROM nango.ticket`.execute(f.db)).rows.map((r) => [r.id, r.x]),
+      );
     const before = await xmins();
     const result = await deleteUnseenRows(f.db, params(started));
     assert.deepEqual(result, { refused: false, deleted: 1, liveRows: 10 });

@@ -23,15 +23,24 @@ describe('adaptive polling: webhooks first, polling as a safety net that backs o
     return found;
   };
   const lastReadAt = async () =>
-    (await sql<{ at: Date | null }>`SELECT last_read_at AS at FROM nango_replicator.streams WHERE connection_id = ${CONN}`.execute(f.db)).rows[0]?.at
-      ?.getTime();
+    (
+      await sql<{ at: Date | null }>`SELECT last_read_at AS at FROM nango_replicator.streams WHERE connection_id = ${CONN}`.execute(f.db)
+    ).rows[0]?.at?.getTime();
   const emptyReads = async () =>
-    Number((await sql<{ n: number }>`SELECT empty_reads AS n FROM nango_replicator.streams WHERE connection_id = ${CONN}`.execute(f.db)).rows[0]?.n);
+    Number(
+      (await sql<{ n: number }>`SELECT empty_reads AS n FROM nango_replicator.streams WHERE connection_id = ${CONN}`.execute(f.db)).rows[0]
+        ?.n,
+    );
 
   before(async () => {
     f = await createWorkerFleet('schedule_adaptive');
     f.standIn.store.addConnection({ providerConfigKey: PCK, connectionId: CONN });
-    f.standIn.store.deploySync({ providerConfigKey: PCK, name: 'tickets', models: [{ name: MODEL, jsonSchema: ticketJsonSchema }], runs: 'every hour' });
+    f.standIn.store.deploySync({
+      providerConfigKey: PCK,
+      name: 'tickets',
+      models: [{ name: MODEL, jsonSchema: ticketJsonSchema }],
+      runs: 'every hour',
+    });
     seedTickets(f.standIn, 0, 30);
     f.writeConfig(`${baseConfig(f)}streams:\n  - integration: ${PCK}\n    models: [${MODEL}]\n    every: 1s\n    safetyNet: 1h\n`);
     const worker = f.spawnWorker({ NANGO_WEBHOOK_SIGNING_KEY: SIGNING_KEY });
@@ -59,7 +68,9 @@ describe('adaptive polling: webhooks first, polling as a safety net that backs o
     f.standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-3', title: 'announced by a webhook' }]);
     const body = nangoWebhookBody(syncSuccessPayload({ providerConfigKey: PCK, connectionId: CONN, model: MODEL, syncName: 'tickets' }));
     const response = await fetch(`${base}/webhooks/nango`, {
-      method: 'POST', body, headers: { 'content-type': 'application/json', 'x-nango-hmac-sha256': hmacSignature(SIGNING_KEY, body) },
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'x-nango-hmac-sha256': hmacSignature(SIGNING_KEY, body) },
     });
     assert.equal(response.status, 200);
     await waitUntil(converged, 60_000);
@@ -90,7 +101,11 @@ describe('adaptive polling: webhooks first, polling as a safety net that backs o
     await waitUntil(async () => assert.ok((await emptyReads()) >= after, 'three more reads found nothing'), 60_000);
     assert.equal((await row()).effectivePeriodMs, 1000, 'empty reads do not back it off while webhooks are missing');
     let out = '';
-    await statusCommand(f.db, { schema: 'nango', json: false }, { stdout: { write: (s: string) => ((out += s), true) } as NodeJS.WritableStream });
+    await statusCommand(
+      f.db,
+      { schema: 'nango', json: false },
+      { stdout: { write: (s: string) => ((out += s), true) } as NodeJS.WritableStream },
+    );
     assert.match(out, /helpdesk\/acme\/Ticket: webhooks not arriving: changes came that no webhook announced; polling every 1s/);
   });
 });

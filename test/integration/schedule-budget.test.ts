@@ -19,8 +19,19 @@ describe('a configuration that needs three times the budget', () => {
   before(async () => {
     f = await createWorkerFleet('schedule_budget', { rateLimit: { requestsPerMinute: ACCOUNT_LIMIT } });
     for (const connectionId of CONNECTIONS) f.standIn.store.addConnection({ providerConfigKey: PCK, connectionId });
-    f.standIn.store.deploySync({ providerConfigKey: PCK, name: 'tickets', models: [{ name: 'Ticket', jsonSchema: ticketJsonSchema }], runs: 'every hour' });
-    for (const connectionId of CONNECTIONS) f.standIn.store.save(PCK, connectionId, 'Ticket', Array.from({ length: 5 }, (_, n) => makeTicket(n)));
+    f.standIn.store.deploySync({
+      providerConfigKey: PCK,
+      name: 'tickets',
+      models: [{ name: 'Ticket', jsonSchema: ticketJsonSchema }],
+      runs: 'every hour',
+    });
+    for (const connectionId of CONNECTIONS)
+      f.standIn.store.save(
+        PCK,
+        connectionId,
+        'Ticket',
+        Array.from({ length: 5 }, (_, n) => makeTicket(n)),
+      );
     // 12 streams read every second, never backing off (safety net = every): 720 requests a minute for a budget of 240.
     f.writeConfig(
       baseConfig(f, { rateLimit: `    requestsPerMinute: ${ACCOUNT_LIMIT}\n    share: ${SHARE}` }).replace('every: 500ms', 'every: 5s') +
@@ -32,13 +43,17 @@ describe('a configuration that needs three times the budget', () => {
     await f.close();
   });
 
-  test('stretches every stream\'s period to fit, reads each within it, gets no 429, and says so', async () => {
-    const streams = await waitUntil(async () => {
-      const rows = await listStreamStatus(f.db, { schema: 'nango' });
-      assert.equal(rows.length, CONNECTIONS.length);
-      for (const row of rows) assert.match(row.pollingReason ?? '', /^budget-limited: effective period \d+s instead of 1s$/);
-      return rows;
-    }, 120_000, 500);
+  test("stretches every stream's period to fit, reads each within it, gets no 429, and says so", async () => {
+    const streams = await waitUntil(
+      async () => {
+        const rows = await listStreamStatus(f.db, { schema: 'nango' });
+        assert.equal(rows.length, CONNECTIONS.length);
+        for (const row of rows) assert.match(row.pollingReason ?? '', /^budget-limited: effective period \d+s instead of 1s$/);
+        return rows;
+      },
+      120_000,
+      500,
+    );
     const periodMs = Math.max(...streams.map((s) => s.effectivePeriodMs ?? 0));
     assert.ok(periodMs >= 3 * EVERY_MS, `stretched at least three times: ${periodMs} ms`);
 
@@ -52,12 +67,16 @@ describe('a configuration that needs three times the budget', () => {
          WHERE r.started_at > ${since} GROUP BY s.connection_id`.execute(f.db);
       return rows;
     };
-    const reads = await waitUntil(async () => {
-      const rows = await starts();
-      assert.equal(rows.length, CONNECTIONS.length, 'every stream was read again');
-      for (const row of rows) assert.ok(row.started.length >= 4, `${row.connection_id}: ${row.started.length} reads`);
-      return rows;
-    }, 120_000, 500);
+    const reads = await waitUntil(
+      async () => {
+        const rows = await starts();
+        assert.equal(rows.length, CONNECTIONS.length, 'every stream was read again');
+        for (const row of rows) assert.ok(row.started.length >= 4, `${row.connection_id}: ${row.started.length} reads`);
+        return rows;
+      },
+      120_000,
+      500,
+    );
     for (const row of reads) {
       const gaps = row.started.slice(1).map((t, i) => t.getTime() - row.started[i]!.getTime());
       for (const gap of gaps) assert.ok(gap <= periodMs + 2 * EVERY_MS, `${row.connection_id}: read ${gap} ms after the previous one`);
@@ -65,7 +84,11 @@ describe('a configuration that needs three times the budget', () => {
     assert.equal(f.standIn.stats.tooManyRequests, 0, 'no request was refused');
 
     let out = '';
-    await statusCommand(f.db, { schema: 'nango', json: false }, { stdout: { write: (s: string) => ((out += s), true) } as NodeJS.WritableStream });
+    await statusCommand(
+      f.db,
+      { schema: 'nango', json: false },
+      { stdout: { write: (s: string) => ((out += s), true) } as NodeJS.WritableStream },
+    );
     assert.match(out, /Schedule: budget-limited: the configuration needs \d+ requests\/min at its every periods .*the budget is 240\/min/);
     assert.match(out, /tenant-0\/Ticket: budget-limited: effective period \d+s instead of 1s/);
     assert.match(await (await fetch(`${base}/`)).text(), /<p class="schedule">Schedule: budget-limited: /);

@@ -20,7 +20,12 @@ describe('scheduler integrity: every followed stream keeps one scheduler and its
   before(async () => {
     f = await createWorkerFleet('schedule_integrity');
     f.standIn.store.addConnection({ providerConfigKey: PCK, connectionId: CONN });
-    f.standIn.store.deploySync({ providerConfigKey: PCK, name: 'tickets', models: [{ name: MODEL, jsonSchema: ticketJsonSchema }], runs: 'every hour' });
+    f.standIn.store.deploySync({
+      providerConfigKey: PCK,
+      name: 'tickets',
+      models: [{ name: MODEL, jsonSchema: ticketJsonSchema }],
+      runs: 'every hour',
+    });
     seedTickets(f.standIn, 0, 5);
     f.writeConfig(`${baseConfig(f)}streams:\n  - integration: ${PCK}\n    models: [${MODEL}]\n    every: 2s\n`);
     worker = f.spawnWorker();
@@ -45,14 +50,18 @@ describe('scheduler integrity: every followed stream keeps one scheduler and its
     // Lose the scheduler's next job while it is delayed, as a bug or a hand in Redis would (BullMQ refuses to remove
     // it): its hash and its place in the delayed set go, the scheduler stays.
     const keys = `${f.queuePrefix}:nango-sync`;
-    const lostNext = await waitUntil(async () => {
-      const next = (await f.queue.getJobScheduler(ID))?.next;
-      assert.ok(next !== undefined);
-      const jobId = `repeat:${ID}:${next}`;
-      const [[, removed] = []] = (await f.redis.multi().zrem(`${keys}:delayed`, jobId).del(`${keys}:${jobId}`).exec()) ?? [];
-      assert.equal(removed, 1, 'removed while delayed');
-      return next;
-    }, 30_000, 50);
+    const lostNext = await waitUntil(
+      async () => {
+        const next = (await f.queue.getJobScheduler(ID))?.next;
+        assert.ok(next !== undefined);
+        const jobId = `repeat:${ID}:${next}`;
+        const [[, removed] = []] = (await f.redis.multi().zrem(`${keys}:delayed`, jobId).del(`${keys}:${jobId}`).exec()) ?? [];
+        assert.equal(removed, 1, 'removed while delayed');
+        return next;
+      },
+      30_000,
+      50,
+    );
     await waitUntil(async () => assert.ok(((await f.queue.getJobScheduler(ID))?.next ?? 0) > lostNext, 'a next job again'), 60_000);
     await worker.waitForLog(/"msg":"scheduler repaired: its next job was gone, re-created"/);
     await waitUntil(async () => assert.equal(await repairs(), 2));

@@ -15,14 +15,21 @@ describe('detection: syncStatus, a hint on top of polling', () => {
   let worker: SpawnedWorker;
   const converged = async () => assertMatchesSource(await f.rows('ticket', CONN), f.standIn.store.snapshot(PCK, CONN, MODEL));
   const lastReadAt = async () =>
-    (await sql<{ at: Date | null }>`SELECT last_read_at AS at FROM nango_replicator.streams WHERE connection_id = ${CONN}`.execute(f.db)).rows[0]?.at
-      ?.getTime();
-  const statusRequests = (status: number) => f.standIn.requests.filter((r) => r.path.startsWith('/sync/status') && r.status === status).length;
+    (
+      await sql<{ at: Date | null }>`SELECT last_read_at AS at FROM nango_replicator.streams WHERE connection_id = ${CONN}`.execute(f.db)
+    ).rows[0]?.at?.getTime();
+  const statusRequests = (status: number) =>
+    f.standIn.requests.filter((r) => r.path.startsWith('/sync/status') && r.status === status).length;
 
   before(async () => {
     f = await createWorkerFleet('schedule_sync_status');
     f.standIn.store.addConnection({ providerConfigKey: PCK, connectionId: CONN });
-    f.standIn.store.deploySync({ providerConfigKey: PCK, name: 'tickets', models: [{ name: MODEL, jsonSchema: ticketJsonSchema }], runs: 'every hour' });
+    f.standIn.store.deploySync({
+      providerConfigKey: PCK,
+      name: 'tickets',
+      models: [{ name: MODEL, jsonSchema: ticketJsonSchema }],
+      runs: 'every hour',
+    });
     seedTickets(f.standIn, 0, 10);
     f.writeConfig(
       `${baseConfig(f)}syncStatus:\n  every: 500ms\n  timeout: 5s\n` +
@@ -40,7 +47,7 @@ describe('detection: syncStatus, a hint on top of polling', () => {
     await f.close();
   });
 
-  test('a sync Nango finished after the stream\'s last read pulls the stream before its safety-net read', async () => {
+  test("a sync Nango finished after the stream's last read pulls the stream before its safety-net read", async () => {
     const periodMs = (await listStreamStatus(f.db, { schema: 'nango' }))[0]?.effectivePeriodMs ?? 0;
     const previous = await lastReadAt();
     await waitUntil(async () => assert.notEqual(await lastReadAt(), previous), 60_000, 50); // just after a safety-net read

@@ -20,15 +20,24 @@ describe('the embedded list of SQL reserved words matches the running Postgres',
     await database.drop();
   });
 
-  test("every reserved and type/function-name key word of the server is in the list, and the list holds no other", async () => {
+  test('every reserved and type/function-name key word of the server is in the list, and the list holds no other', async () => {
     const { rows } = await client.query<{ word: string }>(`SELECT word FROM pg_get_keywords() WHERE catcode IN ('R', 'T')`);
     const server = new Set(rows.map((r) => r.word));
-    assert.deepEqual([...server].filter((w) => !SQL_RESERVED_WORDS.has(w)), [], 'missing from src/schema/sql-reserved-words.ts');
-    assert.deepEqual([...SQL_RESERVED_WORDS].filter((w) => !server.has(w) && !NEWER_THAN_SOME_SERVERS.has(w)), []);
+    assert.deepEqual(
+      [...server].filter((w) => !SQL_RESERVED_WORDS.has(w)),
+      [],
+      'missing from src/schema/sql-reserved-words.ts',
+    );
+    assert.deepEqual(
+      [...SQL_RESERVED_WORDS].filter((w) => !server.has(w) && !NEWER_THAN_SOME_SERVERS.has(w)),
+      [],
+    );
   });
 
   test('the list of system columns is the server’s', async () => {
-    const { rows } = await client.query<{ name: string }>(`SELECT attname AS name FROM pg_attribute WHERE attrelid = 'pg_class'::regclass AND attnum < 0`);
+    const { rows } = await client.query<{ name: string }>(
+      `SELECT attname AS name FROM pg_attribute WHERE attrelid = 'pg_class'::regclass AND attnum < 0`,
+    );
     assert.deepEqual(rows.map((r) => r.name).sort(), [...PG_SYSTEM_COLUMNS].sort());
   });
 

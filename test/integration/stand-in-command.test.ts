@@ -105,9 +105,13 @@ describe('npm run stand-in', () => {
 
       // The configuration it wrote is one the worker accepts, following the seeded integration.
       const config = loadConfig({ env: { REPLICATOR_CONFIG: configPath }, readTextFile: (path) => readFileSync(path, 'utf8') });
-      assert.deepEqual(config.streams.map((rule) => rule.integration), ['github']);
+      assert.deepEqual(
+        config.streams.map((rule) => rule.integration),
+        ['github'],
+      );
       assert.equal(config.target.schema, 'nango_stand_in');
-      for (const line of readFileSync(configPath, 'utf8').trimEnd().split('\n')) assert.ok(p.stdout().includes(`  ${line}\n`), `printed: ${line}`);
+      for (const line of readFileSync(configPath, 'utf8').trimEnd().split('\n'))
+        assert.ok(p.stdout().includes(`  ${line}\n`), `printed: ${line}`);
     } finally {
       p.child.kill('SIGINT');
     }
@@ -120,7 +124,8 @@ describe('npm run stand-in', () => {
   test('--help teaches the options and exits 0; a malformed --seed says what is expected and exits 2', async () => {
     const help = startStandIn(['--help']);
     assert.equal((await help.exited).code, 0);
-    for (const option of ['--port', '--seed KEY:CxR', '--churn PERIOD', '--write-config', 'Example:']) assert.ok(help.stdout().includes(option), option);
+    for (const option of ['--port', '--seed KEY:CxR', '--churn PERIOD', '--write-config', 'Example:'])
+      assert.ok(help.stdout().includes(option), option);
 
     const bad = startStandIn(['--seed', 'github:3']);
     assert.equal((await bad.exited).code, 2);

@@ -21,9 +21,41 @@ import { createTestDatabase, type TestDatabase } from '../helpers/test-database.
 
 const EVIL_CONNECTION = '</td></tr><tr class="stream injected"><td><script>document.title="pwned"</script>';
 const STREAMS = [
-  { pck: 'github', conn: 'acme', model: 'GithubIssue', table: 120, runs: [[0.07, 40], [3, 25], [7, 90], [20, 12]], lastSuccess: '4 minutes', error: null },
-  { pck: 'github', conn: 'globex', model: 'GithubIssue', table: 18, runs: [[3, 8], [9, 3]], lastSuccess: '3 hours', error: null },
-  { pck: 'hubspot', conn: 'initech', model: 'Contact', table: null, runs: [[0.2, 0]], lastSuccess: null, error: { code: 'nango_unauthorized', message: 'Nango refused the secret key (401). Check NANGO_SECRET_KEY.' } },
+  {
+    pck: 'github',
+    conn: 'acme',
+    model: 'GithubIssue',
+    table: 120,
+    runs: [
+      [0.07, 40],
+      [3, 25],
+      [7, 90],
+      [20, 12],
+    ],
+    lastSuccess: '4 minutes',
+    error: null,
+  },
+  {
+    pck: 'github',
+    conn: 'globex',
+    model: 'GithubIssue',
+    table: 18,
+    runs: [
+      [3, 8],
+      [9, 3],
+    ],
+    lastSuccess: '3 hours',
+    error: null,
+  },
+  {
+    pck: 'hubspot',
+    conn: 'initech',
+    model: 'Contact',
+    table: null,
+    runs: [[0.2, 0]],
+    lastSuccess: null,
+    error: { code: 'nango_unauthorized', message: 'Nango refused the secret key (401). Check NANGO_SECRET_KEY.' },
+  },
   { pck: 'hubspot', conn: EVIL_CONNECTION, model: 'Contact', table: null, runs: [], lastSuccess: null, error: null },
 ] as const;
 
@@ -55,7 +87,9 @@ async function seed(db: Kysely<ReplicatorDatabase>): Promise<void> {
       const layout = await ensureModelTable({ db, logger }, { schema: 'nango', model: s.model, fields: null, fillfactor: 100 });
       await sql`
         INSERT INTO ${sql.id(layout.schema, layout.table)} (_nango_provider_config_key, _nango_connection_id, id, _nango_raw, _nango_last_action, _nango_last_modified_at, _nango_cursor, _nango_synced_at)
-        SELECT ${s.pck}, ${s.conn}, 'I-' || n, '{}'::jsonb, 'ADDED', now(), 'c', now() FROM generate_series(1, ${s.table}::int) AS n`.execute(db);
+        SELECT ${s.pck}, ${s.conn}, 'I-' || n, '{}'::jsonb, 'ADDED', now(), 'c', now() FROM generate_series(1, ${s.table}::int) AS n`.execute(
+        db,
+      );
     }
   }
 }
@@ -79,7 +113,12 @@ describe('status page in headless Chromium', { skip: skipBrowser }, () => {
     await migrateToLatest(db);
     await seed(db);
     const metrics = createReplicatorMetrics(new Registry());
-    await instrumentRequestGate(openGate, metrics).observe({ status: 200, limit: 1000, remaining: 640, resetEpochSeconds: Date.now() / 1000 + 30 });
+    await instrumentRequestGate(openGate, metrics).observe({
+      status: 200,
+      limit: 1000,
+      remaining: 640,
+      resetEpochSeconds: Date.now() / 1000 + 30,
+    });
     app = Fastify();
     registerStatusPage(app, { db, logger: captureLogger().logger, budget: () => readApiBudget(metrics, 0.9) });
     url = `${await app.listen({ host: '127.0.0.1', port: 0 })}/`;

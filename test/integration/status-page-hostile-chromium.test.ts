@@ -40,7 +40,10 @@ describe('the status page in Chromium, served by the admin door, with hostile na
     ];
     for (const [i, stream] of streams.entries()) {
       const lastError = i === 0 ? JSON.stringify({ code: 'nango_http_error', message: HOSTILE.error }) : null;
-      await db.insertInto('nango_replicator.streams').values({ ...stream, last_error: lastError }).execute();
+      await db
+        .insertInto('nango_replicator.streams')
+        .values({ ...stream, last_error: lastError })
+        .execute();
     }
     const registry = new Registry();
     admin = await startAdminDoor({
@@ -64,7 +67,11 @@ describe('the status page in Chromium, served by the admin door, with hostile na
     const dom = await runChromium(['--virtual-time-budget=3000', '--dump-dom', url]);
     assert.match(dom, /<body/, dom.slice(0, 500));
     assert.doesNotMatch(dom, /<body[^>]*data-pwned|\sdata-pwned="/, 'no payload ran');
-    assert.doesNotMatch(dom, /<img[\s>]|<iframe[\s>]|<textarea[\s>]|<svg onload|<a href="javascript:/i, 'no element came from a name or a message');
+    assert.doesNotMatch(
+      dom,
+      /<img[\s>]|<iframe[\s>]|<textarea[\s>]|<svg onload|<a href="javascript:/i,
+      'no element came from a name or a message',
+    );
     assert.doesNotMatch(dom, /<script/i, 'the page has no script, and none was injected');
     // Each payload is on the page, as text (escaped in the serialized DOM).
     for (const text of ['&lt;img src=x onerror=', '&lt;/script&gt;&lt;script&gt;', '&lt;svg onload=', '&lt;iframe srcdoc=']) {

@@ -38,7 +38,14 @@ describe('GET / (status page route)', () => {
 
   test("each stream's latest backfill, as the backfill stored it, is in the stream's row", async () => {
     const stream = { providerConfigKey: 'helpdesk', connectionId: 'acme', model: 'Ticket' };
-    await recordBackfillOutcome(db, stream, { jobId: '7', mode: 'replace', outcome: 'replaced', records: 2250, upserted: 2250, unseenDeleted: 3 });
+    await recordBackfillOutcome(db, stream, {
+      jobId: '7',
+      mode: 'replace',
+      outcome: 'replaced',
+      records: 2250,
+      upserted: 2250,
+      unseenDeleted: 3,
+    });
     const app = Fastify();
     registerStatusPage(app, { db, logger: captureLogger().logger, budget: async () => null });
     const res = await app.inject({ method: 'GET', url: '/' });
@@ -52,7 +59,13 @@ describe('GET / (status page route)', () => {
     const withErrors = await ensureStream(db, { providerConfigKey: 'crm', connectionId: 'acme', model: 'Contact' });
     await ensureStream(db, { providerConfigKey: 'crm', connectionId: 'globex', model: 'Contact' });
     const error = (streamId: string, recordId: string, field: string) => ({
-      stream_id: streamId, record_id: recordId, field, column_name: field, column_type: 'bigint', reason: 'not an integer', record_cursor: 'c1',
+      stream_id: streamId,
+      record_id: recordId,
+      field,
+      column_name: field,
+      column_type: 'bigint',
+      reason: 'not an integer',
+      record_cursor: 'c1',
     });
     await db
       .insertInto('nango_replicator.value_errors')
@@ -64,7 +77,10 @@ describe('GET / (status page route)', () => {
     assert.equal(res.statusCode, 200);
     const cell = (stream: string) =>
       new RegExp(`<tr class="stream [a-z]+" data-stream="${stream}">.*?<td class="value-errors num">(.*?)</td>`).exec(res.body)?.[1];
-    assert.match(cell('crm/acme/Contact') ?? '', /^<span class="some" [^>]*>3<\/span><br><small>see <code>nango_replicator\.value_errors<\/code><\/small>$/);
+    assert.match(
+      cell('crm/acme/Contact') ?? '',
+      /^<span class="some" [^>]*>3<\/span><br><small>see <code>nango_replicator\.value_errors<\/code><\/small>$/,
+    );
     assert.equal(cell('crm/globex/Contact'), '0');
     assert.equal(cell('helpdesk/acme/Ticket'), '0');
   });

@@ -43,7 +43,10 @@ describe('status rows from the replicator tables', () => {
     await run('5 hours 1 minute', '5 hours', 7);
     await run('91 minutes', '90 minutes', 100);
     await run('10 minutes', '9 minutes', 0, 'failed');
-    await f.db.insertInto('nango_replicator.streams').values({ provider_config_key: IDLE.providerConfigKey, connection_id: IDLE.connectionId, model: IDLE.model }).execute();
+    await f.db
+      .insertInto('nango_replicator.streams')
+      .values({ provider_config_key: IDLE.providerConfigKey, connection_id: IDLE.connectionId, model: IDLE.model })
+      .execute();
 
     rows = await loadStatusRows(f.db);
   });
@@ -53,7 +56,10 @@ describe('status rows from the replicator tables', () => {
   });
 
   test('one row per stream, ordered by integration, connection and model', () => {
-    assert.deepEqual(rows.map((r) => r.stream), [ISSUES, IDLE, TICKETS]);
+    assert.deepEqual(
+      rows.map((r) => r.stream),
+      [ISSUES, IDLE, TICKETS],
+    );
   });
 
   test('a replicated stream shows its live rows, its last run and the records of the latest hour', () => {
@@ -87,7 +93,10 @@ describe('status rows from the replicator tables', () => {
     const tickets = streams.find((s) => s.model === TICKETS.model);
     assert.deepEqual([tickets?.rows, tickets?.deletedRows], [59, 1]);
     // A model whose table was dropped by hand does not fail the views: they read counters, not the tables.
-    await f.db.insertInto('nango_replicator.model_tables').values({ table_schema: 'nango', model: 'Dropped', table_name: 'dropped' }).execute();
+    await f.db
+      .insertInto('nango_replicator.model_tables')
+      .values({ table_schema: 'nango', model: 'Dropped', table_name: 'dropped' })
+      .execute();
     try {
       const page = await loadStatusRows(f.db);
       assert.equal(page.find((r) => r.stream.model === TICKETS.model)?.rows, 59);

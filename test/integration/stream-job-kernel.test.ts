@@ -76,10 +76,15 @@ describe('one protocol for every reader of a stream: lock, read, note, serve the
 
   test('a read that gives way to another run ends superseded, not failed, and nothing is stored on the stream', async () => {
     const stream_taken = new ReplicatorError('stream_taken', 'another run moved the cursor', { retry: 'terminal' });
-    const served = await runStreamJob(deps(), job({
-      read: async () => { throw stream_taken; },
-      failure: { what: 'sync job', attempts: { made: 0, allowed: 3 } },
-    }));
+    const served = await runStreamJob(
+      deps(),
+      job({
+        read: async () => {
+          throw stream_taken;
+        },
+        failure: { what: 'sync job', attempts: { made: 0, allowed: 3 } },
+      }),
+    );
     assert.ok(!served.busy);
     assert.deepEqual(served.read, { status: 'superseded' });
     const row = await db.selectFrom('nango_replicator.streams').select('last_error').executeTakeFirstOrThrow();
@@ -89,10 +94,15 @@ describe('one protocol for every reader of a stream: lock, read, note, serve the
   test('a failure is logged with whether it is retried, stored on the stream for status, and rethrown', async () => {
     const noted: unknown[] = [];
     await assert.rejects(
-      runStreamJob(deps(), job({
-        read: async () => { throw new Error('Nango is down'); },
-        failure: { what: 'sync job', attempts: { made: 0, allowed: 3 }, onFailure: (summary) => void noted.push(summary) },
-      })),
+      runStreamJob(
+        deps(),
+        job({
+          read: async () => {
+            throw new Error('Nango is down');
+          },
+          failure: { what: 'sync job', attempts: { made: 0, allowed: 3 }, onFailure: (summary) => void noted.push(summary) },
+        }),
+      ),
       /Nango is down/,
     );
     assert.match(captured.text(), /sync job failed; BullMQ retries it/);
@@ -103,15 +113,18 @@ describe('one protocol for every reader of a stream: lock, read, note, serve the
 
   test('a read stopped by shutdown ends interrupted when the caller asks so, and the lock is free again', async () => {
     const shutdown = new AbortController();
-    const served = await runStreamJob(deps(), job({
-      signal: shutdown.signal,
-      interruptOnStop: true,
-      read: async (stop) => {
-        shutdown.abort(new Error('shutting down'));
-        stop.throwIfAborted();
-        return 'unreachable';
-      },
-    }));
+    const served = await runStreamJob(
+      deps(),
+      job({
+        signal: shutdown.signal,
+        interruptOnStop: true,
+        read: async (stop) => {
+          shutdown.abort(new Error('shutting down'));
+          stop.throwIfAborted();
+          return 'unreachable';
+        },
+      }),
+    );
     assert.ok(!served.busy);
     assert.deepEqual(served.read, { status: 'interrupted' });
     const next = await runStreamJob(deps(), job({ owner: 'next' }));

@@ -4,11 +4,27 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { assertMatchesSource } from '../helpers/assert-matches-source.js';
 import { startBackendStorm } from '../helpers/backend-storm.js';
 import { recordsMissingBehindCursor } from '../helpers/cursor-behind-rows.js';
-import { createReplicationFixture, type ReplicationFixture, seedTickets, TEST_SECRET_KEY, TICKETS } from '../helpers/replication-fixture.js';
+import {
+  createReplicationFixture,
+  type ReplicationFixture,
+  seedTickets,
+  TEST_SECRET_KEY,
+  TICKETS,
+} from '../helpers/replication-fixture.js';
 import { runCliProcess, spawnCli } from '../helpers/run-cli-process.js';
 
 const RECORDS = 3000;
-const ARGS = ['sync', '--integration', TICKETS.providerConfigKey, '--connection', TICKETS.connectionId, '--model', TICKETS.model, '--page-size', '20'];
+const ARGS = [
+  'sync',
+  '--integration',
+  TICKETS.providerConfigKey,
+  '--connection',
+  TICKETS.connectionId,
+  '--model',
+  TICKETS.model,
+  '--page-size',
+  '20',
+];
 
 /** What a process prints when it dies of an unhandled error, or shows a stack trace. */
 const CRASH = /Unhandled 'error' event|^\s+at .+:\d+:\d+\)?$|node:internal/m;
@@ -27,7 +43,10 @@ describe('nango-replicator sync while Postgres connections are terminated under 
   });
 
   const committedPages = async () => {
-    const row = await f.db.selectFrom('nango_replicator.runs').select((eb) => eb.fn.coalesce(eb.fn.sum<string>('pages'), eb.lit(0)).as('pages')).executeTakeFirst();
+    const row = await f.db
+      .selectFrom('nango_replicator.runs')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<string>('pages'), eb.lit(0)).as('pages'))
+      .executeTakeFirst();
     return Number(row?.pages ?? 0);
   };
   const source = () => f.standIn.store.snapshot(TICKETS.providerConfigKey, TICKETS.connectionId, TICKETS.model);
@@ -45,7 +64,8 @@ describe('nango-replicator sync while Postgres connections are terminated under 
     const records = source();
     const probe = (async () => {
       // A probe the storm cut short proves nothing either way; the next one looks again.
-      for (; !exited; await sleep(100)) missing.push(await recordsMissingBehindCursor(f.database.url, TICKETS, 'nango.ticket', records).catch(() => []));
+      for (; !exited; await sleep(100))
+        missing.push(await recordsMissingBehindCursor(f.database.url, TICKETS, 'nango.ticket', records).catch(() => []));
     })();
     const { code, signal, stderr } = await result;
     const { terminated } = await storm.done;
@@ -64,7 +84,11 @@ describe('nango-replicator sync while Postgres connections are terminated under 
       assert.match(stderr, /Postgres connection lost \(DATABASE_URL 127\.0\.0\.1:5432\): /);
     }
     assert.ok(missing.length > 0, 'the invariant was probed');
-    assert.deepEqual(missing.filter((ids) => ids.length > 0), [], 'the stored cursor was never ahead of its rows');
+    assert.deepEqual(
+      missing.filter((ids) => ids.length > 0),
+      [],
+      'the stored cursor was never ahead of its rows',
+    );
 
     const again = await runCliProcess(ARGS, env);
     assert.equal(again.code, 0, again.stderr);

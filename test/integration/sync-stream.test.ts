@@ -21,7 +21,10 @@ describe('sync of one stream', () => {
         if (progress.pages < 3 || mutated) return;
         mutated = true;
         // Records already read and records not read yet change under the reader's feet.
-        f.standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-1', title: 'edited early' }, { id: 'T-250', title: 'edited late' }]);
+        f.standIn.store.update(PCK, CONN, MODEL, [
+          { id: 'T-1', title: 'edited early' },
+          { id: 'T-250', title: 'edited late' },
+        ]);
         f.standIn.store.delete(PCK, CONN, MODEL, [{ id: 'T-2' }, { id: 'T-260' }]);
         seedTickets(f.standIn, 1000, 30);
       },
@@ -58,7 +61,9 @@ describe('sync of one stream', () => {
     seedTickets(f.standIn, 0, 60);
     await f.sync({ pageSize: 20 });
     await sql`UPDATE nango_replicator.streams SET cursor = NULL, read_to_end_at = NULL`.execute(f.db);
-    await sql`UPDATE nango.ticket SET title = 'stored, newer', _nango_last_modified_at = now() + interval '1 day' WHERE id = 'T-3'`.execute(f.db);
+    await sql`UPDATE nango.ticket SET title = 'stored, newer', _nango_last_modified_at = now() + interval '1 day' WHERE id = 'T-3'`.execute(
+      f.db,
+    );
     f.standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-5', title: 'changed' }]);
     seedTickets(f.standIn, 100, 10);
 
@@ -190,12 +195,15 @@ describe('sync of one stream', () => {
     assert.deepEqual((bad._nango_raw as Record<string, unknown>).points, 'many');
     assert.equal(rows.get('T-2')?.points, '6');
     const errors = await f.db.selectFrom('nango_replicator.value_errors').selectAll().orderBy('field').execute();
-    assert.deepEqual(errors.map((e) => [e.record_id, e.field, e.column_type]), [
-      ['T-1', 'done', 'boolean'],
-      ['T-1', 'dueAt', 'timestamptz'],
-      ['T-1', 'points', 'bigint'],
-      ['T-1', 'score', 'double precision'],
-    ]);
+    assert.deepEqual(
+      errors.map((e) => [e.record_id, e.field, e.column_type]),
+      [
+        ['T-1', 'done', 'boolean'],
+        ['T-1', 'dueAt', 'timestamptz'],
+        ['T-1', 'points', 'bigint'],
+        ['T-1', 'score', 'double precision'],
+      ],
+    );
     assert.match(errors[1]?.reason ?? '', /yesterday/);
   });
 
@@ -224,7 +232,11 @@ describe('sync of one stream', () => {
     }
     assert.deepEqual(
       slices.map((s) => [s.pages, s.requests.length, s.complete]),
-      [[4, 4, false], [4, 4, false], [2, 2, true]],
+      [
+        [4, 4, false],
+        [4, 4, false],
+        [2, 2, true],
+      ],
       'no slice asks for a page past its last one',
     );
     assertMatchesSource(await f.rows(), source());
@@ -234,11 +246,18 @@ describe('sync of one stream', () => {
     seedTickets(f.standIn, 0, 60);
     const requestsBefore = f.standIn.requests.length;
     f.standIn.faults.rateLimitNext(1, 1, { pathPrefix: '/records' });
-    f.standIn.faults.failNext(2, { status: 500, body: { error: { code: 'server_error', message: 'Failed to fetch records' } }, pathPrefix: '/records' });
+    f.standIn.faults.failNext(2, {
+      status: 500,
+      body: { error: { code: 'server_error', message: 'Failed to fetch records' } },
+      pathPrefix: '/records',
+    });
     const summary = await f.sync({ pageSize: 100 });
     assert.equal(summary.records, 60);
     const records = f.standIn.requests.slice(requestsBefore).filter((r) => r.path.startsWith('/records'));
-    assert.deepEqual(records.map((r) => r.status), [429, 500, 500, 200]);
+    assert.deepEqual(
+      records.map((r) => r.status),
+      [429, 500, 500, 200],
+    );
     assert.ok((records[1]?.at ?? 0) - (records[0]?.at ?? 0) >= 1000, 'the retry came after Retry-After');
     assertMatchesSource(await f.rows(), source());
   });

@@ -18,7 +18,11 @@ describe('the fillfactor of model tables', () => {
     return rows[0]?.reloptions ?? null;
   }
 
-  const changes = () => f.logText().split('\n').filter((line) => line.includes(CHANGED));
+  const changes = () =>
+    f
+      .logText()
+      .split('\n')
+      .filter((line) => line.includes(CHANGED));
 
   test("at the default (100) a table is created without storage parameters, as Postgres' own default", async () => {
     seedTickets(f.standIn, 0, 5);

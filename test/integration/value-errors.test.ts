@@ -17,13 +17,20 @@ describe('value errors describe the values stored now', () => {
 
   /** `record_id field` of every value-error row, sorted. */
   const errors = async () =>
-    (await f.db.selectFrom('nango_replicator.value_errors').select(['record_id', 'field']).orderBy('record_id').orderBy('field').execute())
-      .map((e) => `${e.record_id} ${e.field}`);
+    (
+      await f.db.selectFrom('nango_replicator.value_errors').select(['record_id', 'field']).orderBy('record_id').orderBy('field').execute()
+    ).map((e) => `${e.record_id} ${e.field}`);
   const runErrors = async () =>
-    (await sql<{ value_errors: number }>`SELECT value_errors FROM nango_replicator.runs ORDER BY id`.execute(f.db)).rows.map((r) => r.value_errors);
+    (await sql<{ value_errors: number }>`SELECT value_errors FROM nango_replicator.runs ORDER BY id`.execute(f.db)).rows.map(
+      (r) => r.value_errors,
+    );
 
   test('a value fixed in a later version clears its error, and status counts only the errors that stand', async () => {
-    f.standIn.store.save(PCK, CONN, MODEL, [makeTicket(1, { points: 'many', dueAt: 'yesterday' }), makeTicket(2, { score: 'high' }), makeTicket(3)]);
+    f.standIn.store.save(PCK, CONN, MODEL, [
+      makeTicket(1, { points: 'many', dueAt: 'yesterday' }),
+      makeTicket(2, { score: 'high' }),
+      makeTicket(3),
+    ]);
     await f.sync();
     assert.deepEqual(await errors(), ['T-1 dueAt', 'T-1 points', 'T-2 score']);
     const shown = await f.db
@@ -32,12 +39,25 @@ describe('value errors describe the values stored now', () => {
       .orderBy('record_id')
       .orderBy('field')
       .execute();
-    assert.deepEqual(shown[0], {
-      provider_config_key: PCK, connection_id: CONN, model: MODEL, record_id: 'T-1', field: 'dueAt', column_name: 'due_at', column_type: 'timestamptz',
-    }, 'the view names the stream instead of its id');
+    assert.deepEqual(
+      shown[0],
+      {
+        provider_config_key: PCK,
+        connection_id: CONN,
+        model: MODEL,
+        record_id: 'T-1',
+        field: 'dueAt',
+        column_name: 'due_at',
+        column_type: 'timestamptz',
+      },
+      'the view names the stream instead of its id',
+    );
     assert.equal(shown.length, 3);
 
-    f.standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-1', points: 5 }, { id: 'T-2', score: 2.5 }]);
+    f.standIn.store.update(PCK, CONN, MODEL, [
+      { id: 'T-1', points: 5 },
+      { id: 'T-2', score: 2.5 },
+    ]);
     await f.sync();
     assert.deepEqual(await errors(), ['T-1 dueAt'], 'the fixed values lost their errors, the one still bad kept it');
     assert.equal((await f.rows()).get('T-1')?.points, '5');
@@ -64,8 +84,12 @@ describe('value errors describe the values stored now', () => {
       ...makeTicket(1, { points: 'many' }),
       id: 'T-1',
       _nango_metadata: {
-        first_seen_at: '2020-01-01T00:00:00.000Z', last_modified_at: '2020-01-01T00:00:00.000Z', last_action: 'UPDATED',
-        deleted_at: null, pruned_at: null, cursor: String(newer._nango_cursor),
+        first_seen_at: '2020-01-01T00:00:00.000Z',
+        last_modified_at: '2020-01-01T00:00:00.000Z',
+        last_action: 'UPDATED',
+        deleted_at: null,
+        pruned_at: null,
+        cursor: String(newer._nango_cursor),
       },
     };
     f.standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-2', title: 'a page to carry it' }]);
@@ -75,7 +99,10 @@ describe('value errors describe the values stored now', () => {
         for await (const page of f.nango.listRecords(params)) yield { ...page, records: [structuredClone(older), ...page.records] };
       },
     };
-    await replicateStream({ db: f.db, nango: replaying, modelFields: directModelFields(replaying), logger: f.logger }, { stream: TICKETS, schema: 'nango', deletes: 'soft', fillfactor: 100, pageSize: 25 });
+    await replicateStream(
+      { db: f.db, nango: replaying, modelFields: directModelFields(replaying), logger: f.logger },
+      { stream: TICKETS, schema: 'nango', deletes: 'soft', fillfactor: 100, pageSize: 25 },
+    );
     assert.deepEqual(await errors(), []);
     assert.equal((await f.rows()).get('T-1')?.points, '5', 'the older version was not written');
     assert.equal((await runErrors()).at(-1), 0);

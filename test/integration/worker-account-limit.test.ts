@@ -22,7 +22,10 @@ const isFleet = (r: LoggedRequest) => r.headers[OTHER] === undefined;
 /** Completed windows that started at or after `fromMs`, skipping the first (the fleet may be starting up in it). */
 function windowsSince(f: WorkerFleet, fromMs: number): WindowCount[] {
   const now = Date.now();
-  return f.standIn.rateLimitWindows().filter((w) => w.startMs >= fromMs && w.resetAtMs <= now).slice(1);
+  return f.standIn
+    .rateLimitWindows()
+    .filter((w) => w.startMs >= fromMs && w.resetAtMs <= now)
+    .slice(1);
 }
 
 /** Requests of `who` let in (not 429) during the windows, and the windows' span in windows (gaps included). */
@@ -39,17 +42,27 @@ describe('a fleet configured far above the account limit Nango reports', () => {
   before(async () => {
     f = await createWorkerFleet('account_limit', { rateLimit: { requestsPerMinute: LIMIT, windowMs: WINDOW_MS } });
     for (const connectionId of CONNECTIONS) f.standIn.store.addConnection({ providerConfigKey: PCK, connectionId });
-    f.standIn.store.deploySync({ providerConfigKey: PCK, name: 'tickets', models: [{ name: 'Ticket', jsonSchema: ticketJsonSchema }], runs: 'every hour' });
+    f.standIn.store.deploySync({
+      providerConfigKey: PCK,
+      name: 'tickets',
+      models: [{ name: 'Ticket', jsonSchema: ticketJsonSchema }],
+      runs: 'every hour',
+    });
     // 1,500 records a stream in pages of 20: 600 requests in all, far more than the windows measured here allow,
     // so the fleet always has requests waiting.
-    for (const connectionId of CONNECTIONS) f.standIn.store.save(PCK, connectionId, 'Ticket', Array.from({ length: 1500 }, (_, n) => makeTicket(n)));
+    for (const connectionId of CONNECTIONS)
+      f.standIn.store.save(
+        PCK,
+        connectionId,
+        'Ticket',
+        Array.from({ length: 1500 }, (_, n) => makeTicket(n)),
+      );
     f.writeConfig(
       baseConfig(f, {
         rateLimit: `    requestsPerMinute: 100000\n    share: ${SHARE}\n    window: ${WINDOW_MS}ms`,
         // Enough jobs at once that requests always wait for the budget, not for a job.
         worker: '  concurrency: 4\n  slice: 20\n  lockDuration: 3s\n  shutdownTimeout: 10s\n  backoff: 100ms\n  attempts: 3',
-      }).replace('every: 500ms', 'every: 30s') +
-        `streams:\n  - integration: ${PCK}\n    every: 1s\n`,
+      }).replace('every: 500ms', 'every: 30s') + `streams:\n  - integration: ${PCK}\n    every: 1s\n`,
     );
   });
   after(async () => {
@@ -64,7 +77,10 @@ describe('a fleet configured far above the account limit Nango reports', () => {
     const { allowed, spanWindows } = measure(f, windows, isFleet);
     const rate = allowed / (spanWindows * LIMIT);
     t.diagnostic(`fleet: ${allowed} requests in ${spanWindows.toFixed(2)} windows: ${(rate * 100).toFixed(1)}% of the account's limit`);
-    assert.ok(rate >= 0.85, `the fleet spent ${(rate * 100).toFixed(1)}% of the account's limit (${allowed} in ${spanWindows.toFixed(2)} windows)`);
+    assert.ok(
+      rate >= 0.85,
+      `the fleet spent ${(rate * 100).toFixed(1)}% of the account's limit (${allowed} in ${spanWindows.toFixed(2)} windows)`,
+    );
     const fleet = f.standIn.requests.filter(isFleet);
     const refused = fleet.filter((r) => r.status === 429).length;
     assert.ok(refused <= fleet.length / 100, `${refused} of ${fleet.length} requests refused`);
@@ -74,7 +90,8 @@ describe('a fleet configured far above the account limit Nango reports', () => {
 
     const status = await runCliProcess(['status'], f.env);
     assert.equal(status.code, 0, status.stderr);
-    const budgetLine = 'API budget: The fleet spends at most 38 requests per 8 s window: 95% of the 40 the account allows ' +
+    const budgetLine =
+      'API budget: The fleet spends at most 38 requests per 8 s window: 95% of the 40 the account allows ' +
       '(X-RateLimit-Limit), fewer than the configured requestsPerMinute 100000.';
     assert.equal(status.stdout.split('\n')[0], budgetLine);
     const page = await (await fetch(`http://127.0.0.1:${await workers[0]!.adminPort()}/`)).text();
@@ -92,7 +109,9 @@ describe('a fleet configured far above the account limit Nango reports', () => {
         if (stop) break;
         await Promise.all(
           Array.from({ length: LIMIT / 2 }, () =>
-            fetch(`${f.standIn.url}/connections`, { headers: { Authorization: `Bearer ${TEST_SECRET_KEY}`, [OTHER]: '1' } }).then((r) => r.arrayBuffer()),
+            fetch(`${f.standIn.url}/connections`, { headers: { Authorization: `Bearer ${TEST_SECRET_KEY}`, [OTHER]: '1' } }).then((r) =>
+              r.arrayBuffer(),
+            ),
           ),
         );
       }
@@ -109,7 +128,9 @@ describe('a fleet configured far above the account limit Nango reports', () => {
     const fleet = measure(f, windows, isFleet);
     const others = measure(f, windows, (r) => !isFleet(r));
     const left = fleet.spanWindows * LIMIT - others.allowed;
-    t.diagnostic(`other client: ${others.allowed}; fleet: ${fleet.allowed} of the ${left.toFixed(0)} left in ${fleet.spanWindows.toFixed(2)} windows`);
+    t.diagnostic(
+      `other client: ${others.allowed}; fleet: ${fleet.allowed} of the ${left.toFixed(0)} left in ${fleet.spanWindows.toFixed(2)} windows`,
+    );
     assert.ok(others.allowed >= windows.length * (LIMIT / 2) * 0.9, `the other client spent ${others.allowed}`);
     assert.ok(fleet.allowed >= 0.7 * left, `the fleet spent ${fleet.allowed} of the ${left.toFixed(0)} the other client left`);
     const fleetSince = f.standIn.requests.filter(isFleet).slice(fleetBefore);

@@ -27,7 +27,12 @@ describe('a worker while Postgres connections are terminated under it', () => {
       runs: 'every 5 minutes',
     });
     for (let start = 0; start < RECORDS; start += 200) {
-      f.standIn.store.save(STREAM.providerConfigKey, STREAM.connectionId, STREAM.model, Array.from({ length: 200 }, (_, n) => makeTicket(start + n)));
+      f.standIn.store.save(
+        STREAM.providerConfigKey,
+        STREAM.connectionId,
+        STREAM.model,
+        Array.from({ length: 200 }, (_, n) => makeTicket(start + n)),
+      );
     }
     const worker = '  concurrency: 2\n  slice: 20\n  lockDuration: 3s\n  shutdownTimeout: 10s\n  backoff: 100ms\n  attempts: 3';
     f.writeConfig(`${baseConfig(f, { worker })}streams:\n  - integration: ${STREAM.providerConfigKey}\n    every: 1s\n`);
@@ -38,7 +43,10 @@ describe('a worker while Postgres connections are terminated under it', () => {
 
   const source = () => f.standIn.store.snapshot(STREAM.providerConfigKey, STREAM.connectionId, STREAM.model);
   const committedPages = async () => {
-    const row = await f.db.selectFrom('nango_replicator.runs').select((eb) => eb.fn.coalesce(eb.fn.sum<string>('pages'), eb.lit(0)).as('pages')).executeTakeFirst();
+    const row = await f.db
+      .selectFrom('nango_replicator.runs')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<string>('pages'), eb.lit(0)).as('pages'))
+      .executeTakeFirst();
     return Number(row?.pages ?? 0);
   };
   const alive = () => worker.child.exitCode === null && worker.child.signalCode === null;
@@ -59,8 +67,17 @@ describe('a worker while Postgres connections are terminated under it', () => {
       for (; storming; await sleep(100)) {
         missing.push(await recordsMissingBehindCursor(f.database.url, STREAM, 'nango.ticket', records).catch(() => []));
         // The status page, metrics and readiness read Postgres too: they may answer an error, never crash the worker.
-        for (const [door, path] of [[adminPort, '/'], [adminPort, '/metrics'], [port, '/readyz']] as const) {
-          statuses.push(await fetch(`http://127.0.0.1:${door}${path}`).then((r) => r.status, () => 0));
+        for (const [door, path] of [
+          [adminPort, '/'],
+          [adminPort, '/metrics'],
+          [port, '/readyz'],
+        ] as const) {
+          statuses.push(
+            await fetch(`http://127.0.0.1:${door}${path}`).then(
+              (r) => r.status,
+              () => 0,
+            ),
+          );
         }
       }
     })();
@@ -76,6 +93,10 @@ describe('a worker while Postgres connections are terminated under it', () => {
     assert.match(worker.stderr(), /postgres_connection_lost|an idle database connection failed/, 'the storm reached the worker');
     assert.ok(statuses.length > 0 && !statuses.includes(0), `every HTTP request got an answer: ${statuses.join(',')}`);
     assert.ok(missing.length > 0, 'the invariant was probed');
-    assert.deepEqual(missing.filter((ids) => ids.length > 0), [], 'the stored cursor was never ahead of its rows');
+    assert.deepEqual(
+      missing.filter((ids) => ids.length > 0),
+      [],
+      'the stored cursor was never ahead of its rows',
+    );
   });
 });

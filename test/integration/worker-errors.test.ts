@@ -39,10 +39,17 @@ describe('worker jobs that cannot succeed', () => {
   before(async () => {
     f = await createWorkerFleet('worker_errors');
     f.standIn.store.addConnection({ providerConfigKey: PCK, connectionId: CONN });
-    f.standIn.store.deploySync({ providerConfigKey: PCK, name: 'tickets', models: [{ name: MODEL, jsonSchema: ticketJsonSchema }], runs: 'every hour' });
+    f.standIn.store.deploySync({
+      providerConfigKey: PCK,
+      name: 'tickets',
+      models: [{ name: MODEL, jsonSchema: ticketJsonSchema }],
+      runs: 'every hour',
+    });
     seedTickets(f.standIn, 0, 50);
     // `ghost` is listed but Nango has no such connection.
-    f.writeConfig(`${baseConfig(f)}streams:\n  - integration: ${PCK}\n    models: [${MODEL}]\n    connections: [${CONN}, ghost]\n    every: 1s\n`);
+    f.writeConfig(
+      `${baseConfig(f)}streams:\n  - integration: ${PCK}\n    models: [${MODEL}]\n    connections: [${CONN}, ghost]\n    every: 1s\n`,
+    );
     worker = f.spawnWorker();
     await waitUntil(converged, 60_000);
   });
@@ -81,7 +88,10 @@ describe('worker jobs that cannot succeed', () => {
 
     const table = await runCliProcess(['status'], f.env);
     assert.equal(table.code, 0, table.stderr);
-    assert.match(table.stdout, /^INTEGRATION\s+CONNECTION\s+MODEL\s+STATE\s+ROWS\s+VALUE ERRORS\s+LAST SUCCESS\s+CURSOR AGE\s+LAST ERROR$/m);
+    assert.match(
+      table.stdout,
+      /^INTEGRATION\s+CONNECTION\s+MODEL\s+STATE\s+ROWS\s+VALUE ERRORS\s+LAST SUCCESS\s+CURSOR AGE\s+LAST ERROR$/m,
+    );
     assert.match(table.stdout, /^helpdesk\s+acme\s+Ticket\s+fresh\s+50\s+.* ago\s+.*\s+-$/m);
     assert.match(table.stdout, /^helpdesk\s+ghost\s+Ticket\s+.*nango_unknown_connection: Nango has no connection "ghost"/m);
   });

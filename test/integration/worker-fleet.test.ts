@@ -21,7 +21,8 @@ describe('worker processes keeping a fleet of streams fresh', () => {
     for (const model of MODELS) {
       for (let start = from; start < from + count; start += 15) {
         const batch = [];
-        for (let n = start; n < Math.min(from + count, start + 15); n++) batch.push(makeTicket(n, { title: `${model.name} ${n} of ${connectionId}` }));
+        for (let n = start; n < Math.min(from + count, start + 15); n++)
+          batch.push(makeTicket(n, { title: `${model.name} ${n} of ${connectionId}` }));
         f.standIn.store.save(PCK, connectionId, model.name, batch);
       }
     }
@@ -87,7 +88,7 @@ describe('worker processes keeping a fleet of streams fresh', () => {
     await waitUntil(() => converged(['hooli']), 60_000);
   });
 
-  test("a connection removed from Nango loses its schedules and keeps its rows", async () => {
+  test('a connection removed from Nango loses its schedules and keeps its rows', async () => {
     const before = (await f.rows('ticket', 'globex')).size;
     f.standIn.store.removeConnection(PCK, 'globex');
     await waitUntil(async () => {

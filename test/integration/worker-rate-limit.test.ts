@@ -35,7 +35,13 @@ describe('three workers and eight streams against an account limit of 120 reques
       runs: 'every hour',
     });
     for (const connectionId of CONNECTIONS) {
-      for (const model of MODELS) f.standIn.store.save(PCK, connectionId, model.name, Array.from({ length: 50 }, (_, n) => makeTicket(n)));
+      for (const model of MODELS)
+        f.standIn.store.save(
+          PCK,
+          connectionId,
+          model.name,
+          Array.from({ length: 50 }, (_, n) => makeTicket(n)),
+        );
     }
     // Every stream asks every second: about 8 requests a second, four times what the budget allows.
     f.writeConfig(
@@ -53,7 +59,11 @@ describe('three workers and eight streams against an account limit of 120 reques
     // Steady polling on top, counted in requests rather than seconds: 30 more is about 15 s at the paced rate
     // (1.7/s), where an unpaced fleet (8/s) would pass the account's 120 within the same 15 s and be refused.
     const atConvergence = f.standIn.requests.length;
-    await waitUntil(() => assert.ok(f.standIn.requests.length >= atConvergence + 30, `${f.standIn.requests.length - atConvergence} more requests`), 120_000, 500);
+    await waitUntil(
+      () => assert.ok(f.standIn.requests.length >= atConvergence + 30, `${f.standIn.requests.length - atConvergence} more requests`),
+      120_000,
+      500,
+    );
     assert.equal(f.standIn.stats.tooManyRequests, 0, 'no request was refused');
 
     // And the pace was the bucket's: in any interval of w ms at most burst + rate x w requests arrived.
@@ -73,7 +83,10 @@ describe('three workers and eight streams against an account limit of 120 reques
 
   test('a 429 pauses the queue for every worker, and the fleet carries on afterwards', async () => {
     f.standIn.faults.rateLimitNext(1, 2, { pathPrefix: '/records' });
-    await waitUntil(() => assert.ok(workers.some((w) => /Nango answered 429: no process takes new jobs meanwhile/.test(w.stderr()))), 60_000);
+    await waitUntil(
+      () => assert.ok(workers.some((w) => /Nango answered 429: no process takes new jobs meanwhile/.test(w.stderr()))),
+      60_000,
+    );
     f.standIn.store.update(PCK, 'c2', 'Ticket', [{ id: 'T-3', title: 'after the 429' }]);
     await waitUntil(converged, 60_000, 500);
     assert.equal(f.standIn.stats.tooManyRequests, 1, 'only the injected 429');

@@ -60,7 +60,11 @@ describe('discovery keeps one job scheduler per stream', () => {
       { nango, scriptsConfig: createScriptsConfigCache({ nango }, { maxAgeMs: 60_000 }), queue, logger },
       { rules, jobOptions: syncJobOptions({ attempts: 5, backoffMs: 1000 }), ...overrides },
     );
-  const connection = (n: number): NangoConnection => ({ connection_id: `tenant-${n}`, provider_config_key: 'helpdesk', provider: 'zendesk' });
+  const connection = (n: number): NangoConnection => ({
+    connection_id: `tenant-${n}`,
+    provider_config_key: 'helpdesk',
+    provider: 'zendesk',
+  });
   const count = () => queue.getJobSchedulersCount();
 
   before(() => {
@@ -79,14 +83,24 @@ describe('discovery keeps one job scheduler per stream', () => {
     calls.fail = false;
   });
 
-  test('2,000 connections and two models become 4,000 schedulers in one pass, each at its sync\'s own frequency', async () => {
+  test("2,000 connections and two models become 4,000 schedulers in one pass, each at its sync's own frequency", async () => {
     const summary = await reconcile();
-    assert.deepEqual({ ...summary, notes: [] }, { desired: 4000, added: 4000, updated: 0, removed: 0, unchanged: 0, repaired: 0, notes: [] });
+    assert.deepEqual(
+      { ...summary, notes: [] },
+      { desired: 4000, added: 4000, updated: 0, removed: 0, unchanged: 0, repaired: 0, notes: [] },
+    );
     assert.equal(await count(), 4000);
-    const ticket = await queue.getJobScheduler(streamSchedulerId({ providerConfigKey: 'helpdesk', connectionId: 'tenant-7', model: 'Ticket' }));
+    const ticket = await queue.getJobScheduler(
+      streamSchedulerId({ providerConfigKey: 'helpdesk', connectionId: 'tenant-7', model: 'Ticket' }),
+    );
     assert.equal(ticket?.every, 30 * 60_000);
     assert.deepEqual(ticket?.template?.data, {
-      providerConfigKey: 'helpdesk', connectionId: 'tenant-7', model: 'Ticket', trigger: 'schedule', everyMs: 1_800_000, safetyNetMs: 6 * 3_600_000,
+      providerConfigKey: 'helpdesk',
+      connectionId: 'tenant-7',
+      model: 'Ticket',
+      trigger: 'schedule',
+      everyMs: 1_800_000,
+      safetyNetMs: 6 * 3_600_000,
     });
     const escalation = await queue.getJobScheduler('sync/helpdesk/tenant-7/Escalation');
     assert.equal(escalation?.every, 5 * 60_000, 'the shortest frequency among the syncs returning the model');

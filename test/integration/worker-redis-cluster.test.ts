@@ -42,10 +42,18 @@ describe('a worker fleet on a three-node Redis Cluster', () => {
       runs: 'every 5 minutes',
     });
     for (const connectionId of CONNECTIONS) {
-      for (const model of MODELS) f.standIn.store.save(PCK, connectionId, model.name, Array.from({ length: 45 }, (_, n) => makeTicket(n)));
+      for (const model of MODELS)
+        f.standIn.store.save(
+          PCK,
+          connectionId,
+          model.name,
+          Array.from({ length: 45 }, (_, n) => makeTicket(n)),
+        );
     }
     // BullMQ's keys under a hash tag, as a cluster needs; the replicator's own keys as they are.
-    f.writeConfig(`${baseConfig({ queuePrefix: `"${queuePrefix()}"`, keyPrefix: f.keyPrefix })}streams:\n  - integration: ${PCK}\n    every: 1s\n`);
+    f.writeConfig(
+      `${baseConfig({ queuePrefix: `"${queuePrefix()}"`, keyPrefix: f.keyPrefix })}streams:\n  - integration: ${PCK}\n    every: 1s\n`,
+    );
   });
   after(async () => {
     for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
@@ -74,7 +82,16 @@ describe('a worker fleet on a three-node Redis Cluster', () => {
     }
     const limitKey = bucketKeys(`${f.keyPrefix}ratelimit:`, f.keyPrefix.replace(/:$/, '')).accountLimit;
     assert.equal(await client.get(limitKey), '1000000', 'the stand-in reports no real limit: 1,000,000');
-    const slots = await Promise.all(cluster.ports.map(async (port) => Number(await client.nodes('master').find((n) => n.options.port === port)!.dbsize())));
+    const slots = await Promise.all(
+      cluster.ports.map(async (port) =>
+        Number(
+          await client
+            .nodes('master')
+            .find((n) => n.options.port === port)!
+            .dbsize(),
+        ),
+      ),
+    );
     assert.ok(slots.filter((keys) => keys > 0).length >= 2, `keys spread over the nodes: ${slots.join(', ')}`);
 
     for (const worker of workers) worker.child.kill('SIGTERM');

@@ -16,19 +16,34 @@ describe('asking for an immediate sync of a stream scheduled hourly', () => {
   let f: WorkerFleet;
   const source = () => f.standIn.store.snapshot(PCK, CONN, MODEL);
   const converged = async () => assertMatchesSource(await f.rows('ticket', CONN), source());
-  const request = (stream = TICKETS) => requestStreamSync(f.queue, stream, { trigger: 'webhook', jobOptions: syncJobOptions({ attempts: 3, backoffMs: 100 }) });
+  const request = (stream = TICKETS) =>
+    requestStreamSync(f.queue, stream, { trigger: 'webhook', jobOptions: syncJobOptions({ attempts: 3, backoffMs: 100 }) });
   const pending = async () => {
     const counts = await f.queue.getJobCounts('waiting', 'active', 'delayed');
     return (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) - 1; // minus the hourly scheduler's next job
   };
   const writerWaitsOnLock = async () =>
-    Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'nango-replicator' AND wait_event_type = 'Lock'`.execute(f.db)).rows[0]?.n) > 0;
-  const runs = async () => Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM nango_replicator.runs`.execute(f.db)).rows[0]?.n);
+    Number(
+      (
+        await sql<{
+          n: number;
+        }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'nango-replicator' AND wait_event_type = 'Lock'`.execute(
+          f.db,
+        )
+      ).rows[0]?.n,
+    ) > 0;
+  const runs = async () =>
+    Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM nango_replicator.runs`.execute(f.db)).rows[0]?.n);
 
   before(async () => {
     f = await createWorkerFleet('worker_request');
     f.standIn.store.addConnection({ providerConfigKey: PCK, connectionId: CONN });
-    f.standIn.store.deploySync({ providerConfigKey: PCK, name: 'tickets', models: [{ name: MODEL, jsonSchema: ticketJsonSchema }], runs: 'every hour' });
+    f.standIn.store.deploySync({
+      providerConfigKey: PCK,
+      name: 'tickets',
+      models: [{ name: MODEL, jsonSchema: ticketJsonSchema }],
+      runs: 'every hour',
+    });
     seedTickets(f.standIn, 0, 30);
     f.writeConfig(`${baseConfig(f)}streams:\n  - integration: ${PCK}\n    models: [${MODEL}]\n`);
     f.spawnWorker();
@@ -68,17 +83,21 @@ describe('asking for an immediate sync of a stream scheduled hourly', () => {
       await waitUntil(async () => assert.ok(await writerWaitsOnLock(), 'the holder waits on the row lock'), 30_000, 50);
       // Now, after the holder's last page: a change, and jobs that find the stream busy (scheduled iterations and
       // a webhook), which used to be dropped.
-      f.standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-4', title: 'landed after the holder\'s last page' }]);
+      f.standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-4', title: "landed after the holder's last page" }]);
       const busy = [];
-      for (let i = 0; i < 3; i++) busy.push(await f.queue.add('sync', { ...TICKETS, trigger: 'schedule' }, { jobId: `test-iteration-${i}` }));
-      for (const job of busy) await waitUntil(async () => assert.equal((await f.queue.getJob(String(job.id)))?.returnvalue?.outcome, 'busy'), 30_000, 50);
+      for (let i = 0; i < 3; i++)
+        busy.push(await f.queue.add('sync', { ...TICKETS, trigger: 'schedule' }, { jobId: `test-iteration-${i}` }));
+      for (const job of busy)
+        await waitUntil(async () => assert.equal((await f.queue.getJob(String(job.id)))?.returnvalue?.outcome, 'busy'), 30_000, 50);
       await blocker.query('ROLLBACK');
     } finally {
       await blocker.end();
     }
     await waitUntil(converged, 15_000);
     await waitUntil(async () => assert.equal(await pending(), 0), 15_000);
-    const followUps = (await f.queue.getJobs(['waiting', 'delayed', 'active', 'completed'])).filter((job) => job.data.trigger === 'follow-up');
+    const followUps = (await f.queue.getJobs(['waiting', 'delayed', 'active', 'completed'])).filter(
+      (job) => job.data.trigger === 'follow-up',
+    );
     assert.equal(followUps.length, 1, 'three busy jobs made one follow-up pull');
     assert.equal(await f.redis.exists(`${f.keyPrefix}pull-requested:${streamLockName(TICKETS)}`), 0, 'the request was served');
   });

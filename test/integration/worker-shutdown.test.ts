@@ -20,7 +20,12 @@ describe('a worker stopping: killed, terminated, or told twice', () => {
   before(async () => {
     f = await createWorkerFleet('worker_shutdown');
     f.standIn.store.addConnection({ providerConfigKey: PCK, connectionId: CONN });
-    f.standIn.store.deploySync({ providerConfigKey: PCK, name: 'tickets', models: [{ name: MODEL, jsonSchema: ticketJsonSchema }], runs: 'every hour' });
+    f.standIn.store.deploySync({
+      providerConfigKey: PCK,
+      name: 'tickets',
+      models: [{ name: MODEL, jsonSchema: ticketJsonSchema }],
+      runs: 'every hour',
+    });
     seedTickets(f.standIn, 0, 200);
   });
   after(async () => {
@@ -32,7 +37,12 @@ describe('a worker stopping: killed, terminated, or told twice', () => {
 
   /** Every record changes in Nango, and a row lock held here stalls the worker inside the transaction of a page. */
   async function stallInsideAPage(): Promise<pg.Client> {
-    f.standIn.store.update(PCK, CONN, MODEL, source().map((r) => ({ id: r.id, title: `${r.id} at ${Date.now()}` })));
+    f.standIn.store.update(
+      PCK,
+      CONN,
+      MODEL,
+      source().map((r) => ({ id: r.id, title: `${r.id} at ${Date.now()}` })),
+    );
     const blocker = new pg.Client({ connectionString: f.database.url });
     await blocker.connect();
     await blocker.query('BEGIN');
@@ -63,7 +73,12 @@ describe('a worker stopping: killed, terminated, or told twice', () => {
 
   test('SIGTERM lets the page in flight commit, exits 0 within the deadline, and a restart carries on exactly', async () => {
     f.writeConfig(config('20s'));
-    f.standIn.store.update(PCK, CONN, MODEL, source().map((r) => ({ id: r.id, title: `${r.id} later ${Date.now()}` })));
+    f.standIn.store.update(
+      PCK,
+      CONN,
+      MODEL,
+      source().map((r) => ({ id: r.id, title: `${r.id} later ${Date.now()}` })),
+    );
     f.standIn.faults.delayNext(1000, 300, { pathPrefix: '/records' });
     const worker = f.spawnWorker();
     await worker.waitForLog(/"msg":"page committed"/);

@@ -14,7 +14,12 @@ describe('the worker and backfill --wait on a terminal', () => {
   before(async () => {
     f = await createWorkerFleet('worker_terminal');
     f.standIn.store.addConnection({ providerConfigKey: PCK, connectionId: CONN });
-    f.standIn.store.deploySync({ providerConfigKey: PCK, name: 'tickets', models: [{ name: MODEL, jsonSchema: ticketJsonSchema }], runs: 'every hour' });
+    f.standIn.store.deploySync({
+      providerConfigKey: PCK,
+      name: 'tickets',
+      models: [{ name: MODEL, jsonSchema: ticketJsonSchema }],
+      runs: 'every hour',
+    });
     seedTickets(f.standIn, 0, 200);
     f.writeConfig(baseConfig(f));
     const { LOG_LEVEL: _level, ...rest } = f.env;
@@ -49,7 +54,11 @@ describe('the worker and backfill --wait on a terminal', () => {
     const notice = JSON.parse(await worker.waitForLog(/"msg":"SIGTERM received/)) as { level: number; signal: string; msg: string };
     assert.equal(notice.signal, 'SIGTERM');
     assert.equal(notice.msg, 'SIGTERM received: finishing the page in flight, then stopping (send it again to exit at once)');
-    for (const line of worker.stderr().split('\n').filter((l) => l !== '')) assert.doesNotThrow(() => JSON.parse(line), `not JSON: ${line}`);
+    for (const line of worker
+      .stderr()
+      .split('\n')
+      .filter((l) => l !== ''))
+      assert.doesNotThrow(() => JSON.parse(line), `not JSON: ${line}`);
     assert.doesNotMatch(worker.stderr(), /FSTDEP023/);
   });
 
@@ -60,8 +69,13 @@ describe('the worker and backfill --wait on a terminal', () => {
     const { code, screen } = await session.done;
     assert.equal(code, 0, screen);
     assert.match(screen, /^Backfill (\d+) queued on nango-backfill: helpdesk, connection acme, model Ticket, mode merge$/m);
-    const rates = [...session.raw().matchAll(/backfill \d+: 0\/1 streams done, 1 running, [\d,]+ pages?, [\d,]+ records? \(([\d,]+)\/s\)/g)];
-    assert.ok(rates.some((m) => Number(m[1]?.replace(/,/g, '')) > 0), `a live line with a rate above 0/s:\n${screen}`);
+    const rates = [
+      ...session.raw().matchAll(/backfill \d+: 0\/1 streams done, 1 running, [\d,]+ pages?, [\d,]+ records? \(([\d,]+)\/s\)/g),
+    ];
+    assert.ok(
+      rates.some((m) => Number(m[1]?.replace(/,/g, '')) > 0),
+      `a live line with a rate above 0/s:\n${screen}`,
+    );
     // eslint-disable-next-line no-control-regex -- the live line's erase sequence
     assert.match(session.raw(), /\r\x1b\[KBackfill \d+ completed\./, 'the live line is erased before the summary');
     assert.match(screen, /^1 stream \(1 merged\): 10 pages, 200 records, 200 upserted, 0 deleted by Nango, 0 deleted as unseen$/m);

@@ -21,16 +21,26 @@ describe('the worker over HTTP: signed webhooks on the public door, metrics and 
   const asAdmin = { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } };
   const source = () => f.standIn.store.snapshot(PCK, CONN, MODEL);
   const converged = async () => assertMatchesSource(await f.rows('ticket', CONN), source());
-  const runs = async () => Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM nango_replicator.runs`.execute(f.db)).rows[0]?.n);
+  const runs = async () =>
+    Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM nango_replicator.runs`.execute(f.db)).rows[0]?.n);
   const post = (body: Buffer, signature: string) =>
-    fetch(`${base}/webhooks/nango`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-nango-hmac-sha256': signature } });
+    fetch(`${base}/webhooks/nango`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'x-nango-hmac-sha256': signature },
+    });
   const webhook = (overrides: Record<string, unknown> = {}) =>
     nangoWebhookBody(syncSuccessPayload({ providerConfigKey: PCK, connectionId: CONN, model: MODEL, syncName: 'tickets', ...overrides }));
 
   before(async () => {
     f = await createWorkerFleet('worker_webhooks');
     f.standIn.store.addConnection({ providerConfigKey: PCK, connectionId: CONN });
-    f.standIn.store.deploySync({ providerConfigKey: PCK, name: 'tickets', models: [{ name: MODEL, jsonSchema: ticketJsonSchema }], runs: 'every hour' });
+    f.standIn.store.deploySync({
+      providerConfigKey: PCK,
+      name: 'tickets',
+      models: [{ name: MODEL, jsonSchema: ticketJsonSchema }],
+      runs: 'every hour',
+    });
     seedTickets(f.standIn, 0, 30);
     f.writeConfig(`${baseConfig(f)}streams:\n  - integration: ${PCK}\n    models: [${MODEL}]\n`);
     worker = f.spawnWorker({ NANGO_WEBHOOK_SIGNING_KEY: SIGNING_KEY, NANGO_WEBHOOK_SIGNING_KEY_PREVIOUS: OLD_SIGNING_KEY, ADMIN_TOKEN });
@@ -124,7 +134,10 @@ describe('the worker over HTTP: signed webhooks on the public door, metrics and 
  */
 function statusForAnnouncedLength(url: string, length: number): Promise<number | undefined> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': length, 'x-nango-hmac-sha256': 'abc' } });
+    const req = request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': length, 'x-nango-hmac-sha256': 'abc' },
+    });
     req.on('response', (response) => {
       resolve(response.statusCode);
       req.destroy();

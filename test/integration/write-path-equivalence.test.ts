@@ -47,7 +47,14 @@ describe('the fast write path and a plain per-record reference produce identical
     standIn.store.addConnection({ providerConfigKey: PCK, connectionId: CONN });
     nango = createNangoClient(
       { fetch, gate: openGate, logger },
-      { host: standIn.url, secretKey: new Secret(TEST_SECRET_KEY), requestTimeoutMs: 5_000, retries: 1, retryMinDelayMs: 10, retryMaxDelayMs: 10 },
+      {
+        host: standIn.url,
+        secretKey: new Secret(TEST_SECRET_KEY),
+        requestTimeoutMs: 5_000,
+        retries: 1,
+        retryMinDelayMs: 10,
+        retryMaxDelayMs: 10,
+      },
     );
     const side = async (label: string): Promise<Side> => {
       const database = await createTestDatabase(label);
@@ -89,10 +96,21 @@ describe('the fast write path and a plain per-record reference produce identical
       getScriptsConfig: () => Promise.reject(new Error('not used: fields are given')),
       listConnections: () => Promise.reject(new Error('not used')),
     };
-    const common = { stream: TICKETS, schema: 'nango', deletes: options.deletes ?? 'soft', fillfactor: 100, pageSize: 1, full: options.full, fields: FIELDS };
+    const common = {
+      stream: TICKETS,
+      schema: 'nango',
+      deletes: options.deletes ?? 'soft',
+      fillfactor: 100,
+      pageSize: 1,
+      full: options.full,
+      fields: FIELDS,
+    };
     // Statements of 7 records: a page of 25 is written in four, with duplicates, bad values and NUL across them; a
     // write takes a second page while it holds fewer than 40 records.
-    const summary = await replicateStream({ db: fast.db, nango: stub, modelFields: directModelFields(stub), logger }, { ...common, rowsPerStatement: 7, recordsPerTransaction: 40 });
+    const summary = await replicateStream(
+      { db: fast.db, nango: stub, modelFields: directModelFields(stub), logger },
+      { ...common, rowsPerStatement: 7, recordsPerTransaction: 40 },
+    );
     await replicateReference({ db: reference.db, logger }, { ...common, pages: structuredClone(pages) });
     const [fastState, referenceState] = [await writtenState(fast.db), await writtenState(reference.db)];
     assert.ok(fastState.rows.length > 0);
@@ -111,16 +129,35 @@ describe('the fast write path and a plain per-record reference produce identical
     for (let start = 0; start < payloads.length; start += 40) standIn.store.save(PCK, CONN, MODEL, payloads.slice(start, start + 40));
     const pages = await capture(null, 25, (page) => {
       if (page !== 3) return;
-      standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-1', title: 'edited early' }, { id: 'T-250', title: 'edited late' }]);
+      standIn.store.update(PCK, CONN, MODEL, [
+        { id: 'T-1', title: 'edited early' },
+        { id: 'T-250', title: 'edited late' },
+      ]);
       standIn.store.delete(PCK, CONN, MODEL, [{ id: 'T-2' }, { id: 'T-260' }]);
-      standIn.store.save(PCK, CONN, MODEL, Array.from({ length: 30 }, (_, i) => makeTicket(1000 + i)));
+      standIn.store.save(
+        PCK,
+        CONN,
+        MODEL,
+        Array.from({ length: 30 }, (_, i) => makeTicket(1000 + i)),
+      );
     });
-    const [p2, p4, p5, p7, p8, p9] = [1, 3, 4, 6, 7, 8].map((i) => pages[i] as RecordsPage) as [RecordsPage, RecordsPage, RecordsPage, RecordsPage, RecordsPage, RecordsPage];
+    const [p2, p4, p5, p7, p8, p9] = [1, 3, 4, 6, 7, 8].map((i) => pages[i] as RecordsPage) as [
+      RecordsPage,
+      RecordsPage,
+      RecordsPage,
+      RecordsPage,
+      RecordsPage,
+      RecordsPage,
+    ];
     // The same id twice in one page: the later occurrence wins.
     p5.records.push({ ...(p5.records[0] as NangoRecord), title: 'second occurrence wins' });
     // An older version arriving after a newer one: it must not overwrite.
     const newer = p2.records[0] as NangoRecord;
-    const older = { ...newer, title: 'older, must lose', _nango_metadata: { ...newer._nango_metadata, last_modified_at: '2020-01-01T00:00:00+00:00' } };
+    const older = {
+      ...newer,
+      title: 'older, must lose',
+      _nango_metadata: { ...newer._nango_metadata, last_modified_at: '2020-01-01T00:00:00+00:00' },
+    };
     p7.records.splice(3, 0, older);
     // A record of page 8 again in page 9 (adjacent pages, both in flight), newer there.
     const moved = p8.records[0] as NangoRecord;
@@ -140,11 +177,19 @@ describe('the fast write path and a plain per-record reference produce identical
   });
 
   test('an incremental read with updates, soft deletes, prunes and a record brought back', async () => {
-    standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-5', points: 999 }, { id: 'T-6', dueAt: 'not a date' }]);
+    standIn.store.update(PCK, CONN, MODEL, [
+      { id: 'T-5', points: 999 },
+      { id: 'T-6', dueAt: 'not a date' },
+    ]);
     standIn.store.delete(PCK, CONN, MODEL, [{ id: 'T-8' }, { id: 'T-9' }, { id: 'T-1001' }]);
     standIn.store.prune(PCK, CONN, MODEL, ['T-20', 'T-21']);
     standIn.store.save(PCK, CONN, MODEL, [makeTicket(2, { title: 'back again' })]);
-    standIn.store.save(PCK, CONN, MODEL, Array.from({ length: 60 }, (_, i) => makeTicket(2000 + i)));
+    standIn.store.save(
+      PCK,
+      CONN,
+      MODEL,
+      Array.from({ length: 60 }, (_, i) => makeTicket(2000 + i)),
+    );
     const pages = await capture((await writtenState(fast.db)).cursor, 20);
     const { state: after } = await writeBoth(pages);
     const byId = new Map(after.rows.map((row) => [row.id, row]));
@@ -160,7 +205,8 @@ describe('the fast write path and a plain per-record reference produce identical
   });
 
   test('a re-read of unchanged records, deleted and pruned ones included, writes no row on either path', async () => {
-    const versions = async () => (await sql<{ id: string; x: string }>`SELECT id, xmin::text AS x FROM nango.ticket ORDER BY id`.execute(fast.db)).rows;
+    const versions = async () =>
+      (await sql<{ id: string; x: string }>`SELECT id, xmin::text AS x FROM nango.ticket ORDER BY id`.execute(fast.db)).rows;
     const before = await versions();
     const { state } = await writeBoth(await capture(null, 40), { full: true });
     assert.equal(state.runs.at(-1)?.upserted, 0, 'nothing was written again');
@@ -169,22 +215,46 @@ describe('the fast write path and a plain per-record reference produce identical
 
   test('hard deletes remove the rows, unless the stored row is newer', async () => {
     standIn.store.delete(PCK, CONN, MODEL, [{ id: 'T-30' }, { id: 'T-31' }, { id: 'T-32' }]);
-    standIn.store.save(PCK, CONN, MODEL, Array.from({ length: 70 }, (_, i) => makeTicket(3000 + i)));
+    standIn.store.save(
+      PCK,
+      CONN,
+      MODEL,
+      Array.from({ length: 70 }, (_, i) => makeTicket(3000 + i)),
+    );
     const { state } = await writeBoth(await capture((await writtenState(fast.db)).cursor, 25), { deletes: 'hard' });
-    assert.equal(state.rows.some((row) => row.id === 'T-30'), false);
+    assert.equal(
+      state.rows.some((row) => row.id === 'T-30'),
+      false,
+    );
   });
 
   test('value errors follow the version written: fixed, still bad, older, deleted, first stored deleted, hard-deleted', async () => {
-    standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-3', dueAt: '2026-03-01T00:00:00Z', points: 1 }, { id: 'T-7', score: 1.5 }]);
+    standIn.store.update(PCK, CONN, MODEL, [
+      { id: 'T-3', dueAt: '2026-03-01T00:00:00Z', points: 1 },
+      { id: 'T-7', score: 1.5 },
+    ]);
     standIn.store.delete(PCK, CONN, MODEL, [{ id: 'T-11' }, { id: 'T-40', points: 'lots' }]);
-    standIn.store.save(PCK, CONN, MODEL, Array.from({ length: 60 }, (_, i) => makeTicket(4000 + i, i === 5 ? { points: 'x' } : {})));
+    standIn.store.save(
+      PCK,
+      CONN,
+      MODEL,
+      Array.from({ length: 60 }, (_, i) => makeTicket(4000 + i, i === 5 ? { points: 'x' } : {})),
+    );
     const pages = await capture((await writtenState(fast.db)).cursor, 20);
     const [p2, p3] = [pages[1] as RecordsPage, pages[2] as RecordsPage];
     const template = p2.records[0] as NangoRecord;
     // A record whose first version stored is a deleted one with a bad value: its values are taken, errors and all.
-    p2.records.push({ ...makeTicket(9000, { points: 'many' }), id: 'T-9000', _nango_metadata: { ...template._nango_metadata, deleted_at: template._nango_metadata.last_modified_at, last_action: 'DELETED' } });
+    p2.records.push({
+      ...makeTicket(9000, { points: 'many' }),
+      id: 'T-9000',
+      _nango_metadata: { ...template._nango_metadata, deleted_at: template._nango_metadata.last_modified_at, last_action: 'DELETED' },
+    });
     // T-3's old bad version after its fixed one: not written, so no error.
-    p3.records.splice(1, 0, { ...makeTicket(3, { dueAt: 'yesterday' }), id: 'T-3', _nango_metadata: { ...template._nango_metadata, last_modified_at: '2020-01-01T00:00:00+00:00' } });
+    p3.records.splice(1, 0, {
+      ...makeTicket(3, { dueAt: 'yesterday' }),
+      id: 'T-3',
+      _nango_metadata: { ...template._nango_metadata, last_modified_at: '2020-01-01T00:00:00+00:00' },
+    });
     edited(p2, p3);
     const { state } = await writeBoth(pages);
     const errorsOf = (id: string) => state.valueErrors.filter((e) => e.record_id === id).map((e) => e.field);
@@ -196,13 +266,26 @@ describe('the fast write path and a plain per-record reference produce identical
     assert.deepEqual(errorsOf('T-9000'), ['points']);
 
     standIn.store.delete(PCK, CONN, MODEL, [{ id: 'T-7' }]);
-    standIn.store.save(PCK, CONN, MODEL, Array.from({ length: 70 }, (_, i) => makeTicket(5000 + i)));
+    standIn.store.save(
+      PCK,
+      CONN,
+      MODEL,
+      Array.from({ length: 70 }, (_, i) => makeTicket(5000 + i)),
+    );
     const { state: afterHard } = await writeBoth(await capture(state.cursor, 25), { deletes: 'hard' });
-    assert.deepEqual(afterHard.valueErrors.filter((e) => e.record_id === 'T-7'), []);
+    assert.deepEqual(
+      afterHard.valueErrors.filter((e) => e.record_id === 'T-7'),
+      [],
+    );
   });
 
   test('a pruned record carrying a value that does not fit: new, stored with NULL there and its error; stored, it changes no value and no error', async () => {
-    standIn.store.save(PCK, CONN, MODEL, Array.from({ length: 70 }, (_, i) => makeTicket(6000 + i)));
+    standIn.store.save(
+      PCK,
+      CONN,
+      MODEL,
+      Array.from({ length: 70 }, (_, i) => makeTicket(6000 + i)),
+    );
     const pages = await capture((await writtenState(fast.db)).cursor, 25);
     const [p2, p3] = [pages[1] as RecordsPage, pages[2] as RecordsPage];
     const meta = (p2.records[0] as NangoRecord)._nango_metadata;
@@ -219,7 +302,11 @@ describe('the fast write path and a plain per-record reference produce identical
 
     const { state } = await writeBoth(pages);
     const byId = new Map(state.rows.map((row) => [row.id, row]));
-    const errorsOf = (id: string) => state.valueErrors.filter((e) => e.record_id === id).map((e) => e.field).sort();
+    const errorsOf = (id: string) =>
+      state.valueErrors
+        .filter((e) => e.record_id === id)
+        .map((e) => e.field)
+        .sort();
     assert.ok(byId.get('T-9100')?._nango_pruned_at instanceof Date);
     assert.equal(byId.get('T-9100')?.points, null);
     assert.equal(byId.get('T-9100')?.due_at, null);
@@ -235,7 +322,11 @@ describe('the fast write path and a plain per-record reference produce identical
   test('payloads Postgres refuses as Nango wrote them (beyond numeric, below the smallest double) are written as JSON.stringify writes them', async () => {
     const at = (p: number, i: number) => `2030-01-01T00:00:0${p}.00000${i}+00:00`;
     const meta = (p: number, i: number) => ({
-      first_seen_at: at(p, i), last_modified_at: at(p, i), last_action: 'ADDED', deleted_at: null, pruned_at: null,
+      first_seen_at: at(p, i),
+      last_modified_at: at(p, i),
+      last_action: 'ADDED',
+      deleted_at: null,
+      pruned_at: null,
       cursor: Buffer.from(`${at(p, i)}||15ccc805-64d5-4940-a7e0-45fc704997a1`).toString('base64'),
     });
     // Pages as Nango's bytes, numbers spelled as a JSON encoder other than JavaScript's may spell them.

@@ -23,7 +23,11 @@ describe('backfill configuration', () => {
       ['backfill:\n  concurrency: 0\n', 'backfill.concurrency'],
       ['backfill:\n  maxDeletes: 0.5\n', 'backfill'],
     ] as const) {
-      assert.throws(() => load(yaml), (error) => error instanceof ReplicatorError && error.code === 'invalid_config' && error.message.includes(key), yaml);
+      assert.throws(
+        () => load(yaml),
+        (error) => error instanceof ReplicatorError && error.code === 'invalid_config' && error.message.includes(key),
+        yaml,
+      );
     }
   });
 });

@@ -8,7 +8,16 @@ import { type BackfillStreamProgress, createProgressReporter } from '../../src/j
 import type { StreamKey } from '../../src/stream/stream-key.js';
 import { captureLogger } from '../helpers/capture-logger.js';
 
-const page = (pages: number, records: number, elapsedMs: number) => ({ pages, records, upserted: records, deleted: 0, valueErrors: 0, rejected: 0, nulRemoved: 0, elapsedMs });
+const page = (pages: number, records: number, elapsedMs: number) => ({
+  pages,
+  records,
+  upserted: records,
+  deleted: 0,
+  valueErrors: 0,
+  rejected: 0,
+  nulRemoved: 0,
+  elapsedMs,
+});
 
 describe('backfill progress', () => {
   test('a stream reports pages, records and rate, throttled, and its last figures on flush', async (t) => {
@@ -27,8 +36,20 @@ describe('backfill progress', () => {
     reporter.page(page(4, 400, 2000)); // a whole interval later
     reporter.phase('deleting');
     await reporter.flush();
-    assert.deepEqual(sent.map((p) => `${p.phase} ${p.pages}`), ['reading 1', 'reading 4', 'deleting 4'], 'at most one update per interval, the latest on flush');
-    assert.deepEqual(sent.at(-1), { phase: 'deleting', pages: 4, records: 400, upserted: 400, deleted: 0, recordsPerSecond: 200, elapsedMs: 2000 });
+    assert.deepEqual(
+      sent.map((p) => `${p.phase} ${p.pages}`),
+      ['reading 1', 'reading 4', 'deleting 4'],
+      'at most one update per interval, the latest on flush',
+    );
+    assert.deepEqual(sent.at(-1), {
+      phase: 'deleting',
+      pages: 4,
+      records: 400,
+      upserted: 400,
+      deleted: 0,
+      recordsPerSecond: 200,
+      elapsedMs: 2000,
+    });
   });
 
   test('a progress update that fails is logged and does not fail the backfill', async () => {
@@ -40,7 +61,7 @@ describe('backfill progress', () => {
   });
 
   test('the live line and the final counts read as a person would say them', () => {
-    const view = { state: 'waiting-children', streams: 3, done: 1, failed: 0, running: 2, pages: 12, records: 2345, recordsPerSecond: 410, };
+    const view = { state: 'waiting-children', streams: 3, done: 1, failed: 0, running: 2, pages: 12, records: 2345, recordsPerSecond: 410 };
     assert.equal(describeBackfillView('7', view), 'backfill 7: 1/3 streams done, 2 running, 12 pages, 2,345 records (410/s)');
     assert.equal(describeBackfillView('7', { ...view, streams: null, state: 'waiting' }), 'backfill 7: waiting for a worker to take it');
     const stream = { providerConfigKey: 'g', connectionId: 'acme', model: 'Issue' };
@@ -48,8 +69,35 @@ describe('backfill progress', () => {
       state: 'completed',
       failedReason: null,
       summary: {
-        streams: 1, merged: 0, replaced: 0, refused: 1, failed: 0, pages: 1, records: 4, upserted: 4, deleted: 0, unseenDeleted: 0, failures: [],
-        reports: [{ outcome: 'refused', stream, mode: 'replace', since: null, pages: 1, records: 4, upserted: 4, deleted: 0, unseenDeleted: 0, valueErrors: 0, rejected: 0, nulRemoved: 0, elapsedMs: 9, reason: 'refused to delete 6 of 10 rows' }],
+        streams: 1,
+        merged: 0,
+        replaced: 0,
+        refused: 1,
+        failed: 0,
+        pages: 1,
+        records: 4,
+        upserted: 4,
+        deleted: 0,
+        unseenDeleted: 0,
+        failures: [],
+        reports: [
+          {
+            outcome: 'refused',
+            stream,
+            mode: 'replace',
+            since: null,
+            pages: 1,
+            records: 4,
+            upserted: 4,
+            deleted: 0,
+            unseenDeleted: 0,
+            valueErrors: 0,
+            rejected: 0,
+            nulRemoved: 0,
+            elapsedMs: 9,
+            reason: 'refused to delete 6 of 10 rows',
+          },
+        ],
       },
     });
     assert.equal(
@@ -64,10 +112,32 @@ describe('backfill progress', () => {
     const requests: CliRequest[] = [];
     const program = buildProgram(async (r) => void requests.push(r), { writeOut: () => {}, writeErr: () => {} });
     await program.parseAsync(['backfill', '-i', 'github', '--since', '2026-06-01'], { from: 'user' });
-    await program.parseAsync(['backfill', '-i', 'github', '-c', 'acme', '-m', 'Issue', '--mode', 'replace', '--force', '--wait'], { from: 'user' });
+    await program.parseAsync(['backfill', '-i', 'github', '-c', 'acme', '-m', 'Issue', '--mode', 'replace', '--force', '--wait'], {
+      from: 'user',
+    });
     assert.deepEqual(requests, [
-      { command: 'backfill', providerConfigKey: 'github', connectionId: undefined, model: undefined, since: '2026-06-01', mode: 'merge', force: false, wait: false, json: false },
-      { command: 'backfill', providerConfigKey: 'github', connectionId: 'acme', model: 'Issue', since: undefined, mode: 'replace', force: true, wait: true, json: false },
+      {
+        command: 'backfill',
+        providerConfigKey: 'github',
+        connectionId: undefined,
+        model: undefined,
+        since: '2026-06-01',
+        mode: 'merge',
+        force: false,
+        wait: false,
+        json: false,
+      },
+      {
+        command: 'backfill',
+        providerConfigKey: 'github',
+        connectionId: 'acme',
+        model: 'Issue',
+        since: undefined,
+        mode: 'replace',
+        force: true,
+        wait: true,
+        json: false,
+      },
     ]);
   });
 });
@@ -87,17 +157,23 @@ describe('a sync job failing on a rejected cursor', () => {
     assert.deepEqual(scheduled, [[stream, 'cursor_rejected: Nango keeps answering 500 to the stored cursor']]);
   });
 
-  test('other failures schedule nothing; a failure to schedule does not hide the job\'s own', async () => {
+  test("other failures schedule nothing; a failure to schedule does not hide the job's own", async () => {
     const scheduled: StreamKey[] = [];
     const other = new ReplicatorError('nango_server_error', '502', { retry: 'transient' });
     const log = captureLogger();
     const deps = { schedule: async (s: StreamKey) => void scheduled.push(s), logger: log.logger };
-    await assert.rejects(backfillOnRejectedCursor(async () => Promise.reject(other), deps)(job, new AbortController().signal), (e) => e === other);
+    await assert.rejects(
+      backfillOnRejectedCursor(async () => Promise.reject(other), deps)(job, new AbortController().signal),
+      (e) => e === other,
+    );
     assert.deepEqual(scheduled, []);
 
     const rejected = new ReplicatorError('cursor_rejected', 'Nango answered 500', { retry: 'terminal' });
     const failing = { schedule: async () => Promise.reject(new Error('redis gone')), logger: log.logger };
-    await assert.rejects(backfillOnRejectedCursor(async () => Promise.reject(rejected), failing)(job, new AbortController().signal), (e) => e === rejected);
+    await assert.rejects(
+      backfillOnRejectedCursor(async () => Promise.reject(rejected), failing)(job, new AbortController().signal),
+      (e) => e === rejected,
+    );
     assert.match(log.text(), /could not schedule a backfill after a rejected cursor/);
   });
 });

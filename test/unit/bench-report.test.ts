@@ -24,10 +24,14 @@ describe('bench report', () => {
     assert.equal(i?.vsCeiling, 0.63, '25,000 against 40,000 records/s');
     assert.equal(i?.vsNaive, 12.5, '25,000 against 2,000 records/s');
     assert.equal(n?.vsNaive, 1);
-    assert.deepEqual(withRatios([insert], undefined, undefined).map((f) => [f.vsCeiling, f.vsNaive]), [[null, null]], 'no yardstick measured, no ratio');
+    assert.deepEqual(
+      withRatios([insert], undefined, undefined).map((f) => [f.vsCeiling, f.vsNaive]),
+      [[null, null]],
+      'no yardstick measured, no ratio',
+    );
   });
 
-  test('a run paired with a ceiling run of its own is compared with that one: the median of the runs\' ratios', () => {
+  test("a run paired with a ceiling run of its own is compared with that one: the median of the runs' ratios", () => {
     // The machine was slower while the last ceiling run and the first two product runs ran: each product run took
     // twice its own ceiling, where the ratio of the medians (4000 against 10,000 ms) would say 0.4 x.
     const ceiling = figure('ceiling: COPY', 200_000, [4000, 4000, 4000, 6000]);
@@ -72,12 +76,50 @@ describe('bench report', () => {
       coresBusy: 1.3,
     });
     const [head, rule, row, naive] = formatTable([insert, figure('naive peer', 20_000, [10_000])]).split('\n');
-    const cells = (line: string | undefined) => (line ?? '').split('|').slice(1, -1).map((c) => c.trim());
-    assert.deepEqual(cells(head), ['scenario', 'records', 'median s', 'records/s', 'x ceiling', 'x naive', 'GET /records (min), per 1000', 'peak RSS', 'sync CPU s', 'Postgres CPU s', 'bench CPU s', 'cores busy', 'rows written', 'WAL MB']);
+    const cells = (line: string | undefined) =>
+      (line ?? '')
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim());
+    assert.deepEqual(cells(head), [
+      'scenario',
+      'records',
+      'median s',
+      'records/s',
+      'x ceiling',
+      'x naive',
+      'GET /records (min), per 1000',
+      'peak RSS',
+      'sync CPU s',
+      'Postgres CPU s',
+      'bench CPU s',
+      'cores busy',
+      'rows written',
+      'WAL MB',
+    ]);
     assert.match(rule ?? '', /^\|-+(\|-+)+\|$/);
-    assert.deepEqual(cells(row), ['insert, page 10000', '200,000', '8.00', '25,000', '', '', '20 (20), 0.1', '240 MB', '4.34', '5.22', '0.82', '1.30', '', '']);
+    assert.deepEqual(cells(row), [
+      'insert, page 10000',
+      '200,000',
+      '8.00',
+      '25,000',
+      '',
+      '',
+      '20 (20), 0.1',
+      '240 MB',
+      '4.34',
+      '5.22',
+      '0.82',
+      '1.30',
+      '',
+      '',
+    ]);
     assert.deepEqual(cells(naive).slice(0, 4), ['naive peer', '20,000', '10.00', '2,000']);
-    assert.ok(cells(naive).slice(4).every((c) => c === ''));
+    assert.ok(
+      cells(naive)
+        .slice(4)
+        .every((c) => c === ''),
+    );
   });
 });
 
@@ -85,7 +127,10 @@ describe('bench arguments', () => {
   test('defaults: every scenario, 200,000 records, three runs, pages of 10000 and 1000', () => {
     const args = parseBenchArgs([]);
     assert.deepEqual([...args.scenarios], [...SCENARIOS]);
-    assert.deepEqual([args.records, args.runs, args.pageSizes, args.fillfactor, args.out, args.cpuProf], [200_000, 3, [10_000, 1000], 100, null, null]);
+    assert.deepEqual(
+      [args.records, args.runs, args.pageSizes, args.fillfactor, args.out, args.cpuProf],
+      [200_000, 3, [10_000, 1000], 100, null, null],
+    );
   });
 
   test('--scenarios then --skip choose what runs', () => {
@@ -98,6 +143,9 @@ describe('bench arguments', () => {
     assert.throws(() => parseBenchArgs(['--runs', '0']), /--runs must be an integer from 1 to \d+, got "0"\nnpm run bench/);
     assert.throws(() => parseBenchArgs(['--page-sizes', '20000']), /--page-sizes must be an integer from 1 to 10000, got "20000"/);
     assert.throws(() => parseBenchArgs(['--fillfactor', '5']), /--fillfactor must be an integer from 10 to 100, got "5"/);
-    assert.throws(() => parseBenchArgs(['--scenarios', 'ceiling,copy']), /unknown scenario "copy"; known: ceiling, insert, update, reread, naive, limiter, rate-limited/);
+    assert.throws(
+      () => parseBenchArgs(['--scenarios', 'ceiling,copy']),
+      /unknown scenario "copy"; known: ceiling, insert, update, reread, naive, limiter, rate-limited/,
+    );
   });
 });

@@ -28,7 +28,10 @@ describe('--help and --version', () => {
       assert.match(text, /\nExamples:\n/, name);
       assert.match(text, new RegExp(`\\n {2}\\$ (\\S+=\\S+ )?nango-replicator ${name}\\b`), name);
     }
-    assert.match(fullHelp(), /\nExamples \(from a clone: node dist\/workers\/cli\.js instead of nango-replicator\):\n {2}\$ nango-replicator sync /);
+    assert.match(
+      fullHelp(),
+      /\nExamples \(from a clone: node dist\/workers\/cli\.js instead of nango-replicator\):\n {2}\$ nango-replicator sync /,
+    );
   });
 
   test('descriptions are single paragraphs commander wraps itself: no hard line breaks, no line wider than 80', () => {

@@ -19,12 +19,18 @@ describe('the message of a sync that finds its stream held by another process', 
       'helpdesk/acme/Ticket: skipped, another nango-replicator sync (laptop:311) is reading this stream; it reads it to the ' +
         'end; the lock expires at 21:04:05 if that process died; run again then or use --wait.',
     );
-    assert.match(held('worker-7:4242 backfill 12'), /^helpdesk\/acme\/Ticket: skipped, a backfill \(worker-7:4242 backfill 12\) is reading this stream; it reads the whole stream, which can take long; .*21:04:05/);
+    assert.match(
+      held('worker-7:4242 backfill 12'),
+      /^helpdesk\/acme\/Ticket: skipped, a backfill \(worker-7:4242 backfill 12\) is reading this stream; it reads the whole stream, which can take long; .*21:04:05/,
+    );
     assert.match(held('tool:9 something else'), /skipped, another process \(tool:9 something else\) is reading this stream/);
   });
 
   test('a holder that released just after the stream was found busy: run again', () => {
-    assert.equal(streamBusyMessage(STREAM, { holder: null, expiresAt: null }), 'helpdesk/acme/Ticket: skipped, another process was reading this stream and has just finished; run sync again.');
+    assert.equal(
+      streamBusyMessage(STREAM, { holder: null, expiresAt: null }),
+      'helpdesk/acme/Ticket: skipped, another process was reading this stream and has just finished; run sync again.',
+    );
   });
 
   test('sync --wait says whom it waits for', () => {

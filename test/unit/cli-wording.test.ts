@@ -17,7 +17,10 @@ describe('what the command line prints', () => {
   test('a backfill progress line shows the rate records arrive at, and no rate before there is one', () => {
     const view = { state: 'waiting-children', streams: 2, done: 0, failed: 0, running: 1, pages: 1, records: 1, recordsPerSecond: null };
     assert.equal(describeBackfillView('3', view), 'backfill 3: 0/2 streams done, 1 running, 1 page, 1 record');
-    assert.equal(describeBackfillView('3', { ...view, records: 900, recordsPerSecond: 450 }), 'backfill 3: 0/2 streams done, 1 running, 1 page, 900 records (450/s)');
+    assert.equal(
+      describeBackfillView('3', { ...view, records: 900, recordsPerSecond: 450 }),
+      'backfill 3: 0/2 streams done, 1 running, 1 page, 900 records (450/s)',
+    );
   });
 
   test('the backfill rate is the records read over the last seconds, finished streams included', () => {

@@ -38,7 +38,10 @@ describe('configuration', () => {
     const text = readFileSync(new URL('../../config/replicator.yaml', import.meta.url), 'utf8');
     const fromFile = loadConfig({ env: {}, readTextFile: files({ 'config/replicator.yaml': text }) });
     const defaults = loadConfig({ env: {}, readTextFile: files({}) });
-    assert.deepEqual({ ...fromFile, configPath: null, databaseUrl: null, redisUrl: null }, { ...defaults, databaseUrl: null, redisUrl: null });
+    assert.deepEqual(
+      { ...fromFile, configPath: null, databaseUrl: null, redisUrl: null },
+      { ...defaults, databaseUrl: null, redisUrl: null },
+    );
   });
 
   test('durations accept vercel-ms notation and a trailing slash on the host is dropped', () => {
@@ -88,16 +91,22 @@ describe('configuration', () => {
   });
 
   test('an unknown key suggests the known key nearest to it, or lists the known keys', () => {
-    const load = (yaml: string) => configError(() => loadConfig({ env: { REPLICATOR_CONFIG: 'c.yaml' }, readTextFile: files({ 'c.yaml': yaml }) }));
+    const load = (yaml: string) =>
+      configError(() => loadConfig({ env: { REPLICATOR_CONFIG: 'c.yaml' }, readTextFile: files({ 'c.yaml': yaml }) }));
     assert.match(load('nango:\n  pagesize: 500\n'), /c\.yaml: nango: Unrecognized key: "pagesize" \(did you mean pageSize\?\)/);
     assert.match(load('workr:\n  concurrency: 2\n'), /\(root\): Unrecognized key: "workr" \(did you mean worker\?\)/);
     assert.match(load('worker:\n  atempts: 3\n'), /worker: Unrecognized key: "atempts" \(did you mean attempts\?\)/);
-    assert.match(load('target:\n  colour: blue\n'), /target: Unrecognized key: "colour" \(known keys: schema, deletes, fillfactor, onConnectionDeleted, history\)/);
+    assert.match(
+      load('target:\n  colour: blue\n'),
+      /target: Unrecognized key: "colour" \(known keys: schema, deletes, fillfactor, onConnectionDeleted, history\)/,
+    );
   });
 
   test('a number out of range states the whole range', () => {
     for (const bad of ['0', '20000']) {
-      const message = configError(() => loadConfig({ env: { REPLICATOR_CONFIG: 'c.yaml' }, readTextFile: files({ 'c.yaml': `nango:\n  pageSize: ${bad}\n` }) }));
+      const message = configError(() =>
+        loadConfig({ env: { REPLICATOR_CONFIG: 'c.yaml' }, readTextFile: files({ 'c.yaml': `nango:\n  pageSize: ${bad}\n` }) }),
+      );
       assert.match(message, new RegExp(`nango\\.pageSize: must be a whole number from 1 to 10000 \\(got ${bad}\\)`));
     }
     for (const bad of ['70000', '-1']) {
@@ -109,16 +118,25 @@ describe('configuration', () => {
   test('the admin door: 127.0.0.1:9464 by default, its token a secret; one port for both doors is refused', () => {
     const defaults = loadConfig({ env: {}, readTextFile: files({}) });
     assert.deepEqual({ ...defaults.admin }, { port: 9464, host: '127.0.0.1', token: undefined });
-    const set = loadConfig({ env: { ADMIN_PORT: '9100', ADMIN_HOST: '0.0.0.0', ADMIN_TOKEN: 'a-long-admin-token-0123' }, readTextFile: files({}) });
+    const set = loadConfig({
+      env: { ADMIN_PORT: '9100', ADMIN_HOST: '0.0.0.0', ADMIN_TOKEN: 'a-long-admin-token-0123' },
+      readTextFile: files({}),
+    });
     assert.equal(set.admin.port, 9100);
     assert.equal(set.admin.host, '0.0.0.0');
     assert.equal(set.admin.token?.reveal(), 'a-long-admin-token-0123');
     assert.doesNotMatch(inspect(set) + JSON.stringify(set), /a-long-admin-token/);
-    assert.match(configError(() => loadConfig({ env: { ADMIN_PORT: '70000' }, readTextFile: files({}) })), /ADMIN_PORT: must be a whole number from 0 to 65535/);
+    assert.match(
+      configError(() => loadConfig({ env: { ADMIN_PORT: '70000' }, readTextFile: files({}) })),
+      /ADMIN_PORT: must be a whole number from 0 to 65535/,
+    );
     const short = configError(() => loadConfig({ env: { ADMIN_TOKEN: 'hunter2' }, readTextFile: files({}) }));
     assert.match(short, /ADMIN_TOKEN: must be at least 16 characters/);
     assert.doesNotMatch(short, /hunter2/, 'a token is never echoed');
-    assert.match(configError(() => loadConfig({ env: { PORT: '9000', ADMIN_PORT: '9000' }, readTextFile: files({}) })), /PORT and ADMIN_PORT are both 9000/);
+    assert.match(
+      configError(() => loadConfig({ env: { PORT: '9000', ADMIN_PORT: '9000' }, readTextFile: files({}) })),
+      /PORT and ADMIN_PORT are both 9000/,
+    );
   });
 
   test('a DATABASE_URL that is not a URL is named, without its value', () => {
@@ -166,6 +184,9 @@ describe('configuration', () => {
 
   test('a missing secret key says how to provide it', () => {
     const config = loadConfig({ env: { NANGO_SECRET_KEY: '' }, readTextFile: files({}) });
-    assert.match(configError(() => requireSecretKey(config)), /NANGO_SECRET_KEY is not set/);
+    assert.match(
+      configError(() => requireSecretKey(config)),
+      /NANGO_SECRET_KEY is not set/,
+    );
   });
 });

@@ -65,26 +65,37 @@ describe('docker-compose.yml', () => {
     const product = stages.at(-1)!;
     assert.match(product, /^node:(22|24)-bookworm-slim\n/, 'a supported LTS');
     assert.doesNotMatch(product, /stand-in|scripts|COPY --from=build[^\n]*\/app\/(src|node_modules)/);
-    assert.ok(stages.every((stage) => !stage.startsWith('node:20')), 'Node 20 is past its end of life');
+    assert.ok(
+      stages.every((stage) => !stage.startsWith('node:20')),
+      'Node 20 is past its end of life',
+    );
     // The stand-in and the demo live outside src/ (stand-in/, demo/), and the build compiles neither folder.
     const build = JSON.parse(read('tsconfig.build.json')) as { include: string[] };
     assert.deepEqual(build.include, ['src', 'workers', 'migrations']);
     assert.ok(!existsSync(new URL('../../src/stand-in', import.meta.url)) && !existsSync(new URL('../../src/demo', import.meta.url)));
   });
 
-  test('docker compose config accepts the file, demo profile included', { skip: !dockerCompose() && 'no docker compose plugin here' }, () => {
-    const dir = mkdtempSync(join(tmpdir(), 'compose-config-'));
-    try {
-      mkdirSync(join(dir, 'config'));
-      copyFileSync(new URL('../../docker-compose.yml', import.meta.url), join(dir, 'docker-compose.yml'));
-      for (const file of ['replicator.yaml', 'demo.yaml']) copyFileSync(new URL(`../../config/${file}`, import.meta.url), join(dir, 'config', file));
-      writeFileSync(join(dir, '.env'), read('config/env.example'));
-      for (const args of [['config', '--quiet'], ['--profile', 'demo', 'config', '--quiet']]) {
-        const result = spawnSync('docker', ['compose', ...args], { cwd: dir, encoding: 'utf8' });
-        assert.equal(result.status, 0, result.stderr);
+  test(
+    'docker compose config accepts the file, demo profile included',
+    { skip: !dockerCompose() && 'no docker compose plugin here' },
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'compose-config-'));
+      try {
+        mkdirSync(join(dir, 'config'));
+        copyFileSync(new URL('../../docker-compose.yml', import.meta.url), join(dir, 'docker-compose.yml'));
+        for (const file of ['replicator.yaml', 'demo.yaml'])
+          copyFileSync(new URL(`../../config/${file}`, import.meta.url), join(dir, 'config', file));
+        writeFileSync(join(dir, '.env'), read('config/env.example'));
+        for (const args of [
+          ['config', '--quiet'],
+          ['--profile', 'demo', 'config', '--quiet'],
+        ]) {
+          const result = spawnSync('docker', ['compose', ...args], { cwd: dir, encoding: 'utf8' });
+          assert.equal(result.status, 0, result.stderr);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });

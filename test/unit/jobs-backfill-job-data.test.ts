@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ReplicatorError } from '../../src/errors/replicator-error.js';
 import { MODIFIED_AFTER_LOOKBACK_MS, modifiedAfterOf, parseBackfillJobData } from '../../src/jobs/backfill/backfill-job-data.js';
-import { backfillStreamJobId, parseBackfillStreamJobData, streamOfBackfillJobKey } from '../../src/jobs/backfill/backfill-stream-job-data.js';
+import {
+  backfillStreamJobId,
+  parseBackfillStreamJobData,
+  streamOfBackfillJobKey,
+} from '../../src/jobs/backfill/backfill-stream-job-data.js';
 import { summarizeBackfill } from '../../src/jobs/backfill/summarize-backfill.js';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
@@ -20,13 +24,25 @@ const refuse = (data: unknown, nowMs = NOW): string => {
 
 describe('backfill messages', () => {
   test('only the integration is required; mode defaults to merge and force to false', () => {
-    assert.deepEqual(parseBackfillJobData({ providerConfigKey: 'github' }, NOW), { providerConfigKey: 'github', mode: 'merge', force: false });
-    const full = { providerConfigKey: 'github', connectionId: 'acme', model: 'GithubIssue', mode: 'replace', force: true, reason: 'schema change' };
+    assert.deepEqual(parseBackfillJobData({ providerConfigKey: 'github' }, NOW), {
+      providerConfigKey: 'github',
+      mode: 'merge',
+      force: false,
+    });
+    const full = {
+      providerConfigKey: 'github',
+      connectionId: 'acme',
+      model: 'GithubIssue',
+      mode: 'replace',
+      force: true,
+      reason: 'schema change',
+    };
     assert.deepEqual(parseBackfillJobData(full, NOW), full);
   });
 
   test('since takes Z, an offset or a date, and is sent in UTC Z form', () => {
-    const at = (since: string) => modifiedAfterOf(parseBackfillJobData({ providerConfigKey: 'g', since }, NOW).since ?? '', NOW).toISOString();
+    const at = (since: string) =>
+      modifiedAfterOf(parseBackfillJobData({ providerConfigKey: 'g', since }, NOW).since ?? '', NOW).toISOString();
     assert.equal(at('2026-06-01T10:00:00Z'), '2026-06-01T10:00:00.000Z');
     assert.equal(at('2026-06-01T10:00:00.123456+02:00'), '2026-06-01T08:00:00.123Z');
     assert.equal(at('2026-06-01'), '2026-06-01T00:00:00.000Z');
@@ -36,7 +52,10 @@ describe('backfill messages', () => {
     const limit = new Date(NOW - MODIFIED_AFTER_LOOKBACK_MS);
     assert.doesNotThrow(() => parseBackfillJobData({ providerConfigKey: 'g', since: limit.toISOString() }, NOW));
     const older = new Date(limit.getTime() - 1).toISOString();
-    assert.match(refuse({ providerConfigKey: 'g', since: older }), /since: must be within the last 12 months, as Nango refuses an older modified_after/);
+    assert.match(
+      refuse({ providerConfigKey: 'g', since: older }),
+      /since: must be within the last 12 months, as Nango refuses an older modified_after/,
+    );
   });
 
   test('a message that does not fit names every bad field', () => {
@@ -62,7 +81,14 @@ describe('backfill messages', () => {
 
   test('a summary adds up the finished streams and lists the failed ones', () => {
     const report = (outcome: string, records: number, unseenDeleted = 0) => ({
-      outcome, stream: { providerConfigKey: 'g', connectionId: 'c', model: 'M' }, mode: 'replace', pages: 2, records, upserted: records, deleted: 1, unseenDeleted,
+      outcome,
+      stream: { providerConfigKey: 'g', connectionId: 'c', model: 'M' },
+      mode: 'replace',
+      pages: 2,
+      records,
+      upserted: records,
+      deleted: 1,
+      unseenDeleted,
     });
     const summary = summarizeBackfill(
       4,
@@ -70,9 +96,21 @@ describe('backfill messages', () => {
       { [`bull:q:${backfillStreamJobId('1', { providerConfigKey: 'g', connectionId: 'x', model: 'M' })}`]: 'Nango has no connection "x"' },
     );
     assert.deepEqual(
-      [summary.streams, summary.replaced, summary.refused, summary.merged, summary.failed, summary.records, summary.pages, summary.deleted, summary.unseenDeleted],
+      [
+        summary.streams,
+        summary.replaced,
+        summary.refused,
+        summary.merged,
+        summary.failed,
+        summary.records,
+        summary.pages,
+        summary.deleted,
+        summary.unseenDeleted,
+      ],
       [4, 1, 1, 1, 1, 22, 6, 3, 3],
     );
-    assert.deepEqual(summary.failures, [{ stream: { providerConfigKey: 'g', connectionId: 'x', model: 'M' }, reason: 'Nango has no connection "x"' }]);
+    assert.deepEqual(summary.failures, [
+      { stream: { providerConfigKey: 'g', connectionId: 'x', model: 'M' }, reason: 'Nango has no connection "x"' },
+    ]);
   });
 });

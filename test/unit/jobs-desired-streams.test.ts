@@ -9,7 +9,13 @@ const conn = (providerConfigKey: string, connectionId: string, provider = 'githu
   connection_id: connectionId,
   provider,
 });
-const rule = (overrides: Partial<StreamRule>): StreamRule => ({ integration: 'github-prod', models: '*', connections: '*', everyMs: undefined, ...overrides });
+const rule = (overrides: Partial<StreamRule>): StreamRule => ({
+  integration: 'github-prod',
+  models: '*',
+  connections: '*',
+  everyMs: undefined,
+  ...overrides,
+});
 const config = [
   {
     providerConfigKey: 'github-prod',
@@ -27,11 +33,14 @@ const ids = (result: ReturnType<typeof desiredStreams>) => result.streams.map((s
 
 describe('which streams the rules ask for', () => {
   test('"*" expands to every connection and every model the integration\'s syncs return, at the shortest `runs`', () => {
-    const result = desiredStreams([rule({})], { connections: [conn('github-prod', 'acme'), conn('slack', 'acme', 'slack')], scriptsConfig: config });
+    const result = desiredStreams([rule({})], {
+      connections: [conn('github-prod', 'acme'), conn('slack', 'acme', 'slack')],
+      scriptsConfig: config,
+    });
     assert.deepEqual(ids(result), ['sync/github-prod/acme/GithubIssue 600000', 'sync/github-prod/acme/GithubPullRequest 600000']);
   });
 
-  test('a configured `every` wins over the sync\'s; explicit lists are taken as written', () => {
+  test("a configured `every` wins over the sync's; explicit lists are taken as written", () => {
     const result = desiredStreams([rule({ models: ['GithubIssue'], connections: ['acme', 'gone'], everyMs: 5000 })], {
       connections: [conn('github-prod', 'acme')],
       scriptsConfig: config,
@@ -40,7 +49,10 @@ describe('which streams the rules ask for', () => {
   });
 
   test("an integration merged into another's entry (same provider) is found through its connections' provider", () => {
-    const result = desiredStreams([rule({ integration: 'github-dev' })], { connections: [conn('github-dev', 'me')], scriptsConfig: config });
+    const result = desiredStreams([rule({ integration: 'github-dev' })], {
+      connections: [conn('github-dev', 'me')],
+      scriptsConfig: config,
+    });
     assert.deepEqual(ids(result), ['sync/github-dev/me/GithubIssue 600000', 'sync/github-dev/me/GithubPullRequest 600000']);
   });
 

@@ -13,9 +13,15 @@ const A = { providerConfigKey: 'github', connectionId: 'acme', model: 'Issue' };
 const B = { providerConfigKey: 'github', connectionId: 'globex', model: 'Issue' };
 const labelsOf = (s: typeof A) => ({ integration: s.providerConfigKey, connection: s.connectionId, model: s.model });
 
-async function value(metric: { get(): Promise<{ values: Array<{ labels: object; value: number; metricName?: string }> }> }, labels: object = {}, metricName?: string) {
+async function value(
+  metric: { get(): Promise<{ values: Array<{ labels: object; value: number; metricName?: string }> }> },
+  labels: object = {},
+  metricName?: string,
+) {
   const { values } = await metric.get();
-  const found = values.find((v) => (metricName === undefined || v.metricName === metricName) && JSON.stringify(v.labels) === JSON.stringify(labels));
+  const found = values.find(
+    (v) => (metricName === undefined || v.metricName === metricName) && JSON.stringify(v.labels) === JSON.stringify(labels),
+  );
   return found?.value;
 }
 

@@ -39,13 +39,19 @@ describe('records page parsing', () => {
         'not an object',
       ],
     });
-    assert.deepEqual(page.records.map((r) => r.id), ['ok']);
-    assert.deepEqual(page.rejected.map((r) => r.reason), [
-      'records[1].id: expected a non-empty string',
-      'records[2]._nango_metadata.last_action: expected ADDED, UPDATED or DELETED',
-      'records[3]._nango_metadata.last_modified_at: expected a timestamp',
-      'records[4]: expected an object',
-    ]);
+    assert.deepEqual(
+      page.records.map((r) => r.id),
+      ['ok'],
+    );
+    assert.deepEqual(
+      page.rejected.map((r) => r.reason),
+      [
+        'records[1].id: expected a non-empty string',
+        'records[2]._nango_metadata.last_action: expected ADDED, UPDATED or DELETED',
+        'records[3]._nango_metadata.last_modified_at: expected a timestamp',
+        'records[4]: expected an object',
+      ],
+    );
     assert.equal(page.endCursor, c1, 'the position moves past rejected records that carry one');
   });
 
@@ -55,12 +61,15 @@ describe('records page parsing', () => {
       [{ next_cursor: 5, records: [] }, /next_cursor/],
       [{ next_cursor: null }, /records: expected an array/],
     ] as const) {
-      assert.throws(() => parseRecordsPage(body), (error: unknown) => {
-        assert.ok(error instanceof ReplicatorError);
-        assert.equal(error.retry, 'transient');
-        assert.match(error.message, problem);
-        return true;
-      });
+      assert.throws(
+        () => parseRecordsPage(body),
+        (error: unknown) => {
+          assert.ok(error instanceof ReplicatorError);
+          assert.equal(error.retry, 'transient');
+          assert.match(error.message, problem);
+          return true;
+        },
+      );
     }
   });
 

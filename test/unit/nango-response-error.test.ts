@@ -10,9 +10,21 @@ test('each Nango error maps to a code, a retry class and a message saying what t
     [401, '{"error":{"code":"unknown_account"}}', 'nango_unauthorized', 'terminal', /NANGO_SECRET_KEY/],
     [403, '{"error":{"code":"forbidden","message":"Insufficient scope"}}', 'nango_forbidden', 'terminal', /Insufficient scope/],
     [400, '{"error":{"code":"unknown_connection"}}', 'nango_unknown_connection', 'terminal', /"acme".*"github"/],
-    [400, '{"error":{"code":"invalid_query_params","errors":[{"message":"too big","path":["limit"]}]}}', 'nango_bad_request', 'terminal', /limit: too big/],
+    [
+      400,
+      '{"error":{"code":"invalid_query_params","errors":[{"message":"too big","path":["limit"]}]}}',
+      'nango_bad_request',
+      'terminal',
+      /limit: too big/,
+    ],
     [429, '{"error":{"code":"too_many_request"}}', 'nango_rate_limited', 'transient', /rate limit/],
-    [500, '{"error":{"code":"server_error","message":"Failed to fetch records"}}', 'nango_server_error', 'transient', /Failed to fetch records/],
+    [
+      500,
+      '{"error":{"code":"server_error","message":"Failed to fetch records"}}',
+      'nango_server_error',
+      'transient',
+      /Failed to fetch records/,
+    ],
     [502, '<html>bad gateway</html>', 'nango_server_error', 'transient', /502/],
   ] as const;
   for (const [status, body, code, retry, message] of cases) {
@@ -31,11 +43,18 @@ test('known secret values are scrubbed from any text shown to the operator', () 
 });
 
 test('a 403 names the missing scope (from Nango, or from the request when Nango does not), the feature and where to add it', () => {
-  const named = responseError(403, '{"error":{"code":"forbidden","message":"Insufficient scope. Required: environment:records:read"}}', context);
+  const named = responseError(
+    403,
+    '{"error":{"code":"forbidden","message":"Insufficient scope. Required: environment:records:read"}}',
+    context,
+  );
   assert.equal(named.code, 'nango_forbidden');
   assert.equal(named.retry, 'terminal');
   assert.equal(named.details?.scope, 'environment:records:read');
-  assert.match(named.message, /^The Nango API key \(NANGO_SECRET_KEY\) lacks the scope environment:records:read, needed for reading records/);
+  assert.match(
+    named.message,
+    /^The Nango API key \(NANGO_SECRET_KEY\) lacks the scope environment:records:read, needed for reading records/,
+  );
   assert.match(named.message, /Environment Settings > API keys/);
   const unnamed = responseError(403, '{"error":{"code":"forbidden"}}', { method: 'GET', path: '/connections' });
   assert.match(unnamed.message, /lacks the scope environment:connections:list, needed for listing connections/);

@@ -5,8 +5,15 @@ import { isDue, nextPeriodMs, pollingPlan, type PollingState } from '../../src/s
 
 const MIN = 60_000;
 const state = (overrides: Partial<PollingState> = {}): PollingState => ({
-  everyMs: 5 * MIN, safetyNetMs: 6 * 60 * MIN, periodMs: null, emptyReads: 0, lastReadAt: new Date(0), readRequestedAt: null,
-  webhooksMissing: false, stretch: 1, ...overrides,
+  everyMs: 5 * MIN,
+  safetyNetMs: 6 * 60 * MIN,
+  periodMs: null,
+  emptyReads: 0,
+  lastReadAt: new Date(0),
+  readRequestedAt: null,
+  webhooksMissing: false,
+  stretch: 1,
+  ...overrides,
 });
 const at = (ms: number) => new Date(ms);
 
@@ -15,7 +22,10 @@ describe('the polling rule', () => {
     let periodMs: number | null = null;
     const seen: number[] = [];
     for (let i = 0; i < 10; i++) seen.push((periodMs = nextPeriodMs({ everyMs: 5 * MIN, safetyNetMs: 60 * MIN, periodMs }, false)));
-    assert.deepEqual(seen.map((p) => p / MIN), [10, 20, 40, 60, 60, 60, 60, 60, 60, 60]);
+    assert.deepEqual(
+      seen.map((p) => p / MIN),
+      [10, 20, 40, 60, 60, 60, 60, 60, 60, 60],
+    );
     assert.equal(nextPeriodMs({ everyMs: 5 * MIN, safetyNetMs: 60 * MIN, periodMs: 60 * MIN }, true), 5 * MIN);
   });
 
@@ -27,12 +37,15 @@ describe('the polling rule', () => {
     assert.equal(isDue({ ...backedOff, readRequestedAt: at(1) }, at(5 * MIN)), true);
   });
 
-  it('keeps every while the integration\'s webhooks are missing, and says why', () => {
+  it("keeps every while the integration's webhooks are missing, and says why", () => {
     const plan = pollingPlan(state({ periodMs: 40 * MIN, emptyReads: 3, webhooksMissing: true }));
     assert.equal(plan.effectivePeriodMs, 5 * MIN);
     assert.match(plan.reason ?? '', /^webhooks not arriving: .*polling every 5m$/);
     assert.equal(pollingPlan(state()).reason, null);
-    assert.equal(pollingPlan(state({ periodMs: 40 * MIN, emptyReads: 3 })).reason, 'idle: 3 empty reads, backed off to 40m (safety net 6h)');
+    assert.equal(
+      pollingPlan(state({ periodMs: 40 * MIN, emptyReads: 3 })).reason,
+      'idle: 3 empty reads, backed off to 40m (safety net 6h)',
+    );
   });
 
   it('stretches to whole ticks, never shorter than asked, and says budget-limited', () => {

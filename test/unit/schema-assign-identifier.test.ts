@@ -109,8 +109,30 @@ describe('assignIdentifier', () => {
 
   it('produces valid, unique identifiers for a batch of hostile names', () => {
     const hostile = [
-      'id', 'ID', 'Id', '_nango_raw', '_NANGO_RAW', 'nango_raw', '', ' ', '"', "'", 'a"b', 'Robert\'); DROP TABLE students;--',
-      '名前', '住所', 'prénom', 'pr_nom', 'x'.repeat(200), 'x'.repeat(201), '0', '00', 'f_0', '\u0000', 'select', 'user',
+      'id',
+      'ID',
+      'Id',
+      '_nango_raw',
+      '_NANGO_RAW',
+      'nango_raw',
+      '',
+      ' ',
+      '"',
+      "'",
+      'a"b',
+      "Robert'); DROP TABLE students;--",
+      '名前',
+      '住所',
+      'prénom',
+      'pr_nom',
+      'x'.repeat(200),
+      'x'.repeat(201),
+      '0',
+      '00',
+      'f_0',
+      '\u0000',
+      'select',
+      'user',
     ];
     const taken = new Set<string>(SYSTEM_COLUMNS);
     for (const name of hostile) {

@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  COLUMN_TYPES,
-  SYSTEM_COLUMNS,
-  isColumnType,
-  isReservedIdentifier,
-  unionColumnType,
-} from '../../src/schema/column-type.js';
+import { COLUMN_TYPES, SYSTEM_COLUMNS, isColumnType, isReservedIdentifier, unionColumnType } from '../../src/schema/column-type.js';
 
 describe('column types and system columns', () => {
   it('lists exactly the six column types', () => {

@@ -84,7 +84,17 @@ describe('modelFieldsFromSync with json_schema (zod-style, draft-7)', () => {
   });
 
   it('stores a union of string literals as text and other unions as jsonb', () => {
-    assert.equal(typeOf({ x: { anyOf: [{ type: 'string', const: 'a' }, { type: 'string', const: 'b' }] } }), 'text');
+    assert.equal(
+      typeOf({
+        x: {
+          anyOf: [
+            { type: 'string', const: 'a' },
+            { type: 'string', const: 'b' },
+          ],
+        },
+      }),
+      'text',
+    );
     assert.equal(typeOf({ x: { oneOf: [{ type: 'string' }, { type: 'integer' }] } }), 'jsonb');
     assert.equal(typeOf({ x: { anyOf: [{ type: 'string' }, { type: 'string', format: 'date-time' }] } }), 'jsonb');
     assert.equal(typeOf({ x: { type: ['string', 'integer'] } }), 'jsonb');
@@ -111,7 +121,10 @@ describe('modelFieldsFromSync with json_schema (zod-style, draft-7)', () => {
     assert.equal(typeOf({ x: { $ref: '#/definitions/Timestamp' } }, extra), 'timestamptz');
     assert.equal(typeOf({ x: { $ref: '#/definitions/Count' } }, extra), 'bigint');
     assert.equal(typeOf({ x: { $ref: '#/definitions/Alias' } }, extra), 'timestamptz');
-    assert.equal(typeOf({ x: { anyOf: [{ $ref: '#/definitions/Timestamp' }, { $ref: '#/definitions/Timestamp' }] } }, extra), 'timestamptz');
+    assert.equal(
+      typeOf({ x: { anyOf: [{ $ref: '#/definitions/Timestamp' }, { $ref: '#/definitions/Timestamp' }] } }, extra),
+      'timestamptz',
+    );
   });
 
   it('stores a dangling, external or cyclic $ref as jsonb', () => {
@@ -123,7 +136,7 @@ describe('modelFieldsFromSync with json_schema (zod-style, draft-7)', () => {
     assert.equal(typeOf({ x: { $ref: '#/definitions/%E0%A4%A' } }, extra), 'jsonb');
   });
 
-  it('stores the older converters\' string-map fallback and any unknown shape as jsonb', () => {
+  it("stores the older converters' string-map fallback and any unknown shape as jsonb", () => {
     assert.equal(typeOf({ x: { type: 'object', additionalProperties: { type: 'string' } } }), 'jsonb');
     assert.equal(typeOf({ x: { allOf: [{ type: 'string' }] } }), 'jsonb');
     assert.equal(typeOf({ x: { type: 'null' } }), 'jsonb');
@@ -160,7 +173,10 @@ describe('modelFieldsFromSync with json_schema (zod-style, draft-7)', () => {
     const names = ['_nango_raw', '"; drop table x;--', '名前', '', 'x'.repeat(200), '__proto__', 'constructor'];
     const properties = JSON.parse(JSON.stringify(Object.fromEntries(names.map((n) => [n, { type: 'string' }])))) as Record<string, unknown>;
     const fields = modelFieldsFromSync(zeroYamlSync('M', properties), 'M');
-    assert.deepEqual(fields?.map((f) => f.field), names);
+    assert.deepEqual(
+      fields?.map((f) => f.field),
+      names,
+    );
   });
 
   it('returns an empty list for a definition without properties', () => {
@@ -177,8 +193,16 @@ describe('modelFieldsFromSync with json_schema (zod-style, draft-7)', () => {
 
   it('never throws on garbage input', () => {
     const garbage: unknown[] = [
-      null, undefined, 42, 'sync', [], { json_schema: 'x' }, { json_schema: { definitions: [] } },
-      { json_schema: { definitions: { M: { properties: [] } } } }, { models: 'x' }, { models: [null, 1, { name: 'M', fields: 'x' }] },
+      null,
+      undefined,
+      42,
+      'sync',
+      [],
+      { json_schema: 'x' },
+      { json_schema: { definitions: [] } },
+      { json_schema: { definitions: { M: { properties: [] } } } },
+      { models: 'x' },
+      { models: [null, 1, { name: 'M', fields: 'x' }] },
       { models: [{ name: 'M', fields: [null, 1, 'a', { name: 1 }, { value: 'string' }] }] },
     ];
     for (const sync of garbage) assert.doesNotThrow(() => modelFieldsFromSync(sync, 'M'));
@@ -225,13 +249,44 @@ describe('modelFieldsFromSync with nango.yaml v1/v2 models (NangoModel fields)',
 
   it('maps a nullable union to its non-null type and other unions to jsonb', () => {
     const fields = [
-      { name: 'a', union: true, value: [{ name: '0', value: 'string', tsType: true }, { name: '1', value: null, tsType: true }] },
-      { name: 'b', union: true, value: [{ name: '0', value: 'Date', tsType: true }, { name: '1', tsType: true }] },
-      { name: 'c', union: true, value: [{ name: '0', value: 'string', tsType: true }, { name: '1', value: 'number', tsType: true }] },
-      { name: 'd', union: true, value: [{ name: '0', value: 'open' }, { name: '1', value: 'closed' }] },
+      {
+        name: 'a',
+        union: true,
+        value: [
+          { name: '0', value: 'string', tsType: true },
+          { name: '1', value: null, tsType: true },
+        ],
+      },
+      {
+        name: 'b',
+        union: true,
+        value: [
+          { name: '0', value: 'Date', tsType: true },
+          { name: '1', tsType: true },
+        ],
+      },
+      {
+        name: 'c',
+        union: true,
+        value: [
+          { name: '0', value: 'string', tsType: true },
+          { name: '1', value: 'number', tsType: true },
+        ],
+      },
+      {
+        name: 'd',
+        union: true,
+        value: [
+          { name: '0', value: 'open' },
+          { name: '1', value: 'closed' },
+        ],
+      },
       { name: 'e', union: true, value: 'not-an-array' },
     ];
-    assert.deepEqual(modelFieldsFromSync(nangoSync(fields), 'M')?.map((f) => f.type), ['text', 'timestamptz', 'jsonb', 'text', 'jsonb']);
+    assert.deepEqual(
+      modelFieldsFromSync(nangoSync(fields), 'M')?.map((f) => f.type),
+      ['text', 'timestamptz', 'jsonb', 'text', 'jsonb'],
+    );
   });
 
   it('types literals by their value', () => {
@@ -241,7 +296,10 @@ describe('modelFieldsFromSync with nango.yaml v1/v2 models (NangoModel fields)',
       { name: 'flag', value: true, tsType: true },
       { name: 'nothing', value: null, tsType: true },
     ];
-    assert.deepEqual(modelFieldsFromSync(nangoSync(fields), 'M')?.map((f) => f.type), ['text', 'bigint', 'boolean', 'jsonb']);
+    assert.deepEqual(
+      modelFieldsFromSync(nangoSync(fields), 'M')?.map((f) => f.type),
+      ['text', 'bigint', 'boolean', 'jsonb'],
+    );
   });
 
   it('accepts un-normalised aliases such as integer and date', () => {
@@ -250,7 +308,10 @@ describe('modelFieldsFromSync with nango.yaml v1/v2 models (NangoModel fields)',
       { name: 'b', value: 'date', tsType: true },
       { name: 'c', value: 'bool', tsType: true },
     ];
-    assert.deepEqual(modelFieldsFromSync(nangoSync(fields), 'M')?.map((f) => f.type), ['bigint', 'timestamptz', 'boolean']);
+    assert.deepEqual(
+      modelFieldsFromSync(nangoSync(fields), 'M')?.map((f) => f.type),
+      ['bigint', 'timestamptz', 'boolean'],
+    );
   });
 
   it('skips dynamic keys and the id field', () => {
@@ -273,7 +334,13 @@ describe('modelFieldsFromSync with nango.yaml v1/v2 models (NangoModel fields)',
 
 describe('modelFieldsFromSync with legacy models ({name, type})', () => {
   function legacySync(fields: unknown[]) {
-    return { returns: ['M'], models: [{ name: 'M', fields }, { name: 'Sub', fields: [{ name: 'x', type: 'string' }] }] };
+    return {
+      returns: ['M'],
+      models: [
+        { name: 'M', fields },
+        { name: 'Sub', fields: [{ name: 'x', type: 'string' }] },
+      ],
+    };
   }
 
   it('maps TS-ish type strings', () => {
@@ -320,7 +387,10 @@ describe('modelFieldsFromSync with legacy models ({name, type})', () => {
   });
 
   it('drops the optional marker from names ending in ?', () => {
-    const fields = [{ name: 'title?', type: 'string' }, { name: 'title', type: 'number' }];
+    const fields = [
+      { name: 'title?', type: 'string' },
+      { name: 'title', type: 'number' },
+    ];
     assert.deepEqual(modelFieldsFromSync(legacySync(fields), 'M'), [{ field: 'title', type: 'text' }]);
   });
 
@@ -361,7 +431,7 @@ describe('findModelFields', () => {
     assert.deepEqual(findModelFields(config, 'linear', 'GithubIssue'), [{ field: 'n', type: 'boolean' }]);
   });
 
-  it('finds the model of a second integration merged into another one\'s provider entry', () => {
+  it("finds the model of a second integration merged into another one's provider entry", () => {
     assert.deepEqual(findModelFields(config, 'github-dev', 'GithubRepo'), [{ field: 'n', type: 'text' }]);
     assert.deepEqual(findModelFields(config, 'github-dev', 'GithubIssue'), [{ field: 'n', type: 'bigint' }]);
   });

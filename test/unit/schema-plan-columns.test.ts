@@ -24,13 +24,28 @@ describe('planColumns', () => {
   });
 
   it('never gives a column to the field id: it is the record id', () => {
-    const plan = planColumns([], [{ field: 'id', type: 'bigint' }, { field: 'name', type: 'text' }]);
+    const plan = planColumns(
+      [],
+      [
+        { field: 'id', type: 'bigint' },
+        { field: 'name', type: 'text' },
+      ],
+    );
     assert.deepEqual(plan.added, [{ field: 'name', column: 'name', type: 'text' }]);
   });
 
   it('a field whose name collides with a system column gets a suffixed column', () => {
-    const plan = planColumns([], [{ field: 'ID', type: 'text' }, { field: 'Id', type: 'bigint' }]);
-    assert.deepEqual(plan.added.map((c) => c.column), ['id_2', 'id_3']);
+    const plan = planColumns(
+      [],
+      [
+        { field: 'ID', type: 'text' },
+        { field: 'Id', type: 'bigint' },
+      ],
+    );
+    assert.deepEqual(
+      plan.added.map((c) => c.column),
+      ['id_2', 'id_3'],
+    );
   });
 
   it('a field named like a _nango_ column never maps to a system column', () => {
@@ -68,7 +83,10 @@ describe('planColumns', () => {
   it('keeps existing mappings when a field later joins that would sort first', () => {
     // Yesterday only `user_id` existed and got `user_id`; today `userId` is declared before it.
     const existing: ColumnMapping[] = [{ field: 'user_id', column: 'user_id', type: 'bigint' }];
-    const plan = planColumns(existing, [{ field: 'userId', type: 'text' }, { field: 'user_id', type: 'bigint' }]);
+    const plan = planColumns(existing, [
+      { field: 'userId', type: 'text' },
+      { field: 'user_id', type: 'bigint' },
+    ]);
     assert.deepEqual(plan, { added: [{ field: 'userId', column: 'user_id_2', type: 'text' }], changedType: [] });
   });
 
@@ -77,7 +95,10 @@ describe('planColumns', () => {
       { field: 'count', column: 'count', type: 'bigint' },
       { field: 'title', column: 'title', type: 'text' },
     ];
-    const plan = planColumns(existing, [{ field: 'count', type: 'double precision' }, { field: 'title', type: 'text' }]);
+    const plan = planColumns(existing, [
+      { field: 'count', type: 'double precision' },
+      { field: 'title', type: 'text' },
+    ]);
     assert.deepEqual(plan, {
       added: [],
       changedType: [{ field: 'count', column: 'count', storedType: 'bigint', newType: 'double precision' }],
@@ -99,16 +120,39 @@ describe('planColumns', () => {
   });
 
   it('counts a repeated field name once', () => {
-    const plan = planColumns([], [{ field: 'a', type: 'text' }, { field: 'a', type: 'bigint' }]);
+    const plan = planColumns(
+      [],
+      [
+        { field: 'a', type: 'text' },
+        { field: 'a', type: 'bigint' },
+      ],
+    );
     assert.deepEqual(plan.added, [{ field: 'a', column: 'a', type: 'text' }]);
   });
 
   it('assigns valid, distinct columns to a model full of hostile names', () => {
     const names = [
-      '', ' ', '名前', '住所', '"', "'; drop table t; --", 'x'.repeat(200), 'x'.repeat(200) + 'y', '_nango_raw', 'nango_raw',
-      'ID', 'id', '2fa', 'f_2fa', `${'é'.repeat(40)}z`, `${'a'.repeat(62)}é`,
+      '',
+      ' ',
+      '名前',
+      '住所',
+      '"',
+      "'; drop table t; --",
+      'x'.repeat(200),
+      'x'.repeat(200) + 'y',
+      '_nango_raw',
+      'nango_raw',
+      'ID',
+      'id',
+      '2fa',
+      'f_2fa',
+      `${'é'.repeat(40)}z`,
+      `${'a'.repeat(62)}é`,
     ];
-    const plan = planColumns([], names.map((field) => ({ field, type: 'jsonb' as const })));
+    const plan = planColumns(
+      [],
+      names.map((field) => ({ field, type: 'jsonb' as const })),
+    );
     const columns = plan.added.map((c) => c.column);
     assert.equal(columns.length, names.length - 1); // `id` is the record id
     assert.equal(new Set(columns).size, columns.length);
@@ -116,6 +160,12 @@ describe('planColumns', () => {
       assert.match(column, /^[a-z][a-z0-9_]*[a-z0-9]$|^[a-z]$/);
       assert.ok(Buffer.byteLength(column) <= 63);
     }
-    assert.deepEqual(planColumns([], names.map((field) => ({ field, type: 'jsonb' as const }))), plan);
+    assert.deepEqual(
+      planColumns(
+        [],
+        names.map((field) => ({ field, type: 'jsonb' as const })),
+      ),
+      plan,
+    );
   });
 });

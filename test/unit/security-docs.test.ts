@@ -20,10 +20,12 @@ describe("the README's Security section says what the code and the tests use", (
   });
 
   test('every scope the Nango client maps a 403 to is in the table, with its request', () => {
-    for (const { method, path, scope } of NANGO_SCOPES) assert.match(security, new RegExp(`\\| \`${scope}\` \\| \`${method} ${path}\` \\|`));
+    for (const { method, path, scope } of NANGO_SCOPES)
+      assert.match(security, new RegExp(`\\| \`${scope}\` \\| \`${method} ${path}\` \\|`));
   });
 
   test('it shows the two doors, the token, and a TLS example for each server', () => {
-    for (const text of ['ADMIN_TOKEN', 'ADMIN_HOST', 'PORT', 'sslmode=verify-full', 'rediss://', 'config/prometheus.yml']) assert.ok(security.includes(text), text);
+    for (const text of ['ADMIN_TOKEN', 'ADMIN_HOST', 'PORT', 'sslmode=verify-full', 'rediss://', 'config/prometheus.yml'])
+      assert.ok(security.includes(text), text);
   });
 });

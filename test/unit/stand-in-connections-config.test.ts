@@ -43,7 +43,17 @@ describe('GET /connections and GET /scripts/config on the stand-in', () => {
     assert.equal(status, 200);
     assert.deepEqual(ids(body), ['umbrella', 'initech', 'globex', 'acme']);
     const acme = body.connections[3];
-    assert.deepEqual(Object.keys(acme), ['id', 'connection_id', 'provider_config_key', 'provider', 'errors', 'end_user', 'tags', 'metadata', 'created']);
+    assert.deepEqual(Object.keys(acme), [
+      'id',
+      'connection_id',
+      'provider_config_key',
+      'provider',
+      'errors',
+      'end_user',
+      'tags',
+      'metadata',
+      'created',
+    ]);
     assert.equal(typeof acme.id, 'number');
     assert.equal(acme.created, '2026-06-01T12:00:01+00:00');
     assert.deepEqual(acme.tags, { team: 'red' });
@@ -75,21 +85,42 @@ describe('GET /connections and GET /scripts/config on the stand-in', () => {
   it('/scripts/config is an array grouped by provider with json_schema, empty fields and lowercase sync_type', async () => {
     assert.deepEqual((await get('/scripts/config')).body, []);
     const schema = structuredClone(githubIssueJsonSchema) as unknown as Record<string, unknown>;
-    standIn.store.deploySync({ providerConfigKey: 'github-prod', name: 'issues', models: [{ name: 'GithubIssue', jsonSchema: schema }], runs: 'every hour', syncType: 'incremental' });
-    standIn.store.deploySync({ providerConfigKey: 'github-dev', name: 'commits', models: [{ name: 'GithubCommit', jsonSchema: { type: 'object' } }] });
+    standIn.store.deploySync({
+      providerConfigKey: 'github-prod',
+      name: 'issues',
+      models: [{ name: 'GithubIssue', jsonSchema: schema }],
+      runs: 'every hour',
+      syncType: 'incremental',
+    });
+    standIn.store.deploySync({
+      providerConfigKey: 'github-dev',
+      name: 'commits',
+      models: [{ name: 'GithubCommit', jsonSchema: { type: 'object' } }],
+    });
     standIn.store.deploySync({
       providerConfigKey: 'hubspot',
       name: 'contacts',
-      models: [{ name: 'Contact', fields: [{ name: 'id', type: 'string' }, { name: 'email?', type: 'string' }] }],
+      models: [
+        {
+          name: 'Contact',
+          fields: [
+            { name: 'id', type: 'string' },
+            { name: 'email?', type: 'string' },
+          ],
+        },
+      ],
       trackDeletes: true,
     });
     const { status, body } = await get('/scripts/config');
     assert.equal(status, 200);
     assert.ok(Array.isArray(body));
-    assert.deepEqual(body.map((c: any) => [c.provider, c.providerConfigKey, c.syncs.map((s: any) => s.name)]), [
-      ['github', 'github-dev', ['commits', 'issues']],
-      ['hubspot', 'hubspot', ['contacts']],
-    ]);
+    assert.deepEqual(
+      body.map((c: any) => [c.provider, c.providerConfigKey, c.syncs.map((s: any) => s.name)]),
+      [
+        ['github', 'github-dev', ['commits', 'issues']],
+        ['hubspot', 'hubspot', ['contacts']],
+      ],
+    );
     const issues = body[0].syncs[1];
     assert.deepEqual(issues.json_schema, { definitions: { GithubIssue: schema } });
     assert.deepEqual(issues.models, [{ name: 'GithubIssue', fields: [] }]);
@@ -98,7 +129,10 @@ describe('GET /connections and GET /scripts/config on the stand-in', () => {
     assert.equal(issues.runs, 'every hour');
     const legacy = body[1].syncs[0];
     assert.equal(legacy.json_schema, null);
-    assert.deepEqual(legacy.models[0].fields, [{ name: 'id', type: 'string' }, { name: 'email?', type: 'string' }]);
+    assert.deepEqual(legacy.models[0].fields, [
+      { name: 'id', type: 'string' },
+      { name: 'email?', type: 'string' },
+    ]);
     assert.equal(legacy.track_deletes, true);
     assert.equal(legacy.sync_type, 'full');
   });

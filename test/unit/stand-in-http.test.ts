@@ -69,7 +69,9 @@ describe('stand-in HTTP conventions', () => {
   it('a non-JSON Content-Type answers 415 even on a GET', async () => {
     const res = await records({ Authorization: `Bearer ${SECRET}`, 'Content-Type': 'text/plain' });
     assert.equal(res.status, 415);
-    assert.deepEqual(await res.json(), { error: { code: 'invalid_content_type', message: 'Content-Type header must be application/json' } });
+    assert.deepEqual(await res.json(), {
+      error: { code: 'invalid_content_type', message: 'Content-Type header must be application/json' },
+    });
     assert.equal((await records({ Authorization: `Bearer ${SECRET}`, 'Content-Type': 'application/json; charset=utf-8' })).status, 200);
   });
 
@@ -92,7 +94,12 @@ describe('stand-in HTTP conventions', () => {
   });
 
   it('failNext answers matching requests with the injected response after auth', async () => {
-    standIn.faults.failNext(2, { status: 503, body: { error: { code: 'maintenance' } }, headers: { 'X-Test': 'yes' }, pathPrefix: '/records' });
+    standIn.faults.failNext(2, {
+      status: 503,
+      body: { error: { code: 'maintenance' } },
+      headers: { 'X-Test': 'yes' },
+      pathPrefix: '/records',
+    });
     const unauthenticated = await records({});
     assert.equal(unauthenticated.status, 401);
     const other = await fetch(`${standIn.url}/scripts/config`, { headers: { Authorization: `Bearer ${SECRET}` } });
@@ -212,14 +219,16 @@ describe('stand-in rate limiting', () => {
 });
 
 describe('stand-in scoped API keys', () => {
-  it('a key without the route\'s scope gets 403 forbidden naming it, after the rate limiter, as Nango\'s withScope', async () => {
+  it("a key without the route's scope gets 403 forbidden naming it, after the rate limiter, as Nango's withScope", async () => {
     const standIn = await startNangoStandIn({ secretKey: SECRET, scopes: ['environment:connections:list_credentials'] });
     try {
       standIn.store.addConnection({ providerConfigKey: PCK, connectionId: CONN });
       const auth = { Authorization: `Bearer ${SECRET}` };
       const refused = await fetch(`${standIn.url}/records?model=Issue`, { headers: { ...RECORDS_HEADERS, ...auth } });
       assert.equal(refused.status, 403);
-      assert.deepEqual(await refused.json(), { error: { code: 'forbidden', message: 'Insufficient scope. Required: environment:records:read' } });
+      assert.deepEqual(await refused.json(), {
+        error: { code: 'forbidden', message: 'Insufficient scope. Required: environment:records:read' },
+      });
       assert.notEqual(refused.headers.get('x-ratelimit-limit'), null, 'withScope runs after the rate limiter');
       const scripts = await fetch(`${standIn.url}/scripts/config`, { headers: auth });
       assert.equal(scripts.status, 403);

@@ -27,12 +27,20 @@ describe('RecordStore', () => {
     assert.equal(a.updatedAt, b.updatedAt);
     assert.equal(a.updatedAt, '2026-06-01T12:00:00.000001+00:00');
     assert.equal(c.updatedAt, '2026-06-01T12:00:00.000002+00:00');
-    assert.deepEqual(snap().map((r) => r.lastAction), ['ADDED', 'ADDED', 'ADDED']);
+    assert.deepEqual(
+      snap().map((r) => r.lastAction),
+      ['ADDED', 'ADDED', 'ADDED'],
+    );
   });
 
   it('stores the id as a string without NUL bytes', () => {
     store.save(PCK, CONN, MODEL, [{ id: 'a\u0000b' }, { id: 7 }]);
-    assert.deepEqual(snap().map((r) => r.id).sort(), ['7', 'ab']);
+    assert.deepEqual(
+      snap()
+        .map((r) => r.id)
+        .sort(),
+      ['7', 'ab'],
+    );
     assert.throws(() => store.save(PCK, CONN, MODEL, [{ id: 'x'.repeat(256) }]), /255/);
     assert.throws(() => store.save(PCK, CONN, MODEL, [{ name: 'no id' }]), /Missing id/);
     assert.throws(() => store.save(PCK, CONN, MODEL, [{ id: 0 }]), /Missing id/, 'Nango rejects a falsy id');
@@ -55,7 +63,10 @@ describe('RecordStore', () => {
   it('deep-merges updates and bumps only when the merged payload changed', () => {
     store.save(PCK, CONN, MODEL, [{ id: 1, user: { login: 'a', site_admin: false } }]);
     const before = byId('1')!;
-    store.update(PCK, CONN, MODEL, [{ id: 1, user: { login: 'a' } }, { id: 99, ignored: true }]);
+    store.update(PCK, CONN, MODEL, [
+      { id: 1, user: { login: 'a' } },
+      { id: 99, ignored: true },
+    ]);
     assert.deepEqual(byId('1'), before);
     assert.equal(byId('99'), undefined);
     store.update(PCK, CONN, MODEL, [{ id: 1, user: { site_admin: true } }]);
@@ -64,12 +75,18 @@ describe('RecordStore', () => {
   });
 
   it('a delete replaces the payload with what was passed and takes deletedAt when given', () => {
-    store.save(PCK, CONN, MODEL, [{ id: 1, title: 'x' }, { id: 2, title: 'y' }]);
+    store.save(PCK, CONN, MODEL, [
+      { id: 1, title: 'x' },
+      { id: 2, title: 'y' },
+    ]);
     store.delete(PCK, CONN, MODEL, [{ id: 1 }, { id: 2, deletedAt: '2026-05-31T00:00:00.000Z' }]);
     assert.deepEqual(byId('1')!.payload, { id: 1 });
     assert.equal(byId('1')!.deletedAt, byId('1')!.updatedAt);
     assert.equal(byId('2')!.deletedAt, '2026-05-31T00:00:00+00:00');
-    assert.deepEqual(snap().map((r) => r.lastAction), ['DELETED', 'DELETED']);
+    assert.deepEqual(
+      snap().map((r) => r.lastAction),
+      ['DELETED', 'DELETED'],
+    );
   });
 
   it('saving a deleted id again shows ADDED with a new first_seen_at', () => {
@@ -101,18 +118,31 @@ describe('RecordStore', () => {
   it('hard delete removes rows without tombstones', () => {
     store.save(PCK, CONN, MODEL, [{ id: 1 }, { id: 2 }, { id: 3 }]);
     assert.equal(store.hardDelete(PCK, CONN, MODEL, ['2']), 1);
-    assert.deepEqual(snap().map((r) => r.id).sort(), ['1', '3']);
+    assert.deepEqual(
+      snap()
+        .map((r) => r.id)
+        .sort(),
+      ['1', '3'],
+    );
     assert.equal(store.hardDelete(PCK, CONN, MODEL), 2);
     assert.deepEqual(snap(), []);
   });
 
   it('keeps the first of duplicate ids in one batch', () => {
-    store.save(PCK, CONN, MODEL, [{ id: 1, v: 'first' }, { id: 1, v: 'second' }]);
+    store.save(PCK, CONN, MODEL, [
+      { id: 1, v: 'first' },
+      { id: 1, v: 'second' },
+    ]);
     assert.deepEqual(byId('1')!.payload, { id: 1, v: 'first' });
   });
 
   it('orders the snapshot by (updated_at, internal uuid)', () => {
-    store.save(PCK, CONN, MODEL, Array.from({ length: 20 }, (_, i) => ({ id: i + 1 })));
+    store.save(
+      PCK,
+      CONN,
+      MODEL,
+      Array.from({ length: 20 }, (_, i) => ({ id: i + 1 })),
+    );
     const order = snap().map((r) => Buffer.from(r.cursor, 'base64').toString().split('||')[1]!);
     assert.deepEqual(order, [...order].sort());
   });

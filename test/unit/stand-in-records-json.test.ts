@@ -47,8 +47,14 @@ describe('GET /records bodies built from cached renderings', () => {
   /** Renders everything (filling the caches), then checks every row and a few pages against a fresh rendering. */
   function assertSameAsFreshRendering(step: string): void {
     const all = rows();
-    for (const row of all) assert.equal(renderRecordJson(row).toString(), JSON.stringify(renderRecord(row)), `${step}: row ${row.externalId}`);
-    for (const [start, end] of [[0, all.length], [0, 3], [2, 7], [all.length - 1, all.length]] as const) {
+    for (const row of all)
+      assert.equal(renderRecordJson(row).toString(), JSON.stringify(renderRecord(row)), `${step}: row ${row.externalId}`);
+    for (const [start, end] of [
+      [0, all.length],
+      [0, 3],
+      [2, 7],
+      [all.length - 1, all.length],
+    ] as const) {
       const page = all.slice(start, end);
       const cursor = end < all.length && page.length > 0 ? renderMetadata(page.at(-1)!).cursor : null;
       assert.equal(recordsPageJson(cursor, page).toString(), renderedThen(cursor, page), `${step}: page ${start}..${end}`);
@@ -56,7 +62,12 @@ describe('GET /records bodies built from cached renderings', () => {
   }
 
   it('is byte for byte the old rendering after every kind of write, including writes to rows already rendered', () => {
-    store.save(PCK, CONN, MODEL, Array.from({ length: 10 }, (_, i) => payload(i + 1)));
+    store.save(
+      PCK,
+      CONN,
+      MODEL,
+      Array.from({ length: 10 }, (_, i) => payload(i + 1)),
+    );
     assertSameAsFreshRendering('first save (ties: one updated_at)');
     nowMs += 1000;
     store.save(PCK, CONN, MODEL, [payload(1, 1), payload(2)]);
@@ -80,7 +91,12 @@ describe('GET /records bodies built from cached renderings', () => {
     store.prune(PCK, CONN, MODEL);
     assertSameAsFreshRendering('prune of everything');
     nowMs += 1000;
-    store.save(PCK, CONN, MODEL, Array.from({ length: 12 }, (_, i) => payload(i + 1, 3)));
+    store.save(
+      PCK,
+      CONN,
+      MODEL,
+      Array.from({ length: 12 }, (_, i) => payload(i + 1, 3)),
+    );
     assertSameAsFreshRendering('everything saved anew');
     assert.equal(recordsPageJson(null, []).toString(), renderedThen(null, []), 'an empty page');
   });
@@ -99,7 +115,12 @@ describe('GET /records over HTTP with cached renderings', () => {
   it('sends for every filter, page by page, exactly what JSON.stringify of the rendered page gave', async () => {
     const store = standIn.store;
     store.addConnection({ providerConfigKey: PCK, connectionId: CONN });
-    store.save(PCK, CONN, MODEL, Array.from({ length: 20 }, (_, i) => payload(i + 1)));
+    store.save(
+      PCK,
+      CONN,
+      MODEL,
+      Array.from({ length: 20 }, (_, i) => payload(i + 1)),
+    );
     nowMs += 1000;
     store.save(PCK, CONN, MODEL, [payload(2, 1), payload(3, 1)]);
     store.delete(PCK, CONN, MODEL, [{ id: 4 }, { id: 5 }]);

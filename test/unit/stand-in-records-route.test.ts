@@ -39,7 +39,9 @@ describe('GET /records on the stand-in', () => {
     const seen: RecordsBody['records'] = [];
     let cursor: string | null = null;
     for (let page = 0; page < 1000; page++) {
-      const { body } = (await get(`model=${MODEL}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)) as { body: RecordsBody };
+      const { body } = (await get(`model=${MODEL}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)) as {
+        body: RecordsBody;
+      };
       seen.push(...body.records);
       onPage?.(page);
       if (body.next_cursor === null) return seen;
@@ -59,12 +61,22 @@ describe('GET /records on the stand-in', () => {
   });
 
   it('serialises next_cursor first, ids as strings and the full metadata', async () => {
-    save([{ id: 1, title: 'x' }, { id: 2, title: 'y' }]);
+    save([
+      { id: 1, title: 'x' },
+      { id: 2, title: 'y' },
+    ]);
     const { text, body } = await get(`model=${MODEL}&limit=1`);
     assert.ok(text.startsWith('{"next_cursor":"'));
     const record = body.records[0];
     assert.equal(typeof record.id, 'string');
-    assert.deepEqual(Object.keys(record._nango_metadata), ['first_seen_at', 'last_modified_at', 'last_action', 'deleted_at', 'pruned_at', 'cursor']);
+    assert.deepEqual(Object.keys(record._nango_metadata), [
+      'first_seen_at',
+      'last_modified_at',
+      'last_action',
+      'deleted_at',
+      'pruned_at',
+      'cursor',
+    ]);
     assert.match(record._nango_metadata.last_modified_at, /^2026-06-01T12:00:00\.\d{1,6}\+00:00$/);
     const last = await get(`model=${MODEL}&limit=1&cursor=${encodeURIComponent(body.next_cursor)}`);
     assert.equal(last.body.next_cursor, null);
@@ -78,7 +90,10 @@ describe('GET /records on the stand-in', () => {
     assert.equal(stamps.size, 1);
     const uuids = body.records.map((r: any) => Buffer.from(r._nango_metadata.cursor, 'base64').toString().split('||')[1]);
     assert.deepEqual(uuids, [...uuids].sort());
-    assert.notDeepEqual(body.records.map((r: any) => r.id), body.records.map((r: any) => r.id).sort((a: string, b: string) => Number(a) - Number(b)));
+    assert.notDeepEqual(
+      body.records.map((r: any) => r.id),
+      body.records.map((r: any) => r.id).sort((a: string, b: string) => Number(a) - Number(b)),
+    );
   });
 
   it('a record updated while a client pages shows up again later in the stream', async () => {
@@ -128,12 +143,18 @@ describe('GET /records on the stand-in', () => {
     const before = (await get(`model=${MODEL}`)).body.records;
     standIn.store.prune(PCK, CONN, MODEL, ['1']);
     const afterPrune = (await get(`model=${MODEL}`)).body.records;
-    assert.deepEqual(afterPrune.map((r: any) => r.id), ['1', '2']);
+    assert.deepEqual(
+      afterPrune.map((r: any) => r.id),
+      ['1', '2'],
+    );
     assert.deepEqual(Object.keys(afterPrune[0]), ['id', '_nango_metadata']);
     assert.equal(afterPrune[0]._nango_metadata.cursor, before[0]._nango_metadata.cursor);
     assert.notEqual(afterPrune[0]._nango_metadata.pruned_at, null);
     const resumed = (await get(`model=${MODEL}&cursor=${encodeURIComponent(before[0]._nango_metadata.cursor)}`)).body.records;
-    assert.deepEqual(resumed.map((r: any) => r.id), ['2']);
+    assert.deepEqual(
+      resumed.map((r: any) => r.id),
+      ['2'],
+    );
   });
 
   it('a cursor is positional: it still works after its record was hard-deleted', async () => {
@@ -142,7 +163,10 @@ describe('GET /records on the stand-in', () => {
     const cursor = (await get(`model=${MODEL}`)).body.records[0]._nango_metadata.cursor;
     standIn.store.hardDelete(PCK, CONN, MODEL, ['1']);
     const { body } = await get(`model=${MODEL}&cursor=${encodeURIComponent(cursor)}`);
-    assert.deepEqual(body.records.map((r: any) => r.id), ['2']);
+    assert.deepEqual(
+      body.records.map((r: any) => r.id),
+      ['2'],
+    );
   });
 
   it('an undecodable cursor answers 500 server_error', async () => {
@@ -170,11 +194,15 @@ describe('GET /records on the stand-in', () => {
   it('an unknown query parameter answers 400 invalid_query_params with zod issues', async () => {
     const { status, body } = await get(`model=${MODEL}&foo=1`);
     assert.equal(status, 400);
-    assert.deepEqual(body, { error: { code: 'invalid_query_params', errors: [{ code: 'unrecognized_keys', message: 'Unrecognized key: "foo"', path: [] }] } });
+    assert.deepEqual(body, {
+      error: { code: 'invalid_query_params', errors: [{ code: 'unrecognized_keys', message: 'Unrecognized key: "foo"', path: [] }] },
+    });
   });
 
   it('rejects a missing or malformed model and a limit outside 1..10000', async () => {
-    assert.deepEqual((await get('')).body.error.errors, [{ code: 'invalid_type', message: 'Invalid input: expected string, received undefined', path: ['model'] }]);
+    assert.deepEqual((await get('')).body.error.errors, [
+      { code: 'invalid_type', message: 'Invalid input: expected string, received undefined', path: ['model'] },
+    ]);
     assert.equal((await get('model=issue')).body.error.errors[0].code, 'invalid_format');
     for (const limit of ['0', '10001', 'abc', '']) assert.equal((await get(`model=${MODEL}&limit=${limit}`)).status, 400, `limit=${limit}`);
     assert.equal((await get(`model=${MODEL}&limit=10000`)).status, 200);
@@ -185,7 +213,10 @@ describe('GET /records on the stand-in', () => {
     const body = (await res.json()) as any;
     assert.equal(res.status, 400);
     assert.equal(body.error.code, 'invalid_headers');
-    assert.deepEqual(body.error.errors.map((e: any) => e.path), [['connection-id'], ['provider-config-key']]);
+    assert.deepEqual(
+      body.error.errors.map((e: any) => e.path),
+      [['connection-id'], ['provider-config-key']],
+    );
   });
 
   it('modified_after is inclusive, UTC Z form only, and within the last 12 months', async () => {
@@ -193,8 +224,14 @@ describe('GET /records on the stand-in', () => {
     nowMs += 60_000;
     save([{ id: 2 }]);
     const second = new Date(nowMs).toISOString();
-    assert.deepEqual((await get(`model=${MODEL}&modified_after=${second}`)).body.records.map((r: any) => r.id), ['2']);
-    assert.deepEqual((await get(`model=${MODEL}&delta=${second}&modified_after=2026-01-01T00:00:00Z`)).body.records.map((r: any) => r.id), ['2']);
+    assert.deepEqual(
+      (await get(`model=${MODEL}&modified_after=${second}`)).body.records.map((r: any) => r.id),
+      ['2'],
+    );
+    assert.deepEqual(
+      (await get(`model=${MODEL}&delta=${second}&modified_after=2026-01-01T00:00:00Z`)).body.records.map((r: any) => r.id),
+      ['2'],
+    );
     for (const bad of ['2026-06-01T12:00:00+00:00', '2026-06-01', '2026-06-01T12:00:00']) {
       assert.equal((await get(`model=${MODEL}&modified_after=${encodeURIComponent(bad)}`)).status, 400, bad);
     }
@@ -219,7 +256,10 @@ describe('GET /records on the stand-in', () => {
 
   it('ids restricts the page to those external ids, single or repeated', async () => {
     save([{ id: 1 }, { id: 2 }, { id: 3 }]);
-    assert.deepEqual((await get(`model=${MODEL}&ids=2`)).body.records.map((r: any) => r.id), ['2']);
+    assert.deepEqual(
+      (await get(`model=${MODEL}&ids=2`)).body.records.map((r: any) => r.id),
+      ['2'],
+    );
     const many = (await get(`model=${MODEL}&ids=1&ids[]=3`)).body.records.map((r: any) => r.id).sort();
     assert.deepEqual(many, ['1', '3']);
   });

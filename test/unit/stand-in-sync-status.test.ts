@@ -15,7 +15,12 @@ describe('GET /sync/status on the stand-in (docs/nango-api.md 10.1)', () => {
     standIn = await startNangoStandIn({ secretKey: SECRET, now: () => nowMs });
     for (const connectionId of ['p-1', 'p-2']) standIn.store.addConnection({ providerConfigKey: 'crm', connectionId });
     standIn.store.addConnection({ providerConfigKey: 'other', connectionId: 'o-1' });
-    standIn.store.deploySync({ providerConfigKey: 'crm', name: 'items', models: [{ name: 'Item', jsonSchema: schema }], runs: 'every day' });
+    standIn.store.deploySync({
+      providerConfigKey: 'crm',
+      name: 'items',
+      models: [{ name: 'Item', jsonSchema: schema }],
+      runs: 'every day',
+    });
     standIn.store.save('crm', 'p-1', 'Item', [{ id: 'a' }, { id: 'b' }]);
     standIn.store.syncJobs.finish('crm', 'p-1', 'items', nowMs, { latestResult: { Item: { added: 2, updated: 0, deleted: 0 } } });
     standIn.store.syncJobs.start('crm', 'p-2', 'items', nowMs);
@@ -27,7 +32,7 @@ describe('GET /sync/status on the stand-in (docs/nango-api.md 10.1)', () => {
     return { status: res.status, body: await res.json() };
   }
 
-  it('without connection_id answers every connection\'s syncs in one response, latest job only', async () => {
+  it("without connection_id answers every connection's syncs in one response, latest job only", async () => {
     const { status, body } = await get('provider_config_key=crm&syncs=*');
     assert.equal(status, 200);
     const [done, running] = body.syncs;
@@ -43,7 +48,7 @@ describe('GET /sync/status on the stand-in (docs/nango-api.md 10.1)', () => {
     assert.equal('finishedAt' in running, false, 'no finishedAt while running');
   });
 
-  it('with connection_id answers that connection\'s; a sync that never had a job lacks the job keys', async () => {
+  it("with connection_id answers that connection's; a sync that never had a job lacks the job keys", async () => {
     standIn.store.addConnection({ providerConfigKey: 'crm', connectionId: 'p-3' });
     const { status, body } = await get('provider_config_key=crm&syncs=items&connection_id=p-3');
     assert.equal(status, 200);
@@ -57,7 +62,7 @@ describe('GET /sync/status on the stand-in (docs/nango-api.md 10.1)', () => {
     assert.deepEqual(body.error, { code: 'invalid_body', message: 'Connection not found' });
   });
 
-  it('one connection\'s missing schedule makes the whole integration\'s answer a 500, not that connection\'s alone', async () => {
+  it("one connection's missing schedule makes the whole integration's answer a 500, not that connection's alone", async () => {
     standIn.store.syncJobs.setScheduleMissing('crm', 'p-2', 'items');
     const whole = await get('provider_config_key=crm&syncs=*');
     assert.equal(whole.status, 500);

@@ -9,7 +9,8 @@ import { planPageWrite } from '../../src/write/write-page.js';
 
 const LAYOUT: TableLayout = { schema: 'nango', table: 'ticket', columns: [{ field: 'points', column: 'points', type: 'bigint' }] };
 const STREAM = { providerConfigKey: 'helpdesk', connectionId: 'acme', model: 'Ticket' };
-const cursor = (n: number) => Buffer.from(`2024-03-04T06:59:51.${String(n).padStart(6, '0')}+00:00||15ccc805-64d5-4940-a7e0-45fc704997a1`).toString('base64');
+const cursor = (n: number) =>
+  Buffer.from(`2024-03-04T06:59:51.${String(n).padStart(6, '0')}+00:00||15ccc805-64d5-4940-a7e0-45fc704997a1`).toString('base64');
 const record = (n: number, extra: { points?: unknown; deleted?: boolean } = {}) => ({
   id: `T-${n}`,
   points: extra.points ?? n,
@@ -41,10 +42,17 @@ describe('small pages joined into one write', () => {
     assert.deepEqual([joined.pages, joined.records], [2, 5]);
     assert.deepEqual([...joined.ids].sort(), ['T-1', 'T-2', 'T-3', 'T-4']);
     assert.equal(joined.prepared.statements.length, 2, 'one statement per page, first page first');
-    assert.deepEqual(joined.prepared.statements.map((s) => s.valueErrors.map((e) => e.record_id)), [['T-2'], []]);
+    assert.deepEqual(
+      joined.prepared.statements.map((s) => s.valueErrors.map((e) => e.record_id)),
+      [['T-2'], []],
+    );
     assert.equal(joined.prepared.payloadBytes, first.prepared.payloadBytes + second.prepared.payloadBytes);
     assert.equal(joined.prepared.newestModifiedAt, '2024-03-04T06:59:51.000004+00:00');
-    assert.deepEqual(joined.rejected.map((r) => r.pageCursor), [cursor(2)], 'a dead letter keeps the cursor before its own page');
+    assert.deepEqual(
+      joined.rejected.map((r) => r.pageCursor),
+      [cursor(2)],
+      'a dead letter keeps the cursor before its own page',
+    );
   });
 
   test('a write that removes rows takes no page after it; one before it can take it', () => {

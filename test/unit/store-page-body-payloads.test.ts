@@ -4,7 +4,8 @@ import type { NangoRecord } from '../../src/write/records-page.js';
 import { parseRecordsPage } from '../../src/nango/parse-records-page.js';
 import { pageBodyPayloads, restringified } from '../../src/write/page-body-payloads.js';
 
-const cursor = (n: number) => Buffer.from(`2024-03-04T06:59:51.${String(n).padStart(6, '0')}+00:00||15ccc805-64d5-4940-a7e0-45fc704997a1`).toString('base64');
+const cursor = (n: number) =>
+  Buffer.from(`2024-03-04T06:59:51.${String(n).padStart(6, '0')}+00:00||15ccc805-64d5-4940-a7e0-45fc704997a1`).toString('base64');
 const meta = (n: number, extra: Record<string, unknown> = {}) => ({
   first_seen_at: '2024-03-04T06:59:51.471441+00:00',
   last_modified_at: '2024-03-04T06:59:51.471441+00:00',
@@ -96,15 +97,30 @@ describe('payloads cut out of the response bytes', () => {
       'a non-ASCII metadata value': page([{ id: 'a', _nango_metadata: meta(1, { extra: 'é' }) }]),
       'a nested object in the metadata': page([{ id: 'a', _nango_metadata: meta(1, { extra: { y: 1 } }) }]),
       'a U+0000 escape': page([{ id: 'a', s: 'a\u0000b', _nango_metadata: meta(1) }]),
-      'records before next_cursor': page([], null, `{"records":[{"id":"a","_nango_metadata":${JSON.stringify(meta(1))}}],"next_cursor":null}`),
-      'whitespace in the body': page([], null, JSON.stringify({ next_cursor: null, records: [{ id: 'a', _nango_metadata: meta(1) }] }, null, 1)),
-      'a metadata member alone in its record': page([], null, `{"next_cursor":null,"records":[{"_nango_metadata":${JSON.stringify({ ...meta(1) })}}]}`),
+      'records before next_cursor': page(
+        [],
+        null,
+        `{"records":[{"id":"a","_nango_metadata":${JSON.stringify(meta(1))}}],"next_cursor":null}`,
+      ),
+      'whitespace in the body': page(
+        [],
+        null,
+        JSON.stringify({ next_cursor: null, records: [{ id: 'a', _nango_metadata: meta(1) }] }, null, 1),
+      ),
+      'a metadata member alone in its record': page(
+        [],
+        null,
+        `{"next_cursor":null,"records":[{"_nango_metadata":${JSON.stringify({ ...meta(1) })}}]}`,
+      ),
     };
     for (const [what, p] of Object.entries(cases)) assert.equal(cut(p), null, what);
   });
 
   test('refuses when the records are not those the bytes were parsed into', () => {
-    const p = page([{ id: 'a', _nango_metadata: meta(1) }, { id: 'b', _nango_metadata: meta(2) }]);
+    const p = page([
+      { id: 'a', _nango_metadata: meta(1) },
+      { id: 'b', _nango_metadata: meta(2) },
+    ]);
     const longer = { id: 'a', _nango_metadata: { ...meta(1), cursor: `${cursor(1)}xx` } } as NangoRecord;
     assert.equal(pageBodyPayloads(p.body, [longer, p.parsed.records[1] as NangoRecord], null), null, 'a metadata of another length');
     assert.equal(pageBodyPayloads(p.body, p.parsed.records, null, [2]), null, 'a statement starting past the last record');
@@ -116,7 +132,12 @@ describe('payloads cut out of the response bytes', () => {
     const records = Array.from({ length: 7 }, (_, n) => ({ id: `r${n}`, text: n === 3 ? '}],"x":[{' : 'ok', _nango_metadata: meta(n) }));
     const p = page(records, cursor(6));
     const texts = cutInto(p, [2, 3, 6]);
-    const slices = [[0, 2], [2, 3], [3, 6], [6, 7]].map(([from, to]) => stringified(p.parsed.records.slice(from, to)));
+    const slices = [
+      [0, 2],
+      [2, 3],
+      [3, 6],
+      [6, 7],
+    ].map(([from, to]) => stringified(p.parsed.records.slice(from, to)));
     assert.deepEqual(texts, slices);
     for (const text of texts ?? []) assert.doesNotThrow(() => JSON.parse(text));
   });
@@ -133,7 +154,10 @@ describe('payloads cut out of the response bytes', () => {
   });
 
   test('a } inside a metadata value is part of the member, not its end', () => {
-    const p = page([{ id: 'a', _nango_metadata: meta(1, { extra: 'x}' }) }, { id: 'b', _nango_metadata: meta(2) }]);
+    const p = page([
+      { id: 'a', _nango_metadata: meta(1, { extra: 'x}' }) },
+      { id: 'b', _nango_metadata: meta(2) },
+    ]);
     assert.equal(cut(p), stringified(p.parsed.records));
   });
 });

@@ -41,7 +41,10 @@ describe('Postgres failures are told apart by their code, never by their text', 
     assert.equal(error.code, 'postgres_connection_lost');
     assert.equal(error.retry, 'transient');
     assert.equal(error.cause, cause);
-    assert.equal(error.message, 'Postgres connection lost (DATABASE_URL db.internal:6432): terminating connection due to administrator command');
+    assert.equal(
+      error.message,
+      'Postgres connection lost (DATABASE_URL db.internal:6432): terminating connection due to administrator command',
+    );
     assert.deepEqual(error.details, { sqlstate: '57P01' });
     assert.equal(postgresFailure(error), 'connection');
   });

@@ -6,7 +6,10 @@ describe('withDeadline: work settles, or the deadline decides', () => {
   test('work that settles in time gives its value, and its failure stays its failure', async (t) => {
     t.mock.timers.enable({ apis: ['setTimeout'] });
     assert.equal(await withDeadline(Promise.resolve('done'), 1000, () => 'late'), 'done');
-    await assert.rejects(withDeadline(Promise.reject(new Error('broken')), 1000, () => 'late'), /broken/);
+    await assert.rejects(
+      withDeadline(Promise.reject(new Error('broken')), 1000, () => 'late'),
+      /broken/,
+    );
   });
 
   test('work still pending at the deadline gives what onTimeout returns or throws; a late failure is no unhandled rejection', async (t) => {

@@ -29,7 +29,12 @@ describe('POST /webhooks/nango acts on what Nango signed', () => {
     const h = await harness();
     const { body, headers } = signed(syncFailurePayload());
     assert.equal((await h.post(body, headers)).statusCode, 200);
-    const failure = { type: 'script_error', description: 'The script threw: rate limited by GitHub', syncName: 'issues', failedAt: '2024-05-01T10:00:05.000Z' };
+    const failure = {
+      type: 'script_error',
+      description: 'The script threw: rate limited by GitHub',
+      syncName: 'issues',
+      failedAt: '2024-05-01T10:00:05.000Z',
+    };
     assert.deepEqual(h.target.calls, [
       { method: 'recordSyncFailure', stream: STREAM, failure },
       { method: 'recordSyncFailure', stream: { ...STREAM, model: 'GithubPullRequest' }, failure },
@@ -43,7 +48,10 @@ describe('POST /webhooks/nango acts on what Nango signed', () => {
     const { body, headers } = signed(syncSuccessPayload({ checkpoints: { from: null, to: { page: 3 } } }));
     const res = await h.post(body, headers);
     assert.deepEqual(res.json(), { outcome: 'full-resync-requested' });
-    assert.deepEqual(h.target.calls.map((c) => c.method), ['requestFullResync']);
+    assert.deepEqual(
+      h.target.calls.map((c) => c.method),
+      ['requestFullResync'],
+    );
   });
 
   test('what the target answers is passed on: a burst already queued, a stream not followed', async () => {
@@ -84,5 +92,4 @@ describe('POST /webhooks/nango acts on what Nango signed', () => {
     t.mock.timers.reset();
     assert.deepEqual(await hanging.outcomes(), { 'target-error': 1 });
   });
-
 });

@@ -32,7 +32,10 @@ describe('Nango webhook signature', () => {
   test('a body changed by one byte after signing is refused', () => {
     const signature = hmacSignature(CURRENT, body);
     const changed = Buffer.from(body.toString('utf8').replace('"acme"', '"acmf"'));
-    assert.deepEqual(verifyNangoSignature(changed, { 'x-nango-hmac-sha256': signature }, keys), { ok: false, reason: 'signature-mismatch' });
+    assert.deepEqual(verifyNangoSignature(changed, { 'x-nango-hmac-sha256': signature }, keys), {
+      ok: false,
+      reason: 'signature-mismatch',
+    });
   });
 
   test('a missing, truncated, non-hex or repeated signature header is refused', () => {

@@ -12,25 +12,36 @@ describe('bounded concurrency', () => {
     let inFlight = 0;
     let most = 0;
     const seen: number[] = [];
-    await forEachBounded(Array.from({ length: 100 }, (_, i) => i), 7, async (item) => {
-      inFlight += 1;
-      most = Math.max(most, inFlight);
-      await sleep(1);
-      seen.push(item);
-      inFlight -= 1;
-    });
+    await forEachBounded(
+      Array.from({ length: 100 }, (_, i) => i),
+      7,
+      async (item) => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await sleep(1);
+        seen.push(item);
+        inFlight -= 1;
+      },
+    );
     assert.equal(most, 7);
-    assert.deepEqual([...seen].sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i));
+    assert.deepEqual(
+      [...seen].sort((a, b) => a - b),
+      Array.from({ length: 100 }, (_, i) => i),
+    );
   });
 
   test('the first failure stops new calls and is what rejects', async () => {
     let started = 0;
     await assert.rejects(
-      forEachBounded(Array.from({ length: 50 }, (_, i) => i), 2, async (item) => {
-        started += 1;
-        await sleep(1);
-        if (item === 3) throw new Error('item 3 failed');
-      }),
+      forEachBounded(
+        Array.from({ length: 50 }, (_, i) => i),
+        2,
+        async (item) => {
+          started += 1;
+          await sleep(1);
+          if (item === 3) throw new Error('item 3 failed');
+        },
+      ),
       /item 3 failed/,
     );
     assert.ok(started < 10, `${started} calls started`);

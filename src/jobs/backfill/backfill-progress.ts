@@ -35,7 +35,13 @@ export function createProgressReporter(
   options: { minIntervalMs: number; logger: Logger },
 ): ProgressReporter {
   let latest: BackfillStreamProgress = {
-    phase: 'reading', pages: 0, records: 0, upserted: 0, deleted: 0, recordsPerSecond: 0, elapsedMs: 0,
+    phase: 'reading',
+    pages: 0,
+    records: 0,
+    upserted: 0,
+    deleted: 0,
+    recordsPerSecond: 0,
+    elapsedMs: 0,
   };
   let sentAt = -Infinity;
   let inFlight: Promise<void> | undefined;

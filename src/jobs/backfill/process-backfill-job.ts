@@ -37,7 +37,12 @@ export async function processBackfillJob(deps: BackfillJobDeps, job: Job, token:
     streams = await queueStreams(deps, data, { id: jobId, queue: job.queueQualifiedName }, signal);
     logger.info(
       {
-        streams, connection: data.connectionId, model: data.model, mode: data.mode, since: data.since, force: data.force,
+        streams,
+        connection: data.connectionId,
+        model: data.model,
+        mode: data.mode,
+        since: data.since,
+        force: data.force,
         reason: data.reason,
       },
       'backfill requested: one job per stream',

@@ -168,7 +168,11 @@ async function backfill(
   const progress = createProgressReporter(run.job.reportProgress, { minIntervalMs: settings.progressEveryMs, logger: deps.logger });
   if (resumed !== null) progress.page(resumed.totals, resumed); // watchers see the pass's totals from the start
   if (resumed === null) deps.logger.info({ mode: data.mode, since: data.since, force: data.force }, 'backfill started');
-  else deps.logger.info({ mode: data.mode, since: data.since, force: data.force, pages: resumed.totals.pages, records: resumed.totals.records }, 'backfill continues after its last committed page');
+  else
+    deps.logger.info(
+      { mode: data.mode, since: data.since, force: data.force, pages: resumed.totals.pages, records: resumed.totals.records },
+      'backfill continues after its last committed page',
+    );
   // A pass from the beginning forgets what an earlier, unfinished replace pass saw.
   if (resumed === null && data.mode === 'replace') await clearPassRecords(deps.db, stream);
   const pass = { stream, fields, modifiedAfter, passStartedAt, replace: data.mode === 'replace', resumed, progress };
@@ -203,7 +207,10 @@ async function deleteUnseen(
 ): Promise<DeleteUnseenResult> {
   // The table exists (the pass created it); this only returns its layout.
   const layout = await ensureModelTable(deps, {
-    schema: settings.schema, model: pass.stream.model, fields: pass.fields, fillfactor: settings.fillfactor,
+    schema: settings.schema,
+    model: pass.stream.model,
+    fields: pass.fields,
+    fillfactor: settings.fillfactor,
   });
   return deleteUnseenRows(deps.db, {
     layout,

@@ -52,7 +52,10 @@ export async function readBackfillPass(
   } catch (error) {
     if (pass.resumed === null || !(error instanceof ReplicatorError) || error.code !== 'cursor_rejected') throw error;
     // Nango no longer accepts the position: nothing of this attempt committed; read the whole stream instead.
-    deps.logger.warn({ err: errorSummary(error) }, 'Nango rejects the position the backfill reached; it reads the stream from the beginning');
+    deps.logger.warn(
+      { err: errorSummary(error) },
+      'Nango rejects the position the backfill reached; it reads the stream from the beginning',
+    );
     return await read(null);
   }
 }
@@ -72,9 +75,19 @@ async function readFrom(
   const summary = await replicateStream(
     { db: deps.db, nango: deps.nango, modelFields: deps.modelFields, logger: deps.logger },
     {
-      stream: pass.stream, schema: settings.schema, deletes: settings.deletes, fillfactor: settings.fillfactor, pageSize: settings.pageSize,
-      fields: pass.fields, full: true, notesPass: pass.replace, history: settings.history?.(pass.stream),
-      fullFrom: pass.from?.cursor ?? null, modifiedAfter: pass.modifiedAfter, kind: 'backfill', signal: stop,
+      stream: pass.stream,
+      schema: settings.schema,
+      deletes: settings.deletes,
+      fillfactor: settings.fillfactor,
+      pageSize: settings.pageSize,
+      fields: pass.fields,
+      full: true,
+      notesPass: pass.replace,
+      history: settings.history?.(pass.stream),
+      fullFrom: pass.from?.cursor ?? null,
+      modifiedAfter: pass.modifiedAfter,
+      kind: 'backfill',
+      signal: stop,
       onProgress: (p, position) => {
         const totals = addTotals(earlier, p);
         const passPosition = position === null ? undefined : { passStartedAt: pass.passStartedAt.toISOString(), cursor: position, totals };

@@ -38,8 +38,18 @@ export function summarizeBackfill(
   failed: Readonly<Record<string, string>>,
 ): BackfillSummary {
   const summary: BackfillSummary = {
-    streams, merged: 0, replaced: 0, refused: 0, failed: 0, pages: 0, records: 0, upserted: 0, deleted: 0, unseenDeleted: 0,
-    reports: [], failures: [],
+    streams,
+    merged: 0,
+    replaced: 0,
+    refused: 0,
+    failed: 0,
+    pages: 0,
+    records: 0,
+    upserted: 0,
+    deleted: 0,
+    unseenDeleted: 0,
+    reports: [],
+    failures: [],
   };
   for (const value of Object.values(completed)) {
     if (!isReport(value)) continue;

@@ -37,10 +37,7 @@ export const FALLBACK_EVERY_MS = 3_600_000;
  * - `every` absent: the shortest `runs` among the syncs returning the model, else {@link FALLBACK_EVERY_MS}.
  * A stream matched by several rules takes the first. `notes` says what an operator may want to know.
  */
-export function desiredStreams(
-  rules: ReadonlyArray<StreamRule>,
-  sources: DiscoverySources,
-): { streams: DesiredStream[]; notes: string[] } {
+export function desiredStreams(rules: ReadonlyArray<StreamRule>, sources: DiscoverySources): { streams: DesiredStream[]; notes: string[] } {
   const byId = new Map<string, DesiredStream>();
   const notes: string[] = [];
   for (const rule of rules) {

@@ -28,7 +28,11 @@ export async function reapAbandonedRuns(deps: ReapAbandonedRunsDeps, options: { 
     options.signal?.throwIfAborted();
     if ((await deps.locks.holder(streamLockName(stream))) !== null) continue;
     const runs = await abandonRuns(deps.db, stream, { startedBefore });
-    if (runs.length > 0) deps.logger.warn({ stream: describeStream(stream), runs }, 'runs left running by a process that stopped without finishing them are marked abandoned');
+    if (runs.length > 0)
+      deps.logger.warn(
+        { stream: describeStream(stream), runs },
+        'runs left running by a process that stopped without finishing them are marked abandoned',
+      );
     closed.push(...runs);
   }
   return closed;

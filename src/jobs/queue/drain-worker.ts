@@ -9,7 +9,11 @@ import { withDeadline } from '../../util/with-deadline.js';
  * job to another worker once its lock expires).
  */
 export async function drainWorker(worker: Worker, deadlineMs: number, logger: Logger): Promise<boolean> {
-  const outcome = await withDeadline(worker.close().then(() => 'drained' as const), deadlineMs, () => 'late' as const);
+  const outcome = await withDeadline(
+    worker.close().then(() => 'drained' as const),
+    deadlineMs,
+    () => 'late' as const,
+  );
   if (outcome === 'drained') return true;
   logger.warn('shutdown deadline reached with jobs still running: abandoning them (an open page transaction rolls back)');
   // Forced: stop waiting for the jobs; whatever this close reports no longer matters, the process is exiting.

@@ -156,8 +156,15 @@ async function runSlice(
     const summary = await replicateStream(
       { db: deps.db, nango: deps.nango, modelFields: deps.modelFields, logger: deps.logger },
       {
-        stream, schema: settings.schema, deletes: settings.deletes, fillfactor: settings.fillfactor, pageSize: settings.pageSize, fields,
-        maxPages: settings.slicePages, signal: stop, history: settings.history?.(stream),
+        stream,
+        schema: settings.schema,
+        deletes: settings.deletes,
+        fillfactor: settings.fillfactor,
+        pageSize: settings.pageSize,
+        fields,
+        maxPages: settings.slicePages,
+        signal: stop,
+        history: settings.history?.(stream),
         onProgress: metrics ? pageMetricsRecorder(metrics, stream) : undefined,
       },
     );

@@ -37,10 +37,14 @@ export const hostileMessages: Scenario = {
       const port = (JSON.parse(await worker.waitForLine(/"msg":"http listening"/, 90_000)) as { port: number }).port;
       const url = `http://127.0.0.1:${port}/webhooks/nango`;
       const converged = () =>
-        waitFor(async () => {
-          const diff = await lab.diff();
-          return (diff.lost === 0 && diff.duplicated === 0) || !worker.alive();
-        }, 90_000, 300);
+        waitFor(
+          async () => {
+            const diff = await lab.diff();
+            return (diff.lost === 0 && diff.duplicated === 0) || !worker.alive();
+          },
+          90_000,
+          300,
+        );
       await converged();
 
       const signed = (payload: unknown, key = suite.signingKey) => {
@@ -51,12 +55,27 @@ export const hostileMessages: Scenario = {
       const other = syncSuccessPayload({ ...STREAM, connectionId: 'globex' });
       const big = Buffer.alloc(20 * 1024 * 1024, 0x20);
       const requests: HostileRequest[] = [
-        { what: 'forged signature', body: nangoWebhookBody(real), headers: { 'content-type': 'application/json', 'x-nango-hmac-sha256': randomBytes(32).toString('hex') }, expect: [401] },
+        {
+          what: 'forged signature',
+          body: nangoWebhookBody(real),
+          headers: { 'content-type': 'application/json', 'x-nango-hmac-sha256': randomBytes(32).toString('hex') },
+          expect: [401],
+        },
         { what: 'signed with another key', ...signed(real, 'not-the-key'), expect: [401] },
         { what: 'no signature', body: nangoWebhookBody(real), headers: { 'content-type': 'application/json' }, expect: [401] },
         { what: 'signature of another body', body: nangoWebhookBody(real), headers: { ...signed(other).headers }, expect: [401] },
-        { what: 'legacy signature (not allowed)', body: nangoWebhookBody(real), headers: { 'content-type': 'application/json', 'x-nango-signature': legacySignature(suite.signingKey, nangoWebhookBody(real)) }, expect: [401] },
-        { what: 'signature not hex, 8 KB', body: nangoWebhookBody(real), headers: { 'content-type': 'application/json', 'x-nango-hmac-sha256': 'z'.repeat(8192) }, expect: [401, 431] },
+        {
+          what: 'legacy signature (not allowed)',
+          body: nangoWebhookBody(real),
+          headers: { 'content-type': 'application/json', 'x-nango-signature': legacySignature(suite.signingKey, nangoWebhookBody(real)) },
+          expect: [401],
+        },
+        {
+          what: 'signature not hex, 8 KB',
+          body: nangoWebhookBody(real),
+          headers: { 'content-type': 'application/json', 'x-nango-hmac-sha256': 'z'.repeat(8192) },
+          expect: [401, 431],
+        },
         // A server may answer 413 and close before the upload ends; the client then sees the connection cut (0).
         { what: '20 MB body, signed', ...signed(big), expect: [413, 0] },
         { what: '20 MB body, unsigned', body: big, headers: { 'content-type': 'application/json' }, expect: [401, 413, 0] },
@@ -67,10 +86,27 @@ export const hostileMessages: Scenario = {
         { what: 'wrong types, signed', ...signed({ ...real, success: 'yes', connectionId: 42, model: ['Ticket'] }), expect: [400] },
         { what: 'empty names, signed', ...signed({ ...real, providerConfigKey: '', connectionId: '' }), expect: [400] },
         { what: 'deep nesting, signed', ...signed(Buffer.from(`${'['.repeat(5000)}${']'.repeat(5000)}`)), expect: [400] },
-        { what: 'auth webhook (ignored), signed', ...signed({ type: 'auth', from: 'nango', operation: 'creation', success: true }), expect: [200] },
-        { what: 'unknown connection, signed', ...signed(syncSuccessPayload({ ...STREAM, connectionId: `ghost'; DROP TABLE x; --` })), expect: [200, 202] },
-        { what: 'SQL in the model name, signed', ...signed(syncSuccessPayload({ ...STREAM, model: `Ticket"; DROP SCHEMA nango CASCADE; --` })), expect: [200, 202] },
-        { what: 'text/plain content type, signed', body: nangoWebhookBody(real), headers: { 'content-type': 'text/plain', 'x-nango-hmac-sha256': hmacSignature(suite.signingKey, nangoWebhookBody(real)) }, expect: [200, 202] },
+        {
+          what: 'auth webhook (ignored), signed',
+          ...signed({ type: 'auth', from: 'nango', operation: 'creation', success: true }),
+          expect: [200],
+        },
+        {
+          what: 'unknown connection, signed',
+          ...signed(syncSuccessPayload({ ...STREAM, connectionId: `ghost'; DROP TABLE x; --` })),
+          expect: [200, 202],
+        },
+        {
+          what: 'SQL in the model name, signed',
+          ...signed(syncSuccessPayload({ ...STREAM, model: `Ticket"; DROP SCHEMA nango CASCADE; --` })),
+          expect: [200, 202],
+        },
+        {
+          what: 'text/plain content type, signed',
+          body: nangoWebhookBody(real),
+          headers: { 'content-type': 'text/plain', 'x-nango-hmac-sha256': hmacSignature(suite.signingKey, nangoWebhookBody(real)) },
+          expect: [200, 202],
+        },
       ];
       for (const r of requests) {
         hooks.injected++;
@@ -83,11 +119,25 @@ export const hostileMessages: Scenario = {
       hooks.injected += BURST;
       const okBurst = burst.filter((s) => s === 200 || s === 202).length;
       hooks.survived += okBurst;
-      if (okBurst < BURST) hooks.failures.push(`burst: ${BURST - okBurst} of ${BURST} answered ${[...new Set(burst.filter((s) => s !== 200 && s !== 202))].join(', ')}`);
+      if (okBurst < BURST)
+        hooks.failures.push(
+          `burst: ${BURST - okBurst} of ${BURST} answered ${[...new Set(burst.filter((s) => s !== 200 && s !== 202))].join(', ')}`,
+        );
       if (!(await converged()) || !worker.alive()) hooks.failures.push('the change announced by the burst did not reach the table');
 
       const huge = 'x'.repeat(2 * 1024 * 1024);
-      const bad: unknown[] = [null, 'a string', 42, [], {}, { providerConfigKey: 42 }, { ...STREAM, model: { $ne: 1 } }, { ...STREAM, connectionId: huge }, { ...STREAM, connectionId: 'ghost' }, { ...STREAM, __proto__: { admin: true } }];
+      const bad: unknown[] = [
+        null,
+        'a string',
+        42,
+        [],
+        {},
+        { providerConfigKey: 42 },
+        { ...STREAM, model: { $ne: 1 } },
+        { ...STREAM, connectionId: huge },
+        { ...STREAM, connectionId: 'ghost' },
+        { ...STREAM, __proto__: { admin: true } },
+      ];
       const jobs: Job[] = [];
       for (const data of bad) {
         jobs.push(await syncQueue.add('sync', data));
@@ -98,19 +148,25 @@ export const hostileMessages: Scenario = {
       jobs.push(await backfillQueue.add('backfill', { providerConfigKey: 'helpdesk', mode: 'explode' }));
       jobs.push(await backfillQueue.add('backfill', { providerConfigKey: 'helpdesk', since: 'yesterday' }));
       messages.injected = jobs.length;
-      const settled = await waitFor(async () => {
-        for (const job of jobs) {
-          const state = await job.getState();
-          if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return false;
-        }
-        return true;
-      }, 120_000, 500);
+      const settled = await waitFor(
+        async () => {
+          for (const job of jobs) {
+            const state = await job.getState();
+            if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return false;
+          }
+          return true;
+        },
+        120_000,
+        500,
+      );
       if (!settled) messages.failures.push('some hostile jobs never settled (completed or failed) within 120 s');
       lab.churn(suite.random);
       const answered = await post(url, signed(real).body, signed(real).headers);
       if (answered !== 200 && answered !== 202) messages.failures.push(`a real webhook after the hostile messages answered ${answered}`);
       if (!(await converged())) messages.failures.push('a real change after the hostile messages did not reach the table');
-      const health = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status).catch(() => 0);
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`)
+        .then((r) => r.status)
+        .catch(() => 0);
       if (health !== 200) messages.failures.push(`/healthz answered ${health} after the hostile messages`);
       if (!worker.alive()) {
         const why = `the worker died: ${crashSigns(worker.output()) ?? worker.output().slice(-300)}`;
@@ -138,12 +194,16 @@ export const hostileMessages: Scenario = {
 function post(url: string, body: Buffer, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve) => {
     let status = 0;
-    const request = httpRequest(url, { method: 'POST', headers: { ...headers, 'content-length': String(body.length) }, agent: false }, (response) => {
-      status = response.statusCode ?? 0;
-      response.resume();
-      response.on('end', () => resolve(status));
-      response.on('error', () => resolve(status));
-    });
+    const request = httpRequest(
+      url,
+      { method: 'POST', headers: { ...headers, 'content-length': String(body.length) }, agent: false },
+      (response) => {
+        status = response.statusCode ?? 0;
+        response.resume();
+        response.on('end', () => resolve(status));
+        response.on('error', () => resolve(status));
+      },
+    );
     request.on('error', () => resolve(status));
     request.end(body);
   });

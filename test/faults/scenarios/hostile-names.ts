@@ -8,7 +8,11 @@ import { settleRow } from '../settle-row.js';
 
 /** Names of Nango-side things, as hostile as Nango lets them be (docs/nango-api.md 1.1 regexes; fields are free). */
 const INTEGRATIONS = ['a b~c:d.e@f_g-h', `k${'~:.@ _-'.repeat(36)}z`.slice(0, 255)];
-const CONNECTIONS = [`o'brien "; DROP TABLE nango_replicator.streams; --`, `$x{y}|[z]@=+~,.;:/\\ '"`, `c${"'\"\\".repeat(84)}`.slice(0, 255)];
+const CONNECTIONS = [
+  `o'brien "; DROP TABLE nango_replicator.streams; --`,
+  `$x{y}|[z]@=+~,.;:/\\ '"`,
+  `c${'\'"\\'.repeat(84)}`.slice(0, 255),
+];
 const MODELS = ['HostileRecord', 'Ticket_Item', 'TicketItem', 'Ticket-Item', 'Nango_raw', 'Id'];
 const FIELDS = [
   `it's "quoted"`,
@@ -68,14 +72,29 @@ function hostileScenario(c: HostileCase): Scenario {
       const write = (from: number, count: number) => {
         for (const s of c.streams) {
           const ids = Array.from({ length: count }, (_, i) => RECORD_IDS(from + i)).flat();
-          lab.standIn.store.save(s.providerConfigKey, s.connectionId, s.model, ids.map((id) => payload(id, c.fields, version)));
+          lab.standIn.store.save(
+            s.providerConfigKey,
+            s.connectionId,
+            s.model,
+            ids.map((id) => payload(id, c.fields, version)),
+          );
         }
       };
       const change = () => {
         version++;
         for (const s of c.streams) {
-          lab.standIn.store.update(s.providerConfigKey, s.connectionId, s.model, RECORD_IDS(1).map((id) => payload(id, c.fields, version)));
-          lab.standIn.store.delete(s.providerConfigKey, s.connectionId, s.model, RECORD_IDS(2).map((id) => ({ id })));
+          lab.standIn.store.update(
+            s.providerConfigKey,
+            s.connectionId,
+            s.model,
+            RECORD_IDS(1).map((id) => payload(id, c.fields, version)),
+          );
+          lab.standIn.store.delete(
+            s.providerConfigKey,
+            s.connectionId,
+            s.model,
+            RECORD_IDS(2).map((id) => ({ id })),
+          );
         }
         write(100, 3);
       };
@@ -84,22 +103,30 @@ function hostileScenario(c: HostileCase): Scenario {
         row.injected = c.streams.length;
         for (const proc of await lab.syncEach()) {
           const exit = await proc.done;
-          if (exit.code !== 0) row.failures.push(`sync exited ${exit.code ?? exit.signal}: ${(crashSigns(proc.output()) ?? lastLines(proc.output())).slice(0, 400)}`);
+          if (exit.code !== 0)
+            row.failures.push(
+              `sync exited ${exit.code ?? exit.signal}: ${(crashSigns(proc.output()) ?? lastLines(proc.output())).slice(0, 400)}`,
+            );
         }
         change();
         if (c.withWorker) {
           const worker = lab.worker();
-          const converged = await waitFor(async () => {
-            const diff = await lab.diff();
-            return diff.lost + diff.duplicated === 0 || !worker.alive();
-          }, 90_000, 500);
+          const converged = await waitFor(
+            async () => {
+              const diff = await lab.diff();
+              return diff.lost + diff.duplicated === 0 || !worker.alive();
+            },
+            90_000,
+            500,
+          );
           if (!worker.alive()) row.failures.push(`the worker died: ${crashSigns(worker.output()) ?? lastLines(worker.output())}`);
           else if (!converged) row.failures.push(`the worker did not converge within 90 s: ${lastErrors(worker.output())}`);
           if (worker.alive()) await worker.kill('SIGTERM');
         } else {
           for (const proc of await lab.syncEach()) {
             const exit = await proc.done;
-            if (exit.code !== 0) row.failures.push(`second sync exited ${exit.code ?? exit.signal}: ${lastLines(proc.output()).slice(0, 400)}`);
+            if (exit.code !== 0)
+              row.failures.push(`second sync exited ${exit.code ?? exit.signal}: ${lastLines(proc.output()).slice(0, 400)}`);
           }
         }
         const examples = await settleRow(lab, row);
@@ -129,15 +156,25 @@ async function checkColumns(lab: FaultLab, c: HostileCase): Promise<{ lost: numb
       problems.push(`no table for model ${stream.model.slice(0, 60)}`);
       continue;
     }
-    const mapped = await lab.db.selectFrom('nango_replicator.table_columns').select(['field', 'column_name']).where('table_schema', '=', 'nango').where('table_name', '=', table).execute();
+    const mapped = await lab.db
+      .selectFrom('nango_replicator.table_columns')
+      .select(['field', 'column_name'])
+      .where('table_schema', '=', 'nango')
+      .where('table_name', '=', table)
+      .execute();
     const columnOf = new Map(mapped.map((m) => [m.field, m.column_name]));
     const columns = new Set(mapped.map((m) => m.column_name));
     if (columns.size !== mapped.length) problems.push(`${table}: two fields share a column`);
-    for (const field of c.fields) if (!columnOf.has(field)) problems.push(`${table}: field ${JSON.stringify(field.slice(0, 40))} has no column`);
+    for (const field of c.fields)
+      if (!columnOf.has(field)) problems.push(`${table}: field ${JSON.stringify(field.slice(0, 40))} has no column`);
     const { rows } = await sql<Record<string, unknown>>`
       SELECT * FROM ${sql.table(`nango.${table}`)}
-      WHERE _nango_provider_config_key = ${stream.providerConfigKey} AND _nango_connection_id = ${stream.connectionId} AND _nango_deleted_at IS NULL`.execute(lab.db);
-    const source = new Map(lab.standIn.store.snapshot(stream.providerConfigKey, stream.connectionId, stream.model).map((r) => [r.id, r.payload]));
+      WHERE _nango_provider_config_key = ${stream.providerConfigKey} AND _nango_connection_id = ${stream.connectionId} AND _nango_deleted_at IS NULL`.execute(
+      lab.db,
+    );
+    const source = new Map(
+      lab.standIn.store.snapshot(stream.providerConfigKey, stream.connectionId, stream.model).map((r) => [r.id, r.payload]),
+    );
     for (const stored of rows) {
       const expected = source.get(stored.id as string);
       if (expected === undefined) continue; // counted by the source diff
@@ -154,16 +191,26 @@ function lastLines(text: string): string {
 }
 
 function lastErrors(text: string): string {
-  return text.split('\n').filter((l) => /"level":(50|40)/.test(l)).slice(-2).join(' | ').slice(0, 500);
+  return text
+    .split('\n')
+    .filter((l) => /"level":(50|40)/.test(l))
+    .slice(-2)
+    .join(' | ')
+    .slice(0, 500);
 }
 
 const streamsOf = (integrations: string[], connections: string[], models: string[]): FaultStream[] =>
-  integrations.flatMap((providerConfigKey) => connections.flatMap((connectionId) => models.map((model) => ({ providerConfigKey, connectionId, model }))));
+  integrations.flatMap((providerConfigKey) =>
+    connections.flatMap((connectionId) => models.map((model) => ({ providerConfigKey, connectionId, model }))),
+  );
 
 export const hostileNames = hostileScenario({
   name: 'hostile-names',
   fault: 'hostile names: quotes, SQL, unicode, emoji, 300 chars, collisions, _nango_ (keys, connections, models, fields, ids)',
-  streams: [...streamsOf(INTEGRATIONS.slice(0, 1), CONNECTIONS, MODELS.slice(0, 1)), ...streamsOf(INTEGRATIONS.slice(1), CONNECTIONS.slice(0, 1), MODELS)],
+  streams: [
+    ...streamsOf(INTEGRATIONS.slice(0, 1), CONNECTIONS, MODELS.slice(0, 1)),
+    ...streamsOf(INTEGRATIONS.slice(1), CONNECTIONS.slice(0, 1), MODELS),
+  ],
   fields: FIELDS,
   withWorker: true,
 });

@@ -30,10 +30,14 @@ export const pgTerminateWorkers: Scenario = {
       const dead = workers.filter((w) => !w.alive());
       for (const w of dead) row.failures.push(`a worker died under the storm: ${crashSigns(w.output()) ?? w.output().slice(-300)}`);
       row.survived = dead.length === 0 ? row.injected : 0;
-      const converged = await waitFor(async () => {
-        const diff = await lab.diff();
-        return diff.lost + diff.duplicated === 0;
-      }, 90_000, 500);
+      const converged = await waitFor(
+        async () => {
+          const diff = await lab.diff();
+          return diff.lost + diff.duplicated === 0;
+        },
+        90_000,
+        500,
+      );
       if (!converged && dead.length === 0) row.failures.push('the workers did not converge within 90 s after the storm');
       for (const w of workers) await stopWorker(w, row);
       await settleRow(lab, row);

@@ -40,10 +40,14 @@ export const postgresRestart: Scenario = {
             break;
           }
           row.survived++;
-          const converged = await waitFor(async () => {
-            const diff = await lab.diff().catch(() => ({ lost: 1, duplicated: 0 }));
-            return diff.lost + diff.duplicated === 0;
-          }, 60_000, 500);
+          const converged = await waitFor(
+            async () => {
+              const diff = await lab.diff().catch(() => ({ lost: 1, duplicated: 0 }));
+              return diff.lost + diff.duplicated === 0;
+            },
+            60_000,
+            500,
+          );
           if (!converged) row.failures.push(`crash ${i + 1}: the worker did not converge within 60 s of the restart`);
           row.ahead += await lab.probe();
         }

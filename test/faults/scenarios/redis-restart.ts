@@ -44,13 +44,19 @@ function redisRestart(name: string, downMs: number): Scenario {
           const upAt = Date.now();
           const whileDown = lab.standIn.requests.slice(fromIndex).filter((r) => r.at > downAt + IN_FLIGHT_GRACE_MS && r.at < upAt);
           await redis.start();
-          if (whileDown.length > 0) row.failures.push(`${whileDown.length} Nango requests sent while Redis was down (first: ${whileDown[0]?.path})`);
-          const converged = await waitFor(async () => {
-            if (!worker.alive()) return true;
-            const diff = await lab.diff();
-            return diff.lost + diff.duplicated === 0;
-          }, 120_000, 500);
-          if (!worker.alive()) row.failures.push(`the worker died of the outage: ${crashSigns(worker.output()) ?? worker.output().slice(-300)}`);
+          if (whileDown.length > 0)
+            row.failures.push(`${whileDown.length} Nango requests sent while Redis was down (first: ${whileDown[0]?.path})`);
+          const converged = await waitFor(
+            async () => {
+              if (!worker.alive()) return true;
+              const diff = await lab.diff();
+              return diff.lost + diff.duplicated === 0;
+            },
+            120_000,
+            500,
+          );
+          if (!worker.alive())
+            row.failures.push(`the worker died of the outage: ${crashSigns(worker.output()) ?? worker.output().slice(-300)}`);
           else if (!converged) row.failures.push('the worker did not converge within 120 s after Redis came back');
           else row.survived++;
           row.ahead += await lab.probe();

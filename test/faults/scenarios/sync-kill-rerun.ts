@@ -41,7 +41,12 @@ export const syncKillRerun: Scenario = {
   },
 };
 
-async function killAndRerun(suite: FaultSuite, lab: FaultLab, variant: string, env: Record<string, string | undefined>): Promise<SurvivalRow> {
+async function killAndRerun(
+  suite: FaultSuite,
+  lab: FaultLab,
+  variant: string,
+  env: Record<string, string | undefined>,
+): Promise<SurvivalRow> {
   const row = emptyRow(`sync SIGKILLed and re-run at once, ${variant} (${KILLS}x)`);
   for (let i = 0; i < KILLS; i++) {
     lab.churn(suite.random);
@@ -57,7 +62,10 @@ async function killAndRerun(suite: FaultSuite, lab: FaultLab, variant: string, e
     const rerun = lab.sync(env);
     const exit = await rerun.done;
     if (exit.code === 0) row.survived++;
-    else row.failures.push(`re-run ${i + 1} ${variant} exited ${exit.code ?? exit.signal}: ${(crashSigns(rerun.output()) ?? lastLines(rerun.output())).slice(0, 300)}`);
+    else
+      row.failures.push(
+        `re-run ${i + 1} ${variant} exited ${exit.code ?? exit.signal}: ${(crashSigns(rerun.output()) ?? lastLines(rerun.output())).slice(0, 300)}`,
+      );
     row.ahead += await lab.probe();
   }
   return row;
