@@ -6,7 +6,7 @@ import { runStreamJob, type StreamBusy } from '../lock/run-stream-job.js';
 import { directModelFields } from '../replicate/model-fields-lookup.js';
 import { retryOnPostgresFailure, SYNC_RUN_RETRIES } from '../store/retry-on-postgres-failure.js';
 import { describeStream, type StreamKey } from '../stream/stream-key.js';
-import { addTotals } from '../replicate/totals.js';
+import { addTotals } from '../write/totals.js';
 import { errorSummary } from '../errors/error-summary.js';
 import { replicateStream, type ReplicateProgress, type ReplicateSummary } from '../replicate/replicate-stream.js';
 import { abortableSleep } from '../util/abortable-sleep.js';

@@ -1,4 +1,4 @@
-import type { Totals } from '../replicate/totals.js';
+import type { Totals } from '../write/totals.js';
 import type { StreamKey } from '../stream/stream-key.js';
 import type { ReplicatorMetrics } from './create-replicator-metrics.js';
 import { recordPageMetrics } from './record-page-metrics.js';

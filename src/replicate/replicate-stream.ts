@@ -11,7 +11,7 @@ import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { StreamKey } from '../stream/stream-key.js';
 import type { PageRows } from '../write/page-statements.js';
 import { PageWritePipeline } from '../write/page-write-pipeline.js';
-import { addCounts, NO_COUNTS, type TimedTotals, type Totals } from './totals.js';
+import { addCounts, NO_COUNTS, type TimedTotals, type Totals } from '../write/totals.js';
 import { type PlanState, planNextWrite } from '../write/plan-next-write.js';
 import type { ModelFieldsLookup } from './model-fields-lookup.js';
 import { pruneAfterCommit } from './prune-after-commit.js';

@@ -1,3 +1,4 @@
+import type { Totals } from './totals.js';
 import { type Kysely, sql } from 'kysely';
 import type { RecordsPage } from './records-page.js';
 import { ReplicatorError } from '../errors/replicator-error.js';
@@ -35,22 +36,14 @@ export interface WritePageParams {
   notesPass?: boolean;
 }
 
-/** What one committed write (a page, or consecutive small pages sharing a transaction) did. */
-export interface PageResult {
+/**
+ * What one committed write (a page, or consecutive small pages sharing a transaction) did: its counters (`pages`: 1,
+ * or more when small pages shared its transaction, see `joinPageWrites`; `valueErrors`: of the record versions
+ * written, so summed over a run a count of errors seen, not of errors standing), and the cursor and row kind.
+ */
+export interface PageResult extends Totals {
   /** The stream's cursor after the commit: never behind the one before. */
   cursor: string | null;
-  /** Pages the write held: 1, or more when small pages shared its transaction (see `joinPageWrites`). */
-  pages: number;
-  records: number;
-  upserted: number;
-  deleted: number;
-  /**
-   * Value-error rows the page wrote: values that did not fit, of the record versions written (an older version
-   * that was not written adds none). Summed over a run, a count of errors seen, not of errors standing.
-   */
-  valueErrors: number;
-  rejected: number;
-  nulRemoved: number;
   /** How the rows were written: `any` also when the page was planned as `new` but a record was stored already. */
   rows: PageRows;
 }

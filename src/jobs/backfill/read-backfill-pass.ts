@@ -6,7 +6,7 @@ import { type ReplicateDeps, type ReplicateOptions, replicateStream, type Replic
 import type { ModelField } from '../../schema/model-fields.js';
 import type { StreamKey } from '../../stream/stream-key.js';
 import type { ProgressReporter } from './backfill-progress.js';
-import { addTotals, NO_TOTALS } from '../../replicate/totals.js';
+import { addTotals, NO_TOTALS } from '../../write/totals.js';
 import type { BackfillResumePoint } from './backfill-resume-point.js';
 
 export interface ReadBackfillPassDeps extends ReplicateDeps {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { RedisLocks } from '../../lock/redis-locks.js';
 import type { NangoClient } from '../../nango/nango-client.js';
 import type { ModelFieldsLookup } from '../../replicate/model-fields-lookup.js';
-import { NO_TOTALS } from '../../replicate/totals.js';
+import { NO_TOTALS } from '../../write/totals.js';
 import { replicateStream, type ReplicateSummary } from '../../replicate/replicate-stream.js';
 import type { ReplicatorMetrics } from '../../metrics/create-replicator-metrics.js';
 import { pageMetricsRecorder } from '../../metrics/page-metrics-recorder.js';
