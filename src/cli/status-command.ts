@@ -4,6 +4,7 @@ import { loadFleetSchedule } from '../schedule/plan-fleet-schedule.js';
 import { listStreamStatus, type StreamStatus } from '../store/list-stream-status.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { StreamFilter } from '../store/stream-filter.js';
+import { requestsSavedPerMinute } from '../store/requests-saved-per-minute.js';
 import { type StreamSummary, summarizeStreams } from '../store/summarize-streams.js';
 import { formatCount } from '../util/format-count.js';
 import { formatDuration } from './format.js';
@@ -54,7 +55,7 @@ export async function statusCommand(
 ): Promise<number> {
   const filter = options.filter ?? {};
   if (options.json) return writeJson(db, options, io.stdout);
-  const summary = await summarizeStreams(db, filter);
+  const summary = await summarizeStreams(db, filter, { schema: options.schema });
   if (options.budget) io.stdout.write(`${options.budget}\n\n`);
   if (summary.total === 0) {
     const filtered = Object.keys(filter).length > 0;
@@ -64,7 +65,8 @@ export async function statusCommand(
   const all = summary.total <= FULL_LISTING_MAX_STREAMS && options.limit === undefined;
   const limit = all ? undefined : (options.limit ?? DEFAULT_WORST_STREAMS);
   const streams = await listStreamStatus(db, { schema: options.schema, filter, order: all ? 'name' : 'worst', limit });
-  const head = all ? '' : `${describeSummary(summary)}\n\n${worstHeading(streams.length, summary.total)}\n`;
+  const saved = all ? null : await requestsSavedPerMinute(db);
+  const head = all ? '' : `${describeSummary(summary, saved)}\n\n${worstHeading(streams.length, summary.total)}\n`;
   const schedule = describeFleetSchedule(await loadFleetSchedule(db));
   const scheduleNote = schedule === null ? '' : `\nSchedule: ${schedule}\n`;
   const notes = backfillNotes(streams) + historyNotes(streams) + pollingNotes(streams) + scheduleNote;
@@ -90,13 +92,24 @@ async function writeJson(db: Kysely<ReplicatorDatabase>, options: StatusCommandO
   return written;
 }
 
-/** `30,000 streams: 29,812 fresh, 150 lagging, 30 failing, 8 never read. 12,345,678 rows.` and the worst lag. */
-export function describeSummary(s: StreamSummary): string {
+/**
+ * `30,000 streams: 29,812 fresh, 150 lagging, 30 failing, 8 never read. 12,345,678 rows.`, the worst lag, and a
+ * polling line when any stream is budget-limited or not followed, or `requestsSaved` (a minute) is known.
+ */
+export function describeSummary(s: StreamSummary, requestsSaved: number | null = null): string {
   const lines = [
     `${formatCount(s.total)} streams: ${formatCount(s.fresh)} fresh, ${formatCount(s.lagging)} lagging, ` +
       `${formatCount(s.failing)} failing, ${formatCount(s.never)} never read. ${formatCount(s.liveRows)} rows.`,
   ];
   if (s.worstSecondsSinceSuccess !== null) lines.push(`Oldest last success: ${formatDuration(s.worstSecondsSinceSuccess * 1000)} ago.`);
+  const polling = [
+    ...(s.budgetLimited
+      ? [`${formatCount(s.budgetLimited)} budget-limited (read less often than their period to fit the API budget)`]
+      : []),
+    ...(s.notFollowed ? [`${formatCount(s.notFollowed)} not followed (their connection is deleted in Nango)`] : []),
+    ...(requestsSaved === null ? [] : [`adaptive polling saves ${formatCount(requestsSaved)} requests a minute`]),
+  ];
+  if (polling.length > 0) lines.push(`Polling: ${polling.join('; ')}.`);
   return lines.join('\n');
 }
 

@@ -19,9 +19,16 @@ export interface StatusPageData {
   suggestions: { integrations: string[]; models: string[] };
 }
 
-/** One page of the status page: a handful of aggregate queries and one page of streams, all in SQL. */
-export async function loadStatusPage(db: Kysely<ReplicatorDatabase>, query: StatusPageQuery): Promise<StatusPageData> {
-  const summary = await summarizeStreams(db);
+/**
+ * One page of the status page: a handful of aggregate queries and one page of streams, all in SQL. `schema`: the
+ * target schema, whose `_nango_connections` says which streams are no longer followed.
+ */
+export async function loadStatusPage(
+  db: Kysely<ReplicatorDatabase>,
+  query: StatusPageQuery,
+  options: { schema?: string } = {},
+): Promise<StatusPageData> {
+  const summary = await summarizeStreams(db, {}, options);
   const filtered = Object.keys(query.filter).length > 0;
   const { rows: counted } = filtered
     ? await sql<{ n: number }>`SELECT count(*)::int AS n FROM nango_replicator.streams s WHERE ${streamFilterSql(query.filter)}`.execute(db)

@@ -13,8 +13,10 @@ export interface StatusPageDeps {
   /** The API budget to show (e.g. `() => readApiBudget(metrics, share)`); null when unknown. */
   budget: () => Promise<ApiBudget | null>;
   logger: Logger;
-  /** GET requests adaptive polling saved over the last hour, when the scheduler knows (absent: not shown). */
+  /** GET requests a minute adaptive polling saves (e.g. `() => requestsSavedPerMinute(db)`); absent or null: not shown. */
   requestsSaved?: () => Promise<number | null>;
+  /** The target schema, whose `_nango_connections` says which streams are not followed (absent: not counted). */
+  schema?: string;
 }
 
 export interface StatusPageRouteOptions extends Pick<StatusPageOptions, 'title'> {
@@ -41,9 +43,9 @@ export function registerStatusPage(app: FastifyInstance, deps: StatusPageDeps, o
         );
     }
     try {
-      const data = await loadStatusPage(deps.db, parsed.query);
+      const data = await loadStatusPage(deps.db, parsed.query, { schema: deps.schema });
       const budget = await deps.budget();
-      const requestsSavedLastHour = (await deps.requestsSaved?.()) ?? null;
+      const requestsSavedPerMinute = (await deps.requestsSaved?.()) ?? null;
       return reply.send(
         renderStatusPage(data.rows, budget, {
           ...pageOptions,
@@ -51,7 +53,7 @@ export function registerStatusPage(app: FastifyInstance, deps: StatusPageDeps, o
           matching: data.matching,
           query: parsed.query,
           suggestions: data.suggestions,
-          requestsSavedLastHour,
+          requestsSavedPerMinute,
         }),
       );
     } catch (error) {

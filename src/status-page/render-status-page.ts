@@ -21,8 +21,8 @@ export interface StatusPageOptions {
   matching?: number;
   /** Integrations and models known, offered as suggestions in the filter form (small lists). */
   suggestions?: { integrations: ReadonlyArray<string>; models: ReadonlyArray<string> };
-  /** GET requests to Nango adaptive polling saved over the last hour; absent when unknown (no such data yet). */
-  requestsSavedLastHour?: number | null;
+  /** GET requests a minute adaptive polling saves (see `requestsSavedPerMinute`); absent or null: not shown. */
+  requestsSavedPerMinute?: number | null;
 }
 
 const STYLE = `
@@ -93,7 +93,7 @@ ${refresh}<title>${escapeHtml(title)} status</title>
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-${renderSummary(summary, query, options.requestsSavedLastHour)}
+${renderSummary(summary, query, options.requestsSavedPerMinute)}
 ${renderApiBudget(budget, now)}
 ${renderFilters(query, options.suggestions)}
 ${renderPages(query, matching, rows.length)}
@@ -135,7 +135,8 @@ function renderSummary(summary: StreamSummary, query: StatusPageQuery, saved: nu
     });
   const worst =
     summary.worstSecondsSinceSuccess === null ? '' : ` Oldest last success ${formatDuration(summary.worstSecondsSinceSuccess)} ago.`;
-  const savedText = saved === undefined || saved === null ? '' : ` Adaptive polling saved ${formatCount(saved)} requests in the last hour.`;
+  const savedText =
+    saved === undefined || saved === null ? '' : ` Adaptive polling saves ${formatCount(Math.round(saved))} requests a minute.`;
   return `<section class="summary-states"><h2>Streams</h2><ul class="states">${items.join('')}</ul>
 <p class="summary">${escapeHtml(`${formatCount(summary.liveRows)} rows in all.${worst}${savedText}`)}</p></section>`;
 }

@@ -1,4 +1,6 @@
 import { type Kysely, sql } from 'kysely';
+import { CONNECTIONS_TABLE } from './ensure-connections-table.js';
+import { basePeriodSql, effectivePeriodSql } from './polling-period-sql.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 import { type StreamFilter, streamFilterSql, streamStateSql } from './stream-filter.js';
 
@@ -14,29 +16,48 @@ export interface StreamSummary {
   worstSecondsSinceSuccess: number | null;
   /** Seconds behind of the stream furthest behind Nango (newest `_nango_last_modified_at` written); null without records. */
   worstFreshnessLagSeconds: number | null;
-  /**
-   * Streams whose effective period is stretched by the API budget, and streams no longer followed (no rule of the
-   * configuration selects them): absent until the scheduling feeds them through the stream rows.
-   */
+  /** Streams whose effective period is stretched by the API budget (their polling reason says `budget-limited`). */
   budgetLimited?: number;
+  /**
+   * Streams of a connection `<schema>._nango_connections` marks deleted: no longer read. Absent when no target
+   * schema was given or the table does not exist yet.
+   */
   notFollowed?: number;
   /** Live rows over every stream (counters; no model table is counted). */
   liveRows: number;
 }
 
-/** One aggregate over `nango_replicator.streams` (one row per stream): no model table is read. */
-export async function summarizeStreams(db: Kysely<ReplicatorDatabase>, filter: StreamFilter = {}): Promise<StreamSummary> {
+/**
+ * One aggregate over `nango_replicator.streams` (one row per stream): no model table is read. With `schema`, the
+ * target schema's `_nango_connections` is joined (by its primary key) to count the streams not followed.
+ */
+export async function summarizeStreams(
+  db: Kysely<ReplicatorDatabase>,
+  filter: StreamFilter = {},
+  options: { schema?: string } = {},
+): Promise<StreamSummary> {
+  const connections = options.schema === undefined ? null : await connectionsTable(db, options.schema);
+  const deleted = connections === null ? sql`NULL::timestamptz` : sql`c.deleted_at`;
+  const joinConnections =
+    connections === null
+      ? sql``
+      : sql`LEFT JOIN ${connections} c ON c.provider_config_key = s.provider_config_key AND c.connection_id = s.connection_id`;
   const { rows } = await sql<Record<keyof StreamSummary, number | null>>`
     SELECT count(*)::int AS total,
       count(*) FILTER (WHERE st = 'fresh')::int AS fresh, count(*) FILTER (WHERE st = 'lagging')::int AS lagging,
       count(*) FILTER (WHERE st = 'failing')::int AS failing, count(*) FILTER (WHERE st = 'never')::int AS never,
       max(since_success)::float8 AS "worstSecondsSinceSuccess", max(lag)::float8 AS "worstFreshnessLagSeconds",
+      count(*) FILTER (WHERE effective > base)::int AS "budgetLimited", count(*) FILTER (WHERE deleted_at IS NOT NULL)::int AS "notFollowed",
       coalesce(sum(live), 0)::float8 + coalesce((SELECT sum(d.live) FROM nango_replicator.stream_row_deltas d
         WHERE d.stream_id IN (SELECT s.id FROM nango_replicator.streams s WHERE ${streamFilterSql(filter)})), 0)::float8 AS "liveRows"
     FROM (
       SELECT ${streamStateSql} AS st, extract(epoch FROM now() - s.last_success_at) AS since_success,
-        extract(epoch FROM now() - s.newest_modified_at) AS lag, s.live_rows AS live
-      FROM nango_replicator.streams s WHERE ${streamFilterSql(filter)}
+        extract(epoch FROM now() - s.newest_modified_at) AS lag, s.live_rows AS live,
+        ${basePeriodSql} AS base, ${effectivePeriodSql} AS effective, ${deleted} AS deleted_at
+      FROM nango_replicator.streams s
+      LEFT JOIN nango_replicator.polling_integrations i ON i.provider_config_key = s.provider_config_key
+      ${joinConnections}
+      WHERE ${streamFilterSql(filter)}
     ) x`.execute(db);
   const r = rows[0];
   return {
@@ -47,6 +68,15 @@ export async function summarizeStreams(db: Kysely<ReplicatorDatabase>, filter: S
     never: r?.never ?? 0,
     worstSecondsSinceSuccess: r?.worstSecondsSinceSuccess ?? null,
     worstFreshnessLagSeconds: r?.worstFreshnessLagSeconds ?? null,
+    budgetLimited: r?.budgetLimited ?? 0,
+    ...(connections === null ? {} : { notFollowed: r?.notFollowed ?? 0 }),
     liveRows: r?.liveRows ?? 0,
   };
+}
+
+/** `<schema>._nango_connections` as an identifier, or null while discovery has not created it. */
+async function connectionsTable(db: Kysely<ReplicatorDatabase>, schema: string) {
+  const { rows } = await sql<{ found: boolean }>`
+    SELECT to_regclass(format('%I.%I', ${schema}::text, ${CONNECTIONS_TABLE}::text)) IS NOT NULL AS found`.execute(db);
+  return rows[0]?.found === true ? sql.id(schema, CONNECTIONS_TABLE) : null;
 }

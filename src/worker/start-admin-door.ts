@@ -15,9 +15,11 @@ import { readApiBudget } from '../status-page/read-api-budget.js';
 import type { ApiBudget } from '../status-page/render-api-budget.js';
 import { registerStatusPage } from '../status-page/register-status-page.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
+import { requestsSavedPerMinute } from '../store/requests-saved-per-minute.js';
 
 export interface AdminDoorDeps {
-  config: Pick<ReplicatorConfig, 'admin' | 'nango'>;
+  /** `target` gives the status page its schema (streams of deleted connections are counted as not followed). */
+  config: Pick<ReplicatorConfig, 'admin' | 'nango'> & Partial<Pick<ReplicatorConfig, 'target'>>;
   logger: Logger;
   db: Kysely<ReplicatorDatabase>;
   registry: Registry;
@@ -54,7 +56,14 @@ export async function startAdminDoor(deps: AdminDoorDeps): Promise<HttpServer> {
           healthRoutes(deps.checks, { details: true }),
           requireBearerToken(token, [
             (scope) => registerMetricsRoute(scope, { registry: deps.registry }),
-            (scope) => registerStatusPage(scope, { db, logger, budget: () => readStatusPageBudget(deps) }),
+            (scope) =>
+              registerStatusPage(scope, {
+                db,
+                logger,
+                budget: () => readStatusPageBudget(deps),
+                requestsSaved: () => requestsSavedPerMinute(db),
+                schema: config.target?.schema,
+              }),
           ]),
         ],
       },

@@ -8,6 +8,7 @@ import { createDatabase } from '../../src/store/create-database.js';
 import { migrateToLatest } from '../../src/store/migrate-to-latest.js';
 import type { ReplicatorDatabase } from '../../src/store/replicator-tables.js';
 import { runCliProcess } from '../helpers/run-cli-process.js';
+import { seedFleetPolling } from '../helpers/seed-fleet-polling.js';
 import { type SeededFleet, seedStreamFleet } from '../helpers/seed-stream-fleet.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 
@@ -135,5 +136,21 @@ describe('status on a fleet of 30,000 streams', () => {
     const streams = JSON.parse(text) as Array<{ connectionId: string; model: string }>;
     assert.equal(streams.length, fleet.failing);
     assert.ok(streams.every((s) => s.model === 'Deal'));
+  });
+
+  // Last: it changes the fleet (polling state, deleted connections) the tests above describe.
+  test('the summary counts budget-limited and not-followed streams, and the requests adaptive polling saves', async () => {
+    assert.doesNotMatch(await run(), /not followed/, 'no _nango_connections table yet: nothing said, nothing failed');
+    const polling = await seedFleetPolling(db);
+    const text = await run();
+    assert.match(
+      text,
+      new RegExp(
+        `\\nPolling: ${polling.budgetLimited} budget-limited \\(read less often than their period to fit the API budget\\); ` +
+          `${polling.notFollowed} not followed \\(their connection is deleted in Nango\\); ` +
+          `adaptive polling saves ${polling.requestsSavedPerMinute} requests a minute\\.\\n`,
+      ),
+    );
+    assert.match(await run({ filter: { connection: 'c-10' }, limit: 5 }), /Polling: 3 budget-limited .*; adaptive polling saves/);
   });
 });

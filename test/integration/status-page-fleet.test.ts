@@ -6,9 +6,11 @@ import { registerStatusPage } from '../../src/status-page/register-status-page.j
 import { STATUS_PAGE_SIZE } from '../../src/status-page/status-page-query.js';
 import { createDatabase } from '../../src/store/create-database.js';
 import { migrateToLatest } from '../../src/store/migrate-to-latest.js';
+import { requestsSavedPerMinute } from '../../src/store/requests-saved-per-minute.js';
 import type { ReplicatorDatabase } from '../../src/store/replicator-tables.js';
 import { captureLogger } from '../helpers/capture-logger.js';
 import { runChromium } from '../helpers/run-chromium.js';
+import { seedFleetPolling } from '../helpers/seed-fleet-polling.js';
 import { type SeededFleet, seedStreamFleet } from '../helpers/seed-stream-fleet.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 
@@ -36,7 +38,13 @@ describe('status page of a fleet of 30,000 streams', () => {
     await migrateToLatest(db);
     fleet = await seedStreamFleet(db, CONNECTIONS);
     app = Fastify();
-    registerStatusPage(app, { db, logger: captureLogger().logger, budget: async () => null });
+    registerStatusPage(app, {
+      db,
+      logger: captureLogger().logger,
+      budget: async () => null,
+      requestsSaved: () => requestsSavedPerMinute(db),
+      schema: 'nango',
+    });
     url = `${await app.listen({ host: '127.0.0.1', port: 0 })}/`;
   });
 
@@ -60,6 +68,7 @@ describe('status page of a fleet of 30,000 streams', () => {
       `${n(fleet.total)} streams`,
       `${fleet.failing} failing`,
       `${fleet.lagging} lagging`,
+      '0 budget-limited',
       `${fleet.never} never read`,
       `${n(fleet.fresh)} fresh`,
     ]);
@@ -117,5 +126,16 @@ describe('status page of a fleet of 30,000 streams', () => {
     assert.equal(rows.length, STATUS_PAGE_SIZE);
     assert.equal(rows[0]?.[0], 'failing');
     assert.doesNotMatch(dom, /<meta http-equiv="refresh"/, 'refresh=off stops the reloads');
+  });
+
+  // Last: it changes the fleet (polling state, deleted connections) the tests above describe.
+  test('the summary counts budget-limited and not-followed streams, and says what adaptive polling saves', async () => {
+    const before = await get();
+    assert.doesNotMatch(before.body, /not followed|Adaptive polling saves/, 'no _nango_connections yet, no stream polled yet');
+    const polling = await seedFleetPolling(db);
+    const { body, bytes } = await get();
+    assert.ok(bytes < MAX_PAGE_BYTES, `${bytes} bytes`);
+    assert.deepEqual(summaryStates(body).slice(3, 5), [`${polling.budgetLimited} budget-limited`, `${polling.notFollowed} not followed`]);
+    assert.match(body, new RegExp(`Adaptive polling saves ${polling.requestsSavedPerMinute} requests a minute\\.`));
   });
 });
