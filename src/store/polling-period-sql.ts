@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { webhooksMissingSql } from './stream-polling.js';
 
 // `pollingPlan` (polling-plan.ts) in SQL, for aggregates over every stream: the same rule, no row leaves the database.
@@ -13,6 +13,12 @@ export const basePeriodSql = sql<number | null>`(CASE WHEN ${webhooksMissingSql}
   ELSE least(greatest(coalesce(s.poll_period_ms, s.poll_every_ms), s.poll_every_ms),
     greatest(coalesce(s.safety_net_ms, s.poll_every_ms), s.poll_every_ms))::float8 END)`;
 
+/** `periodMs` in whole ticks of `every`, never shorter than the base period. */
+const inTicksSql = (periodMs: RawBuilder<unknown>) =>
+  sql<number | null>`greatest(${basePeriodSql}, greatest(1, ceil(${periodMs} / s.poll_every_ms - 1e-9)) * s.poll_every_ms)`;
+
 /** The period the stream is read at: the base stretched by the budget, in whole ticks of `every`, ms. */
-export const effectivePeriodSql = sql<number | null>`greatest(${basePeriodSql},
-  greatest(1, ceil(${basePeriodSql} * ${stretchSql} / s.poll_every_ms - 1e-9)) * s.poll_every_ms)`;
+export const effectivePeriodSql = inTicksSql(sql`${basePeriodSql} * ${stretchSql}`);
+
+/** Whether the budget's stretch lengthened the stream's period (its polling reason says `budget-limited`). */
+export const budgetLimitedSql = sql<boolean | null>`${effectivePeriodSql} > ${inTicksSql(basePeriodSql)}`;

@@ -39,8 +39,8 @@ export interface PollingPlan {
 export function pollingPlan(state: PollingState): PollingPlan {
   const base = state.webhooksMissing ? state.everyMs : clampPeriod(state.periodMs ?? state.everyMs, state);
   // Whole ticks (a stretched period is read at the first tick after it), never fewer than the base's.
-  const ticks = Math.max(1, Math.ceil((base * Math.max(1, state.stretch)) / state.everyMs - 1e-9));
-  const effective = Math.max(base, ticks * state.everyMs);
+  const inTicks = (periodMs: number) => Math.max(base, Math.max(1, Math.ceil(periodMs / state.everyMs - 1e-9)) * state.everyMs);
+  const effective = inTicks(base * Math.max(1, state.stretch));
   const reasons: string[] = [];
   if (state.webhooksMissing) {
     reasons.push(`webhooks not arriving: changes came that no webhook announced; polling every ${formatDuration(state.everyMs)}`);
@@ -49,7 +49,9 @@ export function pollingPlan(state: PollingState): PollingPlan {
       `idle: ${state.emptyReads} empty reads, backed off to ${formatDuration(base)} (safety net ${formatDuration(state.safetyNetMs)})`,
     );
   }
-  if (effective > base) reasons.push(`budget-limited: effective period ${formatDuration(effective)} instead of ${formatDuration(base)}`);
+  // Budget-limited only when the stretch lengthened it: a safety net that is no whole number of ticks is not.
+  if (effective > inTicks(base))
+    reasons.push(`budget-limited: effective period ${formatDuration(effective)} instead of ${formatDuration(base)}`);
   return { basePeriodMs: base, effectivePeriodMs: effective, reason: reasons.length === 0 ? null : reasons.join('; ') };
 }
 

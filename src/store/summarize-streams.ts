@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { CONNECTIONS_TABLE } from './ensure-connections-table.js';
-import { basePeriodSql, effectivePeriodSql } from './polling-period-sql.js';
+import { budgetLimitedSql } from './polling-period-sql.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 import { type StreamFilter, streamFilterSql, streamStateSql } from './stream-filter.js';
 
@@ -47,13 +47,13 @@ export async function summarizeStreams(
       count(*) FILTER (WHERE st = 'fresh')::int AS fresh, count(*) FILTER (WHERE st = 'lagging')::int AS lagging,
       count(*) FILTER (WHERE st = 'failing')::int AS failing, count(*) FILTER (WHERE st = 'never')::int AS never,
       max(since_success)::float8 AS "worstSecondsSinceSuccess", max(lag)::float8 AS "worstFreshnessLagSeconds",
-      count(*) FILTER (WHERE effective > base)::int AS "budgetLimited", count(*) FILTER (WHERE deleted_at IS NOT NULL)::int AS "notFollowed",
+      count(*) FILTER (WHERE budget_limited)::int AS "budgetLimited", count(*) FILTER (WHERE deleted_at IS NOT NULL)::int AS "notFollowed",
       coalesce(sum(live), 0)::float8 + coalesce((SELECT sum(d.live) FROM nango_replicator.stream_row_deltas d
         WHERE d.stream_id IN (SELECT s.id FROM nango_replicator.streams s WHERE ${streamFilterSql(filter)})), 0)::float8 AS "liveRows"
     FROM (
       SELECT ${streamStateSql} AS st, extract(epoch FROM now() - s.last_success_at) AS since_success,
         extract(epoch FROM now() - s.newest_modified_at) AS lag, s.live_rows AS live,
-        ${basePeriodSql} AS base, ${effectivePeriodSql} AS effective, ${deleted} AS deleted_at
+        ${budgetLimitedSql} AS budget_limited, ${deleted} AS deleted_at
       FROM nango_replicator.streams s
       LEFT JOIN nango_replicator.polling_integrations i ON i.provider_config_key = s.provider_config_key
       ${joinConnections}

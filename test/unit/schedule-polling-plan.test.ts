@@ -53,6 +53,14 @@ describe('the polling rule', () => {
     assert.equal(plan.effectivePeriodMs, 15 * MIN);
     assert.equal(plan.reason, 'budget-limited: effective period 15m instead of 5m');
   });
+
+  it('does not call a safety net that is no whole number of ticks budget-limited', () => {
+    const idle = { everyMs: 25 * MIN, periodMs: 6 * 60 * MIN, emptyReads: 5 };
+    const plan = pollingPlan(state(idle));
+    assert.equal(plan.effectivePeriodMs, 375 * MIN, 'read at the first tick after 6h');
+    assert.doesNotMatch(plan.reason ?? '', /budget-limited/);
+    assert.match(pollingPlan(state({ ...idle, stretch: 1.5 })).reason ?? '', /budget-limited: effective period 9h instead of 6h/);
+  });
 });
 
 describe('the budget plan', () => {
