@@ -56,7 +56,9 @@ td.last-error { min-width: 200px; max-width: 340px; color: var(--bad); overflow-
 .sparkline .bar { fill: #0969da; } .sparkline .axis { stroke: var(--line); }
 footer { margin-top: 16px; color: var(--muted); font-size: 12px; }
 .states { display: flex; flex-wrap: wrap; gap: 8px; margin: 0 0 16px; padding: 0; list-style: none; }
-.states a { display: block; padding: 6px 12px; border: 1px solid var(--line); border-radius: 6px; color: inherit; text-decoration: none; }
+.states a, .states span {
+  display: block; padding: 6px 12px; border: 1px solid var(--line); border-radius: 6px; color: inherit; text-decoration: none;
+}
 .states a.active { border-color: #0969da; } .states strong { display: block; font-size: 18px; }
 .states .failing strong { color: var(--bad); } .states .lagging strong { color: var(--warn); } .states .fresh strong { color: var(--ok); }
 form.filters { display: flex; flex-wrap: wrap; gap: 8px; align-items: end; margin: 0 0 12px; }
@@ -116,22 +118,25 @@ A stream is lagging after two of its own periods without a successful run; row c
 
 /** Streams by state, each a link to the streams in that state; then what adaptive polling saved, when known. */
 function renderSummary(summary: StreamSummary, query: StatusPageQuery, saved: number | null | undefined): string {
-  const states: Array<[string, number | undefined, StreamFilter['state'] | undefined]> = [
+  // null: a count with no filter of its own (budget-limited, not followed), shown without a link.
+  const states: Array<[string, number | undefined, StreamFilter['state'] | null]> = [
     ['streams', summary.total, undefined],
     ['failing', summary.failing, 'failing'],
     ['lagging', summary.lagging, 'lagging'],
-    ['budget-limited', summary.budgetLimited, undefined],
-    ['not followed', summary.notFollowed, undefined],
+    ['budget-limited', summary.budgetLimited, null],
+    ['not followed', summary.notFollowed, null],
     ['never read', summary.never, 'never'],
     ['fresh', summary.fresh, 'fresh'],
   ];
   const items = states
     .filter(([, count]) => count !== undefined)
     .map(([label, count, state]) => {
+      const cls = escapeHtml(label.replace(/ /g, '-'));
+      const text = `<strong>${formatCount(count ?? 0)}</strong>${escapeHtml(label)}`;
+      if (state === null) return `<li class="${cls}"><span class="${cls}">${text}</span></li>`;
       const href = statusPageHref(query, { filter: { ...query.filter, state }, page: 1 });
       const active = query.filter.state === state ? ' active' : '';
-      const cls = escapeHtml(label.replace(/ /g, '-'));
-      return `<li class="${cls}"><a class="${cls}${active}" href="${escapeHtml(href)}"><strong>${formatCount(count ?? 0)}</strong>${escapeHtml(label)}</a></li>`;
+      return `<li class="${cls}"><a class="${cls}${active}" href="${escapeHtml(href)}">${text}</a></li>`;
     });
   const worst =
     summary.worstSecondsSinceSuccess === null ? '' : ` Oldest last success ${formatDuration(summary.worstSecondsSinceSuccess)} ago.`;

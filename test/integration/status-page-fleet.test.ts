@@ -23,7 +23,8 @@ const skipBrowser = process.env.SKIP_BROWSER_TESTS === '1' ? 'SKIP_BROWSER_TESTS
 const streamRows = (html: string) =>
   [...html.matchAll(/<tr class="stream ([a-z]+)" data-stream="([^"]*)"/g)].map((m) => [m[1] ?? '', m[2] ?? ''] as const);
 /** The summary's counts: `30000 streams`, `20 failing`, ... */
-const summaryStates = (html: string) => [...html.matchAll(/<strong>([\d,]+)<\/strong>([a-z -]+)<\/a>/g)].map((m) => `${m[1]} ${m[2]}`);
+const summaryStates = (html: string) =>
+  [...html.matchAll(/<strong>([\d,]+)<\/strong>([a-z -]+)<\/(?:a|span)>/g)].map((m) => `${m[1]} ${m[2]}`);
 
 describe('status page of a fleet of 30,000 streams', () => {
   let database: TestDatabase;
@@ -136,6 +137,11 @@ describe('status page of a fleet of 30,000 streams', () => {
     const { body, bytes } = await get();
     assert.ok(bytes < MAX_PAGE_BYTES, `${bytes} bytes`);
     assert.deepEqual(summaryStates(body).slice(3, 5), [`${polling.budgetLimited} budget-limited`, `${polling.notFollowed} not followed`]);
+    assert.match(
+      body,
+      new RegExp(`<span class="not-followed"><strong>${polling.notFollowed}</strong>not followed</span>`),
+      'a count, not a link to a filter it lacks',
+    );
     assert.match(body, new RegExp(`Adaptive polling saves ${polling.requestsSavedPerMinute} requests a minute\\.`));
   });
 });
