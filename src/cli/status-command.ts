@@ -65,7 +65,7 @@ export async function statusCommand(
   const all = summary.total <= FULL_LISTING_MAX_STREAMS && options.limit === undefined;
   const limit = all ? undefined : (options.limit ?? DEFAULT_WORST_STREAMS);
   const streams = await listStreamStatus(db, { schema: options.schema, filter, order: all ? 'name' : 'worst', limit });
-  const saved = all ? null : await requestsSavedPerMinute(db);
+  const saved = all ? null : await requestsSavedPerMinute(db, filter);
   const head = all ? '' : `${describeSummary(summary, saved)}\n\n${worstHeading(streams.length, summary.total)}\n`;
   const schedule = describeFleetSchedule(await loadFleetSchedule(db));
   const scheduleNote = schedule === null ? '' : `\nSchedule: ${schedule}\n`;

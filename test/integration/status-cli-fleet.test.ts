@@ -151,6 +151,12 @@ describe('status on a fleet of 30,000 streams', () => {
           `adaptive polling saves ${polling.requestsSavedPerMinute} requests a minute\\.\\n`,
       ),
     );
-    assert.match(await run({ filter: { connection: 'c-10' }, limit: 5 }), /Polling: 3 budget-limited .*; adaptive polling saves/);
+    const one = await run({ filter: { connection: 'c-10' }, limit: 5 });
+    assert.match(
+      one,
+      /\nPolling: 3 budget-limited \(.*\); adaptive polling saves 3 requests a minute\.\n/,
+      'the filter narrows every count',
+    );
+    assert.doesNotMatch(await run({ filter: { connection: 'c-30' }, limit: 5 }), /Polling:/, 'nothing to say: no line');
   });
 });
