@@ -8,9 +8,7 @@ import type { ReplicatorConfig } from '../config/replicator-config.js';
 import { withInfrastructureErrors } from '../errors/describe-infrastructure-error.js';
 import { healthRoutes } from '../http/health-routes.js';
 import { type HttpRoutes, startHttpServer } from '../http/start-http-server.js';
-import { startDiscoveryLoop } from '../jobs/discovery/discovery-loop.js';
 import { BACKFILL_QUEUE, SYNC_JOB, SYNC_QUEUE } from '../jobs/queue/queue-names.js';
-import { reapAbandonedRuns } from '../jobs/discovery/reap-abandoned-runs.js';
 import { requestStreamSync, type StreamSyncRequestOutcome } from '../jobs/sync/request-stream-sync.js';
 import { scheduleAutomaticBackfill } from '../jobs/backfill/schedule-automatic-backfill.js';
 import type { SyncJobInput } from '../jobs/sync/sync-job-data.js';
@@ -26,9 +24,6 @@ import { notifyOnRateLimit } from '../ratelimit/notify-on-rate-limit.js';
 import { createScheduleMetrics } from '../schedule/create-schedule-metrics.js';
 import { noticingWebhooks } from '../schedule/noticing-webhooks.js';
 import { loadFleetSchedule } from '../schedule/plan-fleet-schedule.js';
-import type { NangoConnection } from '../nango/list-connections.js';
-import { refreshConnectionsTable } from '../store/refresh-connections-table.js';
-import { scheduleDiscoveryPass, startConfiguredHints } from '../schedule/schedule-wiring.js';
 import type { StreamKey } from '../stream/stream-key.js';
 import { createCloseStack } from '../util/close-stack.js';
 import { backfillRequestGate } from './backfill-request-gate.js';
@@ -41,6 +36,7 @@ import type { RunningConsumer } from './running-consumer.js';
 import { type BackfillQueueData, startBackfillConsumer } from './start-backfill-consumer.js';
 import { startSyncConsumer } from './start-sync-consumer.js';
 import { startAdminDoor } from './start-admin-door.js';
+import { startDiscovery } from './start-discovery.js';
 import { workerRoutes } from './worker-routes.js';
 import { fleetBudgetOptions } from './fleet-gate.js';
 import { readFleetBudget } from '../ratelimit/read-fleet-budget.js';
@@ -133,6 +129,7 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       onSourceError: (error) => logger.warn({ source: 'schedule', err: { message: String(error) } }, 'a metrics source failed'),
     });
     const { gate, locks, pullMarks } = createFleetServices({ redis, logger }, config, secretKey);
+    const fleetBudget = () => readFleetBudget(redis, fleetBudgetOptions(config, secretKey));
     const pauseQueues = async (ms: number) => {
       logger.warn({ pauseMs: ms }, 'Nango answered 429: no process takes new jobs meanwhile');
       await syncQueue.rateLimit(ms);
@@ -230,47 +227,29 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
       registry,
       metrics,
       checks,
-      fleetBudget: () => readFleetBudget(redis, fleetBudgetOptions(config, secretKey)),
+      fleetBudget,
     });
     releasers.push('admin-http', () => admin.close());
 
     // 5. Discovery (and the schedule it plans), then the `/sync/status` hints where a rule asks for them.
-    const scheduleDeps = {
-      config,
-      db,
-      nango,
-      scriptsConfig,
-      redis,
-      queue: syncQueue,
-      jobOptions,
-      backfillQueue,
-      metrics: scheduleMetrics,
-      logger,
-      owner,
-      budgetPerMinute: async () => (await readFleetBudget(redis, fleetBudgetOptions(config, secretKey))).effectivePerMinute,
-      trackConnections: (connections: ReadonlyArray<NangoConnection>, integrations: ReadonlyArray<string>) =>
-        refreshConnectionsTable(
-          { db, logger },
-          {
-            schema: config.target.schema,
-            integrations,
-            connections,
-            onConnectionDeleted: config.target.onConnectionDeleted,
-          },
-        ),
-    };
-    const discovery = startDiscoveryLoop(
+    startDiscovery(
       {
+        config,
+        db,
+        nango,
+        scriptsConfig,
         redis,
-        logger: logger.child({ component: 'discovery' }),
-        sweep: async (signal) => void (await reapAbandonedRuns({ db, locks, logger: logger.child({ component: 'sweep' }) }, { signal })),
-        reconcile: scheduleDiscoveryPass(scheduleDeps),
+        locks,
+        queue: syncQueue,
+        jobOptions,
+        backfillQueue,
+        logger,
+        owner,
+        metrics: scheduleMetrics,
+        budgetPerMinute: async () => (await fleetBudget()).effectivePerMinute,
       },
-      { everyMs: config.discovery.everyMs, leaseKey: `${config.redisKeyPrefix}discovery-lease`, owner },
+      work,
     );
-    work.push('discovery', () => discovery.close());
-    const hints = startConfiguredHints(scheduleDeps);
-    if (hints !== null) work.push('sync-status hints', () => hints.close());
     const ports = { httpPort: http.port, adminPort: admin.port };
     logger.info({ owner, concurrency: config.worker.concurrency, rules: config.streams.length, ...ports }, 'worker started');
 
