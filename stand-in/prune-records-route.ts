@@ -2,22 +2,15 @@ import * as z from 'zod';
 
 import { validationErrorReply } from './api-errors.js';
 import { decodeCursor } from './record-cursor.js';
-import { recordsHeadersSchema } from './records-query.js';
+import { modelNameSchema, recordsHeadersSchema, variantSchema } from './records-query.js';
 import { headerValue, type RouteHandler } from './route-handler.js';
 
 const DEFAULT_LIMIT = 1000;
 
 const pruneBodySchema = z
   .object({
-    model: z
-      .string()
-      .regex(/^[A-Z][a-zA-Z0-9_-]+$/)
-      .max(255),
-    variant: z
-      .string()
-      .regex(/^[a-zA-Z0-9_-]+$/)
-      .max(255)
-      .optional(),
+    model: modelNameSchema,
+    variant: variantSchema.optional(),
     until_cursor: z.string().min(1).max(1000),
     limit: z.number().int().min(1).max(10000).optional(),
   })

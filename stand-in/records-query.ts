@@ -15,6 +15,16 @@ export interface RecordsQuery {
   ids?: string[] | undefined;
 }
 
+/** A model name and a sync variant as Nango's records routes accept them (GET /records, PATCH /records/prune). */
+export const modelNameSchema = z
+  .string()
+  .regex(/^[A-Z][a-zA-Z0-9_-]+$/)
+  .max(255);
+export const variantSchema = z
+  .string()
+  .regex(/^[a-zA-Z0-9_-]+$/)
+  .max(255);
+
 /**
  * The `.strict()` query schema of Nango's getRecords controller (docs/nango-api.md 1.1), with the
  * 12-month lookback measured against the stand-in's clock `nowMs`.
@@ -26,15 +36,8 @@ export function recordsQuerySchema(nowMs: number): z.ZodType<RecordsQuery> {
     .refine((value) => new Date(value).getTime() >= nowMs - LOOKBACK_MS, { message: 'must be within the last 12 months' });
   return z
     .object({
-      model: z
-        .string()
-        .regex(/^[A-Z][a-zA-Z0-9_-]+$/)
-        .max(255),
-      variant: z
-        .string()
-        .regex(/^[a-zA-Z0-9_-]+$/)
-        .max(255)
-        .optional(),
+      model: modelNameSchema,
+      variant: variantSchema.optional(),
       delta: withinLookback.optional(),
       modified_after: withinLookback.optional(),
       limit: z.coerce.number().min(1).max(10000).default(100).optional(),
