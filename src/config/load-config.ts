@@ -69,9 +69,11 @@ export function loadConfig(deps: LoadConfigDeps): ReplicatorConfig {
       ...(rule.history === undefined ? {} : { history: rule.history }),
       safetyNetMs: rule.safetyNet,
       detection: rule.detection,
+      variants: rule.variants,
     })),
     discovery: { everyMs: file.discovery.every },
     syncStatus: { everyMs: file.syncStatus.every, timeoutMs: file.syncStatus.timeout },
+    variants: { everyMs: file.variants.every, timeoutMs: file.variants.timeout },
     worker: {
       concurrency: file.worker.concurrency,
       shutdownTimeoutMs: file.worker.shutdownTimeout,

@@ -69,6 +69,13 @@ export interface ReplicatorConfig {
     /** An answer slower than this is abandoned (the streams keep polling), ms. Default 30000. */
     readonly timeoutMs: number;
   };
+  /** The lookup of sync variants (docs/nango-api.md 10.2): only `GET /sync/status` lists them. */
+  readonly variants: {
+    /** One `GET /sync/status` per integration that follows variants this often, ms. Default 3600000 (1 h). */
+    readonly everyMs: number;
+    /** A slower answer is abandoned (the variants known stay followed), ms. Default 60000. */
+    readonly timeoutMs: number;
+  };
   readonly worker: {
     /** Jobs one process runs at once. Default 4. */
     readonly concurrency: number;
@@ -154,4 +161,9 @@ export interface StreamRule {
   readonly safetyNetMs?: number;
   /** `syncStatus`: also read the streams `GET /sync/status` says changed; `none` (default, also when absent): webhooks and polling only. */
   readonly detection?: 'none' | 'syncStatus';
+  /**
+   * The sync variants followed (docs/nango-api.md 10.2): `*` (default, also when absent) every variant Nango lists or
+   * a webhook announces, and the plain sync; else these names, `base` being the plain sync.
+   */
+  readonly variants?: '*' | ReadonlyArray<string>;
 }

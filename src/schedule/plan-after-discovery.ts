@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { hintedIntegrations, variantLookupIntegrations } from './sync-status-integrations.js';
 import type { ReplicatorConfig } from '../config/replicator-config.js';
 import { errorSummary } from '../errors/error-summary.js';
 import type { ReconcileSummary } from '../jobs/discovery/reconcile-schedules.js';
@@ -66,9 +67,13 @@ export function planFigures(plan: FleetSchedule): Record<string, number> {
 
 /**
  * Requests a minute the fleet spends besides reads: discovery (connections and `/scripts/config`, one each per
- * period) and the `/sync/status` hints (one per integration with `detection: syncStatus` per period).
+ * period), the `/sync/status` hints (one per integration with `detection: syncStatus` per period) and the lookup of
+ * variants (one per other integration following variants per `variants.every`).
  */
-export function scheduleOverheadPerMinute(config: Pick<ReplicatorConfig, 'discovery' | 'syncStatus' | 'streams'>): number {
-  const hinted = new Set(config.streams.filter((r) => r.detection === 'syncStatus').map((r) => r.integration)).size;
-  return (2 * 60_000) / config.discovery.everyMs + (hinted * 60_000) / config.syncStatus.everyMs;
+export function scheduleOverheadPerMinute(config: Pick<ReplicatorConfig, 'discovery' | 'syncStatus' | 'variants' | 'streams'>): number {
+  const hinted = hintedIntegrations(config.streams).length;
+  const looked = variantLookupIntegrations(config.streams).length;
+  return (
+    (2 * 60_000) / config.discovery.everyMs + (hinted * 60_000) / config.syncStatus.everyMs + (looked * 60_000) / config.variants.everyMs
+  );
 }

@@ -14,6 +14,8 @@ import type { ScheduleMetrics } from './create-schedule-metrics.js';
 import { fleetBudgetPerMinute } from './fleet-budget.js';
 import { planAfterDiscovery, scheduleOverheadPerMinute } from './plan-after-discovery.js';
 import { startSyncStatusHints } from './sync-status-hints.js';
+import { recordVariantListing, startVariantLookup } from '../jobs/discovery/start-variant-lookup.js';
+import { followsVariantsRule, hintedIntegrations, variantLookupIntegrations } from './sync-status-integrations.js';
 import { wasScheduled } from './was-scheduled.js';
 
 /** What the worker's wiring hands the schedule. */
@@ -73,19 +75,41 @@ export function scheduleDiscoveryPass(deps: ScheduleWiringDeps): (signal: AbortS
   );
 }
 
-/** Starts the `/sync/status` hints when a stream rule asks for them (`detection: syncStatus`); else returns null. */
+/**
+ * Starts the `/sync/status` hints when a stream rule asks for them (`detection: syncStatus`); else returns null. Their
+ * listings also record the variants of the integrations that follow variants.
+ */
 export function startConfiguredHints(deps: ScheduleWiringDeps): { close(): Promise<void> } | null {
   const { config } = deps;
-  const hinted = [...new Set(config.streams.filter((rule) => rule.detection === 'syncStatus').map((rule) => rule.integration))];
+  const hinted = hintedIntegrations(config.streams);
   if (hinted.length === 0) return null;
+  const withVariants = new Set(config.streams.filter(followsVariantsRule).map((rule) => rule.integration));
+  const logger = deps.logger.child({ component: 'sync-status' });
   return startSyncStatusHints(
     {
       db: deps.db,
       nango: deps.nango,
       redis: deps.redis,
-      logger: deps.logger.child({ component: 'sync-status' }),
+      logger,
       requestPull: (stream) => requestStreamSync(deps.queue, stream, { trigger: 'manual', jobOptions: deps.jobOptions }),
+      onListing: async (integration, items) => {
+        if (withVariants.has(integration)) await recordVariantListing({ db: deps.db, logger }, integration, items);
+      },
     },
     { integrations: hinted, ...config.syncStatus, leaseKey: `${config.redisKeyPrefix}sync-status-lease`, owner: deps.owner },
+  );
+}
+
+/**
+ * Starts the lookup of sync variants (`variants.every`) for the integrations whose rules follow variants and whose
+ * variants the hints do not already list; else returns null.
+ */
+export function startConfiguredVariantLookup(deps: ScheduleWiringDeps): { close(): Promise<void> } | null {
+  const { config } = deps;
+  const integrations = variantLookupIntegrations(config.streams);
+  if (integrations.length === 0) return null;
+  return startVariantLookup(
+    { db: deps.db, nango: deps.nango, redis: deps.redis, logger: deps.logger.child({ component: 'variants' }) },
+    { integrations, ...config.variants, leaseKey: `${config.redisKeyPrefix}variant-lookup-lease`, owner: deps.owner },
   );
 }

@@ -136,6 +136,20 @@ export interface StreamRowDeltasTable {
   total: string;
 }
 
+/** A sync variant other than `base` that Nango listed or a webhook announced (migration 0013). */
+export interface SyncVariantsTable {
+  provider_config_key: string;
+  connection_id: string;
+  sync_name: string;
+  variant: string;
+  /** The base models Nango reported for the variant (keys of its `recordCount` / `latestResult`). */
+  models: Generated<string[]>;
+  first_seen_at: Generated<Timestamp>;
+  last_seen_at: Generated<Timestamp>;
+  /** A complete listing of its integration no longer had it: its stream is not followed, its rows stay. */
+  gone_at: Timestamp | null;
+}
+
 /** Kysely's view of the database: the replicator's tables, addressed as `nango_replicator.<table>`. */
 export interface ReplicatorDatabase {
   'nango_replicator.streams': StreamsTable;
@@ -148,4 +162,5 @@ export interface ReplicatorDatabase {
   'nango_replicator.polling_integrations': PollingIntegrationsTable;
   'nango_replicator.fleet_schedule': FleetScheduleTable;
   'nango_replicator.stream_row_deltas': StreamRowDeltasTable;
+  'nango_replicator.sync_variants': SyncVariantsTable;
 }

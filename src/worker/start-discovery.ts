@@ -2,7 +2,12 @@ import type { Redis } from 'ioredis';
 import { startDiscoveryLoop } from '../jobs/discovery/discovery-loop.js';
 import { reapAbandonedRuns } from '../jobs/discovery/reap-abandoned-runs.js';
 import type { RedisLocks } from '../lock/redis-locks.js';
-import { scheduleDiscoveryPass, type ScheduleWiringDeps, startConfiguredHints } from '../schedule/schedule-wiring.js';
+import {
+  scheduleDiscoveryPass,
+  type ScheduleWiringDeps,
+  startConfiguredHints,
+  startConfiguredVariantLookup,
+} from '../schedule/schedule-wiring.js';
 import { refreshConnectionsTable } from '../store/refresh-connections-table.js';
 import type { CloseStack } from '../util/close-stack.js';
 
@@ -15,7 +20,8 @@ export interface DiscoveryDeps extends Omit<ScheduleWiringDeps, 'trackConnection
 /**
  * Starts the worker's discovery loop (one holder of its lease at a time): reaping abandoned runs, reconciling the job
  * schedulers with the streams Nango lists (recording the connections in `_nango_connections`), and planning the
- * schedule against the budget; then the `/sync/status` hints where a stream rule asks for them. Each is pushed on
+ * schedule against the budget; then the `/sync/status` hints where a stream rule asks for them, and the lookup of
+ * sync variants. Each is pushed on
  * `stack`, to be closed with the rest of the work.
  */
 export function startDiscovery(deps: DiscoveryDeps, stack: CloseStack): void {
@@ -40,4 +46,6 @@ export function startDiscovery(deps: DiscoveryDeps, stack: CloseStack): void {
   stack.push('discovery', () => discovery.close());
   const hints = startConfiguredHints(scheduleDeps);
   if (hints !== null) stack.push('sync-status hints', () => hints.close());
+  const variants = startConfiguredVariantLookup(scheduleDeps);
+  if (variants !== null) stack.push('variant lookup', () => variants.close());
 }

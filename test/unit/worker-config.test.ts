@@ -53,15 +53,18 @@ describe('worker configuration', () => {
     assert.deepEqual(config.nango.rateLimit, { requestsPerMinute: 200, share: 0.9, key: undefined, windowMs: 60_000 });
   });
 
-  test('a stream rule reads every notation; models and connections default to "*"', () => {
+  test('a stream rule reads every notation; models, connections and variants default to "*"', () => {
     const config = load(
-      'streams:\n  - integration: github\n    models: [GithubIssue]\n    every: every half hour\n  - integration: linear\n    connections: [acme]\n    every: 90s\n',
+      'streams:\n  - integration: github\n    models: [GithubIssue]\n    every: every half hour\n    variants: [base, eu]\n' +
+        '  - integration: linear\n    connections: [acme]\n    every: 90s\n',
       { PORT: '9090' },
     );
+    const defaults = { safetyNetMs: 21_600_000, detection: 'none' };
     assert.deepEqual(config.streams, [
-      { integration: 'github', models: ['GithubIssue'], connections: '*', everyMs: 1_800_000, safetyNetMs: 21_600_000, detection: 'none' },
-      { integration: 'linear', models: '*', connections: ['acme'], everyMs: 90_000, safetyNetMs: 21_600_000, detection: 'none' },
+      { integration: 'github', models: ['GithubIssue'], connections: '*', everyMs: 1_800_000, ...defaults, variants: ['base', 'eu'] },
+      { integration: 'linear', models: '*', connections: ['acme'], everyMs: 90_000, ...defaults, variants: '*' },
     ]);
+    assert.deepEqual(config.variants, { everyMs: 3_600_000, timeoutMs: 60_000 });
     assert.equal(config.httpPort, 9090);
   });
 
@@ -95,6 +98,10 @@ describe('worker configuration', () => {
       /streams\.0: Unrecognized key: "integraton" \(did you mean integration\?\)/,
     );
     assert.match(message('streams:\n  - integration: github\n    models: []\n'), /streams\.0\.models/);
+    assert.match(
+      message('streams:\n  - integration: github\n    variants: [eu west]\n'),
+      /streams\.0\.variants\.0: must be a variant name/,
+    );
     assert.match(message('worker:\n  concurrency: 0\n'), /worker\.concurrency: must be a whole number from 1 to 256 \(got 0\)/);
     assert.match(message('worker:\n  shutdownTimeout: soon\n'), /worker\.shutdownTimeout: must be a duration/);
     assert.match(message('queue:\n  prefix: "a{b}"\n'), /queue\.prefix: must be a name without whitespace, or a \{hash tag\} then a name/);
