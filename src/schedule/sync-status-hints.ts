@@ -8,6 +8,7 @@ import type { StreamKey } from '../stream/stream-key.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
 import { forEachBounded } from '../util/for-each-bounded.js';
 import { markHintedStreams } from './mark-hinted-streams.js';
+import { recordNangoCounts } from './record-nango-counts.js';
 
 export interface SyncStatusHintsDeps {
   db: Kysely<ReplicatorDatabase>;
@@ -33,8 +34,9 @@ export interface SyncStatusHintsOptions {
 /**
  * The `detection: syncStatus` hint: every `everyMs`, in one process of the fleet (a lease, as discovery), one
  * `GET /sync/status` per integration; the streams whose sync is running or finished after their last read are
- * marked and pulled now. A hint only (docs/nango-api.md 10.1): a failure, a 500 or an answer slower than
- * `timeoutMs` changes nothing (the streams keep polling) and is logged once per integration until it answers again.
+ * marked and pulled now, and Nango's record counts are kept beside the streams' rows (`recordNangoCounts`). A hint
+ * only (docs/nango-api.md 10.1): a failure, a 500 or an answer slower than `timeoutMs` changes nothing (the streams
+ * keep polling) and is logged once per integration until it answers again.
  * Returns a stop function.
  */
 export function startSyncStatusHints(deps: SyncStatusHintsDeps, options: SyncStatusHintsOptions): { close(): Promise<void> } {
@@ -50,6 +52,7 @@ export function startSyncStatusHints(deps: SyncStatusHintsDeps, options: SyncSta
       const items = await getSyncStatus({ providerConfigKey: integration, timeoutMs: options.timeoutMs, signal: bounded });
       if (failing.delete(integration)) deps.logger.info({ integration }, 'GET /sync/status answers again: its hints are used');
       const marked = await markHintedStreams(deps.db, integration, items);
+      await recordNangoCounts(deps.db, integration, items);
       await forEachBounded(marked, 20, async (stream) => void (await deps.requestPull(stream)));
       if (marked.length > 0) deps.logger.debug({ integration, streams: marked.length }, 'GET /sync/status: changed streams pulled');
     } catch (error) {
