@@ -108,9 +108,9 @@ export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: 
       s.last_backfill, ${streamStateSql} AS state, ${periodMsSql} AS period_ms,
       EXISTS (SELECT 1 FROM nango_replicator.model_tables t WHERE t.model = s.model AND ${schema}) AS has_table,
       (SELECT t.history_since FROM nango_replicator.model_tables t WHERE t.model = s.model AND ${schema} LIMIT 1) AS history_since,
-      ${liveRowsOf('s')} AS live, ${totalRowsOf('s')} AS total, ${pollingColumnsSql},
+      s.live_now AS live, ${totalRowsOf('s')} AS total, ${pollingColumnsSql},
       s.nango_record_count::float8 AS nango_count, s.nango_record_count_at AS nango_count_at,
-      ${countsDifferSql(liveRowsOf('s'), sql`s.nango_record_count`)} AS counts_differ,
+      ${countsDifferSql(sql`s.live_now`, sql`s.nango_record_count`)} AS counts_differ,
       r.kind AS run_kind, r.status AS run_status, r.records AS run_records,
       r.started_at AS run_started_at, r.finished_at AS run_finished_at,
       round(extract(epoch FROM now() - s.cursor_updated_at) * 1000)::float8 AS cursor_age_ms,
@@ -119,7 +119,8 @@ export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: 
       (SELECT count(*)::int FROM nango_replicator.value_errors v WHERE v.stream_id = s.id) AS value_errors
     FROM (
       -- The page's streams first, so the latest run and the counts below are looked up for them only.
-      SELECT * FROM nango_replicator.streams s WHERE ${streamFilterSql(filter)} AND ${after} ORDER BY ${order} ${limit} ${offset}
+      SELECT *, ${liveRowsOf('s')} AS live_now FROM nango_replicator.streams s
+       WHERE ${streamFilterSql(filter)} AND ${after} ORDER BY ${order} ${limit} ${offset}
     ) s
     LEFT JOIN LATERAL (
       SELECT r.kind, r.status, r.started_at, r.finished_at, r.records FROM nango_replicator.runs r
