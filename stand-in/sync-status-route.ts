@@ -35,6 +35,9 @@ export const syncStatusRoute: RouteHandler = (request, { store }) => {
   const items: Record<string, unknown>[] = [];
   for (const connection of connections) {
     for (const sync of syncs) {
+      // Nango's count ignores variants: the base model's, once for every variant of the sync.
+      const live = (model: string) => store.orderedRecords(connection, model).filter((r) => r.deletedAt === null).length;
+      const recordCount = Object.fromEntries(sync.models.map((m) => [m.name, live(m.name)]));
       const variants = [
         { id: baseSyncId(sync, connection), variant: 'base' },
         ...store.syncVariants.list(key, connection.connectionId, sync.name),
@@ -43,7 +46,7 @@ export const syncStatusRoute: RouteHandler = (request, { store }) => {
         const job = jobKey(sync.name, variant);
         if (named !== null && !named.has(job)) continue;
         if (store.syncJobs.isScheduleMissing(key, connection.connectionId, job)) return genericErrorReply();
-        items.push(statusItem(store, connection, sync, id, variant));
+        items.push(statusItem(store, connection, sync, { id, variant, recordCount }));
       }
     }
   }
@@ -70,13 +73,9 @@ function statusItem(
   store: Parameters<RouteHandler>[1]['store'],
   connection: StoredConnection,
   sync: DeployedSync,
-  id: string,
-  variant: string,
+  { id, variant, recordCount }: { id: string; variant: string; recordCount: Record<string, number> },
 ): Record<string, unknown> {
   const job = store.syncJobs.latest(connection.providerConfigKey, connection.connectionId, jobKey(sync.name, variant));
-  const live = (model: string) =>
-    store.snapshot(connection.providerConfigKey, connection.connectionId, model).filter((r) => r.deletedAt === null).length;
-  const recordCount = Object.fromEntries(sync.models.map((m) => [m.name, live(m.name)]));
   const item: Record<string, unknown> = {
     id,
     connection_id: connection.connectionId,
