@@ -12,7 +12,7 @@ import type { FaultPlan } from './fault-plan.js';
 import type { Reply } from './http-reply.js';
 import { rateLimitHeaders, type RateLimitWindow } from './rate-limit-window.js';
 import type { RouteDeps, RouteRequest } from './route-handler.js';
-import { findRoute, requiresJsonContentType, routeScopes } from './route-table.js';
+import { findRoute, requiresJsonContentType } from './route-table.js';
 
 /** Everything the pipeline needs besides the request. */
 export interface AnswerDeps extends RouteDeps {
@@ -43,8 +43,8 @@ export function answerRequest(request: RouteRequest, rawBody: string, deps: Answ
   if (contentType && !contentType.startsWith('application/json') && requiresJsonContentType(request.path)) {
     return invalidContentTypeReply();
   }
-  const handler = findRoute(request.method, request.path);
-  if (!handler) return fallbackPage(request.method, request.path);
+  const route = findRoute(request.method, request.path);
+  if (!route) return fallbackPage(request.method, request.path);
 
   const authError = checkSecretKey(request.headers, deps.secretKey);
   if (authError) return authErrorReply(authError);
@@ -54,7 +54,7 @@ export function answerRequest(request: RouteRequest, rawBody: string, deps: Answ
   const limitHeaders = rateLimitHeaders(decision, nowMs);
   if (!decision.allowed) return withHeaders(tooManyRequestsReply(request.method, request.path), limitHeaders);
 
-  const scopes = routeScopes(request.method, request.path) ?? [];
+  const scopes = route.scopes;
   if (deps.scopes !== undefined && !deps.scopes.includes('environment:*') && !scopes.some((s) => deps.scopes!.includes(s))) {
     return withHeaders(insufficientScopeReply(scopes[0] ?? 'environment:*'), limitHeaders);
   }
@@ -73,7 +73,7 @@ export function answerRequest(request: RouteRequest, rawBody: string, deps: Answ
 
   try {
     const body = rawBody.trim() === '' || jsonProblem(rawBody) !== undefined ? undefined : (JSON.parse(rawBody) as unknown);
-    return withHeaders(handler({ ...request, body }, deps), limitHeaders);
+    return withHeaders(route.handler({ ...request, params: route.params, body }, deps), limitHeaders);
   } catch (error) {
     // Express's error handler: the support id is the only thing the client learns.
     deps.onError(error);

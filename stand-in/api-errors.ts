@@ -29,7 +29,7 @@ export interface ValidationIssue {
 }
 
 export function validationErrorReply(
-  code: 'invalid_query_params' | 'invalid_headers' | 'invalid_body',
+  code: 'invalid_query_params' | 'invalid_headers' | 'invalid_body' | 'invalid_uri_params',
   issues: readonly ValidationIssue[],
 ): Reply {
   return { status: 400, body: { error: { code, errors: issues.map(({ code, message, path }) => ({ code, message, path })) } } };

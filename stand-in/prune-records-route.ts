@@ -2,7 +2,7 @@ import * as z from 'zod';
 
 import { validationErrorReply } from './api-errors.js';
 import { decodeCursor } from './record-cursor.js';
-import { modelNameSchema, recordsHeadersSchema, variantSchema } from './records-query.js';
+import { modelNameSchema, recordsHeadersSchema, storedModelName, variantSchema } from './records-query.js';
 import { headerValue, type RouteHandler } from './route-handler.js';
 
 const DEFAULT_LIMIT = 1000;
@@ -45,7 +45,7 @@ export const pruneRecordsRoute: RouteHandler = (request, { store }) => {
   const until = decodeCursor(untilCursor);
   if (!until) return { status: 500, body: { error: { code: 'server_error', message: 'Failed to prune records' } } };
   const limit = body.data.limit ?? DEFAULT_LIMIT;
-  const key = variant && variant !== 'base' ? `${model}::${variant}` : model;
+  const key = storedModelName(model, variant);
   const count = store.pruneUntil(providerConfigKey, connectionId, key, until, limit);
   // Nango cannot tell without another query whether more remain: a full batch says "maybe".
   return { status: 200, body: { count, has_more: count >= limit } };

@@ -6,6 +6,7 @@ import type { CursorPosition } from './record-cursor.js';
 import { renderMetadata } from './render-record.js';
 import type { DeployedSync, DeploySyncInput } from './scripts-config.js';
 import { SyncJobs } from './sync-jobs.js';
+import { SyncVariants } from './sync-variants.js';
 import { lastActionOf, type LastAction, type Payload, type StoredRecord, type WriteSummary } from './stored-record.js';
 
 /** Options of {@link RecordStore}. */
@@ -40,6 +41,12 @@ export class RecordStore {
   readonly #syncs: DeployedSync[] = [];
   /** Sync jobs and schedules, for `GET /sync/status` (set by tests). */
   readonly syncJobs = new SyncJobs();
+  /**
+   * Sync variants per connection (`POST`/`DELETE /sync/{name}/variant/{variant}`, or a test directly). A variant's
+   * records are written like the base's under the model name `Model::variant` (`save(key, conn, 'Item::v1', ...)`)
+   * and its jobs are `syncJobs` of the sync name `name::variant`.
+   */
+  readonly syncVariants = new SyncVariants();
   #nextConnectionPk = 1;
   #nextSyncId = 1;
 
@@ -73,6 +80,7 @@ export class RecordStore {
     const connection = this.findConnection(providerConfigKey, connectionId);
     if (!connection) return false;
     this.#connections.delete(connectionKey(providerConfigKey, connectionId));
+    this.syncVariants.forgetConnection(providerConfigKey, connectionId);
     for (const key of [...this.#records.keys()]) {
       if (key.startsWith(`${connection.pk}\u0000`)) this.#records.delete(key);
     }

@@ -25,6 +25,11 @@ export const variantSchema = z
   .regex(/^[a-zA-Z0-9_-]+$/)
   .max(255);
 
+/** The model key a variant's records are stored under (REFERENCE 10.2): `Model::variant`, the plain model for `base`. */
+export function storedModelName(model: string, variant: string | undefined): string {
+  return variant && variant !== 'base' ? `${model}::${variant}` : model;
+}
+
 /**
  * The `.strict()` query schema of Nango's getRecords controller (docs/nango-api.md 1.1), with the
  * 12-month lookback measured against the stand-in's clock `nowMs`.
@@ -62,16 +67,17 @@ export interface RecordsHeaders {
   'provider-config-key': string;
 }
 
+/** Nango's `connectionIdSchema` and `providerConfigKeySchema` (`helpers/validation.ts`). */
+export const connectionIdSchema = z
+  .string()
+  .regex(/^[a-zA-Z0-9,.;:=+~[\]|@${}"'\\/_ -]+$/)
+  .max(255);
+export const providerConfigKeySchema = z
+  .string()
+  .regex(/^[a-zA-Z0-9~:.@ _-]+$/)
+  .max(255);
+
 /** Connection-Id and Provider-Config-Key rules (Nango `helpers/validation.ts`). */
 export const recordsHeadersSchema: z.ZodType<RecordsHeaders> = z
-  .object({
-    'connection-id': z
-      .string()
-      .regex(/^[a-zA-Z0-9,.;:=+~[\]|@${}"'\\/_ -]+$/)
-      .max(255),
-    'provider-config-key': z
-      .string()
-      .regex(/^[a-zA-Z0-9~:.@ _-]+$/)
-      .max(255),
-  })
+  .object({ 'connection-id': connectionIdSchema, 'provider-config-key': providerConfigKeySchema })
   .strict();

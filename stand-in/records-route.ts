@@ -2,7 +2,7 @@ import { validationErrorReply } from './api-errors.js';
 import type { Reply } from './http-reply.js';
 import { decodeCursor } from './record-cursor.js';
 import { recordsFilter } from './records-filter.js';
-import { recordsHeadersSchema, recordsQuerySchema } from './records-query.js';
+import { recordsHeadersSchema, recordsQuerySchema, storedModelName } from './records-query.js';
 import { renderMetadata } from './render-record.js';
 import { recordsPageJson } from './render-record-json.js';
 import { headerValue, type RouteHandler } from './route-handler.js';
@@ -40,7 +40,7 @@ export const getRecordsRoute: RouteHandler = (request, { store, now }) => {
 
   const modifiedAfter = query.data.delta || query.data.modified_after;
   const limit = query.data.limit || DEFAULT_LIMIT;
-  const rows = selectRecords(store.orderedRecords(connection, variant && variant !== 'base' ? `${model}::${variant}` : model), {
+  const rows = selectRecords(store.orderedRecords(connection, storedModelName(model, variant)), {
     after,
     // dayjs(...).toISOString() keeps milliseconds only, like Date.parse.
     modifiedAfterMicros: modifiedAfter ? Date.parse(modifiedAfter) * 1000 : undefined,

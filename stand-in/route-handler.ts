@@ -9,6 +9,8 @@ export interface RouteRequest {
   method: string;
   path: string;
   query: ParsedQuery;
+  /** Decoded `:name` segments of the route's path (`/sync/:name/variant/:variant`); absent for a route without any. */
+  params?: Record<string, string>;
   headers: IncomingHttpHeaders;
   /** The JSON body, parsed; undefined when the request had none. */
   body?: unknown;

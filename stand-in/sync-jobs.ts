@@ -11,7 +11,9 @@ export interface SyncJob {
 /**
  * The stand-in's sync jobs and schedules per (integration, connection, sync): what a test says Nango's scheduler
  * did. Only the latest job is kept (Nango's `/sync/status` shows no other). A schedule marked missing makes every
- * `/sync/status` answer naming that sync a 500 (Nango's orchestrator has no schedule for it).
+ * `/sync/status` answer naming that sync a 500 (Nango's orchestrator has no schedule for it). A variant's jobs and
+ * schedule are those of the sync name `name::variant` (`finish(key, conn, 'items::v1', ...)`, as its records are
+ * those of `Model::variant`); `latestResult` is keyed by the base model name for a variant too (REFERENCE 10.1).
  */
 export class SyncJobs {
   readonly #latest = new Map<string, SyncJob>();

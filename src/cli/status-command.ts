@@ -4,6 +4,7 @@ import { loadFleetSchedule } from '../schedule/plan-fleet-schedule.js';
 import { listStreamStatus, type StreamStatus } from '../store/list-stream-status.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { StreamFilter } from '../store/stream-filter.js';
+import { COUNTS_DIFFER_WORDING } from '../store/counts-differ-sql.js';
 import { requestsSavedPerMinute } from '../store/requests-saved-per-minute.js';
 import { type StreamSummary, summarizeStreams } from '../store/summarize-streams.js';
 import { formatCount } from '../util/format-count.js';
@@ -45,6 +46,8 @@ export interface StatusCommandOptions {
  * connection, model, state, rows, value errors standing now, last successful run, cursor age, last error). Above:
  * a summary by state and the worst streams (failing, then most behind their own period). `--json`: every matching
  * stream as a JSON array, written in batches as they are read (never all held at once).
+ * Once the `detection: syncStatus` hints have read Nango's record count of a stream, its rows say `(Nango: N)`, with
+ * `!` and a note after the table when the two differ by more than 1% (a hint).
  * `budget`: a line on the fleet's API budget, printed above the table (see `readStatusBudget`); the fleet's schedule
  * (within budget or budget-limited) follows it. Returns how many streams were listed.
  */
@@ -69,7 +72,7 @@ export async function statusCommand(
   const head = all ? '' : `${describeSummary(summary, saved)}\n\n${worstHeading(streams.length, summary.total)}\n`;
   const schedule = describeFleetSchedule(await loadFleetSchedule(db));
   const scheduleNote = schedule === null ? '' : `\nSchedule: ${schedule}\n`;
-  const notes = backfillNotes(streams) + historyNotes(streams) + pollingNotes(streams) + scheduleNote;
+  const notes = backfillNotes(streams) + historyNotes(streams) + pollingNotes(streams) + countNotes(streams) + scheduleNote;
   io.stdout.write(head + table(streams) + notes);
   return streams.length;
 }
@@ -110,6 +113,8 @@ export function describeSummary(s: StreamSummary, requestsSaved: number | null =
     ...(requestsSaved === null ? [] : [`adaptive polling saves ${formatCount(requestsSaved)} requests a minute`]),
   ];
   if (polling.length > 0) lines.push(`Polling: ${polling.join('; ')}.`);
+  if (s.countsDiffer)
+    lines.push(`Counts: ${formatCount(s.countsDiffer)} ${s.countsDiffer === 1 ? 'stream' : 'streams'} ${COUNTS_DIFFER_WORDING}.`);
   return lines.join('\n');
 }
 
@@ -148,13 +153,25 @@ function pollingNotes(streams: ReadonlyArray<StreamStatus>): string {
   return lines.length === 0 ? '' : `\nPolling (webhooks pull at once; these are the safety-net reads):\n${lines.join('\n')}\n`;
 }
 
+/** Streams whose rows and Nango's count differ by more than 1%: one line each, with both counts. */
+function countNotes(streams: ReadonlyArray<StreamStatus>): string {
+  const lines = streams.flatMap((s) =>
+    s.countsDiffer && s.nangoRecordCount !== null
+      ? [
+          `  ${s.providerConfigKey}/${s.connectionId}/${s.model}: ${formatCount(s.rows ?? 0)} rows here, Nango: ${formatCount(s.nangoRecordCount)}`,
+        ]
+      : [],
+  );
+  return lines.length === 0 ? '' : `\nRow counts that ${COUNTS_DIFFER_WORDING}:\n${lines.join('\n')}\n`;
+}
+
 function table(streams: ReadonlyArray<StreamStatus>): string {
   const rows = streams.map((s) => [
     s.providerConfigKey,
     s.connectionId,
     s.model,
     s.state === 'never' ? 'never read' : s.state,
-    s.rows === null ? '-' : formatCount(s.rows),
+    rowsCell(s),
     formatCount(s.valueErrors),
     s.sinceLastSuccessMs === null ? 'never' : `${formatDuration(s.sinceLastSuccessMs)} ago`,
     s.cursorAgeMs === null ? '-' : formatDuration(s.cursorAgeMs),
@@ -167,6 +184,13 @@ function table(streams: ReadonlyArray<StreamStatus>): string {
       .join('  ')
       .trimEnd();
   return `${[line(HEADERS), ...rows.map(line)].join('\n')}\n`;
+}
+
+/** The live rows, then `(Nango: N)` once Nango's count was read, and `!` when the two differ by more than 1%. */
+function rowsCell(s: StreamStatus): string {
+  const rows = s.rows === null ? '-' : formatCount(s.rows);
+  if (s.nangoRecordCount === null) return rows;
+  return `${rows} (Nango: ${formatCount(s.nangoRecordCount)}${s.countsDiffer ? ' !' : ''})`;
 }
 
 /** `code: message` on one line, shortened; a failure that will be retried says so. */

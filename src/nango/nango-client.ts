@@ -20,10 +20,15 @@ export interface NangoClient {
    */
   readonly pruneAfterCommit?: boolean;
   /**
-   * `GET /sync/status` of a whole integration, as a hint: no retries, and `timeoutMs` (default the request timeout)
-   * bounds the wait. Optional so a test's stand-in client may leave it out.
+   * `GET /sync/status` of a whole integration (or of one connection with `connectionId`), as a hint: no retries, and
+   * `timeoutMs` (default the request timeout) bounds the wait. Optional so a test's stand-in client may leave it out.
    */
-  getSyncStatus?(params: { providerConfigKey: string; timeoutMs?: number; signal?: AbortSignal }): Promise<SyncStatusItem[]>;
+  getSyncStatus?(params: {
+    providerConfigKey: string;
+    connectionId?: string;
+    timeoutMs?: number;
+    signal?: AbortSignal;
+  }): Promise<SyncStatusItem[]>;
 }
 
 /** Binds the Nango endpoints to one set of deps and options. No I/O until a method is called. */

@@ -8,6 +8,7 @@ import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { StreamKey } from '../stream/stream-key.js';
 import { forEachBounded } from '../util/for-each-bounded.js';
 import { markHintedStreams } from './mark-hinted-streams.js';
+import { recordNangoCounts } from '../store/record-nango-counts.js';
 
 export interface SyncStatusHintsDeps {
   db: Kysely<ReplicatorDatabase>;
@@ -34,7 +35,8 @@ export interface SyncStatusHintsOptions {
 
 /**
  * The `detection: syncStatus` hint: every `everyMs`, in one process of the fleet, one `GET /sync/status` per
- * integration; the streams whose sync is running or finished after their last read are marked and pulled now. A hint
+ * integration; the streams whose sync is running or finished after their last read are marked and pulled now, and
+ * Nango's record counts are kept beside the streams' rows (`recordNangoCounts`). A hint
  * only (docs/nango-api.md 10.1): a failure, a 500 or an answer slower than `timeoutMs` changes nothing (the streams
  * keep polling) and is logged once per integration until it answers again. Returns a stop function.
  */
@@ -46,6 +48,7 @@ export function startSyncStatusHints(deps: SyncStatusHintsDeps, options: SyncSta
       logger: deps.logger,
       async onListing(integration, items) {
         const marked = await markHintedStreams(deps.db, integration, items);
+        await recordNangoCounts(deps.db, integration, items);
         await forEachBounded(marked, 20, async (stream) => void (await deps.requestPull(stream)));
         if (marked.length > 0) deps.logger.debug({ integration, streams: marked.length }, 'GET /sync/status: changed streams pulled');
         await deps.onListing?.(integration, items);

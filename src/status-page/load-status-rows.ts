@@ -25,6 +25,10 @@ export interface StatusRow {
   periodMs: number;
   /** Live (not deleted) rows, from the stream's counter; null when no table exists for the model yet. */
   rows: number | null;
+  /** Nango's own record count of the stream (`GET /sync/status`, ignoring variants); null when never read. */
+  nangoRecordCount: number | null;
+  /** `rows` and Nango's count differ by more than 1% of the larger (a hint). */
+  countsDiffer: boolean;
   /**
    * Value errors standing now: rows of `nango_replicator.value_errors` for the stream, one per (record, field) whose
    * stored value did not fit its column (NULL there, intact in `_nango_raw`). A current count, as `status` shows it.
@@ -76,6 +80,8 @@ export async function loadStatusRows(db: Kysely<ReplicatorDatabase>, options: Lo
     state: s.state,
     periodMs: s.periodMs,
     rows: s.rows,
+    nangoRecordCount: s.nangoRecordCount,
+    countsDiffer: s.countsDiffer,
     valueErrors: s.valueErrors,
     freshnessLagSeconds: s.freshnessLagMs === null ? null : s.freshnessLagMs / 1000,
     lastSuccessAt: s.lastSuccessAt,

@@ -48,6 +48,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .badge.failing { background: var(--bad); } .badge.running { background: #0969da; }
 .run.failed, .run.abandoned, .backfill.failed, .backfill.refused { color: var(--bad); }
 .run.superseded { color: var(--muted); } small { color: var(--muted); }
+td.rows .counts-differ { color: var(--warn); font-weight: 600; white-space: nowrap; }
 td.value-errors .some { color: var(--warn); font-weight: 600; } td.value-errors small { white-space: nowrap; }
 td.state, td.rows, td.freshness, td.last-success, td.last-run small { white-space: nowrap; }
 td.last-backfill { max-width: 300px; overflow-wrap: break-word; } td.last-backfill code { font-size: 12px; }
@@ -125,6 +126,7 @@ function renderSummary(summary: StreamSummary, query: StatusPageQuery, saved: nu
     ['lagging', summary.lagging, 'lagging'],
     ['budget-limited', summary.budgetLimited, null],
     ['not followed', summary.notFollowed, null],
+    ['counts differ from Nango', summary.countsDiffer || undefined, null],
     ['never read', summary.never, 'never'],
     ['fresh', summary.fresh, 'fresh'],
   ];

@@ -1,3 +1,4 @@
+import { COUNTS_DIFFER_WORDING } from '../store/counts-differ-sql.js';
 import { escapeHtml } from './escape-html.js';
 import { formatCount } from '../util/format-count.js';
 import { formatDuration } from './format-duration.js';
@@ -16,7 +17,7 @@ export function renderStreamRow(row: StatusRow, now: Date): string {
     `<td class="connection">${escapeHtml(stream.connectionId)}</td>`,
     `<td class="model">${escapeHtml(stream.model)}</td>`,
     `<td class="state"><span class="badge ${state}" title="${escapeHtml(`judged against its period of ${formatDuration(row.periodMs / 1000)}`)}">${state === 'never' ? 'never read' : state}</span></td>`,
-    `<td class="rows num">${row.rows === null ? '<span class="none">no table</span>' : formatCount(row.rows)}</td>`,
+    `<td class="rows num">${row.rows === null ? '<span class="none">no table</span>' : formatCount(row.rows)}${nangoCount(row)}</td>`,
     `<td class="value-errors num">${valueErrors(row.valueErrors)}</td>`,
     `<td class="freshness">${row.freshnessLagSeconds === null ? '<span class="none">no records</span>' : `${formatDuration(row.freshnessLagSeconds)} behind`}</td>`,
     `<td class="last-success">${row.lastSuccessAt === null || row.secondsSinceLastSuccess === null ? '<span class="none">never</span>' : `${time(row.lastSuccessAt, `${formatDuration(row.secondsSinceLastSuccess)} ago`)}`}</td>`,
@@ -27,6 +28,14 @@ export function renderStreamRow(row: StatusRow, now: Date): string {
   ];
   const id = `${stream.providerConfigKey}/${stream.connectionId}/${stream.model}`;
   return `<tr class="stream ${state}" data-stream="${escapeHtml(id)}">${cells.join('')}</tr>`;
+}
+
+/** Nango's own count under the rows once it was read, flagged when the two differ by more than 1%. */
+function nangoCount(row: StatusRow): string {
+  if (row.nangoRecordCount === null) return '';
+  const count = `<br><small class="nango-count">Nango: ${escapeHtml(formatCount(row.nangoRecordCount))}</small>`;
+  if (!row.countsDiffer) return count;
+  return `${count}<br><span class="counts-differ" title="${escapeHtml(`The counts ${COUNTS_DIFFER_WORDING}`)}">${escapeHtml('≠ Nango, a hint')}</span>`;
 }
 
 /** The count; when some stand, where to read them (the table name is a constant, escaped all the same). */

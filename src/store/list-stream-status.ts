@@ -3,6 +3,7 @@ import { pollingColumnsSql, type PollingColumns, streamPolling } from './stream-
 import type { ReplicatorDatabase, RunStatus } from './replicator-tables.js';
 import { periodMsSql, type StreamFilter, streamFilterSql, type StreamStateName, streamStateSql, worstFirstSql } from './stream-filter.js';
 import { liveRowsOf, totalRowsOf } from './stream-row-counts.js';
+import { countsDifferSql } from './counts-differ-sql.js';
 
 /** One stream as `nango-replicator status` shows it. Times come from the database clock. */
 export interface StreamStatus {
@@ -15,6 +16,15 @@ export interface StreamStatus {
   rows: number | null;
   /** Rows of this stream marked deleted (soft deletes). */
   deletedRows: number | null;
+  /**
+   * Nango's own count of the stream's records (`recordCount` of `GET /sync/status`, read by the `detection:
+   * syncStatus` hints; it ignores variants); null when never read.
+   */
+  nangoRecordCount: number | null;
+  /** When the replicator read that count from Nango (written when it changes); null when never read. */
+  nangoRecordCountAt: Date | null;
+  /** The live rows and Nango's count differ by more than 1% of the larger (a hint; `countsDifferSql`). */
+  countsDiffer: boolean;
   /**
    * Value errors standing now: rows of `nango_replicator.value_errors` for this stream, one per (record, field)
    * whose stored value did not fit its column. A later version that fits, or a hard delete, takes its error away,
@@ -98,7 +108,9 @@ export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: 
       s.last_backfill, ${streamStateSql} AS state, ${periodMsSql} AS period_ms,
       EXISTS (SELECT 1 FROM nango_replicator.model_tables t WHERE t.model = s.model AND ${schema}) AS has_table,
       (SELECT t.history_since FROM nango_replicator.model_tables t WHERE t.model = s.model AND ${schema} LIMIT 1) AS history_since,
-      ${liveRowsOf('s')} AS live, ${totalRowsOf('s')} AS total, ${pollingColumnsSql},
+      s.live_now AS live, ${totalRowsOf('s')} AS total, ${pollingColumnsSql},
+      s.nango_record_count::float8 AS nango_count, s.nango_record_count_at AS nango_count_at,
+      ${countsDifferSql(sql`s.live_now`, sql`s.nango_record_count`)} AS counts_differ,
       r.kind AS run_kind, r.status AS run_status, r.records AS run_records,
       r.started_at AS run_started_at, r.finished_at AS run_finished_at,
       round(extract(epoch FROM now() - s.cursor_updated_at) * 1000)::float8 AS cursor_age_ms,
@@ -107,7 +119,8 @@ export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: 
       (SELECT count(*)::int FROM nango_replicator.value_errors v WHERE v.stream_id = s.id) AS value_errors
     FROM (
       -- The page's streams first, so the latest run and the counts below are looked up for them only.
-      SELECT * FROM nango_replicator.streams s WHERE ${streamFilterSql(filter)} AND ${after} ORDER BY ${order} ${limit} ${offset}
+      SELECT *, ${liveRowsOf('s')} AS live_now FROM nango_replicator.streams s
+       WHERE ${streamFilterSql(filter)} AND ${after} ORDER BY ${order} ${limit} ${offset}
     ) s
     LEFT JOIN LATERAL (
       SELECT r.kind, r.status, r.started_at, r.finished_at, r.records FROM nango_replicator.runs r
@@ -124,6 +137,9 @@ export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: 
     periodMs: s.period_ms,
     rows: s.has_table ? s.live : null,
     deletedRows: s.has_table ? s.total - s.live : null,
+    nangoRecordCount: s.nango_count,
+    nangoRecordCountAt: s.nango_count_at,
+    countsDiffer: s.counts_differ,
     valueErrors: s.value_errors,
     lastSuccessAt: s.last_success_at,
     sinceLastSuccessMs: s.since_success_ms,
@@ -161,6 +177,9 @@ interface StatusQueryRow extends PollingColumns {
   has_table: boolean;
   live: number;
   total: number;
+  nango_count: number | null;
+  nango_count_at: Date | null;
+  counts_differ: boolean;
   run_kind: string | null;
   run_status: RunStatus | null;
   run_started_at: Date | null;

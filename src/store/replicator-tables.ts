@@ -37,6 +37,12 @@ export interface StreamsTable {
   total_rows: Generated<string>;
   /** The stream's configured period (`every`), ms, recorded by discovery; null until discovery saw it (migration 0010). */
   period_ms: string | null;
+  /**
+   * Nango's count of the stream's records (`recordCount[model]` of its base item in `GET /sync/status`, which ignores
+   * variants) and when Nango last reported it; null until the `detection: syncStatus` hints first read it (migration 0012).
+   */
+  nango_record_count: ColumnType<string | null, string | number | null | undefined, string | number | null>;
+  nango_record_count_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   created_at: Generated<Timestamp>;
 }
 

@@ -3,6 +3,7 @@ import { CONNECTIONS_TABLE } from './ensure-connections-table.js';
 import { budgetLimitedSql } from './polling-period-sql.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 import { type StreamFilter, streamFilterSql, streamStateSql } from './stream-filter.js';
+import { countsDifferSql } from './counts-differ-sql.js';
 
 /** Streams by state, for the top of the status page and of `status`. */
 export interface StreamSummary {
@@ -25,6 +26,11 @@ export interface StreamSummary {
   notFollowed?: number;
   /** Live rows over every stream (counters; no model table is counted). */
   liveRows: number;
+  /**
+   * Streams whose live rows and Nango's record count differ by more than 1% (a hint:
+   * `countsDifferSql`); 0 when Nango's count was never read.
+   */
+  countsDiffer?: number;
 }
 
 /**
@@ -48,14 +54,18 @@ export async function summarizeStreams(
       count(*) FILTER (WHERE st = 'failing')::int AS failing, count(*) FILTER (WHERE st = 'never')::int AS never,
       max(since_success)::float8 AS "worstSecondsSinceSuccess", max(lag)::float8 AS "worstFreshnessLagSeconds",
       count(*) FILTER (WHERE budget_limited)::int AS "budgetLimited", count(*) FILTER (WHERE deleted_at IS NOT NULL)::int AS "notFollowed",
+      count(*) FILTER (WHERE counts_differ)::int AS "countsDiffer",
       coalesce(sum(live), 0)::float8 + coalesce((SELECT sum(d.live) FROM nango_replicator.stream_row_deltas d
         WHERE d.stream_id IN (SELECT s.id FROM nango_replicator.streams s WHERE ${streamFilterSql(filter)})), 0)::float8 AS "liveRows"
     FROM (
       SELECT ${streamStateSql} AS st, extract(epoch FROM now() - s.last_success_at) AS since_success,
         extract(epoch FROM now() - s.newest_modified_at) AS lag, s.live_rows AS live,
-        ${budgetLimitedSql} AS budget_limited, ${deleted} AS deleted_at
+        ${budgetLimitedSql} AS budget_limited, ${deleted} AS deleted_at,
+        ${countsDifferSql(sql`s.live_rows + coalesce(d.live, 0)`, sql`s.nango_record_count`)} AS counts_differ
       FROM nango_replicator.streams s
       LEFT JOIN nango_replicator.polling_integrations i ON i.provider_config_key = s.provider_config_key
+      -- The deltas not folded yet, for the counts' flag (a small table: one hash join, not a lookup per stream).
+      LEFT JOIN (SELECT stream_id, sum(live) AS live FROM nango_replicator.stream_row_deltas GROUP BY stream_id) d ON d.stream_id = s.id
       ${joinConnections}
       WHERE ${streamFilterSql(filter)}
     ) x`.execute(db);
@@ -71,6 +81,7 @@ export async function summarizeStreams(
     budgetLimited: r?.budgetLimited ?? 0,
     ...(connections === null ? {} : { notFollowed: r?.notFollowed ?? 0 }),
     liveRows: r?.liveRows ?? 0,
+    countsDiffer: r?.countsDiffer ?? 0,
   };
 }
 

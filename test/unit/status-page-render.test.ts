@@ -15,6 +15,8 @@ function row(overrides: Partial<StatusRow> = {}): StatusRow {
     state: 'fresh',
     periodMs: 3_600_000,
     rows: 1234,
+    nangoRecordCount: null,
+    countsDiffer: false,
     valueErrors: 0,
     freshnessLagSeconds: 90,
     lastSuccessAt: new Date(NOW.getTime() - 60_000),
@@ -47,6 +49,17 @@ describe('status page rendering', () => {
     assert.match(html, /<span class="badge fresh" title="judged against its period of 1 h 00 min">fresh<\/span>/);
     assert.match(html, /<strong>2<\/strong>streams/);
     assert.match(html, /<a class="fresh" href="\?state=fresh"><strong>2<\/strong>fresh<\/a>/);
+  });
+
+  test("Nango's record count shows under the rows once read, flagged as a hint only when it differs by more than 1%", () => {
+    const rowsCell = (r: StatusRow) => /<td class="rows num">(.*?)<\/td>/.exec(renderStatusPage([r], null, { now: NOW }))?.[1] ?? '';
+    assert.equal(rowsCell(row()), '1,234', 'never read: nothing extra');
+    const same = rowsCell(row({ nangoRecordCount: 1240, countsDiffer: false }));
+    assert.match(same, /Nango: 1,240/);
+    assert.doesNotMatch(same, /counts-differ/);
+    const differ = rowsCell(row({ nangoRecordCount: 1500, countsDiffer: true }));
+    assert.match(differ, /Nango: 1,500/);
+    assert.match(differ, /<span class="counts-differ" title="The counts differ from Nango&#39;s record count by more than 1% \(a hint/);
   });
 
   test('names and errors from Nango are escaped: markup in them cannot add rows, cells or scripts', () => {

@@ -1,5 +1,4 @@
 import type { SyncStatusItem } from '../../nango/get-sync-status.js';
-import { isRecord } from '../../schema/is-record.js';
 import type { KnownVariant } from '../../store/record-listed-variants.js';
 
 /**
@@ -10,8 +9,7 @@ import type { KnownVariant } from '../../store/record-listed-variants.js';
 export function listedVariants(integration: string, items: ReadonlyArray<SyncStatusItem>): KnownVariant[] {
   return items.flatMap((item) => {
     if (item.variant === undefined || item.variant === 'base') return [];
-    const counted = (item as { recordCount?: unknown }).recordCount;
-    const models = new Set([...Object.keys(item.latestResult ?? {}), ...(isRecord(counted) ? Object.keys(counted) : [])]);
+    const models = new Set([...Object.keys(item.latestResult ?? {}), ...Object.keys(item.recordCount ?? {})]);
     return [
       {
         providerConfigKey: integration,

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { NangoClient } from '../../nango/nango-client.js';
 import type { SyncStatusItem } from '../../nango/get-sync-status.js';
+import { recordNangoCounts } from '../../store/record-nango-counts.js';
 import { recordListedVariants } from '../../store/record-listed-variants.js';
 import type { ReplicatorDatabase } from '../../store/replicator-tables.js';
 import { listedVariants } from './listed-variants.js';
@@ -42,14 +43,21 @@ export async function recordVariantListing(
 
 /**
  * Looks up the sync variants of `integrations` (only `GET /sync/status` lists them, docs/nango-api.md 10.2) once per
- * `everyMs` in one process of the fleet; a failed or slow answer changes nothing (the variants known stay followed).
+ * `everyMs` in one process of the fleet, and keeps Nango's record counts beside the streams' rows as the hints do; a
+ * failed or slow answer changes nothing (the variants known stay followed).
  */
 export function startVariantLookup(
   deps: VariantLookupDeps,
   options: { integrations: ReadonlyArray<string>; everyMs: number; timeoutMs: number; leaseKey: string; owner: string },
 ): { close(): Promise<void> } {
   return startSyncStatusReader(
-    { ...deps, onListing: (integration, items) => recordVariantListing(deps, integration, items) },
+    {
+      ...deps,
+      async onListing(integration, items) {
+        await recordVariantListing(deps, integration, items);
+        await recordNangoCounts(deps.db, integration, items);
+      },
+    },
     { ...options, onFailure: 'the variants already known stay followed' },
   );
 }
