@@ -49,7 +49,7 @@ export function pollAdaptively(process: Process, deps: { db: Kysely<ReplicatorDa
         deps.logger.warn(
           { integration: stream.providerConfigKey, connection: stream.connectionId, model: stream.model },
           "a read found changes no webhook announced: this integration's webhooks are not arriving (a self-hosted Nango skips " +
-            'private addresses, docs/nango-api.md 10.4); its streams keep polling at `every`',
+            'private addresses, docs/nango-api.md 5.2); its streams keep polling at `every`',
         );
       }
     } catch (error) {
