@@ -9,6 +9,7 @@ import * as changeFeed from './2026-12-07-0007-change-feed.js';
 import * as history from './2026-12-07-0008-history.js';
 import * as adaptivePolling from './2026-12-07-0009-adaptive-polling.js';
 import * as streamRowCounts from './2026-12-07-0010-stream-row-counts.js';
+import * as syncVariants from './2026-12-07-0011-sync-variants.js';
 
 /**
  * Every migration, in order. Listed statically (rather than read from the folder at run time) so the
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07-0008-history': history,
   '2026-12-07-0009-adaptive-polling': adaptivePolling,
   '2026-12-07-0010-stream-row-counts': streamRowCounts,
+  '2026-12-07-0011-sync-variants': syncVariants,
 };

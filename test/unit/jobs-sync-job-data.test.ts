@@ -4,7 +4,7 @@ import { ReplicatorError } from '../../src/errors/replicator-error.js';
 import { continuationJobId, followUpJobId, streamFromSchedulerId, streamLockName, streamSchedulerId } from '../../src/stream/stream-ids.js';
 import { parseSyncJobData } from '../../src/jobs/sync/sync-job-data.js';
 
-const stream = { providerConfigKey: 'github', connectionId: 'acme/eu', model: 'GithubIssue' };
+const stream = { providerConfigKey: 'github', connectionId: 'acme/eu', model: 'GithubIssue', variant: 'base' };
 
 describe('sync job data', () => {
   test('a well-formed job parses; the trigger defaults to manual', () => {
@@ -24,7 +24,7 @@ describe('sync job data', () => {
       }
       throw new Error('accepted');
     };
-    assert.match(refuse({ providerConfigKey: 'github', model: 'X' }), /^Invalid job data: connectionId: /);
+    assert.match(refuse({ providerConfigKey: 'github', model: 'X', variant: 'base' }), /^Invalid job data: connectionId: /);
     assert.match(refuse({ ...stream, connectionId: '' }), /connectionId: Too small/);
     assert.match(refuse({ ...stream, extra: 1 }), /Unrecognized key: "extra"/);
     assert.match(refuse({ ...stream, trigger: 'cron' }), /trigger: /);

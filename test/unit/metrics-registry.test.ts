@@ -9,8 +9,8 @@ import { recordPageMetrics } from '../../src/metrics/record-page-metrics.js';
 import { registerMetricsRoute } from '../../src/metrics/register-metrics-route.js';
 import type { RequestGate } from '../../src/ratelimit/request-gate.js';
 
-const A = { providerConfigKey: 'github', connectionId: 'acme', model: 'Issue' };
-const B = { providerConfigKey: 'github', connectionId: 'globex', model: 'Issue' };
+const A = { providerConfigKey: 'github', connectionId: 'acme', model: 'Issue', variant: 'base' };
+const B = { providerConfigKey: 'github', connectionId: 'globex', model: 'Issue', variant: 'base' };
 const labelsOf = (s: typeof A) => ({ integration: s.providerConfigKey, connection: s.connectionId, model: s.model });
 
 async function value(
