@@ -297,7 +297,7 @@ describe('model tables have names a data engineer can query', () => {
     await f.sync();
     const { rows } = await sql<{ definition: string }>`
       SELECT pg_get_indexdef(x.indexrelid) AS definition FROM pg_index x WHERE x.indrelid = 'nango.ticket'::regclass AND NOT x.indisprimary
-    `.execute(f.db);
+      ORDER BY 1`.execute(f.db);
     assert.deepEqual(
       rows.map((r) => r.definition),
       [

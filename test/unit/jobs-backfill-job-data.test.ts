@@ -26,6 +26,7 @@ describe('backfill messages', () => {
   test('only the integration is required; mode defaults to merge and force to false', () => {
     assert.deepEqual(parseBackfillJobData({ providerConfigKey: 'github' }, NOW), {
       providerConfigKey: 'github',
+      variant: 'base',
       mode: 'merge',
       force: false,
     });
@@ -33,6 +34,7 @@ describe('backfill messages', () => {
       providerConfigKey: 'github',
       connectionId: 'acme',
       model: 'GithubIssue',
+      variant: 'eu-west',
       mode: 'replace',
       force: true,
       reason: 'schema change',

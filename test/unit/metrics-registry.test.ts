@@ -11,7 +11,7 @@ import type { RequestGate } from '../../src/ratelimit/request-gate.js';
 
 const A = { providerConfigKey: 'github', connectionId: 'acme', model: 'Issue', variant: 'base' };
 const B = { providerConfigKey: 'github', connectionId: 'globex', model: 'Issue', variant: 'base' };
-const labelsOf = (s: typeof A) => ({ integration: s.providerConfigKey, connection: s.connectionId, model: s.model });
+const labelsOf = (s: typeof A) => ({ integration: s.providerConfigKey, connection: s.connectionId, model: s.model, variant: s.variant });
 
 async function value(
   metric: { get(): Promise<{ values: Array<{ labels: object; value: number; metricName?: string }> }> },
