@@ -6,7 +6,7 @@ import { makeGithubIssue, seedGithubDemo } from '../stand-in/sample-data.js';
 import type { StreamKey } from '../src/stream/stream-key.js';
 
 /** The stream every scenario replicates. */
-export const BENCH_STREAM: StreamKey = { providerConfigKey: 'github', connectionId: 'bench', model: 'GithubIssue' };
+export const BENCH_STREAM: StreamKey = { providerConfigKey: 'github', connectionId: 'bench', model: 'GithubIssue', variant: 'base' };
 
 /** Records per Nango write transaction when seeding: records of one batch share an updated_at (ties). */
 const SEED_BATCH = 100;

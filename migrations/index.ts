@@ -9,6 +9,7 @@ import * as changeFeed from './2026-12-07-0007-change-feed.js';
 import * as history from './2026-12-07-0008-history.js';
 import * as adaptivePolling from './2026-12-07-0009-adaptive-polling.js';
 import * as streamRowCounts from './2026-12-07-0010-stream-row-counts.js';
+import * as syncVariants from './2026-12-07-0011-sync-variants.js';
 import * as nangoRecordCount from './2026-12-07-0012-nango-record-count.js';
 import * as knownVariants from './2026-12-07-0013-known-variants.js';
 
@@ -27,6 +28,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07-0008-history': history,
   '2026-12-07-0009-adaptive-polling': adaptivePolling,
   '2026-12-07-0010-stream-row-counts': streamRowCounts,
+  '2026-12-07-0011-sync-variants': syncVariants,
   '2026-12-07-0012-nango-record-count': nangoRecordCount,
   '2026-12-07-0013-known-variants': knownVariants,
 };

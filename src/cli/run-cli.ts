@@ -18,6 +18,7 @@ import { statusCommand } from './status-command.js';
 import { StopSignal } from './stop-signal.js';
 import { syncCommand } from './sync-command.js';
 import { createTerminal } from './terminal.js';
+import { BASE_VARIANT } from '../stream/stream-key.js';
 import { workerCommand } from './worker-command.js';
 
 /**
@@ -123,7 +124,7 @@ async function execute(request: CliRequest, config: ReplicatorConfig, io: CliIo,
     const app = await openApp({ config, logger, fetch: io.fetch, gate: fleet?.gate, failFastWhenUnreachable: true });
     try {
       const streams = request.connectionIds.flatMap((connectionId) =>
-        request.models.map((model) => ({ providerConfigKey: request.providerConfigKey, connectionId, model })),
+        request.models.map((model) => ({ providerConfigKey: request.providerConfigKey, connectionId, model, variant: BASE_VARIANT })),
       );
       const locks = fleet === null ? undefined : { locks: fleet.locks, pullMarks: fleet.pullMarks, owner: fleet.owner };
       const scrub = (text: string) => scrubSecrets(text, config, io.env);

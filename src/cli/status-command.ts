@@ -8,6 +8,7 @@ import { COUNTS_DIFFER_WORDING } from '../store/counts-differ-sql.js';
 import { requestsSavedPerMinute } from '../store/requests-saved-per-minute.js';
 import { type StreamSummary, summarizeStreams } from '../store/summarize-streams.js';
 import { formatCount } from '../util/format-count.js';
+import { describeModel, describeStream } from '../stream/stream-key.js';
 import { formatDuration } from './format.js';
 import { writeOrWait } from './write-or-wait.js';
 
@@ -129,7 +130,7 @@ function worstHeading(shown: number, total: number): string {
 function backfillNotes(streams: ReadonlyArray<StreamStatus>): string {
   const lines = streams.flatMap((s) => {
     const last = s.lastBackfill;
-    const stream = `${s.providerConfigKey}/${s.connectionId}/${s.model}`;
+    const stream = describeStream(s);
     if (last?.outcome === 'refused') return [`  ${stream}: replace backfill ${String(last.reason)}`];
     if (last?.outcome === 'failed') return [`  ${stream}: backfill failed: ${describeError(last.error as Record<string, unknown> | null)}`];
     return [];
@@ -147,9 +148,7 @@ function historyNotes(streams: ReadonlyArray<StreamStatus>): string {
 
 /** Streams read at another period than their `every` (idle, webhooks not arriving, budget-limited): one line each. */
 function pollingNotes(streams: ReadonlyArray<StreamStatus>): string {
-  const lines = streams.flatMap((s) =>
-    s.pollingReason === null ? [] : [`  ${s.providerConfigKey}/${s.connectionId}/${s.model}: ${s.pollingReason}`],
-  );
+  const lines = streams.flatMap((s) => (s.pollingReason === null ? [] : [`  ${describeStream(s)}: ${s.pollingReason}`]));
   return lines.length === 0 ? '' : `\nPolling (webhooks pull at once; these are the safety-net reads):\n${lines.join('\n')}\n`;
 }
 
@@ -169,7 +168,7 @@ function table(streams: ReadonlyArray<StreamStatus>): string {
   const rows = streams.map((s) => [
     s.providerConfigKey,
     s.connectionId,
-    s.model,
+    describeModel(s),
     s.state === 'never' ? 'never read' : s.state,
     rowsCell(s),
     formatCount(s.valueErrors),

@@ -158,7 +158,12 @@ async function syncOneStream(
     );
   const { locks } = io;
   if (locks === undefined) {
-    const logger = app.logger.child({ integration: stream.providerConfigKey, connection: stream.connectionId, model: stream.model });
+    const logger = app.logger.child({
+      integration: stream.providerConfigKey,
+      connection: stream.connectionId,
+      model: stream.model,
+      variant: stream.variant,
+    });
     return { stream, outcome: 'synced', summary: await read(io.signal, logger) };
   }
   let done: ReplicateSummary | undefined;

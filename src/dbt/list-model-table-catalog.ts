@@ -54,9 +54,11 @@ export async function listModelTableCatalog(db: Kysely<ReplicatorDatabase>): Pro
     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
     ORDER BY m.table_schema, m.table_name COLLATE "C", a.attnum
   `.execute(db);
+  // The variants of a model share its table: one entry per connection, whatever its variants.
   const streams = await db
     .selectFrom('nango_replicator.streams')
     .select(['provider_config_key', 'connection_id', 'model'])
+    .distinct()
     .orderBy('provider_config_key')
     .orderBy('connection_id')
     .execute();

@@ -83,6 +83,7 @@ export async function runStreamJob<T, R>(deps: StreamJobDeps, job: StreamJob<T, 
     integration: stream.providerConfigKey,
     connection: stream.connectionId,
     model: stream.model,
+    variant: stream.variant,
     ...job.logFields,
   });
   const lockOptions = { stream, owner: job.owner, signal: job.signal, markIfBusy: job.markIfBusy };

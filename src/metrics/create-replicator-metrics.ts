@@ -136,7 +136,7 @@ export function createReplicatorMetrics(
           }),
         );
   const streamGauge = (name: string, help: string, value: (row: StreamFreshness) => number | null) => {
-    const gauge: Gauge<'integration' | 'connection' | 'model'> = new Gauge({
+    const gauge: Gauge<StreamLabel> = new Gauge({
       name: PREFIX + name,
       help,
       labelNames: STREAM_LABELS,

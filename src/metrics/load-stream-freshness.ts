@@ -13,6 +13,7 @@ export async function loadStreamFreshness(db: Kysely<ReplicatorDatabase>): Promi
       'provider_config_key',
       'connection_id',
       'model',
+      'variant',
       sql<number | null>`extract(epoch FROM last_success_at)::float8`.as('last_success_epoch'),
       sql<number | null>`extract(epoch FROM now() - newest_modified_at)::float8`.as('lag_seconds'),
       sql<number | null>`extract(epoch FROM now() - last_success_at)::float8`.as('since_success_seconds'),
@@ -20,7 +21,7 @@ export async function loadStreamFreshness(db: Kysely<ReplicatorDatabase>): Promi
     .orderBy('id')
     .execute();
   return rows.map((r) => ({
-    stream: { providerConfigKey: r.provider_config_key, connectionId: r.connection_id, model: r.model },
+    stream: { providerConfigKey: r.provider_config_key, connectionId: r.connection_id, model: r.model, variant: r.variant },
     lastSuccessEpochSeconds: r.last_success_epoch,
     freshnessLagSeconds: r.lag_seconds,
     secondsSinceLastSuccess: r.since_success_seconds,

@@ -2,12 +2,15 @@ import { ReplicatorError } from '../errors/replicator-error.js';
 import { type NangoHttpDeps, type NangoHttpOptions, type NangoResponseBody, nangoGetBody, parseResponseJson } from './nango-request.js';
 import type { RecordsPage } from '../write/records-page.js';
 import { parseRecordsPage } from './parse-records-page.js';
+import { BASE_VARIANT, describeModel } from '../stream/stream-key.js';
 
 /** Which stream to read and from where. */
 export interface ListRecordsParams {
   providerConfigKey: string;
   connectionId: string;
   model: string;
+  /** The sync variant; absent or `base` for a sync without variants (then not sent, as before variants). */
+  variant?: string;
   /** Resume after this position; null reads from the beginning. */
   cursor: string | null;
   /** Records per request, 1..10000. */
@@ -83,6 +86,7 @@ async function getPageBody(deps: NangoHttpDeps, options: NangoHttpOptions, param
     path: '/records',
     query: {
       model: params.model,
+      variant: params.variant === undefined || params.variant === BASE_VARIANT ? undefined : params.variant,
       limit: params.limit,
       cursor: params.cursor ?? undefined,
       modified_after: params.modifiedAfter?.toISOString(),
@@ -100,7 +104,7 @@ function isServerError(error: unknown): boolean {
 function cursorRejected(params: ListRecordsParams, cause: unknown): ReplicatorError {
   return new ReplicatorError(
     'cursor_rejected',
-    `Nango answered 500 to every attempt to resume ${params.model} of ${params.providerConfigKey}/${params.connectionId} ` +
+    `Nango answered 500 to every attempt to resume ${describeModel({ model: params.model, variant: params.variant ?? BASE_VARIANT })} of ${params.providerConfigKey}/${params.connectionId} ` +
       'from the stored cursor: it is probably corrupt or no longer valid. The stream must be re-read from the start: a ' +
       'worker schedules a replace backfill of it by itself; by hand, run a `replace` backfill of it, or `sync --full`.',
     { retry: 'terminal', cause, details: { cursor: params.cursor } },

@@ -47,7 +47,7 @@ export function pollAdaptively(process: Process, deps: { db: Kysely<ReplicatorDa
       if (unannounced && !warned.has(stream.providerConfigKey)) {
         warned.add(stream.providerConfigKey);
         deps.logger.warn(
-          { integration: stream.providerConfigKey, connection: stream.connectionId, model: stream.model },
+          { integration: stream.providerConfigKey, connection: stream.connectionId, model: stream.model, variant: stream.variant },
           "a read found changes no webhook announced: this integration's webhooks are not arriving (a self-hosted Nango skips " +
             'private addresses, docs/nango-api.md 5.2); its streams keep polling at `every`',
         );

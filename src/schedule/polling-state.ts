@@ -28,7 +28,7 @@ export async function loadPollingState(
       FROM nango_replicator.streams s
       LEFT JOIN nango_replicator.polling_integrations i ON i.provider_config_key = s.provider_config_key
      WHERE s.provider_config_key = ${stream.providerConfigKey} AND s.connection_id = ${stream.connectionId}
-       AND s.model = ${stream.model}`.execute(db);
+       AND s.model = ${stream.model} AND s.variant = ${stream.variant}`.execute(db);
   const row = rows[0];
   if (row === undefined || row.poll_every_ms !== settings.everyMs || row.safety_net_ms !== settings.safetyNetMs) {
     await storeSettings(db, stream, settings);
@@ -66,6 +66,7 @@ async function storeSettings(db: Kysely<ReplicatorDatabase>, stream: StreamKey, 
       provider_config_key: stream.providerConfigKey,
       connection_id: stream.connectionId,
       model: stream.model,
+      variant: stream.variant,
       poll_every_ms: settings.everyMs,
       safety_net_ms: settings.safetyNetMs,
     })
@@ -116,6 +117,7 @@ export async function recordRead(
       .where('provider_config_key', '=', stream.providerConfigKey)
       .where('connection_id', '=', stream.connectionId)
       .where('model', '=', stream.model)
+      .where('variant', '=', stream.variant)
       .forUpdate()
       .executeTakeFirst();
     if (row === undefined) return { unannounced: false };
@@ -157,6 +159,7 @@ export async function noteWebhook(db: Kysely<ReplicatorDatabase>, stream: Stream
     .where('provider_config_key', '=', stream.providerConfigKey)
     .where('connection_id', '=', stream.connectionId)
     .where('model', '=', stream.model)
+    .where('variant', '=', stream.variant)
     .execute();
   await db
     .insertInto('nango_replicator.polling_integrations')

@@ -11,19 +11,23 @@ export async function wasScheduled(db: Kysely<ReplicatorDatabase>, ids: Readonly
   const byKey = new Map<string, string>();
   for (const id of ids) {
     const stream = streamFromSchedulerId(id);
-    if (stream !== null) byKey.set(`${stream.providerConfigKey}\u0000${stream.connectionId}\u0000${stream.model}`, id);
+    if (stream !== null) byKey.set(streamKeyText(stream.providerConfigKey, stream.connectionId, stream.model, stream.variant), id);
   }
   const integrations = [...new Set([...byKey.keys()].map((k) => k.split('\u0000')[0] as string))];
   if (integrations.length === 0) return found;
   const rows = await db
     .selectFrom('nango_replicator.streams')
-    .select(['provider_config_key', 'connection_id', 'model'])
+    .select(['provider_config_key', 'connection_id', 'model', 'variant'])
     .where('provider_config_key', 'in', integrations)
     .where('poll_every_ms', 'is not', null)
     .execute();
   for (const row of rows) {
-    const id = byKey.get(`${row.provider_config_key}\u0000${row.connection_id}\u0000${row.model}`);
+    const id = byKey.get(streamKeyText(row.provider_config_key, row.connection_id, row.model, row.variant));
     if (id !== undefined) found.add(id);
   }
   return found;
+}
+
+function streamKeyText(...parts: string[]): string {
+  return parts.join('\u0000');
 }

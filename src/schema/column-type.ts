@@ -34,6 +34,8 @@ export const SYSTEM_COLUMNS = Object.freeze([
   '_nango_provider_config_key',
   /** `text`: the Nango connection id the record belongs to. */
   '_nango_connection_id',
+  /** `text`: the sync variant the record was read from (`base` for a sync without variants); part of the key. */
+  '_nango_variant',
   /** `jsonb`: the whole record as received, minus `_nango_metadata`, with U+0000 removed. */
   '_nango_raw',
   /** `text`: `_nango_metadata.last_action`: `ADDED`, `UPDATED` or `DELETED` (the state when read). */

@@ -76,7 +76,7 @@ export async function loadStatusRows(db: Kysely<ReplicatorDatabase>, options: Lo
     streams.map((s) => s.id),
   );
   return streams.map((s) => ({
-    stream: { providerConfigKey: s.providerConfigKey, connectionId: s.connectionId, model: s.model },
+    stream: { providerConfigKey: s.providerConfigKey, connectionId: s.connectionId, model: s.model, variant: s.variant },
     state: s.state,
     periodMs: s.periodMs,
     rows: s.rows,

@@ -1,5 +1,6 @@
 import { COUNTS_DIFFER_WORDING } from '../store/counts-differ-sql.js';
 import { escapeHtml } from './escape-html.js';
+import { describeModel, describeStream } from '../stream/stream-key.js';
 import { formatCount } from '../util/format-count.js';
 import { formatDuration } from './format-duration.js';
 import type { StatusRow, StatusRun } from './load-status-rows.js';
@@ -15,7 +16,7 @@ export function renderStreamRow(row: StatusRow, now: Date): string {
   const cells = [
     `<td class="integration">${escapeHtml(stream.providerConfigKey)}</td>`,
     `<td class="connection">${escapeHtml(stream.connectionId)}</td>`,
-    `<td class="model">${escapeHtml(stream.model)}</td>`,
+    `<td class="model">${escapeHtml(describeModel(stream))}</td>`,
     `<td class="state"><span class="badge ${state}" title="${escapeHtml(`judged against its period of ${formatDuration(row.periodMs / 1000)}`)}">${state === 'never' ? 'never read' : state}</span></td>`,
     `<td class="rows num">${row.rows === null ? '<span class="none">no table</span>' : formatCount(row.rows)}${nangoCount(row)}</td>`,
     `<td class="value-errors num">${valueErrors(row.valueErrors)}</td>`,
@@ -26,7 +27,7 @@ export function renderStreamRow(row: StatusRow, now: Date): string {
     `<td class="last-backfill">${renderLastBackfill(row.lastBackfill, now)}</td>`,
     `<td class="activity">${renderSparkline(row.recordsPerHour)}</td>`,
   ];
-  const id = `${stream.providerConfigKey}/${stream.connectionId}/${stream.model}`;
+  const id = describeStream(stream);
   return `<tr class="stream ${state}" data-stream="${escapeHtml(id)}">${cells.join('')}</tr>`;
 }
 

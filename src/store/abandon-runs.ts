@@ -38,6 +38,7 @@ export async function abandonRuns(
       .where('provider_config_key', '=', stream.providerConfigKey)
       .where('connection_id', '=', stream.connectionId)
       .where('model', '=', stream.model)
+      .where('variant', '=', stream.variant)
       .executeTakeFirst();
     if (streamRow === undefined) return [];
     const runs = await trx

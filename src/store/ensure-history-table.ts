@@ -8,6 +8,15 @@ type Trx = Transaction<ReplicatorDatabase>;
 
 /** The history table's name is the model table's plus this, unless taken (see `derivedIdentifier`). */
 export const HISTORY_SUFFIX = '_history';
+/** The key index of a history table: one row's versions in order (a table from before variants gets it built later). */
+export const HISTORY_KEY_INDEX_COLUMNS = Object.freeze([
+  '_nango_provider_config_key',
+  '_nango_connection_id',
+  '_nango_variant',
+  'id',
+  '_nango_valid_from',
+] as const);
+export const HISTORY_KEY_INDEX_SUFFIX = '_key_idx';
 /** The point-in-time function is the model table's name plus this: `nango.ticket_as_of('2026-10-01')`. */
 export const AS_OF_SUFFIX = '_as_of';
 
@@ -46,7 +55,7 @@ export async function ensureHistoryTable(
   const taken = new Set(rows.map((r) => r.name));
   const name = derivedIdentifier(target.table, HISTORY_SUFFIX, taken);
   taken.add(name);
-  const index = derivedIdentifier(name, '_key_idx', taken);
+  const index = derivedIdentifier(name, HISTORY_KEY_INDEX_SUFFIX, taken);
   taken.add(index);
   const asOf = derivedIdentifier(target.table, AS_OF_SUFFIX, taken);
   const history = sql.id(target.schema, name);
@@ -55,6 +64,7 @@ export async function ensureHistoryTable(
       _nango_history_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
       _nango_provider_config_key text NOT NULL,
       _nango_connection_id text NOT NULL,
+      _nango_variant text NOT NULL DEFAULT 'base',
       id text NOT NULL,
       ${sql.join([...typed, sql`_nango_raw jsonb NOT NULL`])},
       _nango_valid_from timestamptz NOT NULL,
@@ -63,14 +73,12 @@ export async function ensureHistoryTable(
       _nango_last_modified_at timestamptz NOT NULL,
       _nango_txid xid8 NOT NULL
     )`.execute(trx);
-  await sql`CREATE INDEX ${sql.id(index)} ON ${history} (_nango_provider_config_key, _nango_connection_id, id, _nango_valid_from)`.execute(
-    trx,
-  );
+  await sql`CREATE INDEX ${sql.id(index)} ON ${history} (${sql.join(HISTORY_KEY_INDEX_COLUMNS.map((c) => sql.id(c)))})`.execute(trx);
   const columns = [...target.columns.map((c) => c.column), '_nango_raw'].map((c) => sql.id(c));
   const seeded = await sql`
-    INSERT INTO ${history} (_nango_provider_config_key, _nango_connection_id, id, ${sql.join(columns)},
+    INSERT INTO ${history} (_nango_provider_config_key, _nango_connection_id, _nango_variant, id, ${sql.join(columns)},
       _nango_valid_from, _nango_valid_to, _nango_is_deleted, _nango_last_modified_at, _nango_txid)
-    SELECT _nango_provider_config_key, _nango_connection_id, id, ${sql.join(columns)},
+    SELECT _nango_provider_config_key, _nango_connection_id, _nango_variant, id, ${sql.join(columns)},
       now(), NULL, _nango_deleted_at IS NOT NULL, _nango_last_modified_at, pg_current_xact_id()
     FROM ${sql.id(target.schema, target.table)}`.execute(trx);
   // Point in time: the versions valid at `at` (deleted ones flagged, as the table keeps soft-deleted rows).

@@ -6,7 +6,7 @@ import { derivedIdentifier } from '../schema/derived-identifier.js';
 import type { ModelField } from '../schema/model-fields.js';
 import { planColumns } from '../schema/plan-columns.js';
 import { commentModelTable } from './comment-model-table.js';
-import { ensureHistoryTable } from './ensure-history-table.js';
+import { ensureHistoryTable, HISTORY_KEY_INDEX_COLUMNS, HISTORY_KEY_INDEX_SUFFIX } from './ensure-history-table.js';
 import {
   CHANGE_POSITION_COLUMN,
   CHANGE_POSITION_INDEX_COLUMNS,
@@ -14,10 +14,12 @@ import {
   ensureChangePosition,
 } from './ensure-change-position.js';
 import { ensureSyncedAtIndex, ensureTableIndex, SYNCED_AT_INDEX_COLUMNS, SYNCED_AT_INDEX_SUFFIX } from './ensure-synced-at-index.js';
+import { ensureVariantColumn, migrateToVariantKey, VARIANT_COLUMN, VARIANT_KEY_COLUMNS } from './migrate-to-variant-key.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 import { installRowCountTriggers } from './row-count-triggers.js';
 import type { MappedColumn, TableLayout } from './table-layout.js';
 import { ensureSchema } from './ensure-schema.js';
+import { BASE_VARIANT } from '../stream/stream-key.js';
 
 type Trx = Transaction<ReplicatorDatabase>;
 
@@ -41,6 +43,10 @@ const DEFAULT_FILLFACTOR = 100;
  * table created before the index existed (see `ensureSyncedAtIndex`). The change feed's `_nango_txid` column and
  * its index come the same way (a table from before the feed gains the column without a rewrite, see
  * `ensureChangePosition`).
+ *
+ * Rows are keyed by (integration, connection, variant, id): the variants of a model share its table, their ids may
+ * repeat. A table created before variants gains `_nango_variant` in the DDL transaction and moves to the new
+ * primary key after it, in place and without a long lock (`ensureVariantColumn`, `migrateToVariantKey`).
  */
 export async function ensureModelTable(
   deps: { db: Kysely<ReplicatorDatabase>; logger: Logger },
@@ -72,6 +78,7 @@ export async function ensureModelTable(
     } else {
       for (const column of plan.added) await addColumn(trx, params.schema, table, column);
       await ensureChangePosition(trx, { schema: params.schema, table });
+      await ensureVariantColumn(trx, deps.logger, { schema: params.schema, table });
       await applyFillfactor(trx, deps.logger, { schema: params.schema, table, fillfactor: params.fillfactor });
     }
     await recordColumns(trx, params.schema, table, existing.length, plan.added);
@@ -89,9 +96,16 @@ export async function ensureModelTable(
   });
   if (!ensured.isNew) {
     const target = { schema: params.schema, table: ensured.layout.table };
+    // Before any write: the writes' ON CONFLICT names the variant key, which needs its unique index.
+    await migrateToVariantKey(deps, target);
     await ensureSyncedAtIndex(deps, target);
     const feedIndex = { columns: CHANGE_POSITION_INDEX_COLUMNS, suffix: CHANGE_POSITION_INDEX_SUFFIX, what: 'change feed (_nango_txid)' };
     await ensureTableIndex(deps, { ...target, ...feedIndex });
+    const history = ensured.layout.history;
+    if (history !== undefined) {
+      const historyIndex = { columns: HISTORY_KEY_INDEX_COLUMNS, suffix: HISTORY_KEY_INDEX_SUFFIX, what: 'history key (with variant)' };
+      await ensureTableIndex(deps, { schema: params.schema, table: history, ...historyIndex });
+    }
   }
   return ensured.layout;
 }
@@ -157,6 +171,7 @@ async function createTable(
     .createTable(table)
     .addColumn('_nango_provider_config_key', 'text', (c) => c.notNull())
     .addColumn('_nango_connection_id', 'text', (c) => c.notNull())
+    .addColumn(VARIANT_COLUMN, 'text', (c) => c.notNull().defaultTo(BASE_VARIANT))
     .addColumn('id', 'text', (c) => c.notNull());
   for (const column of columns) builder = builder.addColumn(column.column, column.type);
   const created = builder
@@ -169,7 +184,7 @@ async function createTable(
     .addColumn('_nango_cursor', 'text', (c) => c.notNull())
     .addColumn('_nango_synced_at', 'timestamptz', (c) => c.notNull())
     .addColumn(CHANGE_POSITION_COLUMN, sql`xid8`)
-    .addPrimaryKeyConstraint(primaryKey, ['_nango_provider_config_key', '_nango_connection_id', 'id']);
+    .addPrimaryKeyConstraint(primaryKey, [...VARIANT_KEY_COLUMNS]);
   // At Postgres' default the table gets no storage parameter at all, as before the setting existed.
   if (fillfactor === DEFAULT_FILLFACTOR) await created.execute();
   else await created.modifyEnd(sql`WITH (fillfactor = ${sql.lit(fillfactor)})`).execute();

@@ -15,7 +15,12 @@ export interface StreamState {
 export async function ensureStream(db: Kysely<ReplicatorDatabase>, stream: StreamKey): Promise<StreamState> {
   await db
     .insertInto('nango_replicator.streams')
-    .values({ provider_config_key: stream.providerConfigKey, connection_id: stream.connectionId, model: stream.model })
+    .values({
+      provider_config_key: stream.providerConfigKey,
+      connection_id: stream.connectionId,
+      model: stream.model,
+      variant: stream.variant,
+    })
     .onConflict((oc) => oc.constraint('streams_stream_key').doNothing())
     .execute();
   return db
@@ -24,5 +29,6 @@ export async function ensureStream(db: Kysely<ReplicatorDatabase>, stream: Strea
     .where('provider_config_key', '=', stream.providerConfigKey)
     .where('connection_id', '=', stream.connectionId)
     .where('model', '=', stream.model)
+    .where('variant', '=', stream.variant)
     .executeTakeFirstOrThrow();
 }

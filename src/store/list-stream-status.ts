@@ -12,6 +12,8 @@ export interface StreamStatus {
   providerConfigKey: string;
   connectionId: string;
   model: string;
+  /** The sync variant, `base` for a sync without variants. */
+  variant: string;
   /** Rows of this stream not deleted; null when its table does not exist (yet). */
   rows: number | null;
   /** Rows of this stream marked deleted (soft deletes). */
@@ -100,11 +102,15 @@ export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: 
   const schema = options.schema === undefined ? sql`TRUE` : sql`t.table_schema = ${options.schema}`;
   const after = options.afterId === undefined ? sql`TRUE` : sql`s.id > ${options.afterId}::bigint`;
   const order =
-    options.order === 'worst' ? worstFirstSql : options.order === 'key' ? sql`s.id` : sql`s.provider_config_key, s.connection_id, s.model`;
+    options.order === 'worst'
+      ? worstFirstSql
+      : options.order === 'key'
+        ? sql`s.id`
+        : sql`s.provider_config_key, s.connection_id, s.model, s.variant`;
   const limit = options.limit === undefined ? sql`` : sql`LIMIT ${options.limit}`;
   const offset = options.offset === undefined ? sql`` : sql`OFFSET ${options.offset}`;
   const { rows: streams } = await sql<StatusQueryRow>`
-    SELECT s.id, s.provider_config_key, s.connection_id, s.model, s.last_success_at, s.last_run_started_at, s.last_error,
+    SELECT s.id, s.provider_config_key, s.connection_id, s.model, s.variant, s.last_success_at, s.last_run_started_at, s.last_error,
       s.last_backfill, ${streamStateSql} AS state, ${periodMsSql} AS period_ms,
       EXISTS (SELECT 1 FROM nango_replicator.model_tables t WHERE t.model = s.model AND ${schema}) AS has_table,
       (SELECT t.history_since FROM nango_replicator.model_tables t WHERE t.model = s.model AND ${schema} LIMIT 1) AS history_since,
@@ -133,6 +139,7 @@ export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: 
     providerConfigKey: s.provider_config_key,
     connectionId: s.connection_id,
     model: s.model,
+    variant: s.variant,
     state: s.state,
     periodMs: s.period_ms,
     rows: s.has_table ? s.live : null,
@@ -168,6 +175,7 @@ interface StatusQueryRow extends PollingColumns {
   provider_config_key: string;
   connection_id: string;
   model: string;
+  variant: string;
   last_success_at: Date | null;
   last_run_started_at: Date | null;
   last_error: Record<string, unknown> | null;

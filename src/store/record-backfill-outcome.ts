@@ -15,7 +15,13 @@ export async function recordBackfillOutcome(
   const json = sql<string>`jsonb_build_object('at', now()) || ${JSON.stringify(outcome)}::jsonb`;
   await db
     .insertInto('nango_replicator.streams')
-    .values({ provider_config_key: stream.providerConfigKey, connection_id: stream.connectionId, model: stream.model, last_backfill: json })
+    .values({
+      provider_config_key: stream.providerConfigKey,
+      connection_id: stream.connectionId,
+      model: stream.model,
+      variant: stream.variant,
+      last_backfill: json,
+    })
     .onConflict((oc) => oc.constraint('streams_stream_key').doUpdateSet({ last_backfill: json }))
     .execute();
 }

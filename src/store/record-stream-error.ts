@@ -11,7 +11,13 @@ export async function recordStreamError(db: Kysely<ReplicatorDatabase>, stream: 
   const json = JSON.stringify(error);
   await db
     .insertInto('nango_replicator.streams')
-    .values({ provider_config_key: stream.providerConfigKey, connection_id: stream.connectionId, model: stream.model, last_error: json })
+    .values({
+      provider_config_key: stream.providerConfigKey,
+      connection_id: stream.connectionId,
+      model: stream.model,
+      variant: stream.variant,
+      last_error: json,
+    })
     .onConflict((oc) => oc.constraint('streams_stream_key').doUpdateSet({ last_error: json }))
     .execute();
 }

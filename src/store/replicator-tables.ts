@@ -10,6 +10,8 @@ export interface StreamsTable {
   provider_config_key: string;
   connection_id: string;
   model: string;
+  /** The sync variant, `base` for a sync without variants (migration 0011); part of the unique key. */
+  variant: Generated<string>;
   cursor: string | null;
   cursor_updated_at: Timestamp | null;
   newest_modified_at: Timestamp | null;
@@ -105,6 +107,8 @@ export interface ValueErrorsView extends Omit<ValueErrorsTable, 'seen_at'> {
   provider_config_key: string;
   connection_id: string;
   model: string;
+  /** Migration 0011. */
+  variant: string;
   seen_at: Timestamp;
 }
 

@@ -4,7 +4,8 @@ import type { ReplicatorDatabase } from './replicator-tables.js';
 /**
  * Soft-deletes every live row of one connection in every model table of `schema` (`_nango_deleted_at` and
  * `_nango_synced_at` set to the transaction's time and `_nango_txid` to its id, so readers of the change feed see it); rows already deleted
- * keep their time. Returns how many rows it marked.
+ * keep their time. Every variant of the connection's syncs goes: the connection is gone, and all its streams with it.
+ * Returns how many rows it marked.
  */
 export async function softDeleteConnectionRows(
   trx: Transaction<ReplicatorDatabase>,

@@ -1,15 +1,22 @@
 import { createHash } from 'node:crypto';
-import type { StreamKey } from './stream-key.js';
+import { BASE_VARIANT, type StreamKey } from './stream-key.js';
 
 /**
  * Names derived from a stream, deterministic so every process computes the same ones. Each part is
  * percent-encoded, so `/` separates parts unambiguously and no `:` (which BullMQ reserves in job ids) appears.
+ * The base variant has no part of its own (its names are those of the versions before variants, which existing
+ * deployments hold schedulers under); any other variant is a fifth part.
  */
 function encoded(stream: StreamKey): string {
-  return [stream.providerConfigKey, stream.connectionId, stream.model].map(encodeURIComponent).join('/');
+  const parts = [stream.providerConfigKey, stream.connectionId, stream.model];
+  if (stream.variant !== BASE_VARIANT) parts.push(stream.variant);
+  return parts.map(encodeURIComponent).join('/');
 }
 
-/** The id of a stream's job scheduler on `nango-sync`: `sync/<integration>/<connection>/<model>`. */
+/**
+ * The id of a stream's job scheduler on `nango-sync`: `sync/<integration>/<connection>/<model>` for the base
+ * variant, `sync/<integration>/<connection>/<model>/<variant>` for another.
+ */
 export function streamSchedulerId(stream: StreamKey): string {
   return `sync/${encoded(stream)}`;
 }
@@ -17,10 +24,17 @@ export function streamSchedulerId(stream: StreamKey): string {
 /** The stream a scheduler id names, or null for an id this replicator did not create. */
 export function streamFromSchedulerId(id: string): StreamKey | null {
   const parts = id.split('/');
-  if (parts.length !== 4 || parts[0] !== 'sync') return null;
+  if ((parts.length !== 4 && parts.length !== 5) || parts[0] !== 'sync') return null;
   try {
-    const [providerConfigKey, connectionId, model] = parts.slice(1).map(decodeURIComponent) as [string, string, string];
-    return { providerConfigKey, connectionId, model };
+    const [providerConfigKey, connectionId, model, variant = BASE_VARIANT] = parts.slice(1).map(decodeURIComponent) as [
+      string,
+      string,
+      string,
+      string | undefined,
+    ];
+    // `base` spelled out as a fifth part is not an id we produce (base has four parts).
+    if (parts.length === 5 && variant === BASE_VARIANT) return null;
+    return { providerConfigKey, connectionId, model, variant };
   } catch {
     return null; // not percent-encoding we produced
   }

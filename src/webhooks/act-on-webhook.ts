@@ -40,5 +40,10 @@ export async function actOnWebhook(webhook: NangoWebhook, deps: { target: Webhoo
 }
 
 function streamLogger(logger: Logger, stream: StreamKey): Logger {
-  return logger.child({ integration: stream.providerConfigKey, connection: stream.connectionId, model: stream.model });
+  return logger.child({
+    integration: stream.providerConfigKey,
+    connection: stream.connectionId,
+    model: stream.model,
+    variant: stream.variant,
+  });
 }

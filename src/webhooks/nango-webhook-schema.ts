@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatIssues } from '../config/format-issues.js';
-import type { StreamKey } from '../stream/stream-key.js';
+import { BASE_VARIANT, type StreamKey } from '../stream/stream-key.js';
+import { syncVariantNameSchema } from '../stream/sync-variant-schema.js';
 
 const nonEmpty = z.string().min(1);
 
@@ -17,6 +18,8 @@ export const syncSuccessWebhookSchema = z.looseObject({
   connectionId: nonEmpty,
   model: nonEmpty,
   syncName: z.string(),
+  /** The sync variant whose records changed; `model` is the base name (REFERENCE 10.2). Absent or null: `base`. */
+  syncVariant: syncVariantNameSchema.nullish(),
   /** Omitted or null when the sync does not use checkpoints; `from === null` means a full run. */
   checkpoints: checkpointsSchema.nullish(),
   /** Deprecated: `INITIAL` (a full run), `INCREMENTAL` or `WEBHOOK`. */
@@ -33,6 +36,7 @@ export const syncFailureWebhookSchema = z.looseObject({
   connectionId: nonEmpty,
   model: nonEmpty,
   syncName: z.string(),
+  syncVariant: syncVariantNameSchema.nullish(),
   error: z.looseObject({ type: z.string(), description: z.string() }),
   startedAt: z.string().optional(),
   failedAt: z.string().optional(),
@@ -61,7 +65,7 @@ export function parseNangoWebhook(body: unknown): ParsedWebhook {
   const parsed = syncWebhookSchema.safeParse(body);
   if (!parsed.success) return { ok: false, problem: formatIssues(parsed.error.issues) };
   const sync = parsed.data;
-  const base = { providerConfigKey: sync.providerConfigKey, connectionId: sync.connectionId };
+  const base = { providerConfigKey: sync.providerConfigKey, connectionId: sync.connectionId, variant: sync.syncVariant ?? BASE_VARIANT };
   if (sync.success) {
     return {
       ok: true,

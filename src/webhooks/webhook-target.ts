@@ -6,7 +6,7 @@ export type SyncRequestOutcome =
   | 'enqueued'
   /** A job for the stream is already waiting (a burst of webhooks causes one pull). */
   | 'already-queued'
-  /** The stream is not in the configuration's `streams`: nothing is pulled. */
+  /** The stream (for a variant: its base stream) is not in the configuration's `streams`: nothing is pulled. */
   | 'not-followed';
 
 /** Why a pull is requested, for logs and job data. No secrets, nothing from the records. */

@@ -38,9 +38,12 @@ export type DeleteUnseenResult =
 export async function deleteUnseenRows(db: Kysely<ReplicatorDatabase>, params: DeleteUnseenParams): Promise<DeleteUnseenResult> {
   const { layout, stream } = params;
   const table = sql.table(`${layout.schema}.${layout.table}`);
-  const ofStream = sql`_nango_provider_config_key = ${stream.providerConfigKey} AND _nango_connection_id = ${stream.connectionId}`;
+  // The stream's rows only: the model's other variants share the table, and their ids may be the same.
+  const ofStream = sql`_nango_provider_config_key = ${stream.providerConfigKey} AND _nango_connection_id = ${stream.connectionId}
+    AND _nango_variant = ${stream.variant}`;
   const streamId = sql`(SELECT id FROM nango_replicator.streams
-    WHERE provider_config_key = ${stream.providerConfigKey} AND connection_id = ${stream.connectionId} AND model = ${stream.model})`;
+    WHERE provider_config_key = ${stream.providerConfigKey} AND connection_id = ${stream.connectionId} AND model = ${stream.model}
+      AND variant = ${stream.variant})`;
   // Not written since the pass started, and not read by it unchanged either.
   const unseen = sql`_nango_deleted_at IS NULL AND _nango_synced_at < ${params.passStartedAt}
     AND NOT EXISTS (SELECT 1 FROM nango_replicator.pass_records p WHERE p.stream_id = ${streamId} AND p.record_id = t.id)`;
@@ -73,7 +76,7 @@ export async function deleteUnseenRows(db: Kysely<ReplicatorDatabase>, params: D
         cleared AS (
           DELETE FROM nango_replicator.value_errors v USING gone g, nango_replicator.streams s
           WHERE s.provider_config_key = ${stream.providerConfigKey} AND s.connection_id = ${stream.connectionId}
-            AND s.model = ${stream.model} AND v.stream_id = s.id AND v.record_id = g.id
+            AND s.model = ${stream.model} AND s.variant = ${stream.variant} AND v.stream_id = s.id AND v.record_id = g.id
         ),
         ${tombstones(layout, stream, sql`gone`)}
         ${historyCtes(layout, stream, { source: 'gone', deleted: sql`true`, historic: sql`true` })}
@@ -107,5 +110,5 @@ export async function deleteUnseenRows(db: Kysely<ReplicatorDatabase>, params: D
 export async function clearPassRecords(db: Kysely<ReplicatorDatabase>, stream: StreamKey): Promise<void> {
   await sql`DELETE FROM nango_replicator.pass_records p USING nango_replicator.streams s
     WHERE s.provider_config_key = ${stream.providerConfigKey} AND s.connection_id = ${stream.connectionId}
-      AND s.model = ${stream.model} AND p.stream_id = s.id`.execute(db);
+      AND s.model = ${stream.model} AND s.variant = ${stream.variant} AND p.stream_id = s.id`.execute(db);
 }

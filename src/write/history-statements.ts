@@ -13,7 +13,7 @@ export const WRITTEN_ROW = '_nango_written_row';
  */
 export function historyCtes(
   layout: TableLayout,
-  stream: { providerConfigKey: string; connectionId: string },
+  stream: { providerConfigKey: string; connectionId: string; variant: string },
   options: { source: string; deleted: RawBuilder<unknown>; historic: RawBuilder<unknown> },
 ): RawBuilder<unknown> {
   if (layout.history === undefined) return sql``;
@@ -26,12 +26,14 @@ export function historyCtes(
       UPDATE ${history} AS h SET _nango_valid_to = now()
       FROM ${source} AS w
       WHERE ${options.historic} AND h._nango_provider_config_key = ${stream.providerConfigKey}
-        AND h._nango_connection_id = ${stream.connectionId} AND h.id = w.id AND h._nango_valid_to IS NULL
+        AND h._nango_connection_id = ${stream.connectionId} AND h._nango_variant = ${stream.variant} AND h.id = w.id
+        AND h._nango_valid_to IS NULL
     ),
     history_added AS (
-      INSERT INTO ${history} (_nango_provider_config_key, _nango_connection_id, id, ${sql.join(typed.map((c) => sql.id(c)))},
+      INSERT INTO ${history} (_nango_provider_config_key, _nango_connection_id, _nango_variant, id,
+        ${sql.join(typed.map((c) => sql.id(c)))},
         _nango_valid_from, _nango_valid_to, _nango_is_deleted, _nango_last_modified_at, _nango_txid)
-      SELECT ${stream.providerConfigKey}, ${stream.connectionId}, w.id, ${sql.join(typed.map(row))},
+      SELECT ${stream.providerConfigKey}, ${stream.connectionId}, ${stream.variant}, w.id, ${sql.join(typed.map(row))},
         now(), NULL, ${options.deleted}, ${row('_nango_last_modified_at')}, pg_current_xact_id()
       FROM ${source} AS w WHERE ${options.historic}
     )`;

@@ -24,8 +24,8 @@ export async function notifyChanges(
   change: { schema: string; table: string; stream: StreamKey; count: number },
 ): Promise<void> {
   if (change.count <= 0) return;
-  const { providerConfigKey, connectionId, model } = change.stream;
-  const stream = { providerConfigKey, connectionId, model };
+  const { providerConfigKey, connectionId, model, variant } = change.stream;
+  const stream = { providerConfigKey, connectionId, model, variant };
   const notice: ChangesNotice = { table: `${change.schema}.${change.table}`, stream, count: change.count };
   await sql`SELECT pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify(notice)})`.execute(trx);
 }

@@ -51,10 +51,10 @@ export function writeRowsStatement(layout: TableLayout, params: PageParams): Raw
   return sql<WrittenCounts>`
     WITH written AS (
       INSERT INTO ${table} AS t (
-        _nango_provider_config_key, _nango_connection_id, id, ${sql.join([...typed, sql`_nango_raw`])},
+        _nango_provider_config_key, _nango_connection_id, _nango_variant, id, ${sql.join([...typed, sql`_nango_raw`])},
         _nango_last_action, _nango_first_seen_at, _nango_last_modified_at, _nango_deleted_at, _nango_pruned_at,
         _nango_cursor, _nango_synced_at, _nango_txid)
-      SELECT ${params.providerConfigKey}, ${params.connectionId}, r->>'id', ${sql.join([...extracted, sql`r`])},
+      SELECT ${params.providerConfigKey}, ${params.connectionId}, ${params.variant}, r->>'id', ${sql.join([...extracted, sql`r`])},
         action, first_seen, last_modified, deleted, pruned, cursor, now(), pg_current_xact_id()
       FROM (
         SELECT r, ${bad} AS b, action, first_seen, last_modified, deleted, pruned, cursor
@@ -94,7 +94,7 @@ function skipStored(
   return sql`WHERE NOT EXISTS (
         SELECT 1 FROM ${table} AS s
         WHERE s._nango_provider_config_key = ${params.providerConfigKey} AND s._nango_connection_id = ${params.connectionId}
-          AND s.id = r->>'id'
+          AND s._nango_variant = ${params.variant} AND s.id = r->>'id'
           AND (s._nango_last_modified_at > last_modified
             OR (s._nango_deleted_at IS NOT DISTINCT FROM deleted AND s._nango_pruned_at IS NOT DISTINCT FROM pruned
               AND (deleted IS NOT NULL OR pruned IS NOT NULL OR ROW(${stored}) IS NOT DISTINCT FROM ROW(${offered}))))
@@ -116,7 +116,7 @@ function onConflictUpdate(layout: TableLayout): RawBuilder<unknown> {
   const values = [...layout.columns.map((c) => c.column), '_nango_raw'];
   const stored = sql.join(values.map((c) => sql`t.${sql.id(c)}`));
   const offered = sql.join(values.map((c) => sql`EXCLUDED.${sql.id(c)}`));
-  return sql`ON CONFLICT (_nango_provider_config_key, _nango_connection_id, id) DO UPDATE SET
+  return sql`ON CONFLICT (_nango_provider_config_key, _nango_connection_id, _nango_variant, id) DO UPDATE SET
         ${sql.join(updates)},
         _nango_last_action = EXCLUDED._nango_last_action,
         _nango_first_seen_at = EXCLUDED._nango_first_seen_at,
@@ -170,7 +170,7 @@ function extract(column: MappedColumn): RawBuilder<unknown> {
  */
 export function hardDeleteStatement(
   layout: TableLayout,
-  stream: { streamId: string; providerConfigKey: string; connectionId: string },
+  stream: { streamId: string; providerConfigKey: string; connectionId: string; variant: string },
   json: string,
 ): RawBuilder<{ deleted: string }> {
   return sql<{ deleted: string }>`
@@ -178,7 +178,7 @@ export function hardDeleteStatement(
       DELETE FROM ${sql.table(`${layout.schema}.${layout.table}`)} AS t
       USING jsonb_to_recordset(${json}::jsonb) AS d(id text, m timestamptz)
       WHERE t._nango_provider_config_key = ${stream.providerConfigKey} AND t._nango_connection_id = ${stream.connectionId}
-        AND t.id = d.id AND t._nango_last_modified_at <= d.m
+        AND t._nango_variant = ${stream.variant} AND t.id = d.id AND t._nango_last_modified_at <= d.m
       RETURNING t.id ${wholeRow(layout)}
     ),
     cleared AS (
@@ -195,11 +195,11 @@ export function hardDeleteStatement(
  */
 export function tombstones(
   layout: Pick<TableLayout, 'schema' | 'table'>,
-  stream: { providerConfigKey: string; connectionId: string },
+  stream: { providerConfigKey: string; connectionId: string; variant: string },
   gone: RawBuilder<unknown>,
 ): RawBuilder<unknown> {
   return sql`buried AS (
-      INSERT INTO nango_replicator.deleted_rows (table_schema, table_name, provider_config_key, connection_id, record_id)
-      SELECT ${layout.schema}, ${layout.table}, ${stream.providerConfigKey}, ${stream.connectionId}, g.id FROM ${gone} g
+      INSERT INTO nango_replicator.deleted_rows (table_schema, table_name, provider_config_key, connection_id, variant, record_id)
+      SELECT ${layout.schema}, ${layout.table}, ${stream.providerConfigKey}, ${stream.connectionId}, ${stream.variant}, g.id FROM ${gone} g
     )`;
 }

@@ -6,6 +6,8 @@ export interface ValueErrorParams {
   streamId: string;
   providerConfigKey: string;
   connectionId: string;
+  /** The stream's sync variant (`base` for a sync without variants): part of a row's key. */
+  variant: string;
   /** The page's value errors, at most one per (record, field). */
   valueErrors: ReadonlyArray<ValueError>;
   /** Soft-deleted or pruned records among them (see `PreparedPage.keptWithErrors`). */
@@ -45,7 +47,8 @@ export function replaceValueErrors(
       ? sql``
       : sql`WHERE e.record_id NOT IN (
           SELECT id FROM ${table} WHERE _nango_provider_config_key = ${params.providerConfigKey}
-            AND _nango_connection_id = ${params.connectionId} AND id = ANY(${params.keptWithErrors}::text[]))`;
+            AND _nango_connection_id = ${params.connectionId} AND _nango_variant = ${params.variant}
+            AND id = ANY(${params.keptWithErrors}::text[]))`;
   const ctes = sql`found AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(params.valueErrors)}::jsonb)
         AS e(record_id text, field text, column_name text, column_type text, reason text, record_cursor text)

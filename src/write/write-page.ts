@@ -11,7 +11,7 @@ import { notifyChanges } from './notify-changes.js';
 import { foldRowCounts } from './fold-row-counts.js';
 import { preparePage } from './prepare-page.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
-import type { StreamKey } from '../stream/stream-key.js';
+import { describeStream, type StreamKey } from '../stream/stream-key.js';
 import type { TableLayout } from '../store/table-layout.js';
 
 export interface WritePageParams {
@@ -185,7 +185,7 @@ async function pageTransaction(db: Kysely<ReplicatorDatabase>, write: PageWrite,
 function streamTaken(stream: StreamKey): ReplicatorError {
   return new ReplicatorError(
     'stream_taken',
-    `Another run moved the cursor of ${stream.providerConfigKey}/${stream.connectionId}/${stream.model} while this one ` +
+    `Another run moved the cursor of ${describeStream(stream)} while this one ` +
       'was reading; this page was rolled back and the other run carries on. Run again once it has finished.',
     { retry: 'terminal', details: { ...stream } },
   );

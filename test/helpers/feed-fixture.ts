@@ -57,7 +57,7 @@ export async function createFeedFixture(label: string, streams: number, options:
   );
   const all: FeedStream[] = [];
   for (let i = 0; i < streams; i++) {
-    const key = { providerConfigKey: 'helpdesk', connectionId: `c${i}`, model: 'Ticket' };
+    const key = { providerConfigKey: 'helpdesk', connectionId: `c${i}`, model: 'Ticket', variant: 'base' };
     const state = await ensureStream(db, key);
     all.push({ key, streamId: state.id, runId: await startRun(db, state.id, 'sync'), cursor: null });
   }

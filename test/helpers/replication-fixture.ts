@@ -17,7 +17,7 @@ import { createTestDatabase, type TestDatabase } from './test-database.js';
 import { makeTicket, ticketJsonSchema } from './ticket-model.js';
 
 export const TEST_SECRET_KEY = '6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f';
-export const TICKETS: StreamKey = { providerConfigKey: 'helpdesk', connectionId: 'acme', model: 'Ticket' };
+export const TICKETS: StreamKey = { providerConfigKey: 'helpdesk', connectionId: 'acme', model: 'Ticket', variant: 'base' };
 
 /** The stand-in, a fresh database and the replicator wired between them, with small retry delays. */
 export interface ReplicationFixture {

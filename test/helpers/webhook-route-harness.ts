@@ -12,7 +12,7 @@ import { hmacSignature, nangoWebhookBody } from './sign-nango-webhook.js';
 
 export const KEY = randomUUID();
 export const OLD_KEY = randomUUID();
-export const STREAM = { providerConfigKey: 'github-prod', connectionId: 'acme', model: 'GithubIssue' };
+export const STREAM = { providerConfigKey: 'github-prod', connectionId: 'acme', model: 'GithubIssue', variant: 'base' };
 
 export type Call =
   | { method: 'requestSync' | 'requestFullResync'; stream: StreamKey; reason: SyncRequestReason }

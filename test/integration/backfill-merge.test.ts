@@ -16,7 +16,7 @@ const MODELS = [
   { name: 'Ticket', table: 'ticket', count: 45 },
   { name: 'Escalation', table: 'escalation', count: 12 },
 ] as const;
-const TICKETS = { providerConfigKey: PCK, connectionId: 'acme', model: 'Ticket' };
+const TICKETS = { providerConfigKey: PCK, connectionId: 'acme', model: 'Ticket', variant: 'base' };
 
 describe('a merge backfill', () => {
   let f: WorkerFleet;

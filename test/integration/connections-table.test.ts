@@ -69,7 +69,8 @@ describe('the _nango_connections table, refreshed by discovery', () => {
     return found;
   };
   const scheduled = async (connectionId: string, model = 'Ticket', integration = 'helpdesk') =>
-    (await queue.getJobScheduler(streamSchedulerId({ providerConfigKey: integration, connectionId, model }))) !== undefined;
+    (await queue.getJobScheduler(streamSchedulerId({ providerConfigKey: integration, connectionId, model, variant: 'base' }))) !==
+    undefined;
   const setMetadata = async (method: 'POST' | 'PATCH', connectionId: string, metadata: Record<string, unknown>) => {
     const response = await fetch(`${f.standIn.url}/connections/metadata`, {
       method,

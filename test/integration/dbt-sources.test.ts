@@ -55,7 +55,7 @@ describe('dbt-sources', () => {
     // A second model table, synced by no rule: it is listed, without a freshness block.
     f.standIn.store.deploySync({ providerConfigKey: 'helpdesk', name: 'agents', models: [{ name: 'Agent' }], runs: 'every hour' });
     f.standIn.store.save('helpdesk', 'acme', 'Agent', [{ id: 'a1', name: 'Ada' }]);
-    await f.sync({ stream: { providerConfigKey: 'helpdesk', connectionId: 'acme', model: 'Agent' } });
+    await f.sync({ stream: { providerConfigKey: 'helpdesk', connectionId: 'acme', model: 'Agent', variant: 'base' } });
 
     // The connections table discovery keeps is listed too.
     await refreshConnectionsTable(

@@ -47,7 +47,7 @@ describe('/metrics on a fleet of 30,000 streams', () => {
     for (let n = 0; n < 2000; n++) {
       recordPageMetrics(
         metrics,
-        { providerConfigKey: 'crm', connectionId: `c-${n}`, model: 'Deal' },
+        { providerConfigKey: 'crm', connectionId: `c-${n}`, model: 'Deal', variant: 'base' },
         { upserted: 3, deleted: 1, valueErrors: 0, rejected: 0 },
       );
     }
@@ -64,7 +64,7 @@ describe('/metrics on a fleet of 30,000 streams', () => {
     for (let n = 0; n < 2000; n++) {
       recordPageMetrics(
         metrics,
-        { providerConfigKey: 'crm', connectionId: `c-${n}`, model: 'Deal' },
+        { providerConfigKey: 'crm', connectionId: `c-${n}`, model: 'Deal', variant: 'base' },
         { upserted: 3, deleted: 1, valueErrors: 0, rejected: 0 },
       );
     }
@@ -109,7 +109,7 @@ describe('/metrics on a fleet of 30,000 streams', () => {
       assert.equal(metrics.perStream(), true, '498 streams');
       recordPageMetrics(
         metrics,
-        { providerConfigKey: 'crm', connectionId: 'c-1', model: 'Deal' },
+        { providerConfigKey: 'crm', connectionId: 'c-1', model: 'Deal', variant: 'base' },
         { upserted: 1, deleted: 0, valueErrors: 0, rejected: 0 },
       );
       assert.match(

@@ -12,7 +12,7 @@ const PCK = TICKETS.providerConfigKey;
 const CONN = TICKETS.connectionId;
 
 /** Fields named like Postgres system columns, SQL reserved words and the record id, beside a plain one. */
-const HOSTILE: StreamKey = { providerConfigKey: PCK, connectionId: CONN, model: 'Hostile' };
+const HOSTILE: StreamKey = { providerConfigKey: PCK, connectionId: CONN, model: 'Hostile', variant: 'base' };
 const hostileSchema = {
   type: 'object',
   properties: {
@@ -33,8 +33,8 @@ const hostileSchema = {
 
 /** Two 70-character model names that share their first 60 characters. */
 const PREFIX = 'VeryLongModelNameFromSomeIntegration'.padEnd(60, 'X');
-const LONG_A: StreamKey = { providerConfigKey: PCK, connectionId: CONN, model: `${PREFIX}FirstModel` };
-const LONG_B: StreamKey = { providerConfigKey: PCK, connectionId: CONN, model: `${PREFIX}OtherModel` };
+const LONG_A: StreamKey = { providerConfigKey: PCK, connectionId: CONN, model: `${PREFIX}FirstModel`, variant: 'base' };
+const LONG_B: StreamKey = { providerConfigKey: PCK, connectionId: CONN, model: `${PREFIX}OtherModel`, variant: 'base' };
 
 describe('model tables have names a data engineer can query', () => {
   const f = useReplicationFixture('model_table_names');
@@ -297,7 +297,7 @@ describe('model tables have names a data engineer can query', () => {
     await f.sync();
     const { rows } = await sql<{ definition: string }>`
       SELECT pg_get_indexdef(x.indexrelid) AS definition FROM pg_index x WHERE x.indrelid = 'nango.ticket'::regclass AND NOT x.indisprimary
-    `.execute(f.db);
+      ORDER BY 1`.execute(f.db);
     assert.deepEqual(
       rows.map((r) => r.definition),
       [

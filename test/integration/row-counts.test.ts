@@ -85,7 +85,8 @@ describe('per-stream row counters', () => {
       provider: { getMigrations: async () => migrations },
       migrationTableSchema: 'nango_replicator',
     });
-    const down = await migrator.migrateDown();
+    // Back to before 0010 (and 0011, which comes after it).
+    const down = await migrator.migrateTo('2026-12-07-0009-adaptive-polling');
     assert.equal(down.error, undefined);
     await sql`INSERT INTO nango.ticket (_nango_provider_config_key, _nango_connection_id, id, _nango_raw, _nango_last_action,
       _nango_first_seen_at, _nango_last_modified_at, _nango_cursor, _nango_synced_at)

@@ -37,7 +37,7 @@ describe('GET / (status page route)', () => {
   });
 
   test("each stream's latest backfill, as the backfill stored it, is in the stream's row", async () => {
-    const stream = { providerConfigKey: 'helpdesk', connectionId: 'acme', model: 'Ticket' };
+    const stream = { providerConfigKey: 'helpdesk', connectionId: 'acme', model: 'Ticket', variant: 'base' };
     await recordBackfillOutcome(db, stream, {
       jobId: '7',
       mode: 'replace',
@@ -56,8 +56,8 @@ describe('GET / (status page route)', () => {
   });
 
   test("each stream's row counts the value errors standing for that stream and points to their table", async () => {
-    const withErrors = await ensureStream(db, { providerConfigKey: 'crm', connectionId: 'acme', model: 'Contact' });
-    await ensureStream(db, { providerConfigKey: 'crm', connectionId: 'globex', model: 'Contact' });
+    const withErrors = await ensureStream(db, { providerConfigKey: 'crm', connectionId: 'acme', model: 'Contact', variant: 'base' });
+    await ensureStream(db, { providerConfigKey: 'crm', connectionId: 'globex', model: 'Contact', variant: 'base' });
     const error = (streamId: string, recordId: string, field: string) => ({
       stream_id: streamId,
       record_id: recordId,

@@ -14,7 +14,7 @@ import { captureLogger } from '../helpers/capture-logger.js';
 import { useRedisTestPrefix } from '../helpers/redis-test-prefix.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 
-const STREAM: StreamKey = { providerConfigKey: 'helpdesk', connectionId: 'acme', model: 'Ticket' };
+const STREAM: StreamKey = { providerConfigKey: 'helpdesk', connectionId: 'acme', model: 'Ticket', variant: 'base' };
 
 /** What the policies below return: enough to see what the kernel handed them. */
 type Seen = { busy: true; holder: string | null; marked: boolean } | { busy: false; pullMark: string | null; read: StreamRead<string> };

@@ -26,7 +26,7 @@ describe("a stream's state is judged against its own period", () => {
   });
 
   test('15 minutes without a success is lagging every 5 minutes, fresh every hour; 5 hours is fresh daily', async () => {
-    const stream = (connectionId: string) => ({ providerConfigKey: 'crm', connectionId, model: 'Deal' });
+    const stream = (connectionId: string) => ({ providerConfigKey: 'crm', connectionId, model: 'Deal', variant: 'base' });
     await recordStreamPeriods(db, [
       { stream: stream('five-minutes'), everyMs: 5 * MINUTE },
       { stream: stream('hourly'), everyMs: 60 * MINUTE },
@@ -49,7 +49,7 @@ describe("a stream's state is judged against its own period", () => {
   });
 
   test('discovery seeing a stream again with the same period writes nothing; a new period is stored', async () => {
-    const deal = { providerConfigKey: 'crm', connectionId: 'hourly', model: 'Deal' };
+    const deal = { providerConfigKey: 'crm', connectionId: 'hourly', model: 'Deal', variant: 'base' };
     const before = await sql<{ xmin: string }>`SELECT xmin::text FROM nango_replicator.streams WHERE connection_id = 'hourly'`.execute(db);
     await recordStreamPeriods(db, [{ stream: deal, everyMs: 60 * MINUTE }]);
     const same = await sql<{ xmin: string }>`SELECT xmin::text FROM nango_replicator.streams WHERE connection_id = 'hourly'`.execute(db);

@@ -7,7 +7,7 @@ import { recordsMissingBehindCursor } from '../helpers/cursor-behind-rows.js';
 import { makeTicket, ticketJsonSchema } from '../helpers/ticket-model.js';
 import { baseConfig, createWorkerFleet, type SpawnedWorker, waitUntil, type WorkerFleet } from '../helpers/worker-fleet.js';
 
-const STREAM = { providerConfigKey: 'helpdesk', connectionId: 'acme', model: 'Ticket' };
+const STREAM = { providerConfigKey: 'helpdesk', connectionId: 'acme', model: 'Ticket', variant: 'base' };
 const RECORDS = 2000;
 
 /** What a process prints when it dies of an unhandled error, or shows a stack trace. */

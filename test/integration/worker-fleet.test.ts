@@ -93,12 +93,14 @@ describe('worker processes keeping a fleet of streams fresh', () => {
     f.standIn.store.removeConnection(PCK, 'globex');
     await waitUntil(async () => {
       for (const model of MODELS) {
-        const id = streamSchedulerId({ providerConfigKey: PCK, connectionId: 'globex', model: model.name });
+        const id = streamSchedulerId({ providerConfigKey: PCK, connectionId: 'globex', model: model.name, variant: 'base' });
         assert.equal(await f.queue.getJobScheduler(id), undefined, `${id} still scheduled`);
       }
     }, 30_000);
     assert.equal((await f.rows('ticket', 'globex')).size, before);
-    assert.ok(await f.queue.getJobScheduler(streamSchedulerId({ providerConfigKey: PCK, connectionId: 'acme', model: 'Ticket' })));
+    assert.ok(
+      await f.queue.getJobScheduler(streamSchedulerId({ providerConfigKey: PCK, connectionId: 'acme', model: 'Ticket', variant: 'base' })),
+    );
   });
 
   test('health and readiness answer on both doors; only the admin door names the checks', async () => {

@@ -91,7 +91,7 @@ describe('discovery keeps one job scheduler per stream', () => {
     );
     assert.equal(await count(), 4000);
     const ticket = await queue.getJobScheduler(
-      streamSchedulerId({ providerConfigKey: 'helpdesk', connectionId: 'tenant-7', model: 'Ticket' }),
+      streamSchedulerId({ providerConfigKey: 'helpdesk', connectionId: 'tenant-7', model: 'Ticket', variant: 'base' }),
     );
     assert.equal(ticket?.every, 30 * 60_000);
     assert.deepEqual(ticket?.template?.data, {
@@ -148,7 +148,7 @@ describe('discovery keeps one job scheduler per stream', () => {
   });
 
   test('scheduler ids are deterministic and safe for any name', () => {
-    const id = streamSchedulerId({ providerConfigKey: 'git:hub/prod', connectionId: 'a/b c', model: 'Issue:v2' });
+    const id = streamSchedulerId({ providerConfigKey: 'git:hub/prod', connectionId: 'a/b c', model: 'Issue:v2', variant: 'base' });
     assert.equal(id, 'sync/git%3Ahub%2Fprod/a%2Fb%20c/Issue%3Av2');
     assert.equal(id.includes(':'), false);
   });

@@ -64,7 +64,7 @@ describe('backfill progress', () => {
     const view = { state: 'waiting-children', streams: 3, done: 1, failed: 0, running: 2, pages: 12, records: 2345, recordsPerSecond: 410 };
     assert.equal(describeBackfillView('7', view), 'backfill 7: 1/3 streams done, 2 running, 12 pages, 2,345 records (410/s)');
     assert.equal(describeBackfillView('7', { ...view, streams: null, state: 'waiting' }), 'backfill 7: waiting for a worker to take it');
-    const stream = { providerConfigKey: 'g', connectionId: 'acme', model: 'Issue' };
+    const stream = { providerConfigKey: 'g', connectionId: 'acme', model: 'Issue', variant: 'base' };
     const text = describeBackfillResult('7', {
       state: 'completed',
       failedReason: null,
@@ -143,7 +143,7 @@ describe('backfill progress', () => {
 });
 
 describe('a sync job failing on a rejected cursor', () => {
-  const stream: StreamKey = { providerConfigKey: 'g', connectionId: 'acme', model: 'Issue' };
+  const stream: StreamKey = { providerConfigKey: 'g', connectionId: 'acme', model: 'Issue', variant: 'base' };
   const job = { id: '1', data: { ...stream, trigger: 'schedule' }, attemptsMade: 0, attempts: 5 };
 
   test('schedules a replace backfill of its stream and still fails with its own error', async () => {

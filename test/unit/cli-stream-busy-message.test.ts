@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { streamBusyMessage, streamWaitMessage } from '../../src/cli/stream-busy-message.js';
 import { encodeLockToken } from '../../src/lock/lock-owner.js';
 
-const STREAM = { providerConfigKey: 'helpdesk', connectionId: 'acme', model: 'Ticket' };
+const STREAM = { providerConfigKey: 'helpdesk', connectionId: 'acme', model: 'Ticket', variant: 'base' };
 const EXPIRES_AT = new Date(2026, 0, 2, 21, 4, 5); // local time, as printed
 
 describe('the message of a sync that finds its stream held by another process', () => {

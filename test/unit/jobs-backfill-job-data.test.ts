@@ -26,6 +26,7 @@ describe('backfill messages', () => {
   test('only the integration is required; mode defaults to merge and force to false', () => {
     assert.deepEqual(parseBackfillJobData({ providerConfigKey: 'github' }, NOW), {
       providerConfigKey: 'github',
+      variant: 'base',
       mode: 'merge',
       force: false,
     });
@@ -33,6 +34,7 @@ describe('backfill messages', () => {
       providerConfigKey: 'github',
       connectionId: 'acme',
       model: 'GithubIssue',
+      variant: 'eu-west',
       mode: 'replace',
       force: true,
       reason: 'schema change',
@@ -69,7 +71,7 @@ describe('backfill messages', () => {
   });
 
   test('a stream job id is deterministic per parent and names its stream, whatever characters it holds', () => {
-    const stream = { providerConfigKey: 'git:hub', connectionId: 'acme/eu 1', model: 'Issue' };
+    const stream = { providerConfigKey: 'git:hub', connectionId: 'acme/eu 1', model: 'Issue', variant: 'base' };
     const id = backfillStreamJobId('42', stream);
     assert.equal(id, backfillStreamJobId('42', stream));
     assert.notEqual(id, backfillStreamJobId('43', stream));
@@ -82,7 +84,7 @@ describe('backfill messages', () => {
   test('a summary adds up the finished streams and lists the failed ones', () => {
     const report = (outcome: string, records: number, unseenDeleted = 0) => ({
       outcome,
-      stream: { providerConfigKey: 'g', connectionId: 'c', model: 'M' },
+      stream: { providerConfigKey: 'g', connectionId: 'c', model: 'M', variant: 'base' },
       mode: 'replace',
       pages: 2,
       records,
@@ -93,7 +95,10 @@ describe('backfill messages', () => {
     const summary = summarizeBackfill(
       4,
       { 'bull:q:a': report('replaced', 10, 3), 'bull:q:b': report('refused', 5), 'bull:q:c': report('merged', 7) },
-      { [`bull:q:${backfillStreamJobId('1', { providerConfigKey: 'g', connectionId: 'x', model: 'M' })}`]: 'Nango has no connection "x"' },
+      {
+        [`bull:q:${backfillStreamJobId('1', { providerConfigKey: 'g', connectionId: 'x', model: 'M', variant: 'base' })}`]:
+          'Nango has no connection "x"',
+      },
     );
     assert.deepEqual(
       [
@@ -110,7 +115,7 @@ describe('backfill messages', () => {
       [4, 1, 1, 1, 1, 22, 6, 3, 3],
     );
     assert.deepEqual(summary.failures, [
-      { stream: { providerConfigKey: 'g', connectionId: 'x', model: 'M' }, reason: 'Nango has no connection "x"' },
+      { stream: { providerConfigKey: 'g', connectionId: 'x', model: 'M', variant: 'base' }, reason: 'Nango has no connection "x"' },
     ]);
   });
 });

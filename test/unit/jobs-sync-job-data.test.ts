@@ -3,8 +3,9 @@ import { describe, test } from 'node:test';
 import { ReplicatorError } from '../../src/errors/replicator-error.js';
 import { continuationJobId, followUpJobId, streamFromSchedulerId, streamLockName, streamSchedulerId } from '../../src/stream/stream-ids.js';
 import { parseSyncJobData } from '../../src/jobs/sync/sync-job-data.js';
+import { describeStream } from '../../src/stream/stream-key.js';
 
-const stream = { providerConfigKey: 'github', connectionId: 'acme/eu', model: 'GithubIssue' };
+const stream = { providerConfigKey: 'github', connectionId: 'acme/eu', model: 'GithubIssue', variant: 'base' };
 
 describe('sync job data', () => {
   test('a well-formed job parses; the trigger defaults to manual', () => {
@@ -24,11 +25,19 @@ describe('sync job data', () => {
       }
       throw new Error('accepted');
     };
-    assert.match(refuse({ providerConfigKey: 'github', model: 'X' }), /^Invalid job data: connectionId: /);
+    assert.match(refuse({ providerConfigKey: 'github', model: 'X', variant: 'base' }), /^Invalid job data: connectionId: /);
     assert.match(refuse({ ...stream, connectionId: '' }), /connectionId: Too small/);
     assert.match(refuse({ ...stream, extra: 1 }), /Unrecognized key: "extra"/);
     assert.match(refuse({ ...stream, trigger: 'cron' }), /trigger: /);
     assert.match(refuse('github/acme'), /\(root\)/);
+    assert.match(refuse({ ...stream, variant: 'eu::west' }), /variant: must be a sync variant name/);
+    assert.match(refuse({ ...stream, variant: 'v'.repeat(256) }), /variant: Too big/);
+  });
+
+  test('a message queued before variants (no variant) reads the base variant', () => {
+    const { variant: _, ...before } = stream;
+    assert.deepEqual(parseSyncJobData(before), { ...stream, variant: 'base', trigger: 'manual' });
+    assert.equal(parseSyncJobData({ ...stream, variant: 'eu-west_2' }).variant, 'eu-west_2');
   });
 });
 
@@ -39,6 +48,22 @@ describe('names derived from a stream', () => {
     assert.deepEqual(streamFromSchedulerId(id), stream);
     assert.equal(streamFromSchedulerId('nightly-report'), null);
     assert.equal(streamFromSchedulerId('sync/a/%E0%A4%A/c'), null);
+  });
+
+  test('a stream is described as integration/connection/model, with ::variant for a variant', () => {
+    assert.equal(describeStream({ ...stream, connectionId: 'acme' }), 'github/acme/GithubIssue');
+    assert.equal(describeStream({ ...stream, connectionId: 'acme', variant: 'v1' }), 'github/acme/GithubIssue::v1');
+  });
+
+  test('a variant adds a fifth part to every name; the base keeps the names it had before variants', () => {
+    const variant = { ...stream, variant: 'eu/west' };
+    const id = streamSchedulerId(variant);
+    assert.equal(id, 'sync/github/acme%2Feu/GithubIssue/eu%2Fwest');
+    assert.deepEqual(streamFromSchedulerId(id), variant);
+    assert.equal(streamLockName(variant), 'stream/github/acme%2Feu/GithubIssue/eu%2Fwest');
+    assert.notEqual(continuationJobId(variant, 'j', 'c'), continuationJobId(stream, 'j', 'c'));
+    assert.equal(streamFromSchedulerId('sync/github/acme/GithubIssue/base'), null, 'base is never a fifth part');
+    assert.equal(streamFromSchedulerId('sync/a/b/c/d/e'), null);
   });
 
   test('the lock is per stream, shared by every kind of job; a continuation id depends on its parent and cursor', () => {

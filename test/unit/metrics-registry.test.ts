@@ -9,9 +9,9 @@ import { recordPageMetrics } from '../../src/metrics/record-page-metrics.js';
 import { registerMetricsRoute } from '../../src/metrics/register-metrics-route.js';
 import type { RequestGate } from '../../src/ratelimit/request-gate.js';
 
-const A = { providerConfigKey: 'github', connectionId: 'acme', model: 'Issue' };
-const B = { providerConfigKey: 'github', connectionId: 'globex', model: 'Issue' };
-const labelsOf = (s: typeof A) => ({ integration: s.providerConfigKey, connection: s.connectionId, model: s.model });
+const A = { providerConfigKey: 'github', connectionId: 'acme', model: 'Issue', variant: 'base' };
+const B = { providerConfigKey: 'github', connectionId: 'globex', model: 'Issue', variant: 'base' };
+const labelsOf = (s: typeof A) => ({ integration: s.providerConfigKey, connection: s.connectionId, model: s.model, variant: s.variant });
 
 async function value(
   metric: { get(): Promise<{ values: Array<{ labels: object; value: number; metricName?: string }> }> },

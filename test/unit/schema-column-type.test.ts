@@ -10,9 +10,9 @@ describe('column types and system columns', () => {
     assert.equal(isColumnType(undefined), false);
   });
 
-  it('lists the record id and the ten _nango_ system columns', () => {
+  it('lists the record id and the eleven _nango_ system columns', () => {
     assert.equal(SYSTEM_COLUMNS[0], 'id');
-    assert.equal(SYSTEM_COLUMNS.length, 11);
+    assert.equal(SYSTEM_COLUMNS.length, 12);
     for (const column of SYSTEM_COLUMNS.slice(1)) assert.ok(column.startsWith('_nango_'), column);
     assert.ok(Object.isFrozen(SYSTEM_COLUMNS));
   });

@@ -55,7 +55,7 @@ describe('planColumns', () => {
       assert.ok(!(SYSTEM_COLUMNS as readonly string[]).includes(column), column);
       assert.ok(!column.startsWith('_nango_'), column);
     }
-    assert.deepEqual(added.map((c) => c.column).slice(0, 3), ['nango_provider_config_key', 'nango_connection_id', 'nango_raw']);
+    assert.deepEqual(added.map((c) => c.column).slice(0, 3), ['nango_provider_config_key', 'nango_connection_id', 'nango_variant']);
   });
 
   it('names that collide after normalisation are resolved by declaration order, in both orders', () => {

@@ -11,7 +11,7 @@ const hours = (last: number) => [...new Array<number>(23).fill(0), last];
 
 function row(overrides: Partial<StatusRow> = {}): StatusRow {
   return {
-    stream: { providerConfigKey: 'github', connectionId: 'acme', model: 'Issue' },
+    stream: { providerConfigKey: 'github', connectionId: 'acme', model: 'Issue', variant: 'base' },
     state: 'fresh',
     periodMs: 3_600_000,
     rows: 1234,
@@ -39,9 +39,13 @@ const streamRows = (html: string) => html.match(/<tr class="stream /g)?.length ?
 
 describe('status page rendering', () => {
   test('one row per stream, with its rows, freshness, last run and state', () => {
-    const html = renderStatusPage([row(), row({ stream: { providerConfigKey: 'github', connectionId: 'globex', model: 'Issue' } })], null, {
-      now: NOW,
-    });
+    const html = renderStatusPage(
+      [row(), row({ stream: { providerConfigKey: 'github', connectionId: 'globex', model: 'Issue', variant: 'base' } })],
+      null,
+      {
+        now: NOW,
+      },
+    );
     assert.equal(streamRows(html), 2);
     assert.match(html, /<td class="rows num">1,234<\/td>/);
     assert.match(html, /1 min behind/);
@@ -67,7 +71,7 @@ describe('status page rendering', () => {
     const html = renderStatusPage(
       [
         row({
-          stream: { providerConfigKey: evil, connectionId: `"' onmouseover=x`, model: '<img src=x>' },
+          stream: { providerConfigKey: evil, connectionId: `"' onmouseover=x`, model: '<img src=x>', variant: 'base' },
           lastError: { code: 'script_error', message: evil },
         }),
       ],

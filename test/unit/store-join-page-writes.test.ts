@@ -8,7 +8,7 @@ import { compareCursors } from '../../src/nango/stream-cursor.js';
 import { planPageWrite } from '../../src/write/write-page.js';
 
 const LAYOUT: TableLayout = { schema: 'nango', table: 'ticket', columns: [{ field: 'points', column: 'points', type: 'bigint' }] };
-const STREAM = { providerConfigKey: 'helpdesk', connectionId: 'acme', model: 'Ticket' };
+const STREAM = { providerConfigKey: 'helpdesk', connectionId: 'acme', model: 'Ticket', variant: 'base' };
 const cursor = (n: number) =>
   Buffer.from(`2024-03-04T06:59:51.${String(n).padStart(6, '0')}+00:00||15ccc805-64d5-4940-a7e0-45fc704997a1`).toString('base64');
 const record = (n: number, extra: { points?: unknown; deleted?: boolean } = {}) => ({

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { parseNangoWebhook } from '../../src/webhooks/nango-webhook-schema.js';
 import { syncFailurePayload, syncSuccessPayload } from '../helpers/sign-nango-webhook.js';
 
-const stream = { providerConfigKey: 'github-prod', connectionId: 'acme', model: 'GithubIssue' };
+const stream = { providerConfigKey: 'github-prod', connectionId: 'acme', model: 'GithubIssue', variant: 'base' };
 
 describe('Nango webhook bodies', () => {
   test('an incremental sync success names its stream and is not a full run', () => {

@@ -12,7 +12,7 @@ import { integrationSyncs } from '../discovery/integration-syncs.js';
  */
 export async function listBackfillStreams(
   deps: { nango: NangoClient; scriptsConfig: ScriptsConfigCache },
-  message: Pick<BackfillJobData, 'providerConfigKey' | 'connectionId' | 'model'>,
+  message: Pick<BackfillJobData, 'providerConfigKey' | 'connectionId' | 'model' | 'variant'>,
   signal?: AbortSignal,
 ): Promise<StreamKey[]> {
   const integration = message.providerConfigKey;
@@ -36,7 +36,9 @@ export async function listBackfillStreams(
     models = [...new Set(syncs.flatMap((sync) => sync.models))];
     if (models.length === 0) throw noStreams(`no sync deployed to integration "${integration}" returns a model`);
   }
-  return connectionIds.flatMap((connectionId) => models.map((model) => ({ providerConfigKey: integration, connectionId, model })));
+  return connectionIds.flatMap((connectionId) =>
+    models.map((model) => ({ providerConfigKey: integration, connectionId, model, variant: message.variant })),
+  );
 }
 
 function noStreams(why: string): ReplicatorError {

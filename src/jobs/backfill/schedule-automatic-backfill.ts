@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JobsOptions, Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import type { StreamKey } from '../../stream/stream-key.js';
+import { BASE_VARIANT, type StreamKey } from '../../stream/stream-key.js';
 import type { BackfillJobInput } from './backfill-job-data.js';
 import { BACKFILL_JOB } from '../queue/queue-names.js';
 
@@ -19,7 +19,10 @@ export async function scheduleAutomaticBackfill(
   stream: StreamKey,
   options: { reason: string; jobOptions: JobsOptions },
 ): Promise<AutomaticBackfillOutcome> {
-  const dedupId = `auto-replace/${[stream.providerConfigKey, stream.connectionId, stream.model].map(encodeURIComponent).join('/')}`;
+  // The base variant keeps the id it had before variants (a queued backfill deduplicates against it).
+  const parts = [stream.providerConfigKey, stream.connectionId, stream.model];
+  if (stream.variant !== BASE_VARIANT) parts.push(stream.variant);
+  const dedupId = `auto-replace/${parts.map(encodeURIComponent).join('/')}`;
   const data: BackfillJobInput = { ...stream, mode: 'replace', reason: options.reason };
   const jobId = `${dedupId}/${randomUUID()}`;
   const job = await deps.queue.add(BACKFILL_JOB, data, { ...options.jobOptions, jobId, deduplication: { id: dedupId } });
@@ -29,6 +32,7 @@ export async function scheduleAutomaticBackfill(
     integration: stream.providerConfigKey,
     connection: stream.connectionId,
     model: stream.model,
+    variant: stream.variant,
     reason: options.reason,
     jobId: job.id,
   };

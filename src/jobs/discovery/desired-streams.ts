@@ -1,7 +1,7 @@
 import type { StreamRule } from '../../config/replicator-config.js';
 import { parseFrequency } from '../../config/parse-frequency.js';
 import type { NangoConnection } from '../../nango/list-connections.js';
-import type { StreamKey } from '../../stream/stream-key.js';
+import { BASE_VARIANT, type StreamKey } from '../../stream/stream-key.js';
 import { integrationSyncs } from './integration-syncs.js';
 import { streamSchedulerId } from '../../stream/stream-ids.js';
 
@@ -51,7 +51,8 @@ export function desiredStreams(rules: ReadonlyArray<StreamRule>, sources: Discov
       const everyMs = rule.everyMs ?? syncEvery(syncs.filter((s) => s.models.includes(model)).map((s) => s.runs));
       if (everyMs === null) notes.push(`no sync of "${rule.integration}" declares a frequency for ${model}; syncing it every 1h`);
       for (const connectionId of connectionIds) {
-        const stream = { providerConfigKey: rule.integration, connectionId, model };
+        // Discovery knows the base stream only; variants come with their own discovery (issue 20's next step).
+        const stream = { providerConfigKey: rule.integration, connectionId, model, variant: BASE_VARIANT };
         const id = streamSchedulerId(stream);
         const every = everyMs ?? FALLBACK_EVERY_MS;
         const safetyNetMs = Math.max(rule.safetyNetMs ?? DEFAULT_SAFETY_NET_MS, every);

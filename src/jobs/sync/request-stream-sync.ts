@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { JobsOptions, Queue } from 'bullmq';
-import type { StreamKey } from '../../stream/stream-key.js';
+import { BASE_VARIANT, type StreamKey } from '../../stream/stream-key.js';
 import { SYNC_JOB } from '../queue/queue-names.js';
 import { streamSchedulerId } from '../../stream/stream-ids.js';
 import type { SyncJobInput } from './sync-job-data.js';
@@ -11,7 +11,10 @@ export type StreamSyncRequestOutcome =
   | 'enqueued'
   /** A requested pull of the stream is already waiting, or will follow the one running: nothing more is needed. */
   | 'already-queued'
-  /** The stream has no schedule (not in `streams`, or not discovered yet): nothing was added. */
+  /**
+   * The stream has no schedule (not in `streams`, or not discovered yet), nor, for a variant, has its base stream:
+   * nothing was added.
+   */
   | 'not-followed';
 
 /** Requests for one stream within this long of the first are served by one pull, ms. */
@@ -25,15 +28,39 @@ export const DEFAULT_COALESCE_MS = 1000;
  *   running one may have read past the change already.
  * - Never overlapping the stream's other jobs: the job takes the stream's lock; if the stream is busy it leaves a
  *   pull mark, and the holder pulls once more after its run (see `processSyncJob`).
- * Only enqueues: returns in one or two Redis round trips.
+ * - A variant of a followed stream that has no schedule of its own yet (Nango told of it before discovery
+ *   scheduled it) is pulled all the same, once per request ({@link pullStreamOnce}); its row is created by that read.
+ * Only enqueues: returns in one to three Redis round trips.
  */
 export async function requestStreamSync(
   queue: Queue<SyncJobInput>,
   stream: StreamKey,
-  options: { trigger: 'webhook' | 'manual'; jobOptions: JobsOptions; coalesceMs?: number },
+  options: PullOptions,
 ): Promise<StreamSyncRequestOutcome> {
+  if ((await queue.getJobScheduler(streamSchedulerId(stream))) !== undefined) return pullStreamOnce(queue, stream, options);
+  if (stream.variant === BASE_VARIANT) return 'not-followed';
+  const base = { ...stream, variant: BASE_VARIANT };
+  if ((await queue.getJobScheduler(streamSchedulerId(base))) === undefined) return 'not-followed';
+  return pullStreamOnce(queue, stream, options);
+}
+
+/** How a pull is asked for: why, the sync jobs' options, and the coalescing window (ms, default {@link DEFAULT_COALESCE_MS}). */
+export interface PullOptions {
+  trigger: 'webhook' | 'manual';
+  jobOptions: JobsOptions;
+  coalesceMs?: number;
+}
+
+/**
+ * Enqueues one coalesced pull of `stream`, scheduled or not (see {@link requestStreamSync} for the rules it keeps).
+ * The step that discovers variants calls it to read a variant it found before its scheduler is reconciled.
+ */
+export async function pullStreamOnce(
+  queue: Queue<SyncJobInput>,
+  stream: StreamKey,
+  options: PullOptions,
+): Promise<'enqueued' | 'already-queued'> {
   const schedulerId = streamSchedulerId(stream);
-  if ((await queue.getJobScheduler(schedulerId)) === undefined) return 'not-followed';
   const jobId = `${schedulerId}/requested/${randomUUID()}`;
   const job = await queue.add(
     SYNC_JOB,

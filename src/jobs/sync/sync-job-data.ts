@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { formatIssues } from '../../config/format-issues.js';
 import { ReplicatorError } from '../../errors/replicator-error.js';
 import type { StreamKey } from '../../stream/stream-key.js';
+import { syncVariantSchema } from '../../stream/sync-variant-schema.js';
 
 /** Why a sync job exists. Informational: every job syncs its stream from the stored cursor. */
 export const SYNC_TRIGGERS = ['schedule', 'continuation', 'webhook', 'manual', 'follow-up'] as const;
@@ -14,6 +15,8 @@ export const syncJobDataSchema = z.strictObject({
   providerConfigKey: z.string().min(1).max(255),
   connectionId: z.string().min(1).max(255),
   model: z.string().min(1).max(255),
+  /** The sync variant; absent (a message from before variants): `base`. */
+  variant: syncVariantSchema,
   trigger: z.enum(SYNC_TRIGGERS).default('manual'),
   /** A scheduled job's period and safety net, ms (see `src/schedule/`); absent on other jobs. */
   everyMs: z.number().int().positive().optional(),
@@ -39,5 +42,5 @@ export function parseSyncJobData(data: unknown): SyncJobData {
 
 /** The stream a job is about. */
 export function streamOf(data: SyncJobData): StreamKey {
-  return { providerConfigKey: data.providerConfigKey, connectionId: data.connectionId, model: data.model };
+  return { providerConfigKey: data.providerConfigKey, connectionId: data.connectionId, model: data.model, variant: data.variant };
 }
