@@ -5,6 +5,7 @@ import { listStreamStatus, type StreamStatus } from '../store/list-stream-status
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { StreamFilter } from '../store/stream-filter.js';
 import { COUNTS_DIFFER_WORDING } from '../store/counts-differ-sql.js';
+import { VARIANT_GONE_WORDING } from '../store/variant-gone-sql.js';
 import { requestsSavedPerMinute } from '../store/requests-saved-per-minute.js';
 import { type StreamSummary, summarizeStreams } from '../store/summarize-streams.js';
 import { formatCount } from '../util/format-count.js';
@@ -110,7 +111,7 @@ export function describeSummary(s: StreamSummary, requestsSaved: number | null =
     ...(s.budgetLimited
       ? [`${formatCount(s.budgetLimited)} budget-limited (read less often than their period to fit the API budget)`]
       : []),
-    ...(s.notFollowed ? [`${formatCount(s.notFollowed)} not followed (their connection is deleted in Nango)`] : []),
+    ...(s.notFollowed ? [`${formatCount(s.notFollowed)} not followed (their connection deleted in Nango, or their variant gone)`] : []),
     ...(requestsSaved === null ? [] : [`adaptive polling saves ${formatCount(requestsSaved)} requests a minute`]),
   ];
   if (polling.length > 0) lines.push(`Polling: ${polling.join('; ')}.`);
@@ -146,9 +147,18 @@ function historyNotes(streams: ReadonlyArray<StreamStatus>): string {
   return lines.length === 0 ? '' : `\nHistory mode:\n${lines.join('\n')}\n`;
 }
 
-/** Streams read at another period than their `every` (idle, webhooks not arriving, budget-limited): one line each. */
+/**
+ * Streams read at another period than their `every` (idle, webhooks not arriving, budget-limited), or no longer read
+ * (a variant gone): one line each.
+ */
 function pollingNotes(streams: ReadonlyArray<StreamStatus>): string {
-  const lines = streams.flatMap((s) => (s.pollingReason === null ? [] : [`  ${describeStream(s)}: ${s.pollingReason}`]));
+  const lines = streams.flatMap((s) =>
+    s.variantGone
+      ? [`  ${describeStream(s)}: ${VARIANT_GONE_WORDING}`]
+      : s.pollingReason === null
+        ? []
+        : [`  ${describeStream(s)}: ${s.pollingReason}`],
+  );
   return lines.length === 0 ? '' : `\nPolling (webhooks pull at once; these are the safety-net reads):\n${lines.join('\n')}\n`;
 }
 

@@ -8,6 +8,7 @@ import { requestStreamSync } from '../jobs/sync/request-stream-sync.js';
 import type { SyncJobInput } from '../jobs/sync/sync-job-data.js';
 import type { NangoClient } from '../nango/nango-client.js';
 import type { ScriptsConfigCache } from '../nango/scripts-config-cache.js';
+import { listKnownVariants } from '../store/list-known-variants.js';
 import { recordStreamPeriods } from '../store/record-stream-periods.js';
 import type { ReplicatorDatabase } from '../store/replicator-tables.js';
 import type { ScheduleMetrics } from './create-schedule-metrics.js';
@@ -64,6 +65,7 @@ export function scheduleDiscoveryPass(deps: ScheduleWiringDeps): (signal: AbortS
             queue: deps.queue,
             logger: logger.child({ component: 'discovery' }),
             wasScheduled: (ids) => wasScheduled(db, ids),
+            knownVariants: (integrations) => listKnownVariants(db, integrations),
             trackConnections: deps.trackConnections,
             // Each stream's period, for judging its staleness in the views (status, status page, metrics).
             onDesired: (streams) => recordStreamPeriods(db, streams),

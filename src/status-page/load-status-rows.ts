@@ -29,6 +29,8 @@ export interface StatusRow {
   nangoRecordCount: number | null;
   /** `rows` and Nango's count differ by more than 1% of the larger (a hint). */
   countsDiffer: boolean;
+  /** A variant Nango no longer lists: not followed any more, its rows stay. */
+  variantGone?: boolean;
   /**
    * Value errors standing now: rows of `nango_replicator.value_errors` for the stream, one per (record, field) whose
    * stored value did not fit its column (NULL there, intact in `_nango_raw`). A current count, as `status` shows it.
@@ -82,6 +84,7 @@ export async function loadStatusRows(db: Kysely<ReplicatorDatabase>, options: Lo
     rows: s.rows,
     nangoRecordCount: s.nangoRecordCount,
     countsDiffer: s.countsDiffer,
+    variantGone: s.variantGone,
     valueErrors: s.valueErrors,
     freshnessLagSeconds: s.freshnessLagMs === null ? null : s.freshnessLagMs / 1000,
     lastSuccessAt: s.lastSuccessAt,

@@ -1,4 +1,5 @@
 import { COUNTS_DIFFER_WORDING } from '../store/counts-differ-sql.js';
+import { VARIANT_GONE_WORDING } from '../store/variant-gone-sql.js';
 import { escapeHtml } from './escape-html.js';
 import { describeModel, describeStream } from '../stream/stream-key.js';
 import { formatCount } from '../util/format-count.js';
@@ -16,7 +17,7 @@ export function renderStreamRow(row: StatusRow, now: Date): string {
   const cells = [
     `<td class="integration">${escapeHtml(stream.providerConfigKey)}</td>`,
     `<td class="connection">${escapeHtml(stream.connectionId)}</td>`,
-    `<td class="model">${escapeHtml(describeModel(stream))}</td>`,
+    `<td class="model">${escapeHtml(describeModel(stream))}${row.variantGone === true ? `<br><small class="not-followed" title="${escapeHtml(VARIANT_GONE_WORDING)}">not followed (variant gone)</small>` : ''}</td>`,
     `<td class="state"><span class="badge ${state}" title="${escapeHtml(`judged against its period of ${formatDuration(row.periodMs / 1000)}`)}">${state === 'never' ? 'never read' : state}</span></td>`,
     `<td class="rows num">${row.rows === null ? '<span class="none">no table</span>' : formatCount(row.rows)}${nangoCount(row)}</td>`,
     `<td class="value-errors num">${valueErrors(row.valueErrors)}</td>`,

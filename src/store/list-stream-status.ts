@@ -4,6 +4,7 @@ import type { ReplicatorDatabase, RunStatus } from './replicator-tables.js';
 import { periodMsSql, type StreamFilter, streamFilterSql, type StreamStateName, streamStateSql, worstFirstSql } from './stream-filter.js';
 import { liveRowsOf, totalRowsOf } from './stream-row-counts.js';
 import { countsDifferSql } from './counts-differ-sql.js';
+import { variantGoneSql } from './variant-gone-sql.js';
 
 /** One stream as `nango-replicator status` shows it. Times come from the database clock. */
 export interface StreamStatus {
@@ -73,6 +74,8 @@ export interface StreamStatus {
   effectivePeriodMs: number | null;
   /** Why that period differs from `every` (idle, webhooks not arriving, budget-limited); null when it does not. */
   pollingReason: string | null;
+  /** A variant Nango no longer lists: not followed any more, its rows stay (`variantGoneSql`). */
+  variantGone: boolean;
 }
 
 /** Which streams, in which order, how many. */
@@ -116,7 +119,7 @@ export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: 
       (SELECT t.history_since FROM nango_replicator.model_tables t WHERE t.model = s.model AND ${schema} LIMIT 1) AS history_since,
       s.live_now AS live, ${totalRowsOf('s')} AS total, ${pollingColumnsSql},
       s.nango_record_count::float8 AS nango_count, s.nango_record_count_at AS nango_count_at,
-      ${countsDifferSql(sql`s.live_now`, sql`s.nango_record_count`)} AS counts_differ,
+      ${countsDifferSql(sql`s.live_now`, sql`s.nango_record_count`)} AS counts_differ, ${variantGoneSql} AS variant_gone,
       r.kind AS run_kind, r.status AS run_status, r.records AS run_records,
       r.started_at AS run_started_at, r.finished_at AS run_finished_at,
       round(extract(epoch FROM now() - s.cursor_updated_at) * 1000)::float8 AS cursor_age_ms,
@@ -167,11 +170,13 @@ export async function listStreamStatus(db: Kysely<ReplicatorDatabase>, options: 
     lastBackfill: s.last_backfill,
     historySince: s.history_since,
     ...streamPolling(s),
+    variantGone: s.variant_gone,
   }));
 }
 
 interface StatusQueryRow extends PollingColumns {
   id: string;
+  variant_gone: boolean;
   provider_config_key: string;
   connection_id: string;
   model: string;

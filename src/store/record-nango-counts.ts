@@ -24,12 +24,13 @@ export async function recordNangoCounts(
   }
   if (counts.size === 0) return 0;
   const rows = [...counts.values()];
-  // Once a stream's key holds its variant (issue 20), this must match the base stream only, not a variant's.
+  // The base stream only: a variant's count is not Nango's to report (its items repeat the base's).
   const result = await sql`
     UPDATE nango_replicator.streams s SET nango_record_count = c.count, nango_record_count_at = now()
       FROM unnest(${rows.map((r) => r.connection)}::text[], ${rows.map((r) => r.model)}::text[], ${rows.map((r) => r.count)}::bigint[])
         AS c(connection_id, model, count)
      WHERE s.provider_config_key = ${providerConfigKey} AND s.connection_id = c.connection_id AND s.model = c.model
+       AND s.variant = 'base'
        AND s.nango_record_count IS DISTINCT FROM c.count`.execute(db);
   return Number(result.numAffectedRows ?? 0n);
 }

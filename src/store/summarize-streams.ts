@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import { CONNECTIONS_TABLE } from './ensure-connections-table.js';
 import { budgetLimitedSql } from './polling-period-sql.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
+import { variantGoneSql } from './variant-gone-sql.js';
 import { type StreamFilter, streamFilterSql, streamStateSql } from './stream-filter.js';
 import { countsDifferSql } from './counts-differ-sql.js';
 
@@ -20,8 +21,9 @@ export interface StreamSummary {
   /** Streams whose effective period is stretched by the API budget (their polling reason says `budget-limited`). */
   budgetLimited?: number;
   /**
-   * Streams of a connection `<schema>._nango_connections` marks deleted: no longer read. Absent when no target
-   * schema was given or the table does not exist yet.
+   * Streams no longer read: of a connection `<schema>._nango_connections` marks deleted, or a variant Nango no longer
+   * lists (`variantGoneSql`). Absent when no target schema was given (or its table does not exist yet) and no variant
+   * is gone.
    */
   notFollowed?: number;
   /** Live rows over every stream (counters; no model table is counted). */
@@ -53,14 +55,14 @@ export async function summarizeStreams(
       count(*) FILTER (WHERE st = 'fresh')::int AS fresh, count(*) FILTER (WHERE st = 'lagging')::int AS lagging,
       count(*) FILTER (WHERE st = 'failing')::int AS failing, count(*) FILTER (WHERE st = 'never')::int AS never,
       max(since_success)::float8 AS "worstSecondsSinceSuccess", max(lag)::float8 AS "worstFreshnessLagSeconds",
-      count(*) FILTER (WHERE budget_limited)::int AS "budgetLimited", count(*) FILTER (WHERE deleted_at IS NOT NULL)::int AS "notFollowed",
+      count(*) FILTER (WHERE budget_limited)::int AS "budgetLimited", count(*) FILTER (WHERE deleted_at IS NOT NULL OR variant_gone)::int AS "notFollowed",
       count(*) FILTER (WHERE counts_differ)::int AS "countsDiffer",
       coalesce(sum(live), 0)::float8 + coalesce((SELECT sum(d.live) FROM nango_replicator.stream_row_deltas d
         WHERE d.stream_id IN (SELECT s.id FROM nango_replicator.streams s WHERE ${streamFilterSql(filter)})), 0)::float8 AS "liveRows"
     FROM (
       SELECT ${streamStateSql} AS st, extract(epoch FROM now() - s.last_success_at) AS since_success,
         extract(epoch FROM now() - s.newest_modified_at) AS lag, s.live_rows AS live,
-        ${budgetLimitedSql} AS budget_limited, ${deleted} AS deleted_at,
+        ${budgetLimitedSql} AS budget_limited, ${deleted} AS deleted_at, ${variantGoneSql} AS variant_gone,
         ${countsDifferSql(sql`s.live_rows + coalesce(d.live, 0)`, sql`s.nango_record_count`)} AS counts_differ
       FROM nango_replicator.streams s
       LEFT JOIN nango_replicator.polling_integrations i ON i.provider_config_key = s.provider_config_key
@@ -79,7 +81,7 @@ export async function summarizeStreams(
     worstSecondsSinceSuccess: r?.worstSecondsSinceSuccess ?? null,
     worstFreshnessLagSeconds: r?.worstFreshnessLagSeconds ?? null,
     budgetLimited: r?.budgetLimited ?? 0,
-    ...(connections === null ? {} : { notFollowed: r?.notFollowed ?? 0 }),
+    ...(connections === null && !r?.notFollowed ? {} : { notFollowed: r?.notFollowed ?? 0 }),
     liveRows: r?.liveRows ?? 0,
     countsDiffer: r?.countsDiffer ?? 0,
   };

@@ -38,6 +38,7 @@ import { startSyncConsumer } from './start-sync-consumer.js';
 import { startAdminDoor } from './start-admin-door.js';
 import { startDiscovery } from './start-discovery.js';
 import { workerRoutes } from './worker-routes.js';
+import { followAnnouncedVariant } from '../jobs/discovery/follow-announced-variant.js';
 import { fleetBudgetOptions } from './fleet-gate.js';
 import { readFleetBudget } from '../ratelimit/read-fleet-budget.js';
 import { bullmqConnection } from '../redis-client/bullmq-connection.js';
@@ -213,7 +214,16 @@ export async function openWorker(deps: OpenWorkerDeps): Promise<RunningWorker> {
           port: config.httpPort,
           routes: [
             healthRoutes(checks),
-            ...workerRoutes({ config, logger, db, metrics, requestSync, requestReplace: scheduleReplace }),
+            ...workerRoutes({
+              config,
+              logger,
+              db,
+              metrics,
+              requestSync,
+              requestReplace: scheduleReplace,
+              followVariant: (stream, syncName) =>
+                followAnnouncedVariant({ db, queue: syncQueue, rules: config.streams, logger }, stream, syncName),
+            }),
             ...(deps.routes?.(context) ?? []),
           ],
         },

@@ -17,6 +17,8 @@ export interface WorkerRoutesDeps {
   requestSync(stream: StreamKey, trigger: 'webhook'): Promise<StreamSyncRequestOutcome>;
   /** Schedules a replace backfill of the stream (a webhook announcing a full run). */
   requestReplace?(stream: StreamKey, reason: string): Promise<'enqueued' | 'already-queued'>;
+  /** Schedules the stream of a variant a webhook announced (`followAnnouncedVariant`). */
+  followVariant?(stream: StreamKey, syncName: string): Promise<boolean>;
 }
 
 /**
@@ -30,7 +32,13 @@ export function workerRoutes(deps: WorkerRoutesDeps): HttpRoutes[] {
       registerNangoWebhookRoute(
         scope,
         {
-          target: createQueueWebhookTarget({ db, logger, requestSync: deps.requestSync, requestReplace: deps.requestReplace }),
+          target: createQueueWebhookTarget({
+            db,
+            logger,
+            requestSync: deps.requestSync,
+            requestReplace: deps.requestReplace,
+            followVariant: deps.followVariant,
+          }),
           keys: {
             current: config.webhooks.signingKey,
             previous: config.webhooks.previousSigningKey,

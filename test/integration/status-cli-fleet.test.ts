@@ -147,7 +147,7 @@ describe('status on a fleet of 30,000 streams', () => {
       text,
       new RegExp(
         `\\nPolling: ${polling.budgetLimited} budget-limited \\(read less often than their period to fit the API budget\\); ` +
-          `${polling.notFollowed} not followed \\(their connection is deleted in Nango\\); ` +
+          `${polling.notFollowed} not followed \\(their connection deleted in Nango, or their variant gone\\); ` +
           `adaptive polling saves ${polling.requestsSavedPerMinute} requests a minute\\.\\n`,
       ),
     );

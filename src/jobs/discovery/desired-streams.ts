@@ -1,8 +1,10 @@
 import type { StreamRule } from '../../config/replicator-config.js';
 import { parseFrequency } from '../../config/parse-frequency.js';
 import type { NangoConnection } from '../../nango/list-connections.js';
-import { BASE_VARIANT, type StreamKey } from '../../stream/stream-key.js';
+import type { StreamKey } from '../../stream/stream-key.js';
 import { integrationSyncs } from './integration-syncs.js';
+import { followedVariants, variantsByConnection } from './followed-variants.js';
+import type { KnownVariant } from '../../store/record-listed-variants.js';
 import { streamSchedulerId } from '../../stream/stream-ids.js';
 
 /** A stream the worker should keep fresh, and how often. */
@@ -21,6 +23,8 @@ export interface DiscoverySources {
   connections: ReadonlyArray<NangoConnection>;
   /** The body of GET /scripts/config; null when no rule needed it. */
   scriptsConfig: unknown;
+  /** The sync variants known and not gone (`listKnownVariants`); absent: the plain syncs only. */
+  variants?: ReadonlyArray<KnownVariant>;
 }
 
 /** The ceiling of an idle stream's period when its rule sets no `safetyNet`: 6 h, ms. */
@@ -30,16 +34,19 @@ export const DEFAULT_SAFETY_NET_MS = 6 * 3600_000;
 export const FALLBACK_EVERY_MS = 3_600_000;
 
 /**
- * Expands the `streams` rules into streams, one per (connection, model). Pure: no I/O.
+ * Expands the `streams` rules into streams, one per (connection, model, variant). Pure: no I/O.
  * - `connections: "*"`: the integration's connections as Nango lists them; a list is followed as written (a
  *   connection Nango does not know then fails its jobs with a terminal error, visible in `status`).
  * - `models: "*"`: every model the integration's syncs return.
  * - `every` absent: the shortest `runs` among the syncs returning the model, else {@link FALLBACK_EVERY_MS}.
+ * - `variants`: each (connection, model) is the plain sync's stream (`base`) and one stream per known variant of a
+ *   sync returning the model, as far as the rule follows them ({@link followedVariants}).
  * A stream matched by several rules takes the first. `notes` says what an operator may want to know.
  */
 export function desiredStreams(rules: ReadonlyArray<StreamRule>, sources: DiscoverySources): { streams: DesiredStream[]; notes: string[] } {
   const byId = new Map<string, DesiredStream>();
   const notes: string[] = [];
+  const variants = variantsByConnection(sources.variants ?? []);
   for (const rule of rules) {
     const listed = sources.connections.filter((c) => c.provider_config_key === rule.integration);
     const provider = listed.find((c) => c.provider !== undefined)?.provider;
@@ -50,13 +57,14 @@ export function desiredStreams(rules: ReadonlyArray<StreamRule>, sources: Discov
     for (const model of models) {
       const everyMs = rule.everyMs ?? syncEvery(syncs.filter((s) => s.models.includes(model)).map((s) => s.runs));
       if (everyMs === null) notes.push(`no sync of "${rule.integration}" declares a frequency for ${model}; syncing it every 1h`);
+      const every = everyMs ?? FALLBACK_EVERY_MS;
+      const safetyNetMs = Math.max(rule.safetyNetMs ?? DEFAULT_SAFETY_NET_MS, every);
       for (const connectionId of connectionIds) {
-        // Discovery knows the base stream only; variants come with their own discovery (issue 20's next step).
-        const stream = { providerConfigKey: rule.integration, connectionId, model, variant: BASE_VARIANT };
-        const id = streamSchedulerId(stream);
-        const every = everyMs ?? FALLBACK_EVERY_MS;
-        const safetyNetMs = Math.max(rule.safetyNetMs ?? DEFAULT_SAFETY_NET_MS, every);
-        if (!byId.has(id)) byId.set(id, { id, stream, everyMs: every, safetyNetMs });
+        for (const variant of followedVariants(rule, variants, { connectionId, model, syncs })) {
+          const stream = { providerConfigKey: rule.integration, connectionId, model, variant };
+          const id = streamSchedulerId(stream);
+          if (!byId.has(id)) byId.set(id, { id, stream, everyMs: every, safetyNetMs });
+        }
       }
     }
   }

@@ -27,12 +27,16 @@ export function followedVariants(
   known: VariantsByConnection,
   params: { connectionId: string; model: string; syncs: ReadonlyArray<DeployedSyncInfo> },
 ): string[] {
-  const follows = (variant: string) => rule.variants === undefined || rule.variants === '*' || rule.variants.includes(variant);
   const ofModel = (known.get(connectionKey(rule.integration, params.connectionId)) ?? []).filter(
     (v) => v.models.includes(params.model) || params.syncs.some((s) => s.name === v.syncName && s.models.includes(params.model)),
   );
   const variants = ['base', ...new Set(ofModel.map((v) => v.variant))];
-  return variants.filter(follows);
+  return variants.filter((variant) => ruleFollowsVariant(rule, variant));
+}
+
+/** Whether `rule` follows `variant` (`variants` absent or `*`: every one; else the names listed, `base` the plain sync). */
+export function ruleFollowsVariant(rule: StreamRule, variant: string): boolean {
+  return rule.variants === undefined || rule.variants === '*' || rule.variants.includes(variant);
 }
 
 function connectionKey(integration: string, connectionId: string): string {

@@ -5,6 +5,7 @@ import type { NangoConnection } from '../../nango/list-connections.js';
 import type { NangoClient } from '../../nango/nango-client.js';
 import type { ScriptsConfigCache } from '../../nango/scripts-config-cache.js';
 import type { ConnectionsRefresh } from '../../store/refresh-connections-table.js';
+import type { KnownVariant } from '../../store/record-listed-variants.js';
 import { forEachBounded } from '../../util/for-each-bounded.js';
 import { type DesiredStream, desiredStreams, integrationsToList, needsScriptsConfig } from './desired-streams.js';
 import { type ExistingScheduler, listSyncSchedulers } from './list-sync-schedulers.js';
@@ -28,6 +29,8 @@ export interface ReconcileDeps {
    * is a repair (a scheduler deleted by hand, or lost), counted in `repaired`. Absent: every missing one is new.
    */
   wasScheduled?(ids: ReadonlyArray<string>): Promise<ReadonlySet<string>>;
+  /** The sync variants known for these integrations (`listKnownVariants`). Absent: the plain syncs only. */
+  knownVariants?(integrations: ReadonlyArray<string>): Promise<ReadonlyArray<KnownVariant>>;
   /** Told the desired streams and their periods on each pass (e.g. `recordStreamPeriods`, for the views). */
   onDesired?: (streams: ReadonlyArray<DesiredStream>) => Promise<void>;
 }
@@ -70,7 +73,8 @@ export async function reconcileSchedules(deps: ReconcileDeps, options: Reconcile
   const connections = integrations.length === 0 ? [] : await deps.nango.listConnections({ integrationIds: integrations, signal });
   const scriptsConfig = needsScriptsConfig(rules) ? await deps.scriptsConfig.get({ fresh: true, signal }) : null;
   const tracked = deps.trackConnections && integrations.length > 0 ? await deps.trackConnections(connections, integrations) : null;
-  const desired = desiredStreams(rules, { connections: [...connections, ...(tracked?.missing ?? [])], scriptsConfig });
+  const variants = (await deps.knownVariants?.(integrations)) ?? [];
+  const desired = desiredStreams(rules, { connections: [...connections, ...(tracked?.missing ?? [])], scriptsConfig, variants });
   const gone = new Set(tracked?.gone.map((c) => `${c.providerConfigKey}\u0000${c.connectionId}`));
   const streams = desired.streams.filter((s) => !gone.has(`${s.stream.providerConfigKey}\u0000${s.stream.connectionId}`));
   const { notes } = desired;

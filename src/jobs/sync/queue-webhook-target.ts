@@ -17,12 +17,21 @@ export interface QueueWebhookTargetDeps {
    * without a tombstone.
    */
   requestReplace?(stream: StreamKey, reason: string): Promise<SyncRequestOutcome>;
+  /**
+   * Schedules the stream of a variant a webhook announced, when its base stream is followed and a rule follows the
+   * variant (`followAnnouncedVariant`); true when it did. Absent: a variant's webhook only pulls it.
+   */
+  followVariant?(stream: StreamKey, syncName: string): Promise<boolean>;
 }
 
 /** The webhook route's target, on the job queue: every method only enqueues or writes one row. */
 export function createQueueWebhookTarget(deps: QueueWebhookTargetDeps): WebhookTarget {
   return {
-    requestSync: (stream) => deps.requestSync(stream, 'webhook'),
+    async requestSync(stream: StreamKey, reason: SyncRequestReason) {
+      // Pulled as well when just scheduled: the pull is what records that a webhook announced the changes it reads.
+      await deps.followVariant?.(stream, reason.syncName);
+      return deps.requestSync(stream, 'webhook');
+    },
     async requestFullResync(stream: StreamKey, reason: SyncRequestReason) {
       const why = `Nango ran sync ${reason.syncName} from scratch (checkpoints.from is null)`;
       if (deps.requestReplace) return deps.requestReplace(stream, why);
