@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import type { StreamKey } from '../../src/stream/stream-key.js';
+import { softDeleteConnectionRows } from '../../src/store/soft-delete-connection-rows.js';
 import { deleteUnseenRows } from '../../src/write/delete-unseen-rows.js';
 import { TICKETS, useReplicationFixture } from '../helpers/replication-fixture.js';
 import { makeTicket } from '../helpers/ticket-model.js';
@@ -110,5 +111,19 @@ describe('sync variants: one table per model, one stream per variant', () => {
       { change: 'hard_delete', id: 'T-2', variant: 'v1' },
       { change: 'upsert', id: 'T-1', variant: 'v2' },
     ]);
+  });
+
+  test('a connection that is gone loses the rows of every variant', async () => {
+    await replicateAllThree();
+    const marked = await f.db
+      .transaction()
+      .execute((trx) => softDeleteConnectionRows(trx, { schema: 'nango', providerConfigKey: PCK, connectionId: CONN }));
+    assert.equal(marked, 120);
+    for (const variant of VARIANTS)
+      assert.ok(
+        [...(await rowsOf(variant)).values()].every((r) => r.deleted),
+        variant,
+      );
+    assert.deepEqual(await liveRowsPerStream(), { base: 0, v1: 0, v2: 0 });
   });
 });
