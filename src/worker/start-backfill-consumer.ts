@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { ReplicatorConfig } from '../config/replicator-config.js';
 import type { BackfillJobInput } from '../jobs/backfill/backfill-job-data.js';
-import type { BackfillStreamJobData } from '../jobs/backfill/backfill-stream-job-data.js';
+import type { BackfillStreamJobInput } from '../jobs/backfill/backfill-stream-job-data.js';
 import { createBackfillWorker } from '../jobs/backfill/create-backfill-worker.js';
 import { drainWorker, runUntilFailure } from '../jobs/queue/drain-worker.js';
 import { processBackfillJob } from '../jobs/backfill/process-backfill-job.js';
@@ -21,7 +21,7 @@ import type { CloseStack } from '../util/close-stack.js';
 import type { RunningConsumer } from './running-consumer.js';
 
 /** What jobs on `nango-backfill` carry: requests (`backfill`) and their children (`backfill-stream`). */
-export type BackfillQueueData = BackfillJobInput | BackfillStreamJobData;
+export type BackfillQueueData = BackfillJobInput | BackfillStreamJobInput;
 
 /** A stream job that finds its stream busy (or was interrupted) tries again after this long, ms. */
 const RETRY_LATER_MS = 1000;

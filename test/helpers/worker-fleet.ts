@@ -51,7 +51,7 @@ export interface WorkerFleet {
   /** Replaces the YAML configuration the next workers read. */
   writeConfig(yaml: string): void;
   spawnWorker(extraEnv?: Record<string, string>): SpawnedWorker;
-  /** Every row of a model table for one connection, by id. */
+  /** Every row of a model table for one connection (its base variant), by id. */
   rows(table: string, connectionId: string): Promise<Map<string, Record<string, unknown>>>;
   /** Kills any worker still running, deletes this file's Redis keys, drops the database. */
   close(): Promise<void>;
@@ -102,7 +102,8 @@ export async function createWorkerFleet(
     },
     async rows(table, connectionId) {
       const { rows } = await sql<Record<string, unknown>>`
-        SELECT * FROM ${sql.table(`nango.${table}`)} WHERE _nango_connection_id = ${connectionId} ORDER BY id`.execute(db);
+        SELECT * FROM ${sql.table(`nango.${table}`)} WHERE _nango_connection_id = ${connectionId} AND _nango_variant = 'base'
+        ORDER BY id`.execute(db);
       return new Map(rows.map((row) => [row.id as string, row]));
     },
     async close() {

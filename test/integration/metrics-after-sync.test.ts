@@ -25,7 +25,7 @@ import { makeTicket, ticketJsonSchema } from '../helpers/ticket-model.js';
 
 const { providerConfigKey: PCK, connectionId: CONN, model: MODEL } = TICKETS;
 const HOUR_MS = 3_600_000;
-const STREAM_LABELS = `integration="${PCK}",connection="${CONN}",model="${MODEL}"`;
+const STREAM_LABELS = `integration="${PCK}",connection="${CONN}",model="${MODEL}",variant="base"`;
 
 /** The value of one series in Prometheus text, e.g. `sample(text, 'pages_total', labels)`. */
 function sample(text: string, name: string, labels = ''): number {

@@ -5,8 +5,8 @@ import { loadStatusRows, type StatusRow } from '../../src/status-page/load-statu
 import { listStreamStatus } from '../../src/store/list-stream-status.js';
 import { createReplicationFixture, type ReplicationFixture, seedTickets, TICKETS } from '../helpers/replication-fixture.js';
 
-const ISSUES = { providerConfigKey: 'github', connectionId: 'acme', model: 'Issue' };
-const IDLE = { providerConfigKey: 'github', connectionId: 'globex', model: 'Issue' };
+const ISSUES = { providerConfigKey: 'github', connectionId: 'acme', model: 'Issue', variant: 'base' };
+const IDLE = { providerConfigKey: 'github', connectionId: 'globex', model: 'Issue', variant: 'base' };
 
 describe('status rows from the replicator tables', () => {
   let f: ReplicationFixture;

@@ -125,6 +125,36 @@ describe('the worker over HTTP: signed webhooks on the public door, metrics and 
     assert.equal(html.match(/<tr class="stream/g)?.length, 1);
     assert.match(html, /helpdesk/);
   });
+
+  // Last: it adds a stream, which the counts above do not expect.
+  test("a webhook with syncVariant v1 pulls the v1 stream (before discovery schedules it), not the base stream's", async () => {
+    f.standIn.store.save(PCK, CONN, `${MODEL}::v1`, [
+      { id: 'T-1', title: 'the v1 copy of T-1' },
+      { id: 'V-9', title: 'only in v1' },
+    ]);
+    const baseRuns = async () =>
+      Number(
+        (
+          await sql<{ n: number }>`SELECT count(*)::int AS n FROM nango_replicator.runs r
+            JOIN nango_replicator.streams s ON s.id = r.stream_id WHERE s.variant = 'base'`.execute(f.db)
+        ).rows[0]?.n,
+      );
+    const before = await baseRuns();
+    const body = webhook({ syncVariant: 'v1' });
+    assert.equal((await post(body, hmacSignature(SIGNING_KEY, body))).status, 200);
+    const v1Rows = async () =>
+      (
+        await sql<{ id: string; title: string }>`SELECT id, title FROM nango.ticket
+          WHERE _nango_connection_id = ${CONN} AND _nango_variant = 'v1' ORDER BY id`.execute(f.db)
+      ).rows;
+    await waitUntil(async () => assert.equal((await v1Rows()).length, 2), 15_000);
+    assert.deepEqual(await v1Rows(), [
+      { id: 'T-1', title: 'the v1 copy of T-1' },
+      { id: 'V-9', title: 'only in v1' },
+    ]);
+    assert.notEqual((await f.rows('ticket', CONN)).get('T-1')?.title, 'the v1 copy of T-1', 'the base row of T-1 is its own');
+    assert.equal(await baseRuns(), before, 'the base stream was not pulled');
+  });
 });
 
 /**

@@ -23,6 +23,8 @@ export const backfillStreamJobDataSchema = z.strictObject({
 });
 
 export type BackfillStreamJobData = z.output<typeof backfillStreamJobDataSchema>;
+/** What the `backfill` job sends (`variant` absent for the base variant). */
+export type BackfillStreamJobInput = z.input<typeof backfillStreamJobDataSchema>;
 
 export function parseBackfillStreamJobData(data: unknown): BackfillStreamJobData {
   const result = backfillStreamJobDataSchema.safeParse(data);

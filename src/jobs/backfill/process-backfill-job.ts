@@ -4,16 +4,17 @@ import type { NangoClient } from '../../nango/nango-client.js';
 import type { ScriptsConfigCache } from '../../nango/scripts-config-cache.js';
 import { describeStream } from '../../stream/stream-key.js';
 import { type BackfillJobData, modifiedAfterOf, parseBackfillJobData } from './backfill-job-data.js';
-import { type BackfillStreamJobData, backfillStreamJobId } from './backfill-stream-job-data.js';
+import { type BackfillStreamJobInput, backfillStreamJobId } from './backfill-stream-job-data.js';
 import { listBackfillStreams } from './list-backfill-streams.js';
 import { type BackfillSummary, summarizeBackfill } from './summarize-backfill.js';
+import { streamMessageFields } from '../../stream/stream-message-fields.js';
 
 export interface BackfillJobDeps {
   nango: NangoClient;
   scriptsConfig: ScriptsConfigCache;
   logger: Logger;
   /** Adds `backfill-stream` jobs as children of `parent` (a child whose id exists already is not added again). */
-  addStreamJobs(parent: { id: string; queue: string }, jobs: ReadonlyArray<{ id: string; data: BackfillStreamJobData }>): Promise<void>;
+  addStreamJobs(parent: { id: string; queue: string }, jobs: ReadonlyArray<{ id: string; data: BackfillStreamJobInput }>): Promise<void>;
   /** Epoch ms, for the 12-month check of `since`. Default Date.now. */
   now?: () => number;
 }
@@ -77,7 +78,7 @@ async function queueStreams(
     parent,
     streams.map((stream) => ({
       id: backfillStreamJobId(parent.id, stream),
-      data: { ...stream, mode: data.mode, since, force: data.force },
+      data: { ...streamMessageFields(stream), mode: data.mode, since, force: data.force },
     })),
   );
   return streams.length;

@@ -22,6 +22,7 @@ import { followUpJobId } from '../../stream/stream-ids.js';
 import type { StreamPullMarks } from '../../lock/stream-pull-marks.js';
 import type { SyncJobInput } from '../sync/sync-job-data.js';
 import { runStreamJob } from '../../lock/run-stream-job.js';
+import { streamMessageFields } from '../../stream/stream-message-fields.js';
 
 export interface BackfillStreamDeps {
   db: Kysely<ReplicatorDatabase>;
@@ -143,7 +144,7 @@ export async function processBackfillStreamJob(
       afterRelease: async (pullMark, read, logger) => {
         if (pullMark !== null && followUps !== undefined) {
           logger.debug({ requestedBy: pullMark }, 'a sync was requested while the backfill held the stream: one follows');
-          await followUps.enqueue({ ...stream, trigger: 'follow-up' }, followUpJobId(stream, pullMark));
+          await followUps.enqueue({ ...streamMessageFields(stream), trigger: 'follow-up' }, followUpJobId(stream, pullMark));
         }
         return read.status === 'read' ? read.value : { outcome: 'interrupted' };
       },

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { BASE_VARIANT, type StreamKey } from '../../stream/stream-key.js';
 import type { BackfillJobInput } from './backfill-job-data.js';
 import { BACKFILL_JOB } from '../queue/queue-names.js';
+import { streamMessageFields } from '../../stream/stream-message-fields.js';
 
 /** What became of a request for an automatic backfill. */
 export type AutomaticBackfillOutcome = 'enqueued' | 'already-queued';
@@ -23,7 +24,7 @@ export async function scheduleAutomaticBackfill(
   const parts = [stream.providerConfigKey, stream.connectionId, stream.model];
   if (stream.variant !== BASE_VARIANT) parts.push(stream.variant);
   const dedupId = `auto-replace/${parts.map(encodeURIComponent).join('/')}`;
-  const data: BackfillJobInput = { ...stream, mode: 'replace', reason: options.reason };
+  const data: BackfillJobInput = { ...streamMessageFields(stream), mode: 'replace', reason: options.reason };
   const jobId = `${dedupId}/${randomUUID()}`;
   const job = await deps.queue.add(BACKFILL_JOB, data, { ...options.jobOptions, jobId, deduplication: { id: dedupId } });
   // A deduplicated add answers with the job already there.

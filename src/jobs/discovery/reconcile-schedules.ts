@@ -11,6 +11,7 @@ import { type DesiredStream, desiredStreams, integrationsToList, needsScriptsCon
 import { type ExistingScheduler, listSyncSchedulers } from './list-sync-schedulers.js';
 import { SYNC_JOB } from '../queue/queue-names.js';
 import type { SyncJobInput } from '../sync/sync-job-data.js';
+import { streamMessageFields } from '../../stream/stream-message-fields.js';
 
 export interface ReconcileDeps {
   nango: NangoClient;
@@ -161,7 +162,7 @@ async function findStuckSchedulers(
 }
 
 function templateData(desired: DesiredStream): SyncJobInput {
-  return { ...desired.stream, trigger: 'schedule', everyMs: desired.everyMs, safetyNetMs: desired.safetyNetMs };
+  return { ...streamMessageFields(desired.stream), trigger: 'schedule', everyMs: desired.everyMs, safetyNetMs: desired.safetyNetMs };
 }
 
 function isCurrent(current: ExistingScheduler, desired: DesiredStream, jobOptions: JobSchedulerTemplateOptions): boolean {

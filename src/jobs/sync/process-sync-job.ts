@@ -14,6 +14,7 @@ import { continuationJobId, followUpJobId } from '../../stream/stream-ids.js';
 import type { StreamPullMarks } from '../../lock/stream-pull-marks.js';
 import { parseSyncJobData, streamOf, type SyncJobInput } from './sync-job-data.js';
 import { runStreamJob, type StreamRead } from '../../lock/run-stream-job.js';
+import { streamMessageFields } from '../../stream/stream-message-fields.js';
 
 export interface SyncJobDeps {
   db: Kysely<ReplicatorDatabase>;
@@ -118,7 +119,7 @@ async function servePullMark(
   const followUp = async () => {
     if (pullMark === null) return false;
     deps.logger.debug({ requestedBy: pullMark }, 'a pull was requested while this job held the stream: one more follows');
-    await deps.enqueue({ ...stream, trigger: 'follow-up' }, followUpJobId(stream, pullMark));
+    await deps.enqueue({ ...streamMessageFields(stream), trigger: 'follow-up' }, followUpJobId(stream, pullMark));
     return true;
   };
   if (read.status !== 'read') {
@@ -130,7 +131,7 @@ async function servePullMark(
   if (!complete) {
     // Read after the mark was taken, the continuation serves it too.
     const cursor = summary?.cursor ?? null;
-    await deps.enqueue({ ...stream, trigger: 'continuation' }, continuationJobId(stream, job.jobId, cursor));
+    await deps.enqueue({ ...streamMessageFields(stream), trigger: 'continuation' }, continuationJobId(stream, job.jobId, cursor));
   }
   const followedUp = complete && (await followUp());
   const { elapsedMs: _elapsed, ...counts } = summary ?? emptySummary();

@@ -4,6 +4,7 @@ import { BASE_VARIANT, type StreamKey } from '../../stream/stream-key.js';
 import { SYNC_JOB } from '../queue/queue-names.js';
 import { streamSchedulerId } from '../../stream/stream-ids.js';
 import type { SyncJobInput } from './sync-job-data.js';
+import { streamMessageFields } from '../../stream/stream-message-fields.js';
 
 /** What became of a request to pull a stream now. */
 export type StreamSyncRequestOutcome =
@@ -64,7 +65,7 @@ export async function pullStreamOnce(
   const jobId = `${schedulerId}/requested/${randomUUID()}`;
   const job = await queue.add(
     SYNC_JOB,
-    { ...stream, trigger: options.trigger },
+    { ...streamMessageFields(stream), trigger: options.trigger },
     {
       ...options.jobOptions,
       jobId,
