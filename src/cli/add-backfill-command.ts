@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { BackfillCommandOptions } from './backfill-command.js';
+import { variantName } from './variant-option.js';
 
 /** `nango-replicator backfill ...` as parsed. */
 export type BackfillRequest = { command: 'backfill' } & BackfillCommandOptions;
@@ -18,6 +19,12 @@ export function addBackfillCommand(program: Command, onRequest: (request: Backfi
     .option('-c, --connection <id>', 'one connection (default: every connection of the integration)')
     .option('-m, --model <Model>', 'one model (default: every model the integration syncs)')
     .addOption(
+      new Option(
+        '--variant <name>',
+        'one sync variant, base for the plain sync (default: the plain sync and every variant followed)',
+      ).argParser(variantName),
+    )
+    .addOption(
       new Option('--since <iso>', 'merge only: records modified at or after this time (within the last 12 months)').argParser(isoTime),
     )
     .addOption(new Option('--mode <mode>', 'merge or replace').choices(['merge', 'replace']).default('merge'))
@@ -29,6 +36,7 @@ export function addBackfillCommand(program: Command, onRequest: (request: Backfi
         integration: string;
         connection?: string;
         model?: string;
+        variant?: string;
         since?: string;
         mode: 'merge' | 'replace';
         force: boolean;
@@ -40,6 +48,7 @@ export function addBackfillCommand(program: Command, onRequest: (request: Backfi
           providerConfigKey: options.integration,
           connectionId: options.connection,
           model: options.model,
+          variant: options.variant,
           since: options.since,
           mode: options.mode,
           force: options.force,

@@ -17,6 +17,8 @@ export interface BackfillCommandOptions {
   providerConfigKey: string;
   connectionId?: string;
   model?: string;
+  /** One sync variant; absent: the plain sync and every variant followed. */
+  variant?: string;
   since?: string;
   mode: 'merge' | 'replace';
   force: boolean;
@@ -46,6 +48,7 @@ export async function backfillCommand(
     providerConfigKey: options.providerConfigKey,
     ...(options.connectionId === undefined ? {} : { connectionId: options.connectionId }),
     ...(options.model === undefined ? {} : { model: options.model }),
+    ...(options.variant === undefined ? {} : { variant: options.variant }),
     ...(options.since === undefined ? {} : { since: options.since }),
     mode: options.mode,
     ...(options.force ? { force: true } : {}),

@@ -3,6 +3,7 @@ import { addBackfillCommand, type BackfillRequest } from './add-backfill-command
 import { addDbtSourcesCommand, type DbtSourcesRequest } from './add-dbt-sources-command.js';
 import { addStatusCommand, type StatusRequest } from './add-status-command.js';
 import { COMMAND_EXAMPLES } from './command-examples.js';
+import { collectVariant } from './variant-option.js';
 
 /** What a parsed command line asks for. The entry point carries it out. */
 export type CliRequest =
@@ -11,6 +12,8 @@ export type CliRequest =
       providerConfigKey: string;
       connectionIds: string[];
       models: string[];
+      /** Sync variants, `base` (the plain sync) when none was given. */
+      variants: string[];
       full: boolean;
       pageSize?: number;
       json: boolean;
@@ -77,6 +80,11 @@ export function buildProgram(
     .requiredOption('-i, --integration <key>', 'integration unique key in Nango (providerConfigKey), e.g. github')
     .requiredOption('-c, --connection <id>', 'connection id, e.g. acme (repeatable)', collect)
     .requiredOption('-m, --model <Model>', 'model name as the sync returns it, e.g. GithubIssue (repeatable)', collect)
+    .addOption(
+      new Option('--variant <name>', 'sync variant, e.g. eu (repeatable; default base, the sync without a variant)').argParser(
+        collectVariant,
+      ),
+    )
     .option('--full', 'read the stream from the beginning; stored rows are kept and updated', false)
     .addOption(new Option('--page-size <n>', 'records per request, 1..10000 (default: nango.pageSize)').argParser(pageSize))
     .option('--json', 'print the summary as JSON', false)
@@ -90,6 +98,7 @@ export function buildProgram(
         integration: string;
         connection: string[];
         model: string[];
+        variant?: string[];
         full: boolean;
         pageSize?: number;
         json: boolean;
@@ -100,6 +109,7 @@ export function buildProgram(
           providerConfigKey: options.integration,
           connectionIds: [...new Set(options.connection)],
           models: [...new Set(options.model)],
+          variants: [...new Set(options.variant ?? ['base'])],
           full: options.full,
           pageSize: options.pageSize,
           json: options.json,

@@ -124,7 +124,9 @@ async function execute(request: CliRequest, config: ReplicatorConfig, io: CliIo,
     const app = await openApp({ config, logger, fetch: io.fetch, gate: fleet?.gate, failFastWhenUnreachable: true });
     try {
       const streams = request.connectionIds.flatMap((connectionId) =>
-        request.models.map((model) => ({ providerConfigKey: request.providerConfigKey, connectionId, model, variant: BASE_VARIANT })),
+        request.models.flatMap((model) =>
+          request.variants.map((variant) => ({ providerConfigKey: request.providerConfigKey, connectionId, model, variant })),
+        ),
       );
       const locks = fleet === null ? undefined : { locks: fleet.locks, pullMarks: fleet.pullMarks, owner: fleet.owner };
       const scrub = (text: string) => scrubSecrets(text, config, io.env);

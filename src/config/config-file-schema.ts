@@ -1,6 +1,7 @@
 import ms from 'ms';
 import { z } from 'zod';
 import { parseFrequency } from './parse-frequency.js';
+import { syncVariantNameSchema } from '../stream/sync-variant-schema.js';
 
 /** A duration in vercel-ms notation (`30s`, `5m`) or a number of milliseconds; parsed to ms. */
 export const durationSchema = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
@@ -26,12 +27,6 @@ const frequencySchema = z.union([z.number().int().min(1000), z.string()]).transf
 /** `"*"` (every one Nango knows) or a non-empty list of names. */
 const allOrListSchema = z.union([z.literal('*'), z.array(z.string().min(1)).min(1)]);
 
-/** A sync variant's name as Nango accepts it (REFERENCE 10.2); `base` is the plain sync. */
-const variantNameSchema = z
-  .string()
-  .max(255)
-  .regex(/^[a-zA-Z0-9_-]+$/, 'must be a variant name: letters, digits, _ and - (base is the plain sync)');
-
 /** One entry of `streams`: which (connection, model) pairs of an integration the worker keeps fresh. */
 const streamRuleSchema = z.strictObject({
   integration: z.string().min(1),
@@ -41,7 +36,7 @@ const streamRuleSchema = z.strictObject({
   history: z.boolean().optional(),
   safetyNet: durationSchema.pipe(z.number().min(1000)).default(6 * 3600_000),
   detection: z.enum(['none', 'syncStatus']).default('none'),
-  variants: z.union([z.literal('*'), z.array(variantNameSchema).min(1)]).default('*'),
+  variants: z.union([z.literal('*'), z.array(syncVariantNameSchema).min(1)]).default('*'),
 });
 
 /** A Redis key prefix chosen by the user. `{` would make it a Redis Cluster hash tag. */

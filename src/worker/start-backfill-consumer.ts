@@ -1,6 +1,7 @@
 import type { StreamKey } from '../stream/stream-key.js';
 import { historyFor } from '../config/history-for.js';
 import type { ConnectionOptions, JobsOptions, Queue } from 'bullmq';
+import { listKnownVariants } from '../store/list-known-variants.js';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { ReplicatorConfig } from '../config/replicator-config.js';
@@ -74,6 +75,7 @@ export function startBackfillConsumer(
           {
             nango: deps.nango,
             scriptsConfig: deps.scriptsConfig,
+            knownVariants: (integrations) => listKnownVariants(deps.db, integrations),
             logger,
             addStreamJobs: async (parent, jobs) => {
               for (let i = 0; i < jobs.length; i += ADD_BULK_CHUNK) {

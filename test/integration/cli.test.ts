@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { assertMatchesSource } from '../helpers/assert-matches-source.js';
 import {
@@ -15,6 +16,7 @@ import {
   TICKETS,
 } from '../helpers/replication-fixture.js';
 import { runCliProcess, spawnCli } from '../helpers/run-cli-process.js';
+import { makeTicket } from '../helpers/ticket-model.js';
 import { waitForRowLockWait } from '../helpers/wait-for-row-lock-wait.js';
 
 const STREAM_ARGS = ['--integration', TICKETS.providerConfigKey, '--connection', TICKETS.connectionId, '--model', TICKETS.model];
@@ -55,6 +57,18 @@ describe('the nango-replicator command', () => {
     assert.equal(summary.records, 0);
     assert.equal(summary.complete, true);
     assertMatchesSource(await f.rows(), f.standIn.store.snapshot(TICKETS.providerConfigKey, TICKETS.connectionId, TICKETS.model));
+  });
+
+  test('sync --variant reads that variant of the model into the same table, beside the plain sync; a bad name is refused', async () => {
+    f.standIn.store.save(TICKETS.providerConfigKey, TICKETS.connectionId, 'Ticket::eu', [{ ...makeTicket(1), title: 'from eu' }]);
+    const eu = await runCliProcess(['sync', ...STREAM_ARGS, '--variant', 'eu'], env);
+    assert.equal(eu.code, 0, eu.stderr);
+    assert.match(eu.stdout, /helpdesk\/acme\/Ticket::eu: 1 page, 1 record, 1 upserted/);
+    const { rows } = await sql`SELECT id, title FROM nango.ticket WHERE _nango_variant = 'eu'`.execute(f.db);
+    assert.deepEqual(rows, [{ id: makeTicket(1).id, title: 'from eu' }]);
+    const bad = await runCliProcess(['sync', ...STREAM_ARGS, '--variant', 'eu west'], env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--variant.*must be a sync variant name/);
   });
 
   test('a process killed in the middle of a page transaction loses nothing: the next run completes exactly', async () => {

@@ -6,6 +6,7 @@ import type { StreamRule } from '../../src/config/replicator-config.js';
 import { followAnnouncedVariant } from '../../src/jobs/discovery/follow-announced-variant.js';
 import { reconcileSchedules, type ReconcileSummary } from '../../src/jobs/discovery/reconcile-schedules.js';
 import { recordVariantListing } from '../../src/jobs/discovery/start-variant-lookup.js';
+import { listBackfillStreams } from '../../src/jobs/backfill/list-backfill-streams.js';
 import { SYNC_QUEUE } from '../../src/jobs/queue/queue-names.js';
 import { syncJobOptions } from '../../src/jobs/sync/sync-job-options.js';
 import { createScriptsConfigCache } from '../../src/nango/scripts-config-cache.js';
@@ -106,5 +107,17 @@ describe('sync variants are discovered, followed and let go', () => {
     assert.equal(await followAnnouncedVariant(excluding, variant('latam'), 'tickets'), false, 'a rule that does not follow it');
     const otherConnection = { ...variant('apac'), connectionId: 'nobody' };
     assert.equal(await followAnnouncedVariant(deps, otherConnection, 'tickets'), false, 'its base stream is not followed');
+  });
+
+  test('a backfill without a variant covers the plain sync and every variant followed; with one, that one only', async () => {
+    const deps = {
+      nango: f.nango,
+      scriptsConfig: createScriptsConfigCache({ nango: f.nango }, { maxAgeMs: 60_000 }),
+      knownVariants: (integrations: ReadonlyArray<string>) => listKnownVariants(f.db, integrations),
+    };
+    const all = await listBackfillStreams(deps, { providerConfigKey: 'helpdesk', connectionId: 'acme' });
+    assert.deepEqual(all.map((s) => s.variant).sort(), ['apac', 'base', 'eu', 'us']);
+    const one = await listBackfillStreams(deps, { providerConfigKey: 'helpdesk', connectionId: 'acme', variant: 'eu' });
+    assert.deepEqual(one, [variant('eu')]);
   });
 });

@@ -23,10 +23,9 @@ const refuse = (data: unknown, nowMs = NOW): string => {
 };
 
 describe('backfill messages', () => {
-  test('only the integration is required; mode defaults to merge and force to false', () => {
+  test('only the integration is required; no variant means every variant, mode defaults to merge and force to false', () => {
     assert.deepEqual(parseBackfillJobData({ providerConfigKey: 'github' }, NOW), {
       providerConfigKey: 'github',
-      variant: 'base',
       mode: 'merge',
       force: false,
     });

@@ -100,7 +100,7 @@ describe('worker configuration', () => {
     assert.match(message('streams:\n  - integration: github\n    models: []\n'), /streams\.0\.models/);
     assert.match(
       message('streams:\n  - integration: github\n    variants: [eu west]\n'),
-      /streams\.0\.variants\.0: must be a variant name/,
+      /streams\.0\.variants\.0: must be a sync variant name/,
     );
     assert.match(message('worker:\n  concurrency: 0\n'), /worker\.concurrency: must be a whole number from 1 to 256 \(got 0\)/);
     assert.match(message('worker:\n  shutdownTimeout: soon\n'), /worker\.shutdownTimeout: must be a duration/);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { formatIssues } from '../../config/format-issues.js';
 import { ReplicatorError } from '../../errors/replicator-error.js';
-import { syncVariantSchema } from '../../stream/sync-variant-schema.js';
+import { syncVariantNameSchema } from '../../stream/sync-variant-schema.js';
 
 /**
  * - `merge`: read the stream from the beginning (or from `since`) and upsert as usual.
@@ -32,8 +32,8 @@ export const backfillJobDataSchema = z
     connectionId: key.optional(),
     /** Absent: every model the integration's syncs return (GET /scripts/config). */
     model: key.optional(),
-    /** The sync variant of the model(s); absent (a message from before variants): `base`. */
-    variant: syncVariantSchema,
+    /** One sync variant (`base`: the plain sync). Absent: the plain sync and every variant followed. */
+    variant: syncVariantNameSchema.optional(),
     /** `merge` only: read records modified at or after this instant (Nango's `modified_after`). */
     since: sinceSchema.optional(),
     mode: z.enum(BACKFILL_MODES).default('merge'),

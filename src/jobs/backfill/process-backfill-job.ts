@@ -7,11 +7,14 @@ import { type BackfillJobData, modifiedAfterOf, parseBackfillJobData } from './b
 import { type BackfillStreamJobInput, backfillStreamJobId } from './backfill-stream-job-data.js';
 import { listBackfillStreams } from './list-backfill-streams.js';
 import { type BackfillSummary, summarizeBackfill } from './summarize-backfill.js';
+import type { KnownVariant } from '../../store/record-listed-variants.js';
 import { streamMessageFields } from '../../stream/stream-message-fields.js';
 
 export interface BackfillJobDeps {
   nango: NangoClient;
   scriptsConfig: ScriptsConfigCache;
+  /** The variants followed (`listKnownVariants`): a message without a variant covers them too. */
+  knownVariants?(integrations: ReadonlyArray<string>): Promise<ReadonlyArray<KnownVariant>>;
   logger: Logger;
   /** Adds `backfill-stream` jobs as children of `parent` (a child whose id exists already is not added again). */
   addStreamJobs(parent: { id: string; queue: string }, jobs: ReadonlyArray<{ id: string; data: BackfillStreamJobInput }>): Promise<void>;
