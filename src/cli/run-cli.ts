@@ -18,7 +18,6 @@ import { statusCommand } from './status-command.js';
 import { StopSignal } from './stop-signal.js';
 import { syncCommand } from './sync-command.js';
 import { createTerminal } from './terminal.js';
-import { BASE_VARIANT } from '../stream/stream-key.js';
 import { workerCommand } from './worker-command.js';
 
 /**
