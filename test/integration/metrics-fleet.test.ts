@@ -88,8 +88,11 @@ describe('/metrics on a fleet of 30,000 streams', () => {
 
   test('with metrics.perStream on, each stream has its own series', async () => {
     const body = await scrape(true);
-    assert.match(body, /nango_replicator_stream_last_success_timestamp_seconds\{integration="crm",connection="c-7",model="Contact"\} \d/);
-    assert.match(body, /nango_replicator_records_upserted_total\{integration="crm",connection="c-1999",model="Deal"\} 3\n/);
+    assert.match(
+      body,
+      /nango_replicator_stream_last_success_timestamp_seconds\{integration="crm",connection="c-7",model="Contact",variant="base"\} \d/,
+    );
+    assert.match(body, /nango_replicator_records_upserted_total\{integration="crm",connection="c-1999",model="Deal",variant="base"\} 3\n/);
     assert.equal(body.match(/^nango_replicator_stream_seconds_since_last_success\{/gm)?.length, fleet.total - fleet.never);
   });
 
@@ -114,11 +117,11 @@ describe('/metrics on a fleet of 30,000 streams', () => {
       );
       assert.match(
         await registry.metrics(),
-        /nango_replicator_records_upserted_total\{integration="crm",connection="c-1",model="Deal"\} 1\n/,
+        /nango_replicator_records_upserted_total\{integration="crm",connection="c-1",model="Deal",variant="base"\} 1\n/,
       );
       assert.match(
         await registry.metrics(),
-        /nango_replicator_stream_seconds_since_last_success\{integration="crm",connection="c-1",model="Deal"\}/,
+        /nango_replicator_stream_seconds_since_last_success\{integration="crm",connection="c-1",model="Deal",variant="base"\}/,
       );
     } finally {
       await smallDb.destroy();
