@@ -3,6 +3,8 @@
 // shows whether a worker's resident memory is V8 heap (live or garbage), external buffers, or neither.
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
+import process from 'node:process';
+import { setInterval } from 'node:timers';
 import v8 from 'node:v8';
 
 const dir = process.env.FLEET_MEMORY_PROBE_DIR;
