@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
 import { findPackageVersion } from '../src/cli/find-package-version.js';
 import { runCli } from '../src/cli/run-cli.js';
 import { StopSignal } from '../src/cli/stop-signal.js';
@@ -43,6 +44,7 @@ process.exitCode = await runCli({
   readTextFile,
   signal: controller.signal,
   version: findPackageVersion(dirname(fileURLToPath(import.meta.url)), readTextFile),
+  v8: { execArgv: process.execArgv, setFlags: (flags) => v8.setFlagsFromString(flags) },
 });
 
 // Everything the command opened is closed by now. A handle something left open (a socket a library did not end)

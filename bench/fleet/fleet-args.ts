@@ -12,12 +12,21 @@ export interface FleetBenchArgs {
   changeRatePerHour: number;
   /** Give up waiting for the first full replication after this long, ms. Default 20 min. */
   replicationTimeoutMs: number;
+  /** The streams' `every`, as written in the configuration (e.g. `1h`, `15m`). Default 1h. */
+  every: string;
+  /** The streams' `safetyNet` (e.g. `6h`). Default 6h (the product's default). */
+  safetyNet: string;
+  /** A directory: each worker writes its memory use there every 2 s (bench/fleet/memory-probe.mjs). Default none. */
+  memoryProbeDir: string | null;
 }
 
-export const FLEET_USAGE = `npm run bench -- --scenario fleet [--connections N] [--records-per-stream N] [--window 60s]
+export const FLEET_USAGE = `npm run bench -- --scenario fleet [--connections N] [--records-per-stream N] [--window 60s] [--every 1h] [--safety-net 6h] [--memory-probe DIR]
   N connections x 3 models on the stand-in (default 10000), two worker processes; measures the first full
   replication, API requests a minute idle and with --change-rate (default 0.05) of the streams changing per hour
-  (a record saved and a signed webhook sent), Redis memory, worker RSS, /metrics, the status page and \`status\`.`;
+  (a record saved and a signed webhook sent) from a fleet seeded to steady state (every stream backed off to
+  its safety net, next reads spread over it), Redis memory, worker RSS, /metrics, the status page and \`status\`.
+  --memory-probe DIR: each worker writes process.memoryUsage() and V8's heap spaces to DIR/<pid>.jsonl every 2 s
+  (and writes a heap snapshot into its working directory on SIGUSR2).`;
 
 export function parseFleetArgs(argv: string[]): FleetBenchArgs {
   const { values } = parseArgs({
@@ -29,6 +38,9 @@ export function parseFleetArgs(argv: string[]): FleetBenchArgs {
       window: { type: 'string', default: '60' },
       'change-rate': { type: 'string', default: '0.05' },
       'replication-timeout': { type: 'string', default: '1200' },
+      'memory-probe': { type: 'string' },
+      every: { type: 'string', default: '1h' },
+      'safety-net': { type: 'string', default: '6h' },
     },
     strict: true,
   });
@@ -43,6 +55,9 @@ export function parseFleetArgs(argv: string[]): FleetBenchArgs {
     windowMs: positive('window', values.window?.replace(/s$/, '')) * 1000,
     changeRatePerHour: positive('change-rate', values['change-rate']),
     replicationTimeoutMs: positive('replication-timeout', values['replication-timeout']?.replace(/s$/, '')) * 1000,
+    memoryProbeDir: values['memory-probe'] ?? null,
+    every: values.every ?? '1h',
+    safetyNet: values['safety-net'] ?? '6h',
   };
 }
 

@@ -1,16 +1,21 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cpus, totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { hmacSignature, nangoWebhookBody, syncSuccessPayload } from '../../test/helpers/sign-nango-webhook.js';
 import { makeTicket, ticketJsonSchema } from '../../test/helpers/ticket-model.js';
 import { runCliProcess } from '../../test/helpers/run-cli-process.js';
+import type { NangoStandIn } from '../../stand-in/nango-stand-in.js';
 import { baseConfig, createWorkerFleet, type SpawnedWorker, waitUntil } from '../../test/helpers/worker-fleet.js';
+import ms from 'ms';
+import { classifyRequests, otherCount, type RequestsByKind } from './classify-requests.js';
 import type { FleetBenchArgs } from './fleet-args.js';
+import { seedSteadyState } from './seed-steady-state.js';
 
 const INTEGRATION = 'crm';
 const MODELS = ['Contact', 'Deal', 'Ticket'] as const;
-const PERIOD_MINUTES = 60;
 const SIGNING_KEY = 'bench-fleet-signing-key';
 
 /** One line of the result table: what, the figure, the target when there is one, and whether it is met. */
@@ -30,6 +35,13 @@ export async function runFleetBench(args: FleetBenchArgs, log: (line: string) =>
   const fleet = await createWorkerFleet('bench_fleet');
   const figures: FleetFigure[] = [];
   const add = (name: string, value: string, target = '', met: boolean | null = null) => figures.push({ name, value, target, met });
+  // Ctrl-C or SIGTERM: kill the workers, drop the database and the Redis keys, then exit (a bench's own process).
+  const onSignal = () => {
+    log('interrupted: closing the fleet');
+    void fleet.close().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     log(`seeding the stand-in: ${args.connections} connections x ${MODELS.length} models, ${args.recordsPerStream} records each`);
     fleet.standIn.store.deploySync({
@@ -47,9 +59,14 @@ export async function runFleetBench(args: FleetBenchArgs, log: (line: string) =>
     }
     fleet.writeConfig(
       `${baseConfig(fleet, { worker: '  concurrency: 8\n  lockDuration: 30s\n  shutdownTimeout: 10s' }).replace('  pageSize: 20\n', '  pageSize: 1000\n').replace('  every: 500ms', '  every: 60s')}` +
-        `streams:\n  - integration: ${INTEGRATION}\n`,
+        `streams:\n  - integration: ${INTEGRATION}\n    every: ${args.every}\n    safetyNet: ${args.safetyNet}\n`,
     );
-    const env = { LOG_LEVEL: 'info', NANGO_WEBHOOK_SIGNING_KEY: SIGNING_KEY };
+    const env: Record<string, string> = { LOG_LEVEL: 'info', NANGO_WEBHOOK_SIGNING_KEY: SIGNING_KEY };
+    if (args.memoryProbeDir !== null) {
+      mkdirSync(args.memoryProbeDir, { recursive: true });
+      env.FLEET_MEMORY_PROBE_DIR = resolve(args.memoryProbeDir);
+      env.NODE_OPTIONS = `--import ${pathToFileURL(fileURLToPath(new URL('./memory-probe.mjs', import.meta.url))).href} --heapsnapshot-signal=SIGUSR2`;
+    }
     const started = performance.now();
     const workers = [fleet.spawnWorker(env), fleet.spawnWorker(env)];
     const rss = sampleRss(workers);
@@ -81,33 +98,49 @@ export async function runFleetBench(args: FleetBenchArgs, log: (line: string) =>
     const requestsAfterReplication = fleet.standIn.stats.requests;
     add('API requests for it', `${requestsAfterReplication} (${(requestsAfterReplication / streams).toFixed(2)} per stream)`);
 
-    const perPeriod = streams / PERIOD_MINUTES;
+    const periodMinutes = ms(args.every as ms.StringValue) / 60_000;
+    const perPeriod = streams / periodMinutes;
+    const target = perPeriod / 20;
+    const { safetyNetReadsPerMinute } = await seedSteadyState(fleet.db);
+    log(
+      `seeded steady state: every stream backed off to its safety net (${args.safetyNet}), next reads spread over it: ` +
+        `${safetyNetReadsPerMinute.toFixed(1)} safety-net reads a minute on average`,
+    );
     log(`idle window of ${args.windowMs / 1000} s`);
-    const idle = await requestsPerMinute(fleet.standIn.stats, args.windowMs, async () => {});
+    const idle = await measureWindow(fleet.standIn, args.windowMs, async () => {});
     add(
       'API requests/min, idle',
-      idle.toFixed(1),
-      `< ${(perPeriod / 20).toFixed(1)} (1/20 of one per stream per period: ${perPeriod.toFixed(0)})`,
-      idle <= perPeriod / 20,
+      `${idle.perMinute.toFixed(1)} (${describeKinds(idle)})`,
+      `< ${target.toFixed(1)} (1/20 of one per stream per period: ${perPeriod.toFixed(0)})`,
+      idle.perMinute <= target,
     );
 
     const changesPerMinute = (streams * args.changeRatePerHour) / 60;
     log(`changing window: ${changesPerMinute.toFixed(1)} streams changed (record + webhook) a minute`);
     let changed = 0;
-    const changing = await requestsPerMinute(fleet.standIn.stats, args.windowMs, async (elapsedMs) => {
+    const changing = await measureWindow(fleet.standIn, args.windowMs, async (elapsedMs, announced) => {
       while (changed < (elapsedMs / 60_000) * changesPerMinute) {
         const c = Math.floor(Math.random() * args.connections);
         const model = MODELS[changed % MODELS.length]!;
         fleet.standIn.store.save(INTEGRATION, `c-${c}`, model, [makeTicket(1_000_000 + changed)]);
+        announced.set(`c-${c}/${model}`, Date.now());
         await sendWebhook(port, { providerConfigKey: INTEGRATION, connectionId: `c-${c}`, model, syncName: 'records' });
         changed++;
       }
     });
+    const rate = (n: number) => (n * 60_000) / changing.elapsedMs;
     add(
-      `API requests/min, ${(args.changeRatePerHour * 100).toFixed(0)}% of streams changing per hour`,
-      changing.toFixed(1),
-      `< ${(perPeriod / 20).toFixed(1)}`,
-      changing <= perPeriod / 20,
+      `API requests/min, ${(args.changeRatePerHour * 100).toFixed(0)}% of streams changing per hour (window)`,
+      `${changing.perMinute.toFixed(1)} (${describeKinds(changing)}; ${changed} changes announced)`,
+    );
+    const steady =
+      rate(changing.kinds.pulls + changing.kinds.extraReadsOfAnnounced) + safetyNetReadsPerMinute + rate(otherCount(changing.kinds));
+    add(
+      'API requests/min at steady state (window pulls + safety net averaged over its period + other)',
+      `${steady.toFixed(1)}: ${(perPeriod / steady).toFixed(1)} times below one per stream per period; ` +
+        `${((changing.kinds.pulls + changing.kinds.extraReadsOfAnnounced) / Math.max(1, changed)).toFixed(2)} requests per announced change`,
+      `< ${target.toFixed(1)} (20 times below)`,
+      steady <= target,
     );
 
     const redisBytes = await redisMemory(fleet.redis, [`${fleet.queuePrefix}:*`, `${fleet.keyPrefix}*`]);
@@ -136,23 +169,41 @@ export async function runFleetBench(args: FleetBenchArgs, log: (line: string) =>
     }
     return figures;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await fleet.close();
   }
 }
 
-/** Requests the stand-in received a minute over `windowMs`, while `tick(elapsedMs)` runs every 200 ms. */
-async function requestsPerMinute(
-  stats: { readonly requests: number },
+/**
+ * Requests the stand-in received over `windowMs`, while `tick(elapsedMs, announced)` runs every 200 ms (it notes in
+ * `announced` each stream it sent a webhook for), by kind, with their rate a minute.
+ */
+async function measureWindow(
+  standIn: Pick<NangoStandIn, 'requests'>,
   windowMs: number,
-  tick: (elapsedMs: number) => Promise<void>,
-): Promise<number> {
-  const before = stats.requests;
+  tick: (elapsedMs: number, announced: Map<string, number>) => Promise<void>,
+): Promise<{ perMinute: number; elapsedMs: number; kinds: RequestsByKind }> {
+  const before = standIn.requests.length;
+  const announced = new Map<string, number>();
   const start = performance.now();
   while (performance.now() - start < windowMs) {
-    await tick(performance.now() - start);
+    await tick(performance.now() - start, announced);
     await sleep(200);
   }
-  return ((stats.requests - before) * 60_000) / (performance.now() - start);
+  const elapsedMs = performance.now() - start;
+  const requests = standIn.requests.slice(before);
+  return { perMinute: (requests.length * 60_000) / elapsedMs, elapsedMs, kinds: classifyRequests(requests, announced) };
+}
+
+function describeKinds(window: { kinds: RequestsByKind; elapsedMs: number }): string {
+  const rate = (n: number) => ((n * 60_000) / window.elapsedMs).toFixed(1);
+  const { kinds } = window;
+  const other = [...kinds.other].map(([path, n]) => `${path} ${n}`).join(', ');
+  return (
+    `a minute: ${rate(kinds.pulls)} webhook pulls, ${rate(kinds.extraReadsOfAnnounced)} further reads of announced streams, ` +
+    `${rate(kinds.scheduledReads)} scheduled reads, ${rate(otherCount(kinds))} other${other === '' ? '' : ` (${other})`}`
+  );
 }
 
 async function sendWebhook(port: number, fields: Record<string, string>): Promise<void> {

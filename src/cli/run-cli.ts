@@ -19,6 +19,7 @@ import { StopSignal } from './stop-signal.js';
 import { syncCommand } from './sync-command.js';
 import { createTerminal } from './terminal.js';
 import { workerCommand } from './worker-command.js';
+import { limitHeapGrowth } from '../worker/limit-heap-growth.js';
 
 /**
  * Exit code of a `sync` that skipped a stream because another live process was reading it (with `--wait`: it was
@@ -41,6 +42,11 @@ export interface CliIo {
   fetch?: typeof fetch;
   /** Printed by `--version`; the option is absent without it. */
   version?: string;
+  /**
+   * The process's V8 flags and a way to set more (`v8.setFlagsFromString`): the worker limits its heap's growth
+   * (`limitHeapGrowth`). Absent: the heap is left as V8 sizes it.
+   */
+  v8?: { execArgv: ReadonlyArray<string>; setFlags(flags: string): void };
 }
 
 /** Parses the command line, runs the command and resolves with the process exit code. Never exits itself. */
@@ -114,7 +120,16 @@ async function execute(request: CliRequest, config: ReplicatorConfig, io: CliIo,
       await db.destroy();
     }
   }
-  if (request.command === 'worker') return workerCommand({ config, logger, fetch: io.fetch }, { signal: io.signal });
+  if (request.command === 'worker') {
+    if (io.v8 !== undefined) {
+      const percent = limitHeapGrowth({ ...io.v8, nodeOptions: io.env.NODE_OPTIONS });
+      logger.debug(
+        { heapGrowingPercent: percent },
+        percent === null ? 'heap flags given: V8 heap left as configured' : 'V8 heap growth limited',
+      );
+    }
+    return workerCommand({ config, logger, fetch: io.fetch }, { signal: io.signal });
+  }
   if (request.command === 'backfill') return backfillCommand(config, request, { stdout: io.stdout, terminal, signal: io.signal });
   // With REDIS_URL set, a one-shot sync takes its tokens from the fleet's bucket and its streams' locks like the
   // workers do; without it, it coordinates with nobody.

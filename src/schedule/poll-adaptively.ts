@@ -13,9 +13,9 @@ type Process = (job: SyncJobRef, signal: AbortSignal) => Promise<SyncJobResult>;
  * Wraps the sync job processor with adaptive polling (docs/decisions/0012-adaptive-polling-schedule.md):
  * - a scheduled tick (every `every`) first asks Postgres whether its stream is due (no API call); if not, the job
  *   ends `not-due`;
- * - every read that reaches the end is recorded: changes bring the stream back to `every`, an empty read doubles its
- *   period up to the safety net, and changes no webhook announced mark the integration's webhooks missing (logged
- *   once per integration and process).
+ * - every read that reaches the end is recorded (`recordRead`): changes no webhook announced bring the stream back to
+ *   `every` and mark the integration's webhooks missing (logged once per integration and process), announced ones
+ *   leave its period as it was, an empty read doubles it up to the safety net.
  * Other triggers (webhook, manual, follow-up, continuation) always read, and touch Postgres only after their read
  * (a job that finds its stream busy must end at once, whatever the database is doing). A failure to read or store
  * the polling state never fails the job: the tick then reads, as it did before adaptive polling.

@@ -100,10 +100,15 @@ export interface ReadOutcome {
 }
 
 /**
- * Records a read that reached the end, and adapts the stream's period: changes bring it back to `every`, nothing
- * doubles it up to the safety net. Changes that no webhook announced (none arrived for the stream since its
- * previous read, nor a `/sync/status` hint; the first read of a stream is a load, not a change) mark the integration's webhooks missing.
- * Returns whether they were unannounced.
+ * Records a read that reached the end, and adapts the stream's period:
+ * - changes nobody announced bring it back to `every` (and, after a first read, mark the integration's webhooks
+ *   missing): only such a read shows that the safety net must watch closely;
+ * - changes a webhook or a `/sync/status` hint announced since the previous read leave the period as it was: the
+ *   announcement demonstrably arrives, so the pull it asked for costs that one read and the safety net stays
+ *   backed off (docs/decisions/0012-adaptive-polling-schedule.md);
+ * - nothing doubles it up to the safety net.
+ * The first read of a stream is a load, not a change: it leaves the stream at `every` and marks nothing.
+ * Returns whether the changes were unannounced.
  */
 export async function recordRead(
   db: Kysely<ReplicatorDatabase>,
@@ -124,15 +129,17 @@ export async function recordRead(
     const found = outcome.records > 0;
     const since = (at: Date | null) => at !== null && row.last_read_at !== null && at >= row.last_read_at;
     // Announced by a webhook, or by a `/sync/status` hint, since the previous read.
-    const unannounced = found && row.last_read_at !== null && !since(row.webhook_at) && !since(row.read_requested_at);
+    const announced = found && (since(row.webhook_at) || since(row.read_requested_at));
+    const unannounced = found && row.last_read_at !== null && !announced;
     const everyMs = row.poll_every_ms;
-    const period =
-      everyMs === null ? null : nextPeriodMs({ everyMs, safetyNetMs: row.safety_net_ms ?? everyMs, periodMs: row.poll_period_ms }, found);
+    const state = everyMs === null ? null : { everyMs, safetyNetMs: row.safety_net_ms ?? everyMs, periodMs: row.poll_period_ms };
+    // Announced changes keep the backoff as it was: neither back to `every` nor one more empty read.
+    const period = state === null ? null : announced ? row.poll_period_ms : nextPeriodMs(state, found);
     await trx
       .updateTable('nango_replicator.streams')
       .set((eb) => ({
         poll_period_ms: period,
-        empty_reads: found ? 0 : eb('empty_reads', '+', 1),
+        empty_reads: announced ? eb.ref('empty_reads') : found ? 0 : eb('empty_reads', '+', 1),
         last_read_at: sql<Date>`greatest(last_read_at, coalesce(${outcome.startedAt}::timestamptz, last_run_started_at, now()))`,
       }))
       .where('id', '=', row.id)

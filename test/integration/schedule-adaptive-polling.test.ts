@@ -60,11 +60,13 @@ describe('adaptive polling: webhooks first, polling as a safety net that backs o
     assert.match(idle.pollingReason ?? '', /^idle: \d+ empty reads, backed off to \d+s \(safety net 1h\)$/);
   });
 
-  test('a signed webhook still pulls the backed-off stream at once, and its changes bring it back to `every`', async () => {
+  test('a signed webhook pulls the backed-off stream at once with one request, and the stream stays backed off', async () => {
     const backedOff = (await row()).effectivePeriodMs ?? 0;
+    assert.ok(backedOff >= 8000);
     // Just after a safety-net read, so the next one is a backed-off period away and cannot take the change first.
     const lastRead = await lastReadAt();
     await waitUntil(async () => assert.notEqual(await lastReadAt(), lastRead), 60_000, 50);
+    const requestsBefore = f.standIn.requests.length;
     f.standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-3', title: 'announced by a webhook' }]);
     const body = nangoWebhookBody(syncSuccessPayload({ providerConfigKey: PCK, connectionId: CONN, model: MODEL, syncName: 'tickets' }));
     const response = await fetch(`${base}/webhooks/nango`, {
@@ -75,22 +77,25 @@ describe('adaptive polling: webhooks first, polling as a safety net that backs o
     assert.equal(response.status, 200);
     await waitUntil(converged, 60_000);
     // The rows are visible a moment before the job that wrote them is marked completed.
-    await waitUntil(async () => {
+    const pull = await waitUntil(async () => {
       const pulled = (await f.queue.getCompleted()).filter((j) => j.data.trigger === 'webhook' && j.returnvalue?.records > 0);
       assert.equal(pulled.length, 1, 'the change came by the webhook pull, not by a safety-net read');
+      return pulled[0]!;
     }, 30_000);
-    assert.ok(backedOff >= 8000);
-    const status = await waitUntil(async () => {
-      const s = await row();
-      assert.equal(s.effectivePeriodMs, 1000);
-      return s;
-    });
-    assert.equal(status.pollingReason, null, 'announced changes do not mark the webhooks missing');
+    // Until the pull was recorded, the stream was read once: the pull's one page.
+    const reads = f.standIn.requests
+      .slice(requestsBefore)
+      .filter((r) => r.path.startsWith('/records') && r.at <= (pull.finishedOn ?? Date.now()));
+    assert.equal(reads.length, 1, 'the announced change cost one request');
+    const status = await row();
+    assert.ok((status.effectivePeriodMs ?? 0) >= backedOff, `still backed off: ${status.effectivePeriodMs} >= ${backedOff}`);
+    assert.match(status.pollingReason ?? '', /^idle: /, 'announced changes neither reset the backoff nor mark the webhooks missing');
   });
 
   test('changes no webhook announced keep the integration polling at `every`, and status says why', async () => {
     f.standIn.store.update(PCK, CONN, MODEL, [{ id: 'T-4', title: 'changed without a webhook' }]);
-    await waitUntil(converged, 60_000);
+    // Found by the next safety-net read, a backed-off period away (the webhook's pull left the backoff as it was).
+    await waitUntil(converged, 150_000);
     const status = await waitUntil(async () => {
       const s = await row();
       assert.match(s.pollingReason ?? '', /webhooks not arriving/);

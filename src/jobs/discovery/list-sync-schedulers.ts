@@ -17,17 +17,19 @@ const PAGE = 500;
 
 /**
  * Every stream scheduler on the queue (ids made by `streamSchedulerId`; schedulers others put on the queue are
- * left out, and so never removed). Read in pages; schedulers are ordered by next run, which moves while we read,
- * so one may be seen twice (deduplicated here) or missed (the reconciler then upserts it again, harmlessly).
+ * left out, and so never removed), one page at a time: the caller compares each page and keeps only what it needs,
+ * so a pass over 30,000 schedulers never holds them all (docs/performance.md, worker memory). Schedulers are ordered
+ * by next run, which moves while we read, so one may come twice (the caller skips it) or be missed (the reconciler
+ * then upserts it again, harmlessly).
  */
-export async function listSyncSchedulers(queue: Queue, signal?: AbortSignal): Promise<Map<string, ExistingScheduler>> {
-  const found = new Map<string, ExistingScheduler>();
+export async function* syncSchedulerPages(queue: Queue, signal?: AbortSignal): AsyncGenerator<ExistingScheduler[]> {
   for (let start = 0; ; start += PAGE) {
     signal?.throwIfAborted();
     const page = await queue.getJobSchedulers(start, start + PAGE - 1, true);
+    const found: ExistingScheduler[] = [];
     for (const scheduler of page) {
       if (streamFromSchedulerId(scheduler.key) === null) continue;
-      found.set(scheduler.key, {
+      found.push({
         id: scheduler.key,
         everyMs: scheduler.every,
         dataJson: JSON.stringify(scheduler.template?.data ?? null),
@@ -35,6 +37,7 @@ export async function listSyncSchedulers(queue: Queue, signal?: AbortSignal): Pr
         next: scheduler.next,
       });
     }
-    if (page.length < PAGE) return found;
+    yield found;
+    if (page.length < PAGE) return;
   }
 }

@@ -8,7 +8,7 @@ import type { ConnectionsRefresh } from '../../store/refresh-connections-table.j
 import type { KnownVariant } from '../../store/record-listed-variants.js';
 import { forEachBounded } from '../../util/for-each-bounded.js';
 import { type DesiredStream, desiredStreams, integrationsToList, needsScriptsConfig } from './desired-streams.js';
-import { type ExistingScheduler, listSyncSchedulers } from './list-sync-schedulers.js';
+import { type ExistingScheduler, syncSchedulerPages } from './list-sync-schedulers.js';
 import { SYNC_JOB } from '../queue/queue-names.js';
 import type { SyncJobInput } from '../sync/sync-job-data.js';
 import { streamMessageFields } from '../../stream/stream-message-fields.js';
@@ -80,21 +80,8 @@ export async function reconcileSchedules(deps: ReconcileDeps, options: Reconcile
   const streams = desired.streams.filter((s) => !gone.has(`${s.stream.providerConfigKey}\u0000${s.stream.connectionId}`));
   const { notes } = desired;
   await deps.onDesired?.(streams);
-  const existing = await listSyncSchedulers(deps.queue, signal);
-  const existingById = new Map(existing);
-
-  const upserts: Array<{ desired: DesiredStream; isNew: boolean }> = [];
-  let unchanged = 0;
-  for (const desired of streams) {
-    const current = existing.get(desired.id);
-    existing.delete(desired.id);
-    if (current !== undefined && isCurrent(current, desired, options.jobOptions)) unchanged += 1;
-    else upserts.push({ desired, isNew: current === undefined });
-  }
-  const removals = [...existing.keys()];
-  const upserted = new Set(upserts.map((u) => u.desired.id));
-  const current = streams.filter((d) => !upserted.has(d.id));
-  const stuck = await findStuckSchedulers(deps.queue, current, existingById, Date.now());
+  const { upserts, removals, unchanged, late } = await compareWithQueue(deps.queue, streams, options.jobOptions, signal);
+  const stuck = await findStuckSchedulers(deps.queue, late);
   const unscheduled = upserts.filter((u) => u.isNew).map((u) => u.desired.id);
   const lost = unscheduled.length === 0 || deps.wasScheduled === undefined ? new Set<string>() : await deps.wasScheduled(unscheduled);
 
@@ -135,26 +122,59 @@ export async function reconcileSchedules(deps: ReconcileDeps, options: Reconcile
 }
 
 /**
- * The desired streams whose scheduler is in place but stuck: its next job, due more than a period (and at least
- * 5 s) ago, is neither waiting nor running (gone, or finished without a successor), so the scheduler would never
- * fire again. One Redis call per scheduler late that much,
- * none for the others.
+ * Compares the queue's stream schedulers, read a page at a time, with the desired streams: those to upsert (new, or
+ * changed), the schedulers no desired stream has (to remove), how many are current, and the current ones that are
+ * late: their next job was due more than a period (and at least 5 s) ago, so it may be gone (see
+ * `findStuckSchedulers`). Keeps one id per scheduler seen, never the listing.
+ */
+async function compareWithQueue(
+  queue: Queue<SyncJobInput>,
+  streams: ReadonlyArray<DesiredStream>,
+  jobOptions: JobSchedulerTemplateOptions,
+  signal: AbortSignal | undefined,
+): Promise<{
+  upserts: Array<{ desired: DesiredStream; isNew: boolean }>;
+  removals: string[];
+  unchanged: number;
+  late: Array<{ desired: DesiredStream; next: number }>;
+}> {
+  const desiredById = new Map(streams.map((d) => [d.id, d]));
+  const seen = new Set<string>();
+  const upserts: Array<{ desired: DesiredStream; isNew: boolean }> = [];
+  const removals: string[] = [];
+  const late: Array<{ desired: DesiredStream; next: number }> = [];
+  let unchanged = 0;
+  const nowMs = Date.now();
+  for await (const page of syncSchedulerPages(queue, signal)) {
+    for (const current of page) {
+      if (seen.has(current.id)) continue;
+      seen.add(current.id);
+      const desired = desiredById.get(current.id);
+      if (desired === undefined) removals.push(current.id);
+      else if (!isCurrent(current, desired, jobOptions)) upserts.push({ desired, isNew: false });
+      else {
+        unchanged += 1;
+        const { next } = current;
+        if (next !== undefined && next < nowMs - Math.max(desired.everyMs, 5000)) late.push({ desired, next });
+      }
+    }
+  }
+  for (const desired of streams) if (!seen.has(desired.id)) upserts.push({ desired, isNew: true });
+  return { upserts, removals, unchanged, late };
+}
+
+/**
+ * Of the late schedulers, those stuck: their next job is neither waiting nor running (gone, or finished without a
+ * successor), so the scheduler would never fire again. One Redis call per late scheduler, none for the others.
  */
 const PENDING = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
 
 async function findStuckSchedulers(
   queue: Queue<SyncJobInput>,
-  streams: ReadonlyArray<DesiredStream>,
-  existing: ReadonlyMap<string, ExistingScheduler>,
-  nowMs: number,
+  late: ReadonlyArray<{ desired: DesiredStream; next: number }>,
 ): Promise<DesiredStream[]> {
-  const late = streams.filter((d) => {
-    const next = existing.get(d.id)?.next;
-    return next !== undefined && next < nowMs - Math.max(d.everyMs, 5000);
-  });
   const stuck: DesiredStream[] = [];
-  await forEachBounded(late, 50, async (desired) => {
-    const next = existing.get(desired.id)?.next;
+  await forEachBounded(late, 50, async ({ desired, next }) => {
     const state = await queue.getJobState(`repeat:${desired.id}:${next}`);
     if (!PENDING.has(state)) stuck.push(desired);
   });

@@ -1,0 +1,24 @@
+import { type Kysely, sql } from 'kysely';
+import type { ReplicatorDatabase } from '../../src/store/replicator-tables.js';
+
+/**
+ * Puts a replicated fleet where hours of quiet would leave it (as `test/helpers/seed-fleet-polling.ts` does for the
+ * views): every stream backed off to its safety net, its last read spread evenly over the last safety-net period (so
+ * its next safety-net read is too), and its integration's webhooks arriving. Returns the safety-net reads a minute
+ * this state costs on average over a period (one per stream per effective period; the budget's stretch is 1 here).
+ */
+export async function seedSteadyState(db: Kysely<ReplicatorDatabase>): Promise<{ safetyNetReadsPerMinute: number }> {
+  await sql`
+    UPDATE nango_replicator.streams
+       SET poll_period_ms = safety_net_ms, empty_reads = greatest(1, ceil(ln(safety_net_ms / poll_every_ms) / ln(2)))::int,
+           last_read_at = now() - random() * safety_net_ms * interval '1 millisecond', webhook_at = NULL, read_requested_at = NULL
+     WHERE poll_every_ms IS NOT NULL AND safety_net_ms IS NOT NULL`.execute(db);
+  await sql`
+    INSERT INTO nango_replicator.polling_integrations (provider_config_key, webhook_at)
+    SELECT DISTINCT provider_config_key, now() FROM nango_replicator.streams
+    ON CONFLICT (provider_config_key) DO UPDATE SET webhook_at = now(), webhooks_missing_since = NULL`.execute(db);
+  const { rows } = await sql<{ per_minute: number | null }>`
+    SELECT sum(60000.0 / greatest(poll_period_ms, poll_every_ms))::float8 AS per_minute
+      FROM nango_replicator.streams WHERE poll_every_ms IS NOT NULL`.execute(db);
+  return { safetyNetReadsPerMinute: rows[0]?.per_minute ?? 0 };
+}
