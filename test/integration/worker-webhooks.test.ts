@@ -6,6 +6,7 @@ import { assertMatchesSource } from '../helpers/assert-matches-source.js';
 import { seedTickets, TICKETS } from '../helpers/replication-fixture.js';
 import { hmacSignature, nangoWebhookBody, syncSuccessPayload } from '../helpers/sign-nango-webhook.js';
 import { ticketJsonSchema } from '../helpers/ticket-model.js';
+import { streamSchedulerId } from '../../src/stream/stream-ids.js';
 import { baseConfig, createWorkerFleet, type SpawnedWorker, waitUntil, type WorkerFleet } from '../helpers/worker-fleet.js';
 
 const { providerConfigKey: PCK, connectionId: CONN, model: MODEL } = TICKETS;
@@ -127,7 +128,7 @@ describe('the worker over HTTP: signed webhooks on the public door, metrics and 
   });
 
   // Last: it adds a stream, which the counts above do not expect.
-  test("a webhook with syncVariant v1 pulls the v1 stream (before discovery schedules it), not the base stream's", async () => {
+  test("a webhook with syncVariant v1 pulls the v1 stream and follows it from now on, not the base stream's", async () => {
     f.standIn.store.save(PCK, CONN, `${MODEL}::v1`, [
       { id: 'T-1', title: 'the v1 copy of T-1' },
       { id: 'V-9', title: 'only in v1' },
@@ -154,6 +155,12 @@ describe('the worker over HTTP: signed webhooks on the public door, metrics and 
     ]);
     assert.notEqual((await f.rows('ticket', CONN)).get('T-1')?.title, 'the v1 copy of T-1', 'the base row of T-1 is its own');
     assert.equal(await baseRuns(), before, 'the base stream was not pulled');
+    const v1 = { providerConfigKey: PCK, connectionId: CONN, model: MODEL, variant: 'v1' };
+    assert.ok((await f.queue.getJobScheduler(streamSchedulerId(v1))) !== undefined, 'the v1 stream has a scheduler of its own now');
+    const { rows } = await sql<{
+      variant: string;
+    }>`SELECT variant FROM nango_replicator.sync_variants WHERE connection_id = ${CONN}`.execute(f.db);
+    assert.deepEqual(rows, [{ variant: 'v1' }], 'recorded, so discovery keeps following it');
   });
 });
 
