@@ -6,6 +6,7 @@ import { recordAnnouncedVariant } from '../../store/record-announced-variant.js'
 import type { ReplicatorDatabase } from '../../store/replicator-tables.js';
 import { streamSchedulerId } from '../../stream/stream-ids.js';
 import { BASE_VARIANT, type StreamKey } from '../../stream/stream-key.js';
+import { streamMessageFields } from '../../stream/stream-message-fields.js';
 import { ruleFollowsVariant } from './followed-variants.js';
 import { schedulerOffsetMs } from './scheduler-offset.js';
 import { SYNC_JOB } from '../queue/queue-names.js';
@@ -36,11 +37,13 @@ export async function followAnnouncedVariant(deps: FollowAnnouncedVariantDeps, s
   if (base === undefined || base.every === undefined || base.every === null || base.template?.data === undefined) return false;
   const { providerConfigKey, connectionId, model, variant } = stream;
   const every = Number(base.every);
+  // The base template's settings, in the order discovery writes a template (it compares them as JSON).
+  const { trigger, everyMs, safetyNetMs } = base.template.data;
   await recordAnnouncedVariant(deps.db, { providerConfigKey, connectionId, syncName, variant, models: [model] });
   await deps.queue.upsertJobScheduler(
     id,
     { every, offset: schedulerOffsetMs(id, every) },
-    { name: SYNC_JOB, data: { ...base.template.data, variant }, opts: base.template.opts ?? {} },
+    { name: SYNC_JOB, data: { ...streamMessageFields(stream), trigger, everyMs, safetyNetMs }, opts: base.template.opts ?? {} },
   );
   deps.logger.info(
     { integration: providerConfigKey, connection: connectionId, model, variant, sync: syncName },
