@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import type { StreamRule } from '../../src/config/replicator-config.js';
 import { followAnnouncedVariant } from '../../src/jobs/discovery/follow-announced-variant.js';
 import { reconcileSchedules, type ReconcileSummary } from '../../src/jobs/discovery/reconcile-schedules.js';
+import { schedulerOffsetMs } from '../../src/jobs/discovery/scheduler-offset.js';
 import { recordVariantListing } from '../../src/jobs/discovery/start-variant-lookup.js';
 import { listBackfillStreams } from '../../src/jobs/backfill/list-backfill-streams.js';
 import { SYNC_QUEUE } from '../../src/jobs/queue/queue-names.js';
@@ -99,9 +100,14 @@ describe('sync variants are discovered, followed and let go', () => {
   test('a webhook of a variant nobody listed yet schedules its stream at once, and discovery keeps it', async () => {
     const deps = { db: f.db, queue, rules: ALL_VARIANTS, logger: f.logger };
     assert.equal(await followAnnouncedVariant(deps, variant('apac'), 'tickets'), true);
-    assert.ok((await scheduled()).includes(streamSchedulerId(variant('apac'))));
+    const id = streamSchedulerId(variant('apac'));
+    const announced = await queue.getJobScheduler(id);
+    assert.ok(announced?.every !== undefined && announced.next !== undefined, 'scheduled');
+    assert.equal(announced.offset, schedulerOffsetMs(id, announced.every), 'at its own slot in the period');
+    assert.equal(announced.next % announced.every, announced.offset);
     assert.equal(await followAnnouncedVariant(deps, variant('apac'), 'tickets'), false, 'already scheduled');
-    await discover();
+    const { moved, updated } = await discover();
+    assert.deepEqual({ moved, updated }, { moved: 0, updated: 0 }, 'discovery finds it where it would have put it');
     assert.ok((await scheduled()).includes(streamSchedulerId(variant('apac'))), 'discovery keeps the announced variant');
     const excluding = { ...deps, rules: [{ ...ALL_VARIANTS[0]!, variants: ['base'] }] };
     assert.equal(await followAnnouncedVariant(excluding, variant('latam'), 'tickets'), false, 'a rule that does not follow it');

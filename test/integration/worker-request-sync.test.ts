@@ -47,7 +47,7 @@ describe('asking for an immediate sync of a stream scheduled hourly', () => {
     seedTickets(f.standIn, 0, 30);
     f.writeConfig(`${baseConfig(f)}streams:\n  - integration: ${PCK}\n    models: [${MODEL}]\n`);
     f.spawnWorker();
-    await waitUntil(converged, 60_000); // a new stream's first run is immediate
+    await waitUntil(converged, 60_000); // a new stream is read at once (one pull; its first tick waits for its slot)
   });
   after(async () => {
     await f.close();

@@ -59,7 +59,7 @@ export function startDiscoveryLoop(deps: DiscoveryLoopDeps, options: DiscoveryLo
       deps.logger.warn({ note }, 'discovery');
     }
     const { notes: _notes, ...counts } = summary;
-    const changed = summary.added + summary.updated + summary.removed > 0;
+    const changed = summary.added + summary.updated + summary.moved + summary.removed > 0;
     deps.logger[changed ? 'info' : 'debug']({ ...counts, ms: Math.round(performance.now() - started) }, 'discovery pass');
   }
 

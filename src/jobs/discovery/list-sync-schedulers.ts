@@ -5,6 +5,8 @@ import { streamFromSchedulerId } from '../../stream/stream-ids.js';
 export interface ExistingScheduler {
   id: string;
   everyMs: number | undefined;
+  /** Where in the period its ticks fall, ms (BullMQ stores one even when created without: its creation time modulo `every`). */
+  offsetMs: number | undefined;
   /** The template data, serialised for comparison. */
   dataJson: string;
   attempts: number | undefined;
@@ -32,6 +34,7 @@ export async function* syncSchedulerPages(queue: Queue, signal?: AbortSignal): A
       found.push({
         id: scheduler.key,
         everyMs: scheduler.every,
+        offsetMs: scheduler.offset,
         dataJson: JSON.stringify(scheduler.template?.data ?? null),
         attempts: scheduler.template?.opts?.attempts,
         next: scheduler.next,

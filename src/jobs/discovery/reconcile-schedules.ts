@@ -1,4 +1,4 @@
-import type { JobSchedulerTemplateOptions, Queue } from 'bullmq';
+import type { Job, JobSchedulerTemplateOptions, Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { StreamRule } from '../../config/replicator-config.js';
 import type { NangoConnection } from '../../nango/list-connections.js';
@@ -9,8 +9,10 @@ import type { KnownVariant } from '../../store/record-listed-variants.js';
 import { forEachBounded } from '../../util/for-each-bounded.js';
 import { type DesiredStream, desiredStreams, integrationsToList, needsScriptsConfig } from './desired-streams.js';
 import { type ExistingScheduler, syncSchedulerPages } from './list-sync-schedulers.js';
+import { schedulerOffsetMs } from './scheduler-offset.js';
 import { SYNC_JOB } from '../queue/queue-names.js';
 import type { SyncJobInput } from '../sync/sync-job-data.js';
+import { pullStreamOnce } from '../sync/request-stream-sync.js';
 import { streamMessageFields } from '../../stream/stream-message-fields.js';
 
 export interface ReconcileDeps {
@@ -49,6 +51,11 @@ export interface ReconcileSummary {
   desired: number;
   added: number;
   updated: number;
+  /**
+   * Schedulers moved to their stream's slot in the period (`schedulerOffsetMs`): made by a version that ticked at
+   * their creation time. Once per scheduler; not a repair.
+   */
+  moved: number;
   removed: number;
   unchanged: number;
   /**
@@ -64,8 +71,10 @@ export interface ReconcileSummary {
 
 /**
  * One discovery pass: asks Nango which connections and models exist, expands the `streams` rules, and makes the
- * queue hold exactly one job scheduler per desired stream. New streams get one (their first job runs at once), a
- * changed `every` is updated, streams no longer desired lose theirs (their rows and state stay in Postgres).
+ * queue hold exactly one job scheduler per desired stream, ticking at the stream's own slot in its period
+ * (`schedulerOffsetMs`, so a fleet's ticks spread over the period). New streams get one and are read at once (one
+ * 'manual' pull, unless their first tick is due within a minute anyway), a changed `every` is updated, a scheduler off
+ * its slot is moved to it, streams no longer desired lose theirs (their rows and state stay in Postgres).
  * If Nango cannot be read, nothing is changed: the error propagates and the schedules stay as they were.
  */
 export async function reconcileSchedules(deps: ReconcileDeps, options: ReconcileOptions): Promise<ReconcileSummary> {
@@ -82,29 +91,40 @@ export async function reconcileSchedules(deps: ReconcileDeps, options: Reconcile
   await deps.onDesired?.(streams);
   const { upserts, removals, unchanged, late } = await compareWithQueue(deps.queue, streams, options.jobOptions, signal);
   const stuck = await findStuckSchedulers(deps.queue, late);
-  const unscheduled = upserts.filter((u) => u.isNew).map((u) => u.desired.id);
+  const unscheduled = upserts.filter((u) => u.kind === 'new').map((u) => u.desired.id);
   const lost = unscheduled.length === 0 || deps.wasScheduled === undefined ? new Set<string>() : await deps.wasScheduled(unscheduled);
+  const schedule = (desired: DesiredStream) => upsertStreamScheduler(deps.queue, desired, options.jobOptions);
+  // A scheduler's first job waits for the stream's slot: a stream that had none (or lost its next job) is read now.
+  const readNow = async (desired: DesiredStream, firstJob: Job | undefined) => {
+    if (firstJob !== undefined && (firstJob.opts.delay ?? 0) <= FIRST_TICK_SOON_MS) return;
+    await pullStreamOnce(deps.queue, desired.stream, { trigger: 'manual', jobOptions: options.jobOptions });
+  };
 
   const concurrency = options.concurrency ?? 50;
-  await forEachBounded(upserts, concurrency, async ({ desired, isNew }) => {
+  await forEachBounded(upserts, concurrency, async ({ desired, kind }) => {
     signal?.throwIfAborted();
-    await deps.queue.upsertJobScheduler(
-      desired.id,
-      { every: desired.everyMs },
-      { name: SYNC_JOB, data: templateData(desired), opts: options.jobOptions },
-    );
+    if (kind === 'moved') {
+      // An upsert with only a new offset keeps the next job's time, and every later one follows it by `every`: the
+      // offset would never apply. Removed first, the new scheduler's next job is the first slot after now: no tick
+      // at once, and the stream waits at most one period more, once.
+      await deps.queue.removeJobScheduler(desired.id);
+      await schedule(desired);
+      deps.logger.debug({ scheduler: desired.id, everyMs: desired.everyMs }, 'stream schedule moved to its slot in the period');
+      return;
+    }
+    const firstJob = await schedule(desired);
+    if (kind === 'new') await readNow(desired, firstJob);
     if (lost.has(desired.id)) deps.logger.warn({ scheduler: desired.id }, 'scheduler repaired: it was missing, re-created');
-    else deps.logger.info({ scheduler: desired.id, everyMs: desired.everyMs }, isNew ? 'stream scheduled' : 'stream schedule updated');
+    else {
+      const msg = kind === 'new' ? 'stream scheduled' : 'stream schedule updated';
+      deps.logger.info({ scheduler: desired.id, everyMs: desired.everyMs }, msg);
+    }
   });
   await forEachBounded(stuck, concurrency, async (desired) => {
     signal?.throwIfAborted();
     // Removed first: an upsert with unchanged settings would keep the lost next job's time and add no job.
     await deps.queue.removeJobScheduler(desired.id);
-    await deps.queue.upsertJobScheduler(
-      desired.id,
-      { every: desired.everyMs },
-      { name: SYNC_JOB, data: templateData(desired), opts: options.jobOptions },
-    );
+    await readNow(desired, await schedule(desired));
     deps.logger.warn({ scheduler: desired.id }, 'scheduler repaired: its next job was gone, re-created');
   });
   await forEachBounded(removals, concurrency, async (id) => {
@@ -113,19 +133,20 @@ export async function reconcileSchedules(deps: ReconcileDeps, options: Reconcile
     deps.logger.info({ scheduler: id }, 'stream no longer followed: schedule removed, its rows stay');
   });
   const added = unscheduled.length - lost.size;
-  const updated = upserts.length - unscheduled.length;
+  const moved = upserts.filter((u) => u.kind === 'moved').length;
+  const updated = upserts.length - unscheduled.length - moved;
   const repaired = lost.size + stuck.length;
-  const summary = { desired: streams.length, added, updated, removed: removals.length, unchanged, repaired, notes };
+  const summary = { desired: streams.length, added, updated, moved, removed: removals.length, unchanged, repaired, notes };
   if (tracked === null) return summary;
   const { missing, deleted } = tracked;
   return { ...summary, connections: { added: tracked.added, updated: tracked.updated, missing: missing.length, deleted: deleted.length } };
 }
 
 /**
- * Compares the queue's stream schedulers, read a page at a time, with the desired streams: those to upsert (new, or
- * changed), the schedulers no desired stream has (to remove), how many are current, and the current ones that are
- * late: their next job was due more than a period (and at least 5 s) ago, so it may be gone (see
- * `findStuckSchedulers`). Keeps one id per scheduler seen, never the listing.
+ * Compares the queue's stream schedulers, read a page at a time, with the desired streams: those to upsert (new,
+ * changed, or off their slot: to move), the schedulers no desired stream has (to remove), how many are current, and
+ * the current ones that are late: their next job was due more than a period (and at least 5 s) ago, so it may be
+ * gone (see `findStuckSchedulers`). Keeps one id per scheduler seen, never the listing.
  */
 async function compareWithQueue(
   queue: Queue<SyncJobInput>,
@@ -133,14 +154,14 @@ async function compareWithQueue(
   jobOptions: JobSchedulerTemplateOptions,
   signal: AbortSignal | undefined,
 ): Promise<{
-  upserts: Array<{ desired: DesiredStream; isNew: boolean }>;
+  upserts: Upsert[];
   removals: string[];
   unchanged: number;
   late: Array<{ desired: DesiredStream; next: number }>;
 }> {
   const desiredById = new Map(streams.map((d) => [d.id, d]));
   const seen = new Set<string>();
-  const upserts: Array<{ desired: DesiredStream; isNew: boolean }> = [];
+  const upserts: Upsert[] = [];
   const removals: string[] = [];
   const late: Array<{ desired: DesiredStream; next: number }> = [];
   let unchanged = 0;
@@ -150,8 +171,9 @@ async function compareWithQueue(
       if (seen.has(current.id)) continue;
       seen.add(current.id);
       const desired = desiredById.get(current.id);
+      const kind = desired === undefined ? null : changeOf(current, desired, jobOptions);
       if (desired === undefined) removals.push(current.id);
-      else if (!isCurrent(current, desired, jobOptions)) upserts.push({ desired, isNew: false });
+      else if (kind !== null) upserts.push({ desired, kind });
       else {
         unchanged += 1;
         const { next } = current;
@@ -159,7 +181,7 @@ async function compareWithQueue(
       }
     }
   }
-  for (const desired of streams) if (!seen.has(desired.id)) upserts.push({ desired, isNew: true });
+  for (const desired of streams) if (!seen.has(desired.id)) upserts.push({ desired, kind: 'new' });
   return { upserts, removals, unchanged, late };
 }
 
@@ -185,10 +207,37 @@ function templateData(desired: DesiredStream): SyncJobInput {
   return { ...streamMessageFields(desired.stream), trigger: 'schedule', everyMs: desired.everyMs, safetyNetMs: desired.safetyNetMs };
 }
 
-function isCurrent(current: ExistingScheduler, desired: DesiredStream, jobOptions: JobSchedulerTemplateOptions): boolean {
-  return (
-    current.everyMs === desired.everyMs &&
-    current.dataJson === JSON.stringify(templateData(desired)) &&
-    current.attempts === jobOptions.attempts
+/** A first tick due within this long reads a new stream soon enough: no pull is added, ms. */
+const FIRST_TICK_SOON_MS = 60_000;
+
+/** A scheduler to write: for a stream that has none, one whose settings changed, or one off its slot. */
+interface Upsert {
+  desired: DesiredStream;
+  kind: 'new' | 'changed' | 'moved';
+}
+
+/** Creates or updates the stream's scheduler, its ticks at the stream's slot; returns its next job. */
+async function upsertStreamScheduler(
+  queue: Queue<SyncJobInput>,
+  desired: DesiredStream,
+  jobOptions: JobSchedulerTemplateOptions,
+): Promise<Job<SyncJobInput> | undefined> {
+  return queue.upsertJobScheduler(
+    desired.id,
+    { every: desired.everyMs, offset: schedulerOffsetMs(desired.id, desired.everyMs) },
+    { name: SYNC_JOB, data: templateData(desired), opts: jobOptions },
   );
+}
+
+/**
+ * How a scheduler differs from its desired stream, or null when it is current. A changed `every` is a plain update
+ * (BullMQ then aligns the next job to the new offset); the same `every` off the stream's slot (stored offset, or the
+ * next job's time, elsewhere in the period) must be moved.
+ */
+function changeOf(current: ExistingScheduler, desired: DesiredStream, jobOptions: JobSchedulerTemplateOptions): Upsert['kind'] | null {
+  if (current.everyMs !== desired.everyMs) return 'changed';
+  const offsetMs = schedulerOffsetMs(desired.id, desired.everyMs);
+  if (current.offsetMs !== offsetMs || (current.next !== undefined && current.next % desired.everyMs !== offsetMs)) return 'moved';
+  const same = current.dataJson === JSON.stringify(templateData(desired)) && current.attempts === jobOptions.attempts;
+  return same ? null : 'changed';
 }
