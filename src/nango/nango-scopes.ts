@@ -12,7 +12,12 @@ export const NANGO_SCOPES: ReadonlyArray<{ method: string; path: string; scope: 
     scope: 'environment:integrations:list_functions',
     feature: 'listing a sync\'s models and frequency (`models: "*"`, no `every`, backfills)',
   },
-  { method: 'GET', path: '/sync/status', scope: 'environment:syncs:read', feature: 'reading sync status (when enabled)' },
+  {
+    method: 'GET',
+    path: '/sync/status',
+    scope: 'environment:syncs:read',
+    feature: 'looking up sync variants (`variants`, default "*") and the `detection: syncStatus` hints',
+  },
   { method: 'PATCH', path: '/records/prune', scope: 'environment:records:write', feature: 'pruning payloads after commit (when enabled)' },
 ];
 

@@ -9,8 +9,13 @@ import { ticketJsonSchema } from '../helpers/ticket-model.js';
 import { baseConfig, createWorkerFleet, waitUntil, type WorkerFleet } from '../helpers/worker-fleet.js';
 
 const { providerConfigKey: PCK, connectionId: CONN, model: MODEL } = TICKETS;
-/** What the README's Security section lists for sync, worker and backfill without prune or sync status. */
-const MINIMAL = ['environment:records:read', 'environment:connections:list', 'environment:integrations:list_functions'];
+/** What the README's Security section lists for sync, worker (following variants, the default) and backfill, without prune. */
+const MINIMAL = [
+  'environment:records:read',
+  'environment:connections:list',
+  'environment:integrations:list_functions',
+  'environment:syncs:read',
+];
 const SYNC = ['sync', '--integration', PCK, '--connection', CONN, '--model', MODEL];
 
 describe('a scoped Nango API key: the smallest set of scopes works, a missing one is named', () => {
@@ -38,7 +43,7 @@ describe('a scoped Nango API key: the smallest set of scopes works, a missing on
       );
   });
 
-  test('with records:read, connections:list and integrations:list_functions, sync and a worker following "*" converge', async () => {
+  test('with records:read, connections:list, integrations:list_functions and syncs:read, sync and a worker following "*" converge', async () => {
     f.writeConfig(`${baseConfig(f)}streams:\n  - integration: ${PCK}\n`);
     const result = await runCliProcess(SYNC, { ...f.env, LOG_LEVEL: 'silent' });
     assert.equal(result.code, 0, result.stderr);
@@ -46,6 +51,31 @@ describe('a scoped Nango API key: the smallest set of scopes works, a missing on
     f.spawnWorker();
     await waitUntil(async () => assertMatchesSource(await f.rows('ticket', CONN), f.standIn.store.snapshot(PCK, CONN, MODEL)), 60_000);
     assert.ok(!f.standIn.requests.some((r) => r.status === 403), 'no request was refused');
+  });
+
+  test('a key without environment:syncs:read: the worker replicates the plain syncs and says once why variants are not looked up', async () => {
+    const fleet = await createWorkerFleet('nango_scopes_variants', { scopes: MINIMAL.filter((s) => s !== 'environment:syncs:read') });
+    try {
+      fleet.standIn.store.addConnection({ providerConfigKey: PCK, connectionId: CONN });
+      fleet.standIn.store.deploySync({
+        providerConfigKey: PCK,
+        name: 'tickets',
+        models: [{ name: MODEL, jsonSchema: ticketJsonSchema }],
+        runs: 'every hour',
+      });
+      seedTickets(fleet.standIn, 0, 10);
+      fleet.writeConfig(`${baseConfig(fleet)}streams:\n  - integration: ${PCK}\n`);
+      const worker = fleet.spawnWorker();
+      const line = await worker.waitForLog(/GET \/sync\/status failed or was too slow: the variants already known stay followed/, 60_000);
+      assert.match(line, /environment:syncs:read/);
+      assert.match(line, /variants: \[base\]/);
+      await waitUntil(
+        async () => assertMatchesSource(await fleet.rows('ticket', CONN), fleet.standIn.store.snapshot(PCK, CONN, MODEL)),
+        60_000,
+      );
+    } finally {
+      await fleet.close();
+    }
   });
 
   for (const missing of ['environment:records:read', 'environment:integrations:list_functions']) {

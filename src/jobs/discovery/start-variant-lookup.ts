@@ -58,6 +58,6 @@ export function startVariantLookup(
         await recordNangoCounts(deps.db, integration, items);
       },
     },
-    { ...options, onFailure: 'the variants already known stay followed' },
+    { ...options, onFailure: 'the variants already known stay followed (a rule with `variants: [base]` does not look them up)' },
   );
 }
