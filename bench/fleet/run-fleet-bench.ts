@@ -101,7 +101,10 @@ export async function runFleetBench(args: FleetBenchArgs, log: (line: string) =>
     const periodMinutes = ms(args.every as ms.StringValue) / 60_000;
     const perPeriod = streams / periodMinutes;
     const target = perPeriod / 20;
-    const { safetyNetReadsPerMinute } = await seedSteadyState(fleet.db);
+    const { safetyNetReadsPerMinute } = await seedSteadyState(fleet.db, {
+      everyMs: ms(args.every as ms.StringValue),
+      safetyNetMs: ms(args.safetyNet as ms.StringValue),
+    });
     log(
       `seeded steady state: every stream backed off to its safety net (${args.safetyNet}), next reads spread over it: ` +
         `${safetyNetReadsPerMinute.toFixed(1)} safety-net reads a minute on average`,

@@ -7,12 +7,19 @@ import type { ReplicatorDatabase } from '../../src/store/replicator-tables.js';
  * its next safety-net read is too), and its integration's webhooks arriving. Returns the safety-net reads a minute
  * this state costs on average over a period (one per stream per effective period; the budget's stretch is 1 here).
  */
-export async function seedSteadyState(db: Kysely<ReplicatorDatabase>): Promise<{ safetyNetReadsPerMinute: number }> {
+export async function seedSteadyState(
+  db: Kysely<ReplicatorDatabase>,
+  config: { everyMs: number; safetyNetMs: number },
+): Promise<{ safetyNetReadsPerMinute: number }> {
+  // Every stream, also those whose only read so far was the pull that follows their scheduler's creation (their
+  // polling columns are written by their first scheduled tick).
   await sql`
     UPDATE nango_replicator.streams
-       SET poll_period_ms = safety_net_ms, empty_reads = greatest(1, ceil(ln(safety_net_ms / poll_every_ms) / ln(2)))::int,
-           last_read_at = now() - random() * safety_net_ms * interval '1 millisecond', webhook_at = NULL, read_requested_at = NULL
-     WHERE poll_every_ms IS NOT NULL AND safety_net_ms IS NOT NULL`.execute(db);
+       SET poll_every_ms = ${config.everyMs}::float8, safety_net_ms = ${config.safetyNetMs}::float8,
+           poll_period_ms = ${config.safetyNetMs}::float8,
+           empty_reads = greatest(1, ceil(ln(${config.safetyNetMs}::float8 / ${config.everyMs}::float8) / ln(2)))::int,
+           last_read_at = now() - random() * ${config.safetyNetMs}::float8 * interval '1 millisecond',
+           webhook_at = NULL, read_requested_at = NULL`.execute(db);
   await sql`
     INSERT INTO nango_replicator.polling_integrations (provider_config_key, webhook_at)
     SELECT DISTINCT provider_config_key, now() FROM nango_replicator.streams
