@@ -47,7 +47,7 @@ export async function listBackfillStreams(
   }
   const { variant } = message;
   const known = variant === undefined ? variantsByConnection((await deps.knownVariants?.([integration])) ?? []) : null;
-  const everyVariant = { integration, models: '*', connections: '*', everyMs: undefined, variants: '*' } as const;
+  const everyVariant = { integration, variants: '*' } as const;
   return connectionIds.flatMap((connectionId) =>
     models.flatMap((model) =>
       (known === null ? [variant ?? BASE_VARIANT] : followedVariants(everyVariant, known, { connectionId, model, syncs })).map((v) => ({

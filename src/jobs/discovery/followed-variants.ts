@@ -23,7 +23,7 @@ export function variantsByConnection(variants: ReadonlyArray<KnownVariant>): Var
  * /scripts/config); a variant is a variant of a sync, so of each model the sync returns.
  */
 export function followedVariants(
-  rule: StreamRule,
+  rule: Pick<StreamRule, 'integration' | 'variants'>,
   known: VariantsByConnection,
   params: { connectionId: string; model: string; syncs: ReadonlyArray<DeployedSyncInfo> },
 ): string[] {
@@ -35,7 +35,7 @@ export function followedVariants(
 }
 
 /** Whether `rule` follows `variant` (`variants` absent or `*`: every one; else the names listed, `base` the plain sync). */
-export function ruleFollowsVariant(rule: StreamRule, variant: string): boolean {
+export function ruleFollowsVariant(rule: Pick<StreamRule, 'variants'>, variant: string): boolean {
   return rule.variants === undefined || rule.variants === '*' || rule.variants.includes(variant);
 }
 
