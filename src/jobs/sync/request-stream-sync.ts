@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { JobsOptions, Queue } from 'bullmq';
-import { BASE_VARIANT, type StreamKey } from '../../stream/stream-key.js';
+import type { StreamKey } from '../../stream/stream-key.js';
 import { SYNC_JOB } from '../queue/queue-names.js';
 import { streamSchedulerId } from '../../stream/stream-ids.js';
 import type { SyncJobInput } from './sync-job-data.js';
@@ -13,8 +13,8 @@ export type StreamSyncRequestOutcome =
   /** A requested pull of the stream is already waiting, or will follow the one running: nothing more is needed. */
   | 'already-queued'
   /**
-   * The stream has no schedule (not in `streams`, or not discovered yet), nor, for a variant, has its base stream:
-   * nothing was added.
+   * The stream has no schedule (not in `streams`, not discovered yet, or a variant no rule follows or Nango no longer
+   * lists): nothing was added.
    */
   | 'not-followed';
 
@@ -29,19 +29,16 @@ export const DEFAULT_COALESCE_MS = 1000;
  *   running one may have read past the change already.
  * - Never overlapping the stream's other jobs: the job takes the stream's lock; if the stream is busy it leaves a
  *   pull mark, and the holder pulls once more after its run (see `processSyncJob`).
- * - A variant of a followed stream that has no schedule of its own yet (Nango told of it before discovery
- *   scheduled it) is pulled all the same, once per request ({@link pullStreamOnce}); its row is created by that read.
- * Only enqueues: returns in one to three Redis round trips.
+ * - Only a scheduled stream is pulled: a variant a webhook announces is scheduled first (`followAnnouncedVariant`)
+ *   when a rule follows it, so the `variants` rules and a variant gone from Nango are respected here too.
+ * Only enqueues: returns in one or two Redis round trips.
  */
 export async function requestStreamSync(
   queue: Queue<SyncJobInput>,
   stream: StreamKey,
   options: PullOptions,
 ): Promise<StreamSyncRequestOutcome> {
-  if ((await queue.getJobScheduler(streamSchedulerId(stream))) !== undefined) return pullStreamOnce(queue, stream, options);
-  if (stream.variant === BASE_VARIANT) return 'not-followed';
-  const base = { ...stream, variant: BASE_VARIANT };
-  if ((await queue.getJobScheduler(streamSchedulerId(base))) === undefined) return 'not-followed';
+  if ((await queue.getJobScheduler(streamSchedulerId(stream))) === undefined) return 'not-followed';
   return pullStreamOnce(queue, stream, options);
 }
 
