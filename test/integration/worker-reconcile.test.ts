@@ -166,6 +166,40 @@ describe('discovery keeps one job scheduler per stream', () => {
     for (const s of await schedulers()) assert.equal(s.next, nexts.get(s.key), `${s.key} keeps its next run`);
   });
 
+  test('a scheduler that ticks while a pass pages the listing is not taken for a new stream: no upsert, no pull', async () => {
+    // The listing is ordered by next run. A tick moves its scheduler's next run a period on, to the end of the order,
+    // and shifts every later scheduler down a place: the first of the next page slips past the pass unseen.
+    const repeatKey = `${PREFIX}:${SYNC_QUEUE}:repeat`;
+    let ticked: { key: string; every: number } | undefined;
+    const ticking = new Proxy(queue, {
+      get(target, property, receiver) {
+        if (property !== 'getJobSchedulers') return Reflect.get(target, property, receiver) as unknown;
+        return async (start: number, end: number, asc: boolean) => {
+          const page = await target.getJobSchedulers(start, end, asc);
+          if (ticked === undefined && page[0] !== undefined) {
+            ticked = { key: page[0].key, every: page[0].every ?? 0 };
+            await redis.zincrby(repeatKey, ticked.every, ticked.key);
+          }
+          return page;
+        };
+      },
+    });
+    const counter = await jobCounter();
+    const pullsBefore = (await requestedPulls()).length;
+    const { logger: warnings, lines } = captureLogger('warn');
+    const summary = await reconcileSchedules(
+      { nango, scriptsConfig: createScriptsConfigCache({ nango }, { maxAgeMs: 60_000 }), queue: ticking, logger: warnings },
+      { rules, jobOptions: syncJobOptions({ attempts: 5, backoffMs: 1000 }) },
+    );
+    assert.ok(ticked !== undefined, 'a scheduler ticked during the pass');
+    await redis.zincrby(repeatKey, -ticked.every, ticked.key);
+    assert.equal(summary.unchanged, 4000, 'every scheduler compared, the skipped one too');
+    assert.equal(summary.added + summary.updated + summary.moved + summary.repaired, 0);
+    assert.equal(await jobCounter(), counter, 'no upsert, no job added');
+    assert.equal((await requestedPulls()).length, pullsBefore, 'no stream read for nothing');
+    assert.deepEqual(lines, [], 'nothing logged');
+  });
+
   test('a scheduler an earlier version made (ticking at its creation time) is moved to its slot once, keeping one next job', async () => {
     const id = ticketId(11);
     const everyMs = 30 * 60_000;

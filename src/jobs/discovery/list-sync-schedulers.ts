@@ -1,4 +1,4 @@
-import type { Queue } from 'bullmq';
+import type { JobSchedulerJson, Queue } from 'bullmq';
 import { streamFromSchedulerId } from '../../stream/stream-ids.js';
 
 /** A stream's job scheduler as stored in Redis, with what the reconciler compares. */
@@ -14,6 +14,23 @@ export interface ExistingScheduler {
   next: number | undefined;
 }
 
+/** The stream's scheduler by id (a direct lookup, for one the paged listing may have skipped); undefined: none. */
+export async function getSyncScheduler(queue: Queue, id: string): Promise<ExistingScheduler | undefined> {
+  const scheduler = await queue.getJobScheduler(id);
+  return scheduler === undefined ? undefined : existingScheduler(scheduler);
+}
+
+function existingScheduler(scheduler: JobSchedulerJson): ExistingScheduler {
+  return {
+    id: scheduler.key,
+    everyMs: scheduler.every ?? undefined,
+    offsetMs: scheduler.offset ?? undefined,
+    dataJson: JSON.stringify(scheduler.template?.data ?? null),
+    attempts: scheduler.template?.opts?.attempts,
+    next: scheduler.next ?? undefined,
+  };
+}
+
 /** Schedulers read per Redis round trip. */
 const PAGE = 500;
 
@@ -21,8 +38,9 @@ const PAGE = 500;
  * Every stream scheduler on the queue (ids made by `streamSchedulerId`; schedulers others put on the queue are
  * left out, and so never removed), one page at a time: the caller compares each page and keeps only what it needs,
  * so a pass over 30,000 schedulers never holds them all (docs/performance.md, worker memory). Schedulers are ordered
- * by next run, which moves while we read, so one may come twice (the caller skips it) or be missed (the reconciler
- * then upserts it again, harmlessly).
+ * by next run, which moves while we read: one may come twice (the caller skips it), and each that ticks meanwhile
+ * shifts the rest down a place, so one may be skipped (the caller looks up by id the desired ones it did not see,
+ * `getSyncScheduler`).
  */
 export async function* syncSchedulerPages(queue: Queue, signal?: AbortSignal): AsyncGenerator<ExistingScheduler[]> {
   for (let start = 0; ; start += PAGE) {
@@ -30,15 +48,7 @@ export async function* syncSchedulerPages(queue: Queue, signal?: AbortSignal): A
     const page = await queue.getJobSchedulers(start, start + PAGE - 1, true);
     const found: ExistingScheduler[] = [];
     for (const scheduler of page) {
-      if (streamFromSchedulerId(scheduler.key) === null) continue;
-      found.push({
-        id: scheduler.key,
-        everyMs: scheduler.every,
-        offsetMs: scheduler.offset,
-        dataJson: JSON.stringify(scheduler.template?.data ?? null),
-        attempts: scheduler.template?.opts?.attempts,
-        next: scheduler.next,
-      });
+      if (streamFromSchedulerId(scheduler.key) !== null) found.push(existingScheduler(scheduler));
     }
     yield found;
     if (page.length < PAGE) return;
