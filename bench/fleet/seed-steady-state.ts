@@ -3,8 +3,10 @@ import type { ReplicatorDatabase } from '../../src/store/replicator-tables.js';
 
 /**
  * Puts a replicated fleet where hours of quiet would leave it (as `test/helpers/seed-fleet-polling.ts` does for the
- * views): every stream backed off to its safety net, its last read spread evenly over the last safety-net period (so
- * its next safety-net read is too), and its integration's webhooks arriving. Returns the safety-net reads a minute
+ * views): every stream backed off to its safety net, its next safety-net read falling due evenly over the coming
+ * period, and its integration's webhooks arriving. (A tick reads a stream half a tick before its period is up, so a
+ * last read spread over the whole period would leave half a tick's worth of streams due at once: a burst of the
+ * seeding, which a fleet reading at its ticks never has.) Returns the safety-net reads a minute
  * this state costs on average over a period (one per stream per effective period; the budget's stretch is 1 here).
  */
 export async function seedSteadyState(
@@ -18,7 +20,7 @@ export async function seedSteadyState(
        SET poll_every_ms = ${config.everyMs}::float8, safety_net_ms = ${config.safetyNetMs}::float8,
            poll_period_ms = ${config.safetyNetMs}::float8,
            empty_reads = greatest(1, ceil(ln(${config.safetyNetMs}::float8 / ${config.everyMs}::float8) / ln(2)))::int,
-           last_read_at = now() - random() * ${config.safetyNetMs}::float8 * interval '1 millisecond',
+           last_read_at = now() - random() * ${config.safetyNetMs - config.everyMs / 2}::float8 * interval '1 millisecond',
            webhook_at = NULL, read_requested_at = NULL`.execute(db);
   await sql`
     INSERT INTO nango_replicator.polling_integrations (provider_config_key, webhook_at)
