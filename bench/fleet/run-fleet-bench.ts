@@ -120,7 +120,9 @@ export async function runFleetBench(args: FleetBenchArgs, log: (line: string) =>
     log(`idle window of ${args.windowMs / 1000} s`);
     const idleStart = Date.now();
     const idle = await measureWindow(fleet.standIn, args.windowMs, async () => {});
-    log(`  sync jobs in it: ${await describeFinishedJobs(fleet.queue, idleStart)}`);
+    log(
+      `  sync jobs in it: ${await describeFinishedJobs(fleet.queue, idleStart)}; queued after it: ${await describeQueuedJobs(fleet.queue)}`,
+    );
     log(`  integrations' webhook state: ${await describeWebhookState(fleet.db)}`);
     add(
       'API requests/min, idle',
@@ -143,7 +145,9 @@ export async function runFleetBench(args: FleetBenchArgs, log: (line: string) =>
         changed++;
       }
     });
-    log(`  sync jobs in it: ${await describeFinishedJobs(fleet.queue, changingStart)}`);
+    log(
+      `  sync jobs in it: ${await describeFinishedJobs(fleet.queue, changingStart)}; queued after it: ${await describeQueuedJobs(fleet.queue)}`,
+    );
     const rate = (n: number) => (n * 60_000) / changing.elapsedMs;
     add(
       `API requests/min, ${(args.changeRatePerHour * 100).toFixed(0)}% of streams changing per hour (window)`,

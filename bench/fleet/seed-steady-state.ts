@@ -1,27 +1,48 @@
 import { type Kysely, sql } from 'kysely';
+import { schedulerOffsetMs } from '../../src/jobs/discovery/scheduler-offset.js';
 import type { ReplicatorDatabase } from '../../src/store/replicator-tables.js';
+import { streamSchedulerId } from '../../src/stream/stream-ids.js';
 
 /**
  * Puts a replicated fleet where hours of quiet would leave it (as `test/helpers/seed-fleet-polling.ts` does for the
- * views): every stream backed off to its safety net, its next safety-net read falling due evenly over the coming
- * period, and its integration's webhooks arriving. (A tick reads a stream half a tick before its period is up, so a
- * last read spread over the whole period would leave half a tick's worth of streams due at once: a burst of the
- * seeding, which a fleet reading at its ticks never has.) Returns the safety-net reads a minute
- * this state costs on average over a period (one per stream per effective period; the budget's stretch is 1 here).
+ * views): every stream backed off to its safety net and its integration's webhooks arriving, each stream last read
+ * at one of its own ticks (its scheduler's slot in the period, `schedulerOffsetMs`), 0 to safetyNet/every - 1 ticks
+ * ago at random: so from the first tick on, a 1/(safetyNet/every) share of the streams is read in each period, as in
+ * a fleet that has run for a safety net. (Last reads spread over the period without regard to the slots would leave
+ * streams due at once, or none for a whole tick: a burst or a lull of the seeding, not of the fleet.) Returns the
+ * safety-net reads a minute this state costs on average (one per stream per effective period; the stretch is 1).
  */
 export async function seedSteadyState(
   db: Kysely<ReplicatorDatabase>,
   config: { everyMs: number; safetyNetMs: number },
 ): Promise<{ safetyNetReadsPerMinute: number }> {
+  const { everyMs, safetyNetMs } = config;
+  const ticks = Math.max(1, Math.round(safetyNetMs / everyMs));
   // Every stream, also those whose only read so far was the pull that follows their scheduler's creation (their
   // polling columns are written by their first scheduled tick).
+  const streams = await db
+    .selectFrom('nango_replicator.streams')
+    .select(['id', 'provider_config_key', 'connection_id', 'model', 'variant'])
+    .execute();
+  const nowMs = Date.now();
+  const lastReads = streams.map((s) => {
+    const id = streamSchedulerId({
+      providerConfigKey: s.provider_config_key,
+      connectionId: s.connection_id,
+      model: s.model,
+      variant: s.variant,
+    });
+    const offsetMs = schedulerOffsetMs(id, everyMs);
+    const lastTickMs = Math.floor((nowMs - offsetMs) / everyMs) * everyMs + offsetMs;
+    return new Date(lastTickMs - Math.floor(Math.random() * ticks) * everyMs).toISOString();
+  });
   await sql`
-    UPDATE nango_replicator.streams
-       SET poll_every_ms = ${config.everyMs}::float8, safety_net_ms = ${config.safetyNetMs}::float8,
-           poll_period_ms = ${config.safetyNetMs}::float8,
-           empty_reads = greatest(1, ceil(ln(${config.safetyNetMs}::float8 / ${config.everyMs}::float8) / ln(2)))::int,
-           last_read_at = now() - random() * ${config.safetyNetMs - config.everyMs / 2}::float8 * interval '1 millisecond',
-           webhook_at = NULL, read_requested_at = NULL`.execute(db);
+    UPDATE nango_replicator.streams s
+       SET poll_every_ms = ${everyMs}::float8, safety_net_ms = ${safetyNetMs}::float8, poll_period_ms = ${safetyNetMs}::float8,
+           empty_reads = greatest(1, ceil(ln(${safetyNetMs}::float8 / ${everyMs}::float8) / ln(2)))::int,
+           last_read_at = u.last_read_at, webhook_at = NULL, read_requested_at = NULL
+      FROM unnest(${streams.map((s) => s.id)}::bigint[], ${lastReads}::timestamptz[]) AS u(id, last_read_at)
+     WHERE s.id = u.id`.execute(db);
   await sql`
     INSERT INTO nango_replicator.polling_integrations (provider_config_key, webhook_at)
     SELECT DISTINCT provider_config_key, now() FROM nango_replicator.streams
