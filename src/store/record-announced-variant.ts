@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { KnownVariant } from './record-listed-variants.js';
+import { type KnownVariant, markSeenOnConflict } from './record-listed-variants.js';
 import type { ReplicatorDatabase } from './replicator-tables.js';
 
 /**
@@ -18,9 +18,7 @@ export async function recordAnnouncedVariant(db: Kysely<ReplicatorDatabase>, var
       INSERT INTO nango_replicator.sync_variants AS v (provider_config_key, connection_id, sync_name, variant, models)
       VALUES (${variant.providerConfigKey}, ${variant.connectionId}, ${variant.syncName}, ${variant.variant},
         ${[...variant.models]}::text[])
-      ON CONFLICT (provider_config_key, connection_id, sync_name, variant) DO UPDATE
-        SET last_seen_at = now(), gone_at = NULL,
-            models = ARRAY(SELECT DISTINCT m FROM unnest(v.models || EXCLUDED.models) m ORDER BY m)
+      ${markSeenOnConflict}
     )
     SELECT (SELECT was_gone FROM previous) AS was_gone`.execute(db);
   const wasGone = rows[0]?.was_gone;

@@ -13,6 +13,15 @@ export interface KnownVariant {
   models: ReadonlyArray<string>;
 }
 
+/**
+ * The conflict clause of an insert into `nango_replicator.sync_variants AS v`: a variant known already is seen now
+ * (no longer gone), and its models are the union of what it had and what was reported.
+ */
+export const markSeenOnConflict = sql`
+  ON CONFLICT (provider_config_key, connection_id, sync_name, variant) DO UPDATE
+    SET last_seen_at = now(), gone_at = NULL,
+        models = ARRAY(SELECT DISTINCT m FROM unnest(v.models || EXCLUDED.models) m ORDER BY m)`;
+
 /** What one listing changed: variants seen for the first time (or again after a deletion), and variants gone. */
 export interface VariantsRefresh {
   added: KnownVariant[];
@@ -42,9 +51,7 @@ export async function recordListedVariants(
       SELECT ${integration}, l.connection_id, l.sync_name, l.variant, ARRAY(SELECT jsonb_array_elements_text(l.models))
       FROM jsonb_to_recordset(${JSON.stringify(rows.map(listedRow))}::jsonb)
         AS l(connection_id text, sync_name text, variant text, models jsonb)
-      ON CONFLICT (provider_config_key, connection_id, sync_name, variant) DO UPDATE
-        SET last_seen_at = now(), gone_at = NULL,
-            models = ARRAY(SELECT DISTINCT m FROM unnest(v.models || EXCLUDED.models) m ORDER BY m)`.execute(trx);
+      ${markSeenOnConflict}`.execute(trx);
     const { rows: gone } = await sql<VariantRow>`
       UPDATE nango_replicator.sync_variants v SET gone_at = now()
       WHERE v.provider_config_key = ${integration} AND v.gone_at IS NULL AND v.last_seen_at < now()
