@@ -4,22 +4,11 @@ import type { ReplicatorConfig } from '../config/replicator-config.js';
 import { withInfrastructureErrors } from '../errors/describe-infrastructure-error.js';
 import { ReplicatorError } from '../errors/replicator-error.js';
 import { createLogger } from '../log/create-logger.js';
-import { createDatabase } from '../store/create-database.js';
-import { migrateToLatest } from '../store/migrate-to-latest.js';
-import { backfillCommand } from './backfill-command.js';
 import { buildProgram, type CliRequest } from './build-program.js';
-import { dbtSourcesCommand } from './dbt-sources-command.js';
 import { cliLogLevel } from './cli-log-level.js';
-import { openCliFleet } from './open-cli-fleet.js';
-import { openApp } from './open-app.js';
 import { scrubSecrets } from './scrub-secrets.js';
-import { readStatusBudget } from './read-status-budget.js';
-import { statusCommand } from './status-command.js';
 import { StopSignal } from './stop-signal.js';
-import { syncCommand } from './sync-command.js';
 import { createTerminal } from './terminal.js';
-import { workerCommand } from './worker-command.js';
-import { limitHeapGrowth } from '../worker/limit-heap-growth.js';
 
 /**
  * Exit code of a `sync` that skipped a stream because another live process was reading it (with `--wait`: it was
@@ -85,6 +74,10 @@ async function execute(request: CliRequest, config: ReplicatorConfig, io: CliIo,
       `${reason.signal} received: finishing the page in flight, then stopping (send it again to exit at once)`,
     );
   });
+  // Each command's modules are imported when it runs: `--help`, `status` or `migrate` do not load the worker's
+  // (BullMQ, Fastify, prom-client), which would double their start-up time.
+  const { createDatabase } = await import('../store/create-database.js');
+  const { migrateToLatest } = await import('../store/migrate-to-latest.js');
   if (request.command === 'migrate') {
     const db = createDatabase({ url: config.databaseUrl });
     try {
@@ -96,6 +89,8 @@ async function execute(request: CliRequest, config: ReplicatorConfig, io: CliIo,
     }
   }
   if (request.command === 'status') {
+    const { readStatusBudget } = await import('./read-status-budget.js');
+    const { statusCommand } = await import('./status-command.js');
     const db = createDatabase({ url: config.databaseUrl });
     try {
       await withInfrastructureErrors({ service: 'postgres', url: config.databaseUrl }, () => migrateToLatest(db));
@@ -111,6 +106,7 @@ async function execute(request: CliRequest, config: ReplicatorConfig, io: CliIo,
     }
   }
   if (request.command === 'dbt-sources') {
+    const { dbtSourcesCommand } = await import('./dbt-sources-command.js');
     const db = createDatabase({ url: config.databaseUrl });
     try {
       await withInfrastructureErrors({ service: 'postgres', url: config.databaseUrl }, () => migrateToLatest(db));
@@ -121,6 +117,8 @@ async function execute(request: CliRequest, config: ReplicatorConfig, io: CliIo,
     }
   }
   if (request.command === 'worker') {
+    const { limitHeapGrowth } = await import('../worker/limit-heap-growth.js');
+    const { workerCommand } = await import('./worker-command.js');
     if (io.v8 !== undefined) {
       const percent = limitHeapGrowth({ ...io.v8, nodeOptions: io.env.NODE_OPTIONS });
       logger.debug(
@@ -130,7 +128,13 @@ async function execute(request: CliRequest, config: ReplicatorConfig, io: CliIo,
     }
     return workerCommand({ config, logger, fetch: io.fetch }, { signal: io.signal });
   }
-  if (request.command === 'backfill') return backfillCommand(config, request, { stdout: io.stdout, terminal, signal: io.signal });
+  if (request.command === 'backfill') {
+    const { backfillCommand } = await import('./backfill-command.js');
+    return backfillCommand(config, request, { stdout: io.stdout, terminal, signal: io.signal });
+  }
+  const { openCliFleet } = await import('./open-cli-fleet.js');
+  const { openApp } = await import('./open-app.js');
+  const { syncCommand } = await import('./sync-command.js');
   // With REDIS_URL set, a one-shot sync takes its tokens from the fleet's bucket and its streams' locks like the
   // workers do; without it, it coordinates with nobody.
   const fleet = io.env.REDIS_URL ? await openCliFleet({ logger }, config, requireSecretKey(config), 'sync') : null;
