@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { findPackageVersion } from '../src/cli/find-package-version.js';
 import { runCli } from '../src/cli/run-cli.js';
+import { staleBuildWarning } from '../src/cli/stale-build-warning.js';
 import { StopSignal } from '../src/cli/stop-signal.js';
 
 // Entry point: the only place that touches process state. First SIGINT/SIGTERM asks the command to stop
@@ -35,6 +36,10 @@ const readTextFile = (path: string): string | null => {
     throw error;
   }
 };
+
+// Built, in a clone whose sources changed since (a `git pull` without `npm run build`): say so before anything else.
+const stale = staleBuildWarning(fileURLToPath(import.meta.url));
+if (stale !== null) process.stderr.write(`${stale}\n`);
 
 process.exitCode = await runCli({
   argv: process.argv.slice(2),
