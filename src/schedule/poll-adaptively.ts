@@ -17,7 +17,8 @@ type Process = (job: SyncJobRef, signal: AbortSignal) => Promise<SyncJobResult>;
  *   `every` and mark the integration's webhooks missing (logged once per integration and process), announced ones
  *   leave its period as it was, an empty read doubles it up to the safety net.
  * Other triggers (webhook, manual, follow-up, continuation) always read, and touch Postgres only after their read
- * (a job that finds its stream busy must end at once, whatever the database is doing). A failure to read or store
+ * (a job that finds its stream busy must end at once, whatever the database is doing); the pull that reads a newly
+ * scheduled stream stores the schedule it carries then. A failure to read or store
  * the polling state never fails the job: the tick then reads, as it did before adaptive polling.
  */
 export function pollAdaptively(process: Process, deps: { db: Kysely<ReplicatorDatabase>; logger: Logger }): Process {
@@ -40,6 +41,15 @@ export function pollAdaptively(process: Process, deps: { db: Kysely<ReplicatorDa
     }
     const result = await process(job, signal);
     if (result.outcome !== 'synced') return result;
+    if (data.trigger !== 'schedule' && data.everyMs !== undefined) {
+      // The pull that reads a newly scheduled stream carries its schedule: stored now, the stream has a polling period
+      // from this first read, not from its first tick (which stores it before reading).
+      try {
+        await loadPollingState(deps.db, stream, { everyMs: data.everyMs, safetyNetMs: data.safetyNetMs ?? data.everyMs });
+      } catch (error) {
+        deps.logger.warn({ err: errorSummary(error), jobId: job.id }, 'could not store the schedule of a new stream; its first tick will');
+      }
+    }
     // A slice that did not reach the end found records; its continuation records the read.
     if (!result.complete) return result;
     try {

@@ -153,6 +153,12 @@ describe('discovery keeps one job scheduler per stream', () => {
     assert.equal(pulls.length + soon.length, 4000, 'every stream is read within a minute, once');
     const job = (await queue.getJobs(['delayed', 'waiting'])).find((j) => j.id?.startsWith(`${pulls[0]}/requested/`));
     assert.equal(job?.data.trigger, 'manual', 'not a webhook: adaptive polling does not count it as an announced change');
+    const scheduler = await queue.getJobScheduler(pulls[0]!);
+    assert.deepEqual(
+      { everyMs: job?.data.everyMs, safetyNetMs: job?.data.safetyNetMs },
+      { everyMs: scheduler?.every, safetyNetMs: 6 * 3_600_000 },
+      "it carries the stream's schedule, which its read stores",
+    );
     assert.ok((job?.opts.delay ?? Infinity) <= 1000, 'pulled within a second');
   });
 

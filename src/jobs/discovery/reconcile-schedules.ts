@@ -97,7 +97,11 @@ export async function reconcileSchedules(deps: ReconcileDeps, options: Reconcile
   // A scheduler's first job waits for the stream's slot: a stream that had none (or lost its next job) is read now.
   const readNow = async (desired: DesiredStream, firstJob: Job | undefined) => {
     if (firstJob !== undefined && (firstJob.opts.delay ?? 0) <= FIRST_TICK_SOON_MS) return;
-    await pullStreamOnce(deps.queue, desired.stream, { trigger: 'manual', jobOptions: options.jobOptions });
+    await pullStreamOnce(deps.queue, desired.stream, {
+      trigger: 'manual',
+      jobOptions: options.jobOptions,
+      schedule: { everyMs: desired.everyMs, safetyNetMs: desired.safetyNetMs },
+    });
   };
 
   const concurrency = options.concurrency ?? 50;

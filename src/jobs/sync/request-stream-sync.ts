@@ -47,6 +47,11 @@ export interface PullOptions {
   trigger: 'webhook' | 'manual';
   jobOptions: JobsOptions;
   coalesceMs?: number;
+  /**
+   * The stream's schedule (`every` and safety net, ms), carried by the pull that reads a newly scheduled stream: its
+   * read stores them, so the stream has a polling period from its first read, not from its first tick.
+   */
+  schedule?: { everyMs: number; safetyNetMs: number };
 }
 
 /**
@@ -62,7 +67,7 @@ export async function pullStreamOnce(
   const jobId = `${schedulerId}/requested/${randomUUID()}`;
   const job = await queue.add(
     SYNC_JOB,
-    { ...streamMessageFields(stream), trigger: options.trigger },
+    { ...streamMessageFields(stream), trigger: options.trigger, ...options.schedule },
     {
       ...options.jobOptions,
       jobId,

@@ -18,7 +18,10 @@ export const syncJobDataSchema = z.strictObject({
   /** The sync variant; absent (a message from before variants): `base`. */
   variant: syncVariantSchema,
   trigger: z.enum(SYNC_TRIGGERS).default('manual'),
-  /** A scheduled job's period and safety net, ms (see `src/schedule/`); absent on other jobs. */
+  /**
+   * A scheduled job's period and safety net, ms (see `src/schedule/`); also on the pull that reads a newly scheduled
+   * stream, whose read stores them; absent on other jobs.
+   */
   everyMs: z.number().int().positive().optional(),
   safetyNetMs: z.number().int().positive().optional(),
 });
