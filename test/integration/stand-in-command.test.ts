@@ -81,7 +81,8 @@ describe('npm run stand-in', () => {
     try {
       const host = (await waitForOutput(p, /^export NANGO_HOST=(\S+)$/m))[1]!;
       const key = (await waitForOutput(p, /^export NANGO_SECRET_KEY=(\S+)$/m))[1]!;
-      assert.match(p.stdout(), /^export REPLICATOR_CONFIG=.*demo\.yaml$/m);
+      // The line after the key's: it may arrive in the next chunk of output.
+      await waitForOutput(p, /^export REPLICATOR_CONFIG=.*demo\.yaml$/m);
       assert.match(p.stdout(), /integration github: 2 connections \(acme, globex\) x 300 GitHub issues/);
 
       const before = await readAll(host, key, 'acme');
